@@ -1,0 +1,1 @@
+"""Accord: one revenue number for sales and marketing."""

@@ -1,0 +1,1 @@
+"""The HTTP API under /api/v1/: assembled from each domain app's router."""

@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from ninja import NinjaAPI
+
+from accord.api.auth import RateLimited, TokenAuth
+from accord.crm.api import router as crm_router
+
+api = NinjaAPI(
+    title="Accord API",
+    version="1",
+    description=(
+        "Read and write Accord's CRM data. Authenticate with a personal token from your "
+        "profile page: `Authorization: Bearer acc_…`. Errors answer with a JSON body "
+        '`{"detail": …}`: 400 bad request, 401 missing or unknown token, 403 scope or role, '
+        "404 not found, 413 too many items or too large a body, 422 invalid input, "
+        "429 rate limit (see Retry-After)."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+api.add_router("/", crm_router)
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request, exc):
+    limit = settings.API_RATE_LIMIT_PER_MINUTE
+    response = api.create_response(
+        request, {"detail": f"Rate limit: {limit} requests a minute per token."}, status=429
+    )
+    response["Retry-After"] = "60"
+    return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return api.create_response(
+        request, {"detail": f"The request body is larger than {limit} MB."}, status=413
+    )
+
+
+def urls():
+    """The API's URL patterns, open to token-authenticated requests without a session login."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        _exempt(pattern)
+    return patterns, app_name, namespace
+
+
+def _exempt(pattern) -> None:
+    if hasattr(pattern, "url_patterns"):
+        for inner in pattern.url_patterns:
+            _exempt(inner)
+    elif hasattr(pattern, "callback"):
+        pattern.callback.login_required = False

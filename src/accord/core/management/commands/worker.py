@@ -1,0 +1,22 @@
+"""`accord worker`: run queued background tasks from the database queue."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (imports, rescoring, recomputations) from the database queue."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
+        parser.add_argument("--max-tasks", type=int, default=None, help="Stop after this many.")
+
+    def handle(self, *args, interval, max_tasks, **options):
+        call_command(
+            "db_worker",
+            queue_name="*",
+            interval=interval,
+            max_tasks=max_tasks,
+            no_startup_delay=True,
+            verbosity=options["verbosity"],
+        )

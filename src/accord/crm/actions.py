@@ -1,0 +1,106 @@
+"""Verbs that change leads. Each runs in one transaction and leaves a history row."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accord.crm.models import Activity, Lead, LeadOwnerChange, LeadStatusChange
+from accord.people import permissions
+
+Status = Lead.Status
+
+# Statuses a person moves a lead to by hand; "opportunity" and "customer" follow from deals.
+MANUAL_STATUSES = (
+    Status.NEW,
+    Status.MQL,
+    Status.ACCEPTED,
+    Status.SQL,
+    Status.REJECTED,
+    Status.RECYCLED,
+    Status.DISQUALIFIED,
+)
+NEEDS_REASON = (Status.REJECTED, Status.DISQUALIFIED)
+
+
+@transaction.atomic
+def change_lead_status(lead: Lead, to_status: str, *, actor, reason: str = "") -> Lead:
+    permissions.require(
+        permissions.can_change_lead(actor, lead),
+        "You may change only leads you are allowed to work.",
+    )
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    reason = reason.strip()
+    if to_status not in MANUAL_STATUSES:
+        raise ValidationError({"status": f"“{to_status}” cannot be set by hand."})
+    if to_status == lead.status:
+        raise ValidationError({"status": f"The lead is already {lead.get_status_display()}."})
+    if to_status in NEEDS_REASON and not reason:
+        raise ValidationError(
+            {"reason": "Say why: a rejected or disqualified lead needs a reason."}
+        )
+    now = timezone.now()
+    LeadStatusChange.objects.create(
+        lead=lead,
+        from_status=lead.status,
+        to_status=to_status,
+        changed_at=now,
+        changed_by=actor,
+        reason=reason[:200],
+    )
+    lead.status, lead.status_changed_at = to_status, now
+    lead.save(update_fields=["status", "status_changed_at", "updated_at"])
+    return lead
+
+
+@transaction.atomic
+def reassign_lead(lead: Lead, new_owner, *, actor) -> Lead:
+    permissions.require(
+        permissions.can_reassign_lead(actor, lead), "Only a manager or leader may reassign leads."
+    )
+    if (
+        new_owner is not None
+        and not permissions.assignable_owners(actor).filter(pk=new_owner.pk).exists()
+    ):
+        raise ValidationError({"owner": f"You cannot assign leads to {new_owner}."})
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.owner_id == getattr(new_owner, "pk", None):
+        raise ValidationError({"owner": "The lead already has this owner."})
+    LeadOwnerChange.objects.create(
+        lead=lead,
+        from_owner=lead.owner,
+        to_owner=new_owner,
+        changed_at=timezone.now(),
+        changed_by=actor,
+    )
+    lead.owner = new_owner
+    lead.save(update_fields=["owner", "updated_at"])
+    return lead
+
+
+@transaction.atomic
+def record_follow_up(
+    lead: Lead, *, actor, kind: str, occurred_at: datetime, outcome: str = "", notes: str = ""
+) -> Activity:
+    permissions.require(
+        permissions.can_change_lead(actor, lead), "You may log follow-ups only on leads you work."
+    )
+    if kind not in Activity.Kind.values:
+        raise ValidationError({"kind": f"“{kind}” is not a kind of follow-up."})
+    if timezone.is_naive(occurred_at):
+        raise ValidationError({"occurred_at": "The time needs a time zone."})
+    if occurred_at > timezone.now():
+        raise ValidationError({"occurred_at": "A follow-up cannot be in the future."})
+    if occurred_at < lead.created_at:
+        raise ValidationError(
+            {"occurred_at": f"The lead only exists since {lead.created_at:%Y-%m-%d %H:%M}."}
+        )
+    return Activity.objects.create(
+        lead=lead,
+        user=actor,
+        kind=kind,
+        occurred_at=occurred_at,
+        outcome=outcome.strip()[:120],
+        notes=notes.strip(),
+    )

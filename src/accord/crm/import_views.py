@@ -1,0 +1,137 @@
+"""Import pages: upload, check the detected mapping, watch the progress, read the result."""
+
+from pathlib import Path
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accord.crm.imports import jobs
+from accord.crm.imports.formats import Format, Kind, normalise
+from accord.crm.models import ImportJob, Lead, Opportunity
+from accord.people import permissions
+
+VALUE_CHOICES = {
+    "status": Lead.Status.choices,
+    "lead_status": Lead.Status.choices,
+    "stage": Opportunity.Stage.choices,
+}
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(k.value, k.value.title()) for k in Kind])
+    file = forms.FileField(help_text="A CSV export: HubSpot, Salesforce or Accord's format.")
+    source_system = forms.CharField(
+        required=False,
+        max_length=40,
+        help_text="Where the ids come from; leave empty to use the format (hubspot, salesforce…).",
+    )
+    format = forms.ChoiceField(
+        choices=[("", "Detect from the header"), *[(f.value, f.value.title()) for f in Format]],
+        required=False,
+    )
+
+
+def import_list(request):
+    permissions.require(
+        permissions.can_import(request.user), "Only managers, leaders and admins import."
+    )
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = jobs.accept_upload(
+                request.user,
+                data["file"],
+                kind=data["kind"],
+                source_system=data["source_system"],
+                fmt=data["format"],
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return redirect(job)
+    page = Paginator(ImportJob.objects.select_related("created_by"), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "crm/import_list.html", {"form": form, "page": page, "query": ""})
+
+
+def _job(request, pk) -> ImportJob:
+    permissions.require(
+        permissions.can_import(request.user), "Only managers, leaders and admins import."
+    )
+    return get_object_or_404(ImportJob, pk=pk)
+
+
+def import_detail(request, pk):
+    job = _job(request, pk)
+    if job.status != ImportJob.Status.UPLOADED:
+        context = {
+            "job": job,
+            "progress": jobs.progress(job),
+            "reasons": jobs.rejection_reasons(job.report or {}),
+        }
+        return render(request, "crm/import_detail.html", context)
+    preview = jobs.preview(job)
+    header = preview["layout"].header
+    errors = []
+    if request.method == "POST":
+        columns = {s.name: request.POST.get(f"column-{s.name}", "") for s in preview["fields"]}
+        bad = [f for f, h in columns.items() if h and h not in header]
+        values = {}
+        for name, seen_values in preview["distinct"].items():
+            allowed = {code for code, _ in VALUE_CHOICES[name]}
+            chosen = {}
+            for i, (seen, _, _) in enumerate(seen_values):
+                code = request.POST.get(f"value-{name}-{i}", "")
+                if code and code not in allowed:
+                    bad.append(f"{name} value {seen}")
+                elif code:
+                    chosen[normalise(seen)] = code
+            values[name] = {**job.values.get(name, {}), **chosen}
+        if bad:
+            errors.append(f"Unknown choices for: {', '.join(bad)}.")
+        else:
+            try:
+                jobs.start(
+                    job,
+                    request.user,
+                    columns=columns,
+                    values=values,
+                    date_order=request.POST.get("date_order", ""),
+                    strict=request.POST.get("strict") == "on",
+                )
+            except ValidationError as error:
+                errors.extend(error.messages)
+            else:
+                return redirect(job)
+    context = {
+        "job": job,
+        "preview": preview,
+        "header": header,
+        "errors": errors,
+        "value_choices": VALUE_CHOICES,
+    }
+    return render(request, "crm/import_preview.html", context, status=400 if errors else 200)
+
+
+def import_progress(request, pk):
+    job = _job(request, pk)
+    response = render(
+        request, "crm/import_detail.html#status", {"job": job, "progress": jobs.progress(job)}
+    )
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        response["HX-Refresh"] = "true"  # show the full summary once
+    return response
+
+
+def import_rejects(request, pk):
+    job = _job(request, pk)
+    path = (job.report or {}).get("rejects_file")
+    if not path or not Path(path).is_file():
+        raise Http404("This import has no rejected rows.")
+    name = f"{Path(job.original_name).stem}-rejects.csv"
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=name)  # noqa: SIM115

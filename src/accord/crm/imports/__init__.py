@@ -1,0 +1,1 @@
+"""Bringing CRM exports into Accord: reading messy files, recognising formats, upserting."""

@@ -1,0 +1,250 @@
+"""Importing one CSV file: detect, profile, upsert in one transaction, report.
+
+Two passes over the file, both streamed: the first checks the columns, counts rows and
+decides the day/month order of the date columns (asking, never guessing, when a file only
+has dates like 03/04/2026); the second upserts. The whole import is one transaction:
+killed halfway, it leaves nothing, and it can simply be run again. `strict` and `dry_run`
+roll it back at the end.
+"""
+
+import csv
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.crm.imports import reading
+from accord.crm.imports.formats import FIELDS, Format, Kind, Mapping, mapping_for
+from accord.crm.imports.upsert import CREATED, REJECTED, UPDATED, Options, Upserter
+from accord.crm.imports.values import DateOrder, date_order_hint
+
+DATE_FIELDS = {"created_at", "close_date", "starts_on", "ends_on", "month", "occurred_at"}
+MAX_ERRORS_REPORTED = 1000
+
+
+class ImportProblem(ValueError):
+    """The file cannot be imported at all; the message says why and what to do."""
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    format: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    rejects_file: str | None = None
+    dry_run: bool = False
+    strict: bool = False
+    committed: bool = False
+    date_order: str | None = None
+    encoding: str = ""
+    delimiter: str = ""
+    created_owners: list[str] = field(default_factory=list)
+    created_channels: list[str] = field(default_factory=list)
+    created_accounts: int = 0
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        order = [
+            "kind",
+            "format",
+            "rows",
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "errors",
+            "rejects_file",
+        ]
+        return {key: data[key] for key in order} | {k: v for k, v in data.items() if k not in order}
+
+
+def detect_date_order(path: Path, layout: reading.Layout, mapping: Mapping) -> DateOrder | None:
+    """The one day/month order every date in the file allows, or None if all are ISO."""
+    columns = {name: i for name, i in mapping.columns.items() if name in DATE_FIELDS}
+    if not columns:
+        return None
+    possible = {DateOrder.ISO, DateOrder.MDY, DateOrder.DMY}
+    votes = {DateOrder.MDY: 0, DateOrder.DMY: 0}
+    for _, cells in reading.rows(path, layout):
+        for i in columns.values():
+            if i < len(cells) and cells[i].strip():
+                hint = date_order_hint(cells[i])
+                if hint:
+                    possible &= hint
+                    if len(hint) == 1:
+                        votes[next(iter(hint))] += 1
+        if len(possible) == 1:
+            break
+    if DateOrder.ISO in possible:
+        return None
+    if len(possible) == 1:
+        return next(iter(possible))
+    if not possible and votes[DateOrder.MDY] and votes[DateOrder.DMY]:
+        raise ImportProblem(
+            "The dates contradict each other: some can only be month/day (like 12/31/2025) "
+            "and some only day/month (like 31/12/2025). Fix the file, or pass the date "
+            "order to use and let the other rows be rejected."
+        )
+    if not possible:
+        return max(votes, key=lambda o: votes[o])
+    raise ImportProblem(
+        "Every date in this file could be read as day/month or as month/day "
+        "(like 03/04/2026). Say which: --date-order dmy or --date-order mdy."
+    )
+
+
+def preview(path: Path, kind: Kind, fmt: Format | None = None, limit: int = 10) -> dict:
+    """The detected layout, format, column mapping and first rows, for a person to check."""
+    layout = inspect_file(path)
+    mapping = mapping_for(kind, layout.header, fmt)
+    sample = []
+    for _, cells in reading.rows(path, layout):
+        sample.append(cells)
+        if len(sample) >= limit:
+            break
+    return {
+        "layout": layout,
+        "mapping": mapping,
+        "header": layout.header,
+        "rows": sample,
+        "missing": mapping.missing_required(kind),
+        "unused": [h for i, h in enumerate(layout.header) if i not in mapping.columns.values()],
+    }
+
+
+def inspect_file(path: Path) -> reading.Layout:
+    try:
+        layout = reading.inspect(path)
+    except reading.FileProblem as problem:
+        raise ImportProblem(str(problem)) from None
+    try:
+        # Read it through once now: a bad byte far into a "UTF-8" file means Windows-1252.
+        for _ in reading.rows(path, layout):
+            pass
+    except reading.EncodingProblem as problem:
+        if layout.encoding != "utf-8":
+            raise ImportProblem(str(problem)) from None
+        layout = reading.Layout("cp1252", layout.delimiter, layout.header)
+    except reading.FileProblem as problem:
+        raise ImportProblem(str(problem)) from None
+    return layout
+
+
+def run_import(
+    kind: Kind | str,
+    path: Path | str,
+    *,
+    fmt: Format | None = None,
+    mapping: Mapping | None = None,
+    source_system: str | None = None,
+    date_order: DateOrder | None = None,
+    tz=None,
+    dry_run: bool = False,
+    strict: bool = False,
+    actor=None,
+    rejects_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    kind, path = Kind(kind), Path(path)
+    layout = inspect_file(path)
+    mapping = mapping or mapping_for(kind, layout.header, fmt)
+    if missing := mapping.missing_required(kind):
+        found = ", ".join(h for h in layout.header if h) or "none"
+        raise ImportProblem(
+            f"Columns missing for {kind} ({mapping.format} format): {', '.join(missing)}. "
+            f"The file has: {found}."
+        )
+    order = date_order or detect_date_order(path, layout, mapping)
+    report = ImportReport(
+        kind=kind.value,
+        format=mapping.format.value,
+        dry_run=dry_run,
+        strict=strict,
+        date_order=order.value if order else None,
+        encoding=layout.encoding,
+        delimiter=layout.delimiter,
+    )
+    options = Options(
+        source_system=(source_system or mapping.format.value).strip()[:40],
+        value_maps=mapping.values,
+        date_order=order,
+        tz=tz or timezone.get_current_timezone(),
+        actor=actor,
+        via=f"import of {mapping.format} {kind} {path.name}",
+    )
+    upserter = Upserter(kind, options)
+    known = {spec.name for spec in FIELDS[kind]}
+    columns = {name: i for name, i in mapping.columns.items() if name in known}
+    rejected_rows: dict[int, list[str]] = {}
+    folder = rejects_dir or path.parent
+    if not os.access(folder, os.W_OK):
+        folder = Path(tempfile.gettempdir())
+    rejects_path = folder / f"{path.stem}.rejects.csv"
+    rejects = open(rejects_path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+    writer = csv.writer(rejects)
+    writer.writerow([*layout.header, "accord_row", "accord_column", "accord_reason"])
+
+    def items():
+        for number, cells in reading.rows(path, layout):
+            rejected_rows[number] = cells
+            yield number, {name: cells[i] if i < len(cells) else "" for name, i in columns.items()}
+
+    try:
+        with transaction.atomic():
+            for result in upserter.process(items()):
+                report.rows += 1
+                cells = rejected_rows.pop(result.index)
+                if result.status == REJECTED:
+                    report.rejected += 1
+                    reasons = "; ".join(f"{e.column}: {e.message}" for e in result.errors)
+                    writer.writerow([*cells, result.index, result.errors[0].column, reasons])
+                    for e in result.errors:
+                        if len(report.errors) < MAX_ERRORS_REPORTED:
+                            report.errors.append(
+                                RowError(result.index, e.column, e.value, e.message)
+                            )
+                elif result.status == CREATED:
+                    report.created += 1
+                elif result.status == UPDATED:
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+                if progress and report.rows % 1000 == 0:
+                    progress(report.rows)
+            if dry_run or (strict and report.rejected):
+                transaction.set_rollback(True)
+            else:
+                report.committed = True
+    except reading.FileProblem as problem:
+        rejects.close()
+        rejects_path.unlink(missing_ok=True)
+        raise ImportProblem(str(problem)) from None
+    rejects.close()
+    if report.rejected:
+        report.rejects_file = str(rejects_path)
+    else:
+        rejects_path.unlink(missing_ok=True)
+    created = upserter.resolver.created
+    report.created_owners = created["owners"]
+    report.created_channels = created["channels"]
+    report.created_accounts = len(created["accounts"])
+    if progress:
+        progress(report.rows)
+    return report

@@ -1,0 +1,165 @@
+"""Read models for the CRM pages: timelines, overviews and the figures behind charts."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from accord.crm.models import (
+    Account,
+    Campaign,
+    Lead,
+    LeadOwnerChange,
+    LeadStatusChange,
+    Opportunity,
+    Touchpoint,
+)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # touchpoint | activity | status | owner
+    title: str
+    detail: str = ""
+    who: str = ""
+
+
+def lead_timeline(lead: Lead) -> list[TimelineEntry]:
+    """Everything that happened to a lead, newest first."""
+    entries = [
+        TimelineEntry(
+            t.occurred_at,
+            "touchpoint",
+            t.get_kind_display(),
+            " · ".join(filter(None, [t.channel.name, t.campaign.name if t.campaign else ""])),
+        )
+        for t in lead.touchpoints.select_related("channel", "campaign")
+    ]
+    entries += [
+        TimelineEntry(
+            a.occurred_at,
+            "activity",
+            a.get_kind_display(),
+            " · ".join(filter(None, [a.outcome, a.notes])),
+            str(a.user or ""),
+        )
+        for a in lead.activities.select_related("user")
+    ]
+    labels = dict(Lead.Status.choices)
+    for c in LeadStatusChange.objects.filter(lead=lead).select_related("changed_by"):
+        title = (
+            f"Status {labels.get(c.from_status, c.from_status)} → {labels[c.to_status]}"
+            if c.from_status
+            else f"Created as {labels[c.to_status]}"
+        )
+        entries.append(
+            TimelineEntry(c.changed_at, "status", title, c.reason, str(c.changed_by or ""))
+        )
+    for c in LeadOwnerChange.objects.filter(lead=lead).select_related(
+        "from_owner", "to_owner", "changed_by"
+    ):
+        title = f"Owner {c.from_owner or 'nobody'} → {c.to_owner or 'nobody'}"
+        entries.append(TimelineEntry(c.changed_at, "owner", title, who=str(c.changed_by or "")))
+    order = {"status": 0, "owner": 1, "touchpoint": 2, "activity": 3}
+    entries.sort(key=lambda e: (e.at, order[e.kind]), reverse=True)
+    return entries
+
+
+def monthly_counts(queryset, field: str, months: int = 12, *, end: date | None = None) -> dict:
+    """Counts per calendar month for the last `months` months, as chart data."""
+    end = end or timezone.localdate()
+    index = end.year * 12 + end.month - 1 - (months - 1)
+    first = date(index // 12, index % 12 + 1, 1)
+    rows = (
+        queryset.filter(**{f"{field}__date__gte": first})
+        .annotate(month=TruncMonth(field))
+        .values("month")
+        .annotate(n=Count("id"))
+    )
+    found = {
+        r["month"].date() if isinstance(r["month"], datetime) else r["month"]: r["n"] for r in rows
+    }
+    labels, values, month = [], [], first
+    while month <= end:
+        labels.append(month.strftime("%b %Y"))
+        values.append(found.get(month, 0))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return {"labels": labels, "values": values}
+
+
+def overview() -> dict:
+    """Company-wide figures for the home page."""
+    statuses = dict(Lead.objects.values_list("status").annotate(n=Count("id")))
+    funnel_order = [
+        Lead.Status.NEW,
+        Lead.Status.MQL,
+        Lead.Status.ACCEPTED,
+        Lead.Status.SQL,
+        Lead.Status.OPPORTUNITY,
+        Lead.Status.CUSTOMER,
+    ]
+    # A lead counts at every stage it has reached, so the funnel reads as a funnel.
+    reached = dict(
+        LeadStatusChange.objects.values_list("to_status").annotate(n=Count("lead", distinct=True))
+    )
+    won = Opportunity.objects.filter(stage=Opportunity.Stage.WON)
+    open_opps = Opportunity.objects.exclude(stage__in=Opportunity.CLOSED_STAGES)
+    return {
+        "leads": sum(statuses.values()),
+        "accounts": Account.objects.count(),
+        "open_pipeline": open_opps.aggregate(s=Sum("amount"))["s"] or 0,
+        "open_count": open_opps.count(),
+        "won_amount": won.aggregate(s=Sum("amount"))["s"] or 0,
+        "won_count": won.count(),
+        "campaigns": Campaign.objects.count(),
+        "funnel": {
+            "labels": [Lead.Status(s).label for s in funnel_order],
+            "values": [reached.get(s, 0) for s in funnel_order],
+        },
+        "leads_by_month": monthly_counts(Lead.objects.all(), "created_at"),
+    }
+
+
+def _months_since(moment: datetime, most: int = 24) -> int:
+    today = timezone.localdate()
+    return max(3, min(most, (today.year - moment.year) * 12 + today.month - moment.month + 1))
+
+
+def account_summary(account: Account) -> dict:
+    opps = account.opportunities.all()
+    touches = Touchpoint.objects.filter(lead__account=account)
+    first_touch = touches.order_by("occurred_at").values_list("occurred_at", flat=True).first()
+    return {
+        "open_pipeline": opps.exclude(stage__in=Opportunity.CLOSED_STAGES).aggregate(
+            s=Sum("amount")
+        )["s"]
+        or 0,
+        "won_amount": opps.filter(stage=Opportunity.Stage.WON).aggregate(s=Sum("amount"))["s"] or 0,
+        "touches_by_month": monthly_counts(
+            touches, "occurred_at", months=_months_since(first_touch) if first_touch else 12
+        ),
+    }
+
+
+def lead_touches_by_channel(lead: Lead) -> dict:
+    rows = lead.touchpoints.values("channel__name").annotate(n=Count("id")).order_by("-n")
+    return {"labels": [r["channel__name"] for r in rows], "values": [r["n"] for r in rows]}
+
+
+def campaign_summary(campaign: Campaign) -> dict:
+    costs = list(campaign.costs.all())
+    touches = Touchpoint.objects.filter(campaign=campaign)
+    leads = Lead.objects.filter(touchpoints__campaign=campaign).distinct()
+    return {
+        "total_cost": sum((c.amount for c in costs), start=0),
+        "costs": {
+            "labels": [c.month.strftime("%b %Y") for c in costs],
+            "values": [float(c.amount) for c in costs],
+        },
+        "touches": touches.count(),
+        "leads": leads.count(),
+        "mqls": leads.filter(Q(status_changes__to_status=Lead.Status.MQL)).distinct().count(),
+    }

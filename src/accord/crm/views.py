@@ -1,0 +1,190 @@
+"""CRM pages. Views parse input, check permission through the actions, and render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accord.crm import actions, queries
+from accord.crm.filters import (
+    AccountFilterForm,
+    CampaignFilterForm,
+    LeadFilterForm,
+    OpportunityFilterForm,
+)
+from accord.crm.forms import FollowUpForm, ReassignForm, StatusForm
+from accord.crm.models import Account, Campaign, Lead, Opportunity
+from accord.people import permissions
+
+PAGE_SIZE = 50
+
+
+def home(request):
+    return render(request, "crm/home.html", {"overview": queries.overview()})
+
+
+def _list_page(request, form_class, queryset, template: str, title: str, kind: str):
+    form = form_class(request.GET)
+    page = Paginator(form.apply(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "title": title,
+        "export_kind": kind,
+    }
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
+
+
+def lead_list(request):
+    leads = Lead.objects.select_related("owner", "source", "account")
+    return _list_page(request, LeadFilterForm, leads, "crm/lead_list.html", "Leads", "leads")
+
+
+def account_list(request):
+    accounts = Account.objects.select_related("owner").annotate(
+        people=Count("leads", distinct=True),
+        open_opportunities=Count(
+            "opportunities",
+            filter=~Q(opportunities__stage__in=Opportunity.CLOSED_STAGES),
+            distinct=True,
+        ),
+    )
+    return _list_page(
+        request, AccountFilterForm, accounts, "crm/account_list.html", "Accounts", "accounts"
+    )
+
+
+def opportunity_list(request):
+    opps = Opportunity.objects.select_related("account", "owner", "source")
+    return _list_page(
+        request,
+        OpportunityFilterForm,
+        opps,
+        "crm/opportunity_list.html",
+        "Opportunities",
+        "opportunities",
+    )
+
+
+def campaign_list(request):
+    campaigns = Campaign.objects.select_related("channel", "owner").annotate(
+        touch_count=Count("touchpoints", distinct=True)
+    )
+    return _list_page(
+        request, CampaignFilterForm, campaigns, "crm/campaign_list.html", "Campaigns", "campaigns"
+    )
+
+
+def lead_detail(request, pk):
+    lead = get_object_or_404(Lead.objects.select_related("owner", "source", "account"), pk=pk)
+    user = request.user
+    can_change = permissions.can_change_lead(user, lead)
+    return render(
+        request,
+        "crm/lead_detail.html",
+        {
+            "lead": lead,
+            "timeline": queries.lead_timeline(lead),
+            "touches_by_channel": queries.lead_touches_by_channel(lead),
+            "can_change": can_change,
+            "can_reassign": permissions.can_reassign_lead(user, lead),
+            "status_form": StatusForm(initial={"status": lead.status}),
+            "reassign_form": ReassignForm(actor=user, initial={"owner": lead.owner_id}),
+            "follow_up_form": FollowUpForm(),
+            "opportunities": lead.opportunities.select_related("owner"),
+        },
+    )
+
+
+def _lead_action(request, pk, allowed, form_class, act, **form_kwargs):
+    """Run one lead action from a POSTed form; errors go back to the lead page as messages."""
+    lead = get_object_or_404(Lead, pk=pk)
+    permissions.require(allowed(request.user, lead))
+    form = form_class(request.POST, **form_kwargs)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label or field}: {error}")
+        return redirect(lead)
+    try:
+        message = act(lead, form.cleaned_data)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, message)
+    return redirect(lead)
+
+
+@require_POST
+def lead_status(request, pk):
+    def act(lead, data):
+        lead = actions.change_lead_status(
+            lead, data["status"], actor=request.user, reason=data["reason"]
+        )
+        return f"Status set to {lead.get_status_display()}."
+
+    return _lead_action(request, pk, permissions.can_change_lead, StatusForm, act)
+
+
+@require_POST
+def lead_reassign(request, pk):
+    def act(lead, data):
+        lead = actions.reassign_lead(lead, data["owner"], actor=request.user)
+        return f"Lead now owned by {lead.owner or 'nobody'}."
+
+    return _lead_action(
+        request, pk, permissions.can_reassign_lead, ReassignForm, act, actor=request.user
+    )
+
+
+@require_POST
+def lead_follow_up(request, pk):
+    def act(lead, data):
+        activity = actions.record_follow_up(lead, actor=request.user, **data)
+        return f"Logged {activity.get_kind_display().lower()}."
+
+    return _lead_action(request, pk, permissions.can_change_lead, FollowUpForm, act)
+
+
+def account_detail(request, pk):
+    account = get_object_or_404(Account.objects.select_related("owner"), pk=pk)
+    return render(
+        request,
+        "crm/account_detail.html",
+        {
+            "account": account,
+            "people": account.leads.select_related("owner", "source").order_by("-created_at")[:200],
+            "people_count": account.leads.count(),
+            "opportunities": account.opportunities.select_related("owner", "source"),
+            "summary": queries.account_summary(account),
+        },
+    )
+
+
+def opportunity_detail(request, pk):
+    opp = get_object_or_404(
+        Opportunity.objects.select_related("account", "owner", "source", "primary_lead"), pk=pk
+    )
+    return render(
+        request,
+        "crm/opportunity_detail.html",
+        {"opp": opp, "stage_changes": opp.stage_changes.all()},
+    )
+
+
+def campaign_detail(request, pk):
+    campaign = get_object_or_404(Campaign.objects.select_related("channel", "owner"), pk=pk)
+    return render(
+        request,
+        "crm/campaign_detail.html",
+        {"campaign": campaign, "summary": queries.campaign_summary(campaign)},
+    )

@@ -1,0 +1,106 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+
+from accord.people import actions, permissions
+from accord.people.models import ApiToken, Team, User
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    """The standard login form, refusing accounts locked by repeated failures."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That username and password do not match. Check both and try again.",
+        "locked": (
+            "Too many failed attempts for this account. Try again in %(minutes)s minutes, "
+            "or ask an admin to reset your password."
+        ),
+    }
+
+    def clean(self):
+        username = (self.data.get("username") or "").strip()
+        if username:
+            locked_until = actions.login_locked_until(username)
+            if locked_until:
+                minutes = max(1, round((locked_until - timezone.now()).total_seconds() / 60))
+                raise forms.ValidationError(
+                    self.error_messages["locked"], code="locked", params={"minutes": minutes}
+                )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            if username:
+                actions.record_login_failure(username)
+            raise
+        actions.record_login_success(username)
+        return cleaned
+
+
+class UserForm(forms.ModelForm):
+    password = forms.CharField(
+        widget=forms.PasswordInput,
+        required=False,
+        strip=False,
+        help_text="Required for a new user. Leave empty to keep the current password.",
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "title", "role", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        if self.instance.pk:
+            self.initial["teams"] = list(self.instance.teams.all())
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        clash = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("Another user already has this email address.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if not self.instance.pk and not password:
+            self.add_error("password", "A new user needs a password.")
+        elif password:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "kind", "time_zone"]
+
+    def clean_time_zone(self):
+        from zoneinfo import available_timezones
+
+        value = self.cleaned_data["time_zone"].strip()
+        if value not in available_timezones():
+            raise forms.ValidationError(
+                f"“{value}” is not a known time zone; use a name like Europe/Berlin."
+            )
+        return value
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="What it is for, e.g. “Warehouse sync”.")
+    scope = forms.ChoiceField(choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not permissions.can_import(user):
+            self.fields["scope"].choices = [(ApiToken.Scope.READ, ApiToken.Scope.READ.label)]
+            self.fields["scope"].help_text = "Only managers, leaders and admins write in bulk."

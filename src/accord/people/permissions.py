@@ -1,0 +1,70 @@
+"""Who may do what. Every role check in Accord goes through this module.
+
+Everybody signed in may read everything (transparency is the point). Changes:
+- admin: everything, including users, teams and roles;
+- leader: every lead and opportunity;
+- manager: the leads owned by people in their teams (and unowned leads);
+- member: only the leads they own;
+- viewer: nothing.
+"""
+
+from django.core.exceptions import PermissionDenied
+
+from accord.people.models import User
+
+Role = User.Role
+
+
+def is_admin(user) -> bool:
+    return user.is_authenticated and user.is_active and user.role == Role.ADMIN
+
+
+def can_manage_people(user) -> bool:
+    return is_admin(user)
+
+
+def can_change_anything(user) -> bool:
+    return user.is_authenticated and user.is_active and user.role != Role.VIEWER
+
+
+def team_member_ids(user) -> set[int]:
+    return set(
+        User.objects.filter(teams__in=user.teams.all()).values_list("id", flat=True).distinct()
+    )
+
+
+def can_import(user) -> bool:
+    """Bulk writes (CSV imports, the bulk API) are for managers, leaders and admins."""
+    return can_change_anything(user) and user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
+
+
+def can_change_lead(user, lead) -> bool:
+    if not can_change_anything(user):
+        return False
+    if user.role in (Role.ADMIN, Role.LEADER):
+        return True
+    if lead.owner_id == user.id:
+        return True
+    if user.role == Role.MANAGER:
+        return lead.owner_id is None or lead.owner_id in team_member_ids(user)
+    return False
+
+
+def can_reassign_lead(user, lead) -> bool:
+    """Members work their own leads but may not hand them out; managers route their team's."""
+    return can_change_lead(user, lead) and user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
+
+
+def assignable_owners(user):
+    """The people a user may give a lead to."""
+    active = User.objects.filter(is_active=True).exclude(role=Role.VIEWER)
+    if user.role in (Role.ADMIN, Role.LEADER):
+        return active
+    if user.role == Role.MANAGER:
+        return active.filter(id__in=team_member_ids(user) | {user.id})
+    return active.none()
+
+
+def require(allowed: bool, message: str = "You do not have permission to do that.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)

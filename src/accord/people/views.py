@@ -1,0 +1,106 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+
+from accord.people import actions, permissions, tokens
+from accord.people.forms import TeamForm, ThrottledLoginForm, TokenForm, UserForm
+from accord.people.models import AuditLog, Team, User
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    form_class = ThrottledLoginForm
+    template_name = "people/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "people/password_change.html"
+    success_url = reverse_lazy("profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password has been changed.")
+        return super().form_valid(form)
+
+
+def profile(request, *, form=None, new_token=None, status=200):
+    user = request.user
+    context = {
+        "person": user,
+        "tokens": user.tokens.filter(revoked_at=None),
+        "token_form": form or TokenForm(user=user),
+        "new_token": new_token,
+    }
+    return render(request, "people/profile.html", context, status=status)
+
+
+@require_POST
+def token_new(request):
+    form = TokenForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return profile(request, form=form, status=400)
+    token, raw = tokens.issue_token(request.user, **form.cleaned_data)
+    # Rendered, not redirected: the token must never be stored, not even in a message.
+    return profile(request, new_token={"token": token, "raw": raw})
+
+
+@require_POST
+def token_revoke(request, pk):
+    if not tokens.revoke_token(request.user, pk):
+        raise Http404("No such token of yours.")
+    messages.success(request, "Token revoked: it no longer works.")
+    return redirect("profile")
+
+
+def people_list(request):
+    permissions.require(permissions.can_manage_people(request.user))
+    users = User.objects.prefetch_related("teams").order_by("username")
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    teams = Team.objects.annotate(size=Count("members"))
+    return render(request, "people/people_list.html", {"page": page, "teams": teams})
+
+
+def user_edit(request, pk=None):
+    permissions.require(permissions.can_manage_people(request.user))
+    person = get_object_or_404(User, pk=pk) if pk else None
+    form = UserForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        teams, password = data.pop("teams"), data.pop("password")
+        if person is None:
+            person = actions.create_user(request.user, password=password, teams=teams, **data)
+            messages.success(request, f"Created {person.username}.")
+            return redirect("people")
+        try:
+            fresh = User.objects.get(pk=person.pk)
+            actions.update_user(request.user, fresh, teams=teams, password=password, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Saved {person.username}.")
+            return redirect("people")
+    history = (
+        AuditLog.objects.filter(object_type="people.user", object_id=str(pk))[:20] if pk else []
+    )
+    return render(
+        request, "people/user_form.html", {"form": form, "person": person, "history": history}
+    )
+
+
+def team_edit(request, pk=None):
+    permissions.require(permissions.can_manage_people(request.user))
+    team = get_object_or_404(Team, pk=pk) if pk else None
+    form = TeamForm(request.POST or None, instance=team)
+    if request.method == "POST" and form.is_valid():
+        team = actions.save_team(request.user, form.instance)
+        messages.success(request, f"Saved team {team.name}.")
+        return redirect("people")
+    return render(request, "people/team_form.html", {"form": form, "team": team})

@@ -1,0 +1,14 @@
+"""Settings for the test suite: the real settings with tasks run immediately."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+os.environ.setdefault("ACCORD_TESTING", "1")
+
+from accord.settings import *  # noqa: E402,F403
+
+# Hashing is deliberately slow in production; tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests serve static files through the finders; there is no collected copy to point at.
+STATIC_ROOT = None

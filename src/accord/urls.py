@@ -1,0 +1,18 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from accord.api.main import urls as api_urls
+
+urlpatterns = [
+    path("api/v1/", api_urls()),
+    path("", include("accord.crm.urls")),
+    path("", include("accord.people.urls")),
+    path(
+        "favicon.ico",
+        login_not_required(RedirectView.as_view(url="/static/accord/favicon.svg", permanent=True)),
+    ),
+]
+
+handler403 = "accord.errors.forbidden"
+handler404 = "accord.errors.not_found"

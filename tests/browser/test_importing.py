@@ -1,0 +1,40 @@
+"""Importing a file in the browser: the real worker runs it while the progress bar fills."""
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+ROWS = 20_000
+
+
+def test_a_manager_uploads_leads_and_watches_the_import_finish(
+    page: Page, log_in, tmp_path: Path, screenshot
+):
+    path = tmp_path / "trade-show-leads.csv"
+    lines = ["email,first_name,last_name,company,status,created_at"]
+    lines += [
+        f"visitor{i}@import-test.example,Visitor,{i},Booth Co {i % 50},new,2021-05-0{1 + i % 9}"
+        for i in range(ROWS)
+    ]
+    lines.append("broken-address,Bad,Row,,new,2021-05-01")
+    path.write_text("\n".join(lines) + "\n")
+
+    log_in("sales.manager")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
+    page.get_by_label("Kind").select_option("leads")
+    page.get_by_label("File").set_input_files(path)
+    page.get_by_role("button", name="Upload and preview").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("trade-show-leads.csv")
+    expect(page.get_by_text("detected accord format", exact=False)).to_be_visible()
+    page.get_by_role("button", name=f"Import {ROWS + 1:,} rows").click()
+
+    expect(page.locator("progress")).to_be_visible()
+    expect(page.get_by_text("Done", exact=True)).to_be_visible(timeout=120_000)
+    kpis = page.locator(".kpi")
+    expect(kpis.filter(has_text="Created")).to_contain_text(f"{ROWS:,}")
+    expect(kpis.filter(has_text="Rejected")).to_contain_text("1")
+    expect(
+        page.get_by_role("cell", name="“broken-address” is not an email address")
+    ).to_be_visible()
+    screenshot(page, "import-done")

@@ -1,0 +1,195 @@
+"""The bulk API: tokens and scopes, per-item results, idempotency, limits, reading back."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from accord.crm.models import Lead, Touchpoint
+from accord.people import tokens
+from accord.people.models import ApiToken
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(client):
+    def call(method, path, token=None, body=None, **params):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if body is not None:
+            return getattr(client, method)(
+                f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers
+            )
+        return getattr(client, method)(f"/api/v1{path}", params, headers=headers)
+
+    return call
+
+
+@pytest.fixture
+def write_token(cast):
+    return tokens.issue_token(cast["sam"], name="CRM sync", scope="write")[1]
+
+
+LEADS = [
+    {
+        "external_id": "L1",
+        "email": "ann@acme.example",
+        "first_name": "Ann",
+        "status": "mql",
+        "owner": "alice",
+    },
+    {"external_id": "L2", "email": "not-an-email", "status": "superstar"},
+    {"email": "cid@acme.example", "company": "Acme Robotics", "created_at": "2026-03-05T14:22:00Z"},
+]
+
+
+def test_a_bulk_upsert_answers_per_item_and_stores_the_valid_ones(api, write_token, cast):
+    response = api("post", "/leads/bulk", write_token, {"source_system": "crm", "items": LEADS})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["created"], body["rejected"]) == (2, 1)
+    assert [r["status"] for r in body["results"]] == ["created", "rejected", "created"]
+    errors = {(e["field"], e["value"]) for e in body["results"][1]["errors"]}
+    assert errors == {("email", "not-an-email"), ("status", "superstar")}
+    ann = Lead.objects.get(external_id="L1")
+    assert (ann.source_system, ann.status, ann.owner) == ("crm", "mql", cast["alice"])
+
+
+def test_sending_the_same_batch_again_changes_nothing(api, write_token, cast):
+    api("post", "/leads/bulk", write_token, {"source_system": "crm", "items": LEADS})
+    again = api("post", "/leads/bulk", write_token, {"source_system": "crm", "items": LEADS}).json()
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    assert Lead.objects.count() == 2
+
+
+def test_touchpoints_attach_to_leads_by_email(api, write_token, cast, channels):
+    api("post", "/leads/bulk", write_token, {"items": LEADS})
+    items = [
+        {
+            "external_id": "T1",
+            "lead": "ann@acme.example",
+            "channel": "webinar",
+            "kind": "webinar",
+            "occurred_at": "2026-03-09T10:00:00Z",
+        },
+        {
+            "external_id": "T2",
+            "lead": "nobody@acme.example",
+            "channel": "webinar",
+            "kind": "webinar",
+            "occurred_at": "2026-03-09T10:00:00Z",
+        },
+    ]
+    body = api("post", "/touchpoints/bulk", write_token, {"items": items}).json()
+    assert [r["status"] for r in body["results"]] == ["created", "rejected"]
+    assert body["results"][1]["errors"][0]["message"] == "no lead with this email or id"
+    assert Touchpoint.objects.get().lead.email == "ann@acme.example"
+
+
+def test_no_token_or_an_unknown_or_revoked_token_is_401(api, cast, write_token):
+    assert api("get", "/leads").status_code == 401
+    assert api("get", "/leads", "acc_not-a-real-token").status_code == 401
+    token = ApiToken.objects.get()
+    tokens.revoke_token(cast["sam"], token.pk)
+    response = api("get", "/leads", write_token)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Unauthorized"}
+
+
+def test_a_read_token_cannot_write(api, cast):
+    raw = tokens.issue_token(cast["sam"], name="BI", scope="read")[1]
+    assert api("get", "/leads", raw).status_code == 200
+    response = api("post", "/leads/bulk", raw, {"items": LEADS})
+    assert response.status_code == 403
+    assert "read-only" in response.json()["detail"]
+    assert not Lead.objects.exists()
+
+
+def test_a_members_write_token_cannot_bulk_write(api, cast):
+    raw = tokens.issue_token(cast["alice"], name="mine", scope="write")[1]
+    response = api("post", "/leads/bulk", raw, {"items": LEADS})
+    assert response.status_code == 403
+    assert not Lead.objects.exists()
+
+
+def test_a_deactivated_users_token_stops_working(api, cast, write_token):
+    cast["sam"].is_active = False
+    cast["sam"].save()
+    assert api("get", "/leads", write_token).status_code == 401
+
+
+def test_too_many_items_is_413_and_nothing_is_stored(api, write_token, settings):
+    settings.API_BULK_MAX_ITEMS = 2
+    response = api("post", "/leads/bulk", write_token, {"items": LEADS})
+    assert response.status_code == 413
+    assert "At most 2 items" in response.json()["detail"]
+    assert not Lead.objects.exists()
+
+
+def test_a_malformed_body_is_422_or_400_with_a_json_reason(api, write_token, client):
+    response = api("post", "/leads/bulk", write_token, {"things": []})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "items"
+    bad_json = client.post(
+        "/api/v1/leads/bulk",
+        "{not json",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {write_token}"},
+    )
+    assert bad_json.status_code == 400
+
+
+def test_the_rate_limit_answers_429_with_retry_after(api, write_token, settings):
+    settings.API_RATE_LIMIT_PER_MINUTE = 3
+    statuses = [api("get", "/leads", write_token).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert api("get", "/leads", write_token)["Retry-After"] == "60"
+
+
+def test_lists_filter_and_page_with_a_cursor(api, write_token, make_lead):
+    for i in range(5):
+        make_lead(f"p{i}@acme.example", status="mql" if i % 2 else "new")
+    first = api("get", "/leads", write_token, limit=2).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    second = api("get", "/leads", write_token, limit=2, cursor=first["next_cursor"]).json()
+    assert {i["id"] for i in first["items"]}.isdisjoint(i["id"] for i in second["items"])
+    mqls = api("get", "/leads", write_token, status="mql").json()["items"]
+    assert [i["email"] for i in mqls] == ["p1@acme.example", "p3@acme.example"]
+    assert mqls[0]["owner"] == "alice" and mqls[0]["source"] == "webinar"
+    assert api("get", "/leads", write_token, status="hot").status_code == 400
+    assert api("get", "/leads", write_token, cursor="???").status_code == 400
+    assert api("get", "/leads", write_token, limit=5000).status_code == 422
+
+
+def test_one_record_and_a_404_for_a_missing_one(api, write_token, make_lead):
+    lead = make_lead("ann@acme.example")
+    assert api("get", f"/leads/{lead.pk}", write_token).json()["email"] == "ann@acme.example"
+    response = api("get", "/leads/999999", write_token)
+    assert response.status_code == 404
+
+
+def test_the_openapi_document_describes_the_bulk_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    for kind in ("leads", "accounts", "opportunities", "touchpoints", "activities"):
+        operation = spec["paths"][f"/api/v1/{kind}/bulk"]["post"]
+        assert operation["requestBody"]["content"]["application/json"]["example"]["items"]
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_tokens_are_created_on_the_profile_shown_once_and_stored_hashed(login, cast):
+    client = login(cast["sam"])
+    response = client.post(reverse("token_new"), {"name": "Warehouse", "scope": "write"})
+    page = response.content.decode()
+    token = ApiToken.objects.get()
+    raw = page.split('id="new-token">')[1].split("<")[0]
+    assert raw.startswith("acc_") and token.digest == tokens.digest(raw)
+    assert raw not in token.digest and token.prefix == raw[:10]
+    assert raw not in client.get(reverse("profile")).content.decode()
+
+
+def test_a_user_cannot_revoke_someone_elses_token(login, cast):
+    token, _ = tokens.issue_token(cast["sam"], name="x", scope="read")
+    response = login(cast["alice"]).post(reverse("token_revoke", args=[token.pk]))
+    assert response.status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None

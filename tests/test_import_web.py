@@ -1,0 +1,149 @@
+"""Importing from the browser: upload, check the mapping, run as a task, read the result."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accord.crm.models import ImportJob, ImportMapping, Lead
+
+pytestmark = pytest.mark.django_db
+
+SALESFORCE_LEADS = (
+    "Lead ID,First Name,Last Name,Title,Company / Account,Email,Lead Source,Lead Status,Created Date,Lead Owner\n"
+    "00Q1,Ann,Lee,CFO,Acme,ann@acme.example,Webinar,Hot Prospect,03/04/2025,alice\n"
+    "00Q2,Bob,Ray,CTO,Beta,bob@beta.example,Webinar,Working - Contacted,05/06/2025,\n"
+    "00Q3,Cy,Ng,VP,Gamma,not-an-email,Webinar,Open - Not Contacted,07/08/2025,\n"
+)
+
+
+@pytest.fixture
+def upload(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+    def send(client, text=SALESFORCE_LEADS, name="leads.csv", kind="leads", **extra):
+        file = SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+        return client.post(reverse("crm:imports"), {"kind": kind, "file": file, **extra})
+
+    return send
+
+
+@pytest.fixture
+def start(django_capture_on_commit_callbacks):
+    """POST the mapping; the queued task runs when the transaction commits (immediately here)."""
+
+    def post(client, job, data):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(job.get_absolute_url(), data)
+
+    return post
+
+
+def mapping_form(job, **overrides):
+    data = {f"column-{field}": header for field, header in job.columns.items()}
+    data.update(overrides)
+    return data
+
+
+def test_an_upload_is_previewed_with_its_detected_format_and_mapping(login, cast, upload):
+    client = login(cast["sam"])
+    response = upload(client)
+    job = ImportJob.objects.get()
+    assert response["Location"] == job.get_absolute_url()
+    assert (job.format, job.rows_total, job.source_system) == ("salesforce", 3, "salesforce")
+    assert job.columns["email"] == "Email" and job.columns["status"] == "Lead Status"
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "detected <strong>salesforce</strong> format" in page
+    assert "Hot Prospect" in page  # a status value to translate
+    assert "could be read as day/month or as month/day" in page  # 03/04/2025 is ambiguous
+
+
+def test_starting_runs_the_import_as_a_task_and_shows_the_summary(login, cast, upload, start):
+    client = login(cast["sam"])
+    upload(client)
+    job = ImportJob.objects.get()
+    page = client.get(job.get_absolute_url()).content.decode()
+    select = page.index('aria-label="Accord status for Hot Prospect"')
+    value_field = page[:select].rsplit('name="value-status-', 1)[1].split('"')[0]
+    response = start(
+        client, job, mapping_form(job, date_order="mdy", **{f"value-status-{value_field}": "mql"})
+    )
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    assert (job.report["created"], job.report["rejected"]) == (2, 1)
+    assert Lead.objects.get(external_id="00Q1").status == "mql"
+    assert str(Lead.objects.get(external_id="00Q2").created_at.date()) == "2025-05-06"
+    summary = client.get(job.get_absolute_url()).content.decode()
+    assert "not-an-email" in summary and "Download the rejected rows" in summary
+    assert (
+        '<td>email</td><td>“not-an-email” is not an email address</td><td class="num">1</td>'
+        in summary
+    )
+    rejects = client.get(reverse("crm:import_rejects", args=[job.pk]))
+    assert b"not-an-email" in b"".join(rejects.streaming_content)
+    remembered = ImportMapping.objects.get(source_system="salesforce", kind="leads")
+    assert remembered.values["status"]["hot prospect"] == "mql"
+
+
+def test_the_remembered_mapping_is_offered_for_the_next_file_from_that_source(login, cast, upload):
+    ImportMapping.objects.create(
+        source_system="salesforce",
+        kind="leads",
+        columns={"title": "Lead Source"},
+        values={"status": {"hot prospect": "sql"}},
+    )
+    upload(login(cast["sam"]))
+    job = ImportJob.objects.get()
+    assert job.columns["title"] == "Lead Source"
+    assert job.values["status"]["hot prospect"] == "sql"
+
+
+def test_a_missing_required_column_is_refused_and_nothing_runs(login, cast, upload):
+    client = login(cast["sam"])
+    upload(client)
+    job = ImportJob.objects.get()
+    response = client.post(
+        job.get_absolute_url(), mapping_form(job, **{"column-email": "", "date_order": "mdy"})
+    )
+    assert response.status_code == 400
+    assert "Choose a column for: email." in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == "uploaded" and not Lead.objects.exists()
+
+
+def test_a_binary_or_empty_upload_is_refused_by_its_content(login, cast, upload):
+    client = login(cast["sam"])
+    response = upload(client, text="\x00\x01PK\x03\x04binary", name="leads.csv")
+    assert "binary file" in response.content.decode()
+    response = upload(client, text="", name="leads.csv")
+    assert "The file is empty." in response.content.decode() or "empty" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_members_and_viewers_cannot_import(login, cast, upload):
+    for name in ("alice", "vera"):
+        client = login(cast[name])
+        assert client.get(reverse("crm:imports")).status_code == 403
+        assert upload(client).status_code == 403
+    assert not ImportJob.objects.exists()
+
+
+def test_the_progress_endpoint_reports_rows_and_refreshes_when_done(login, cast, upload, start):
+    client = login(cast["sam"])
+    upload(client, text="email\na@x.example\nb@x.example\n")
+    job = ImportJob.objects.get()
+    start(client, job, mapping_form(job))
+    response = client.get(reverse("crm:import_progress", args=[job.pk]))
+    assert response["HX-Refresh"] == "true"
+    assert "Done" in response.content.decode()
+
+
+def test_a_started_import_cannot_be_started_twice(login, cast, upload, start):
+    client = login(cast["sam"])
+    upload(client, text="email\na@x.example\n")
+    job = ImportJob.objects.get()
+    start(client, job, mapping_form(job))
+    start(client, job, mapping_form(job))
+    assert Lead.objects.count() == 1
+    job.refresh_from_db()
+    assert job.report["created"] == 1
