@@ -374,3 +374,22 @@ def test_the_readme_example_files_import_cleanly_in_order(cast):
     assert Opportunity.objects.get(external_id="O-1").primary_lead.email == "ann.lee@acme.example"
     assert CampaignCost.objects.filter(campaign__external_id="C-2").count() == 2
     assert Activity.objects.count() == 2 and Touchpoint.objects.count() == 2
+
+
+def test_a_campaign_given_one_row_per_month_reports_each_new_month_and_reimports_unchanged(
+    cast, tmp_path
+):
+    path = tmp_path / "campaigns.csv"
+    path.write_text(
+        "external_id,name,channel,starts_on,month,cost\n"
+        "C-9,Search,paid_search,2025-03-01,2025-03,100.00\n"
+        "C-9,Search,paid_search,2025-03-01,2025-04,120.00\n"
+        "C-9,Search,paid_search,2025-03-01,2025-04,120.00\n",
+        encoding="utf-8",
+    )
+    first = run_import("campaigns", path, tz=UTC)
+    assert (first.created, first.updated, first.unchanged) == (1, 1, 1)
+    costs = CampaignCost.objects.filter(campaign__external_id="C-9").order_by("month")
+    assert [c.amount for c in costs] == [Decimal("100.00"), Decimal("120.00")]
+    again = run_import("campaigns", path, tz=UTC)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)

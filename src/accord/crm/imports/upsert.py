@@ -1050,6 +1050,7 @@ class Upserter:
         stored = handler.find([record for _, record in parsed])
         pending: dict = {}  # key -> new, unsaved row (a later duplicate updates it in memory)
         to_create, to_update = [], {}
+        costs_seen: dict[int, set] = {}  # campaigns only: the month costs met in this batch
         for result, record in parsed:
             key = handler.key(record)
             row = pending.get(key) if key else None
@@ -1060,6 +1061,7 @@ class Upserter:
                 to_create.append((row, record))
                 if key is not None:
                     pending[key] = row
+                costs_seen[id(row)] = {(record.get("_month"), record.get("_cost"))}
                 result.status = CREATED
                 continue
             changed = handler.changes(row, record)
@@ -1070,6 +1072,10 @@ class Upserter:
                 result.status = UPDATED if changed else UNCHANGED
                 if isinstance(handler, CampaignHandler):
                     to_create.append((row, record))  # another month's cost, set below
+                    cost = (record["_month"], record["_cost"])
+                    if record["_cost"] is not None and cost not in costs_seen[id(row)]:
+                        result.status = UPDATED
+                        costs_seen[id(row)].add(cost)
                 continue
             if changed:
                 _, so_far, fields = to_update.setdefault(id(row), (row, {}, set()))
