@@ -156,8 +156,18 @@ def test_it_keeps_existing_data_when_asked_to_build_only_if_empty(db):
 
     out = run_demo("--if-empty", "--seed", "8", *SMALL)
 
-    assert out.strip() == "Database already has data; keeping it."
+    assert out.startswith("Database already has data; keeping it.")
+    assert "Demo logins (password: accord-demo)" in out and "vp.sales" in out
     assert stats_json() == before
+
+
+def test_if_empty_on_a_real_company_keeps_it_and_prints_no_demo_logins(db):
+    User.objects.create_user("someone", password="x-long-enough-password")
+
+    out = run_demo("--if-empty", *SMALL)
+
+    assert out.strip() == "Database already has data; keeping it."
+    assert list(User.objects.values_list("username", flat=True)) == ["someone"]
 
 
 def test_it_replaces_everything_with_reset(db):

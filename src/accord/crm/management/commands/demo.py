@@ -15,6 +15,7 @@ from accord.crm.demo import (
     erase_company,
     has_company_data,
 )
+from accord.people.models import User
 
 
 def _day(value: str) -> date:
@@ -72,6 +73,8 @@ class Command(BaseCommand):
             if has_company_data():
                 if if_empty:
                     self.stdout.write("Database already has data; keeping it.")
+                    if User.objects.filter(username=DEMO_LOGINS[0].username).exists():
+                        self._print_logins()
                     return
                 if not reset:
                     raise CommandError(
@@ -92,6 +95,9 @@ class Command(BaseCommand):
             shown = f"{value:,}" if isinstance(value, int) else value
             self.stdout.write(f"  {name.replace('_', ' '):<{width}}  {shown:>12}")
         self.stdout.write("")
+        self._print_logins()
+
+    def _print_logins(self):
         self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
         rows = [("username", "role", "team")] + [
             (person.username, person.role, person.team) for person in DEMO_LOGINS
