@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "accord.core",
     "accord.people",
     "accord.crm",
+    "accord.plan",
+    "accord.scoreboard",
 ]
 
 MIDDLEWARE = [

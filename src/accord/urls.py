@@ -8,6 +8,8 @@ urlpatterns = [
     path("api/v1/", api_urls()),
     path("", include("accord.crm.urls")),
     path("", include("accord.people.urls")),
+    path("", include("accord.plan.urls")),
+    path("", include("accord.scoreboard.urls")),
     path(
         "favicon.ico",
         login_not_required(RedirectView.as_view(url="/static/accord/favicon.svg", permanent=True)),

@@ -4,12 +4,13 @@ from ninja import NinjaAPI
 
 from accord.api.auth import RateLimited, TokenAuth
 from accord.crm.api import router as crm_router
+from accord.plan.api import router as plan_router
 
 api = NinjaAPI(
     title="Accord API",
     version="1",
     description=(
-        "Read and write Accord's CRM data. Authenticate with a personal token from your "
+        "Read and write Accord's CRM data and revenue plans. Authenticate with a personal token from your "
         "profile page: `Authorization: Bearer acc_…`. Errors answer with a JSON body "
         '`{"detail": …}`: 400 bad request, 401 missing or unknown token, 403 scope or role, '
         "404 not found, 413 too many items or too large a body, 422 invalid input, "
@@ -19,6 +20,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", crm_router)
+api.add_router("/", plan_router)
 
 
 @api.exception_handler(RateLimited)

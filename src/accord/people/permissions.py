@@ -68,3 +68,25 @@ def assignable_owners(user):
 def require(allowed: bool, message: str = "You do not have permission to do that.") -> None:
     if not allowed:
         raise PermissionDenied(message)
+
+
+def can_edit_plan(user) -> bool:
+    """Revenue plans are drafted by admins, leaders and managers; everybody reads them."""
+    return can_change_anything(user) and user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
+
+
+def plan_approval_side(user) -> str | None:
+    """'marketing' or 'sales' for a leader of a marketing or sales team, else None.
+
+    A plan needs one approval from each side. A leader in both kinds of team approves for
+    marketing first, then (a different person being required for the other side) nobody
+    can sign for both.
+    """
+    if not (user.is_authenticated and user.is_active and user.role == Role.LEADER):
+        return None
+    kinds = set(user.teams.values_list("kind", flat=True))
+    if "marketing" in kinds:
+        return "marketing"
+    if "sales" in kinds:
+        return "sales"
+    return None

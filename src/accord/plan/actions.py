@@ -1,0 +1,212 @@
+"""Verbs that change revenue plans. Each runs in one transaction and is audited."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accord.analytics.funnel import STAGES, STEPS, FunnelError, validate
+from accord.people import audit
+from accord.people.permissions import can_edit_plan, plan_approval_side, require
+from accord.plan.models import Plan, PlanApproval, PlanGoal, PlanRevision
+
+EDIT_DENIED = "Only admins, leaders and managers can create or change a revenue plan."
+
+
+@dataclass
+class PlanValues:
+    """Everything a planner types in for one revision (already parsed by the form)."""
+
+    target: Decimal
+    asp: Decimal
+    rates: dict[str, Decimal]
+    lags: dict[str, int]
+    basis: dict[str, str]
+    shares: dict[str, Decimal]
+    seasonality: list[Decimal]
+    observed_months: int = 12
+    observed: dict | None = None
+    goals: dict[str, tuple] | None = None  # stage -> (owner or None, due date or None)
+
+
+def _apply(revision: PlanRevision, values: PlanValues) -> None:
+    revision.target = values.target
+    revision.asp = values.asp
+    revision.rates = {s: str(values.rates[s]) for s in STEPS}
+    revision.lags = {s: int(values.lags.get(s, 0)) for s in STEPS}
+    revision.basis = {s: values.basis.get(s, PlanRevision.Basis.ASSUMED) for s in STEPS}
+    revision.shares = {k: str(v) for k, v in values.shares.items()}
+    revision.seasonality = [str(w) for w in values.seasonality]
+    revision.observed_months = values.observed_months
+    if values.observed is not None:
+        revision.observed = values.observed
+
+
+def _check(revision: PlanRevision) -> None:
+    try:
+        validate(revision.funnel_inputs())
+    except FunnelError as error:
+        raise ValidationError({error.field: error.message}) from None
+
+
+def _save_goals(revision: PlanRevision, goals: dict[str, tuple] | None) -> None:
+    if goals is None:
+        return
+    for stage, (owner, due_on) in goals.items():
+        if stage not in STAGES:
+            raise ValidationError({"goals": f"Unknown stage {stage!r}."})
+        if owner is None and due_on is None:
+            revision.goals.filter(stage=stage).delete()
+            continue
+        PlanGoal.objects.update_or_create(
+            revision=revision, stage=stage, defaults={"owner": owner, "due_on": due_on}
+        )
+
+
+@transaction.atomic
+def create_plan(actor, *, name: str, fiscal_year: int, first_month: int, values: PlanValues):
+    require(can_edit_plan(actor), EDIT_DENIED)
+    now = timezone.now()
+    plan = Plan.objects.create(
+        name=name,
+        fiscal_year=fiscal_year,
+        first_month=first_month,
+        created_by=actor,
+        created_at=now,
+    )
+    revision = PlanRevision(plan=plan, number=1, created_by=actor, created_at=now)
+    _apply(revision, values)
+    _check(revision)
+    revision.save()
+    _save_goals(revision, values.goals)
+    audit.record(
+        actor,
+        "plan.created",
+        revision,
+        after={"name": name, "starts": f"{plan.start:%Y-%m}", **revision.snapshot()},
+        summary=f"Created the plan {name!r} for the year from {plan.start:%B %Y}",
+    )
+    return plan
+
+
+@transaction.atomic
+def change_plan(actor, plan: Plan, values: PlanValues, *, note: str = "") -> PlanRevision:
+    """Change the plan's numbers.
+
+    A draft nobody has approved yet is changed in place. Once anybody has approved the
+    current revision, the change becomes a new draft revision that needs both approvals
+    again; the approved one stays in force (and visible) until the new one is approved.
+    """
+    require(can_edit_plan(actor), EDIT_DENIED)
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    current = plan.current
+    before = current.snapshot()
+    if current.status == PlanRevision.Status.DRAFT and not current.approvals.exists():
+        revision = current
+        action = "plan.changed"
+    else:
+        if current.status == PlanRevision.Status.DRAFT:
+            # Partly approved: the one approval was for numbers that no longer hold.
+            current.status = PlanRevision.Status.SUPERSEDED
+            current.save(update_fields=["status"])
+        revision = PlanRevision(
+            plan=plan,
+            number=current.number + 1,
+            created_by=actor,
+            created_at=timezone.now(),
+            observed=current.observed,
+        )
+        action = "plan.revised"
+    _apply(revision, values)
+    revision.note = note[:300]
+    _check(revision)
+    revision.save()
+    if action == "plan.revised":
+        for goal in current.goals.all():
+            PlanGoal.objects.create(
+                revision=revision, stage=goal.stage, owner=goal.owner, due_on=goal.due_on
+            )
+    _save_goals(revision, values.goals)
+    after = revision.snapshot()
+    if action == "plan.changed" and after == before:
+        return revision  # nothing changed: nothing to audit
+    audit.record(
+        actor,
+        action,
+        revision,
+        before=before,
+        after=after,
+        summary=(
+            f"Changed draft revision {revision.number}"
+            if action == "plan.changed"
+            else f"Started revision {revision.number} (revision {current.number} was "
+            f"{current.get_status_display().lower()})"
+        )
+        + (f": {note}" if note else ""),
+    )
+    return revision
+
+
+@transaction.atomic
+def approve(actor, revision: PlanRevision) -> PlanRevision:
+    """Sign a draft revision for marketing or sales; with both signatures it is in force."""
+    revision = PlanRevision.objects.select_for_update().select_related("plan").get(pk=revision.pk)
+    side = plan_approval_side(actor)
+    if side is None:
+        raise PermissionDenied(
+            "Only a marketing leader or a sales leader can approve a plan: one of each."
+        )
+    if revision.status != PlanRevision.Status.DRAFT:
+        raise ValidationError(
+            f"Revision {revision.number} is {revision.get_status_display().lower()}; "
+            "only the current draft can be approved."
+        )
+    if revision.plan.current.pk != revision.pk:
+        raise ValidationError(f"Revision {revision.number} is not the plan's latest revision.")
+    if revision.approvals.filter(user=actor).exists():
+        raise ValidationError("You have already approved this revision.")
+    signed = revision.approvals.filter(side=side).select_related("user").first()
+    if signed is not None:
+        raise ValidationError(
+            f"{signed.user.display_name} has already approved this revision for {side}; "
+            f"it now needs a {'sales' if side == 'marketing' else 'marketing'} leader."
+        )
+    now = timezone.now()
+    PlanApproval.objects.create(revision=revision, user=actor, side=side, approved_at=now)
+    sides = set(revision.approvals.values_list("side", flat=True))
+    complete = sides == {PlanApproval.Side.MARKETING, PlanApproval.Side.SALES}
+    if complete:
+        revision.status = PlanRevision.Status.APPROVED
+        revision.approved_at = now
+        revision.save(update_fields=["status", "approved_at"])
+        revision.plan.revisions.filter(status=PlanRevision.Status.APPROVED).exclude(
+            pk=revision.pk
+        ).update(status=PlanRevision.Status.SUPERSEDED)
+    audit.record(
+        actor,
+        "plan.approved",
+        revision,
+        after={"side": side, "approved": complete},
+        summary=f"Approved revision {revision.number} for {side}"
+        + ("; the plan is now in force" if complete else "; waiting for the other side"),
+    )
+    return revision
+
+
+@transaction.atomic
+def delete_plan(actor, plan: Plan) -> None:
+    """Delete a plan nobody has signed yet; a signed plan is history and stays."""
+    require(can_edit_plan(actor), EDIT_DENIED)
+    if PlanApproval.objects.filter(revision__plan=plan).exists():
+        raise ValidationError("This plan has approvals; it is kept. Change it instead.")
+    current = plan.current
+    audit.record(
+        actor,
+        "plan.deleted",
+        current,
+        before={"name": plan.name, **current.snapshot()},
+        summary=f"Deleted the draft plan {plan.name!r}",
+    )
+    plan.delete()

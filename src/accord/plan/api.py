@@ -1,0 +1,301 @@
+"""The revenue plan API: plans, revisions, approvals and the computed funnel."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from accord.analytics.funnel import SOURCES, STAGES, STEPS
+from accord.people.models import User
+from accord.plan import actions
+from accord.plan.models import Plan, PlanRevision
+from accord.plan.queries import funnel_of
+
+router = Router(tags=["plans"])
+
+EXAMPLE_INPUTS = {
+    "target": "18984000",
+    "asp": "113000",
+    "rates": {
+        "lead_mql": "0.1",
+        "mql_sal": "0.7",
+        "sal_sql": "0.6",
+        "sql_opp": "0.8",
+        "opp_won": "0.25",
+    },
+    "lags": {"lead_mql": 14, "mql_sal": 2, "sal_sql": 7, "sql_opp": 7, "opp_won": 75},
+    "shares": {"marketing": "0.6", "sales": "0.3", "partner": "0.1"},
+}
+
+
+class GoalIn(Schema):
+    owner: str | None = Field(None, description="username")
+    due_on: str | None = Field(None, description="YYYY-MM-DD")
+
+
+class InputsIn(Schema):
+    target: Decimal = Field(..., description="new-business revenue target, dollars")
+    asp: Decimal = Field(..., description="average selling price, dollars")
+    rates: dict[str, Decimal] = Field(..., description="step -> fraction in (0, 1]")
+    lags: dict[str, int] = Field(default_factory=dict, description="step -> days")
+    shares: dict[str, Decimal] = Field(
+        default_factory=lambda: {"marketing": Decimal(1)},
+        description="source group (marketing, sales, partner) -> fraction; they sum to 1",
+    )
+    seasonality: list[Decimal] = Field(
+        default_factory=lambda: [Decimal(1)] * 12, description="12 weights, fiscal order"
+    )
+    goals: dict[str, GoalIn] = Field(default_factory=dict, description="stage -> owner, due")
+
+
+class PlanIn(InputsIn):
+    name: str = Field(..., max_length=120)
+    fiscal_year: int = Field(..., ge=2000, le=2100)
+    first_month: int = Field(1, ge=1, le=12)
+
+
+class ChangeIn(InputsIn):
+    note: str = Field("", max_length=300)
+
+
+class ApprovalOut(Schema):
+    side: str
+    user: str
+    approved_at: datetime
+
+
+class RevisionOut(Schema):
+    number: int
+    status: str
+    target: Decimal
+    asp: Decimal
+    rates: dict
+    lags: dict
+    basis: dict
+    shares: dict
+    seasonality: list
+    note: str
+    created_at: datetime
+    approved_at: datetime | None
+    approvals: list[ApprovalOut]
+
+
+class PlanOut(Schema):
+    id: int
+    name: str
+    fiscal_year: int
+    first_month: int
+    starts: str
+    status: str
+    in_force_revision: int | None
+    current: RevisionOut
+
+
+def _revision_out(revision: PlanRevision) -> dict:
+    return {
+        "number": revision.number,
+        "status": revision.status,
+        "target": revision.target,
+        "asp": revision.asp,
+        "rates": revision.rates,
+        "lags": revision.lags,
+        "basis": revision.basis,
+        "shares": revision.shares,
+        "seasonality": revision.seasonality,
+        "note": revision.note,
+        "created_at": revision.created_at,
+        "approved_at": revision.approved_at,
+        "approvals": [
+            {"side": a.side, "user": a.user.username, "approved_at": a.approved_at}
+            for a in revision.approvals.select_related("user")
+        ],
+    }
+
+
+def _plan_out(plan: Plan) -> dict:
+    current = plan.current
+    in_force = plan.in_force
+    return {
+        "id": plan.pk,
+        "name": plan.name,
+        "fiscal_year": plan.fiscal_year,
+        "first_month": plan.first_month,
+        "starts": f"{plan.start:%Y-%m}",
+        "status": current.status,
+        "in_force_revision": in_force.number if in_force else None,
+        "current": _revision_out(current),
+    }
+
+
+def _values(payload: InputsIn) -> actions.PlanValues:
+    for step in payload.rates:
+        if step not in STEPS:
+            raise HttpError(422, f"rates: unknown step {step!r} (steps: {', '.join(STEPS)})")
+    for source in payload.shares:
+        if source not in SOURCES:
+            raise HttpError(422, f"shares: unknown source {source!r} ({', '.join(SOURCES)})")
+    if len(payload.seasonality) != 12:
+        raise HttpError(422, f"seasonality: give 12 weights; got {len(payload.seasonality)}")
+    goals = {}
+    for stage, goal in payload.goals.items():
+        if stage not in STAGES:
+            raise HttpError(422, f"goals: unknown stage {stage!r} ({', '.join(STAGES)})")
+        owner = None
+        if goal.owner:
+            owner = User.objects.filter(username=goal.owner, is_active=True).first()
+            if owner is None:
+                raise HttpError(422, f"goals.{stage}.owner: no active user {goal.owner!r}")
+        due = None
+        if goal.due_on:
+            try:
+                due = datetime.strptime(goal.due_on, "%Y-%m-%d").date()
+            except ValueError:
+                raise HttpError(
+                    422, f"goals.{stage}.due_on: {goal.due_on!r} is not YYYY-MM-DD"
+                ) from None
+        goals[stage] = (owner, due)
+    return actions.PlanValues(
+        target=payload.target,
+        asp=payload.asp,
+        rates=dict(payload.rates),
+        lags=dict(payload.lags),
+        basis={s: PlanRevision.Basis.ASSUMED for s in STEPS},
+        shares=dict(payload.shares),
+        seasonality=list(payload.seasonality),
+        goals=goals or None,
+    )
+
+
+def _missing_rates(payload: InputsIn) -> None:
+    missing = [s for s in STEPS if s not in payload.rates]
+    if missing:
+        raise HttpError(422, f"rates: missing {', '.join(missing)}")
+
+
+def _run(callable_, *args, **kwargs):
+    """Run an action as the token's user, mapping its refusals onto HTTP answers."""
+    try:
+        return callable_(*args, **kwargs)
+    except PermissionDenied as error:
+        raise HttpError(403, str(error) or "Not allowed.") from None
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            text = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+        else:
+            text = " ".join(error.messages)
+        raise HttpError(422, text) from None
+
+
+def _writer(request) -> User:
+    if request.auth.scope != "write":
+        raise HttpError(403, "This token is read-only; create a token with write scope.")
+    return request.auth.user
+
+
+@router.get("/plans", response=list[PlanOut], summary="List plans")
+def list_plans(request):
+    return [_plan_out(p) for p in Plan.objects.all()[:200]]
+
+
+@router.post(
+    "/plans",
+    response={201: PlanOut},
+    summary="Create a plan (a draft needing both approvals)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "name": "FY2027",
+                        "fiscal_year": 2027,
+                        "first_month": 1,
+                        **EXAMPLE_INPUTS,
+                    }
+                }
+            }
+        }
+    },
+)
+def create_plan(request, payload: PlanIn):
+    actor = _writer(request)
+    _missing_rates(payload)
+    plan = _run(
+        actions.create_plan,
+        actor,
+        name=payload.name.strip(),
+        fiscal_year=payload.fiscal_year,
+        first_month=payload.first_month,
+        values=_values(payload),
+    )
+    return Status(201, _plan_out(plan))
+
+
+@router.get("/plans/{plan_id}", response=PlanOut, summary="One plan and its current revision")
+def get_plan(request, plan_id: int):
+    return _plan_out(get_object_or_404(Plan, pk=plan_id))
+
+
+@router.put(
+    "/plans/{plan_id}",
+    response=PlanOut,
+    summary="Change a plan's numbers",
+    description="A draft nobody approved is changed in place; otherwise a new revision starts, "
+    "needing both approvals again.",
+)
+def change_plan(request, plan_id: int, payload: ChangeIn):
+    actor = _writer(request)
+    plan = get_object_or_404(Plan, pk=plan_id)
+    _missing_rates(payload)
+    _run(actions.change_plan, actor, plan, _values(payload), note=payload.note)
+    return _plan_out(plan)
+
+
+@router.delete("/plans/{plan_id}", response={204: None}, summary="Delete a draft plan")
+def delete_plan(request, plan_id: int):
+    actor = _writer(request)
+    plan = get_object_or_404(Plan, pk=plan_id)
+    _run(actions.delete_plan, actor, plan)
+    return Status(204, None)
+
+
+@router.get(
+    "/plans/{plan_id}/revisions", response=list[RevisionOut], summary="Every revision, newest first"
+)
+def list_revisions(request, plan_id: int):
+    plan = get_object_or_404(Plan, pk=plan_id)
+    return [_revision_out(r) for r in plan.revisions.order_by("-number")]
+
+
+@router.post(
+    "/plans/{plan_id}/revisions/{number}/approve",
+    response=PlanOut,
+    summary="Approve a draft revision for marketing or sales",
+    description="The token's user must be a leader of a marketing or a sales team; the "
+    "revision is in force once one leader of each side has approved it.",
+)
+def approve_revision(request, plan_id: int, number: int):
+    actor = _writer(request)
+    revision = get_object_or_404(PlanRevision, plan_id=plan_id, number=number)
+    _run(actions.approve, actor, revision)
+    return _plan_out(revision.plan)
+
+
+@router.get(
+    "/plans/{plan_id}/funnel",
+    summary="The reverse funnel of a plan",
+    description="Stages from won down to leads with counts (and amounts for won and "
+    "opportunity), months, quarters, volume due before the plan starts, split by source, "
+    "quotas, warnings. `revision` picks a revision (default: the current one).",
+)
+def plan_funnel(request, plan_id: int, revision: int | None = None):
+    plan = get_object_or_404(Plan, pk=plan_id)
+    shown = plan.current if revision is None else get_object_or_404(plan.revisions, number=revision)
+    return {
+        "plan": plan.pk,
+        "revision": shown.number,
+        "status": shown.status,
+        **funnel_of(shown).as_json(),
+    }

@@ -1,0 +1,148 @@
+"""Read models for plan pages and the API: the funnel of a revision, revision diffs."""
+
+import calendar
+from decimal import Decimal
+
+from accord.analytics.funnel import (
+    SOURCES,
+    STAGE_LABELS,
+    STAGES,
+    STEP_LABELS,
+    STEPS,
+    Funnel,
+    reverse_funnel,
+)
+from accord.plan.models import Plan, PlanRevision
+
+SOURCE_NAMES = {"marketing": "Marketing", "sales": "Sales (outbound)", "partner": "Partner"}
+
+
+def funnel_of(revision: PlanRevision) -> Funnel:
+    return reverse_funnel(revision.funnel_inputs())
+
+
+def plan_page(revision: PlanRevision) -> dict:
+    """Everything the plan page shows about one revision."""
+    funnel = funnel_of(revision)
+    asp = revision.asp
+    goals = {g.stage: g for g in revision.goals.select_related("owner")}
+    stages = []
+    for i, stage in enumerate(reversed(STAGES)):
+        step = STEPS[len(STEPS) - i] if i else None  # the step leading out of this stage
+        stages.append(
+            {
+                "stage": stage,
+                "label": STAGE_LABELS[stage],
+                "count": funnel.counts[stage],
+                "marketing": funnel.by_source.get("marketing", {}).get(stage, 0),
+                "amount": funnel.counts[stage] * asp if stage in ("won", "opportunity") else None,
+                "rate_out": Decimal(revision.rates[step]) if step else None,
+                "step_label": STEP_LABELS[step] if step else "",
+                "early": funnel.before_start.get(stage, 0),
+                "goal": goals.get(stage),
+            }
+        )
+    months = []
+    for i, month in enumerate(funnel.months):
+        months.append(
+            {
+                "month": month,
+                "counts": [funnel.monthly[s][i] for s in STAGES],
+                "bookings": funnel.monthly["won"][i] * asp,
+                "flagged": i == 0 and bool(funnel.before_start),
+            }
+        )
+    labels = [f"{m:%b %Y}" for m in funnel.months]
+    return {
+        "funnel": funnel,
+        "stages": stages,
+        "months": months,
+        "stage_labels": [STAGE_LABELS[s] for s in STAGES],
+        "quarters": [
+            {**q, "cells": [q["counts"][s] for s in STAGES], "bookings": q["counts"]["won"] * asp}
+            for q in funnel.quarters()
+        ],
+        "year_cells": [funnel.counts[s] for s in STAGES],
+        "quotas": funnel.quotas(),
+        "by_source": [
+            {
+                "source": SOURCE_NAMES[s],
+                "share": Decimal(revision.shares.get(s, "0")),
+                "mqls": funnel.by_source[s]["mql"],
+                "opportunities": funnel.by_source[s]["opportunity"],
+                "pipeline": funnel.by_source[s]["opportunity"] * asp,
+            }
+            for s in SOURCES
+            if s in funnel.by_source
+        ],
+        "steps": [
+            {
+                "label": STEP_LABELS[s],
+                "rate": Decimal(revision.rates[s]),
+                "lag": revision.lags.get(s, 0),
+                "basis": revision.basis.get(s, "assumed"),
+                "observed": (revision.observed or {}).get(s),
+            }
+            for s in STEPS
+        ],
+        "funnel_chart": {
+            "labels": [STAGE_LABELS[s] for s in reversed(STAGES)],
+            "values": [funnel.counts[s] for s in reversed(STAGES)],
+        },
+        "monthly_chart": {
+            "labels": labels,
+            "datasets": [
+                {"label": STAGE_LABELS[s], "values": funnel.monthly[s]}
+                for s in ("mql", "sql", "opportunity", "won")
+            ],
+        },
+        "bookings_chart": {
+            "labels": labels,
+            "values": [float(funnel.monthly["won"][i] * asp) for i in range(len(labels))],
+        },
+    }
+
+
+def _describe(snapshot: dict, plan: Plan) -> dict[str, str]:
+    """A revision's inputs as label -> shown value, for side-by-side comparison."""
+    out = {
+        "Revenue target": f"${Decimal(snapshot['target']):,.0f}",
+        "Average selling price": f"${Decimal(snapshot['asp']):,.0f}",
+    }
+    for step in STEPS:
+        rate = Decimal(snapshot["rates"].get(step, "0")) * 100
+        out[f"{STEP_LABELS[step]} rate"] = (
+            f"{rate.normalize():f}% ({snapshot['basis'].get(step, 'assumed')})"
+        )
+        out[f"{STEP_LABELS[step]} lag"] = f"{snapshot['lags'].get(step, 0)} days"
+    for source in SOURCES:
+        share = Decimal(snapshot["shares"].get(source, "0")) * 100
+        out[f"{SOURCE_NAMES[source]} share"] = f"{share.normalize():f}%"
+    for i, weight in enumerate(snapshot.get("seasonality") or []):
+        month = (plan.first_month - 1 + i) % 12 + 1
+        out[f"Seasonality {calendar.month_abbr[month]}"] = f"{Decimal(weight).normalize():f}"
+    for stage in STAGES:
+        goal = snapshot.get("goals", {}).get(stage)
+        if goal:
+            out[f"{STAGE_LABELS[stage]} goal"] = (
+                f"{goal['owner'] or 'nobody'}, due {goal['due'] or 'no date'}"
+            )
+    return out
+
+
+def revision_diff(older: PlanRevision, newer: PlanRevision) -> list[dict]:
+    """The inputs that differ between two revisions, in form order."""
+    before = _describe(older.snapshot(), older.plan)
+    after = _describe(newer.snapshot(), newer.plan)
+    rows = []
+    for label in dict.fromkeys([*before, *after]):
+        if before.get(label) != after.get(label):
+            rows.append(
+                {"label": label, "before": before.get(label, "—"), "after": after.get(label, "—")}
+            )
+    return rows
+
+
+def observed_rates(months: int) -> dict:
+    """Step -> observed rate, sample and lag over the last `months` whole months."""
+    return {}  # wired to accord.analytics.funnel_rates below once it lands

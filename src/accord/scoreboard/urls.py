@@ -1,0 +1,6 @@
+from django.urls import path
+
+from accord.scoreboard import views
+
+app_name = "scoreboard"
+urlpatterns = [path("scoreboard/", views.home, name="home")]

@@ -1,0 +1,464 @@
+"""Revenue plans: the reverse funnel, its lags, sign-off by both teams, audit, CLI and API."""
+
+import json
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accord.analytics.funnel import FunnelError, FunnelInputs, reverse_funnel, stage_counts
+from accord.people import tokens
+from accord.people.models import AuditLog, Team, User
+from accord.plan import actions
+from accord.plan.models import Plan, PlanRevision
+
+SEED_RATES = {
+    "lead_mql": D("0.1"),
+    "mql_sal": D("0.7"),
+    "sal_sql": D("0.6"),
+    "sql_opp": D("0.8"),
+    "opp_won": D("0.25"),
+}
+
+
+def inputs(**changes) -> FunnelInputs:
+    base = {
+        "target": D("18984000"),
+        "asp": D("113000"),
+        "rates": dict(SEED_RATES),
+        "start": date(2027, 1, 1),
+    }
+    return FunnelInputs(**{**base, **changes})
+
+
+def values(**changes) -> actions.PlanValues:
+    base = {
+        "target": D("18984000"),
+        "asp": D("113000"),
+        "rates": dict(SEED_RATES),
+        "lags": {"opp_won": 60},
+        "basis": {},
+        "shares": {"marketing": D("0.6"), "sales": D("0.3"), "partner": D("0.1")},
+        "seasonality": [D(1)] * 12,
+    }
+    return actions.PlanValues(**{**base, **changes})
+
+
+# --- The arithmetic ------------------------------------------------------------------------
+
+
+def test_the_seeds_example_comes_out_exactly():
+    counts = stage_counts(inputs())
+    assert counts == {
+        "won": 168,
+        "opportunity": 672,
+        "sql": 840,
+        "sal": 1400,
+        "mql": 2000,
+        "lead": 20000,
+    }
+    funnel = reverse_funnel(inputs())
+    assert funnel.won_amount == D("18984000")
+    # No lags: every month carries the same share, and the months add up to the year.
+    assert funnel.monthly["won"] == [14] * 12
+    assert all(sum(funnel.monthly[s]) == counts[s] for s in counts)
+    assert funnel.before_start == {} and funnel.warnings == []
+
+
+def test_each_step_rounds_up_so_the_plan_never_falls_short():
+    # 100,001 / 1,000 is 100.001 deals: 101. At 30%, 101 deals need 336.67 -> 337 opportunities.
+    counts = stage_counts(
+        inputs(target=D("100001"), asp=D("1000"), rates={**SEED_RATES, "opp_won": D("0.3")})
+    )
+    assert counts["won"] == 101
+    assert counts["opportunity"] == 337
+    assert counts["sql"] == 422  # 337 / 0.8 = 421.25
+
+
+def test_quotas_split_by_source_share_and_price_the_pipeline():
+    funnel = reverse_funnel(
+        inputs(shares={"marketing": D("0.6"), "sales": D("0.3"), "partner": D("0.1")})
+    )
+    quotas = funnel.quotas()
+    assert quotas["sales"] == {
+        "bookings": D("18984000"),
+        "deals": 168,
+        "pipeline": 672 * D("113000"),
+    }
+    assert quotas["marketing"]["mqls"] == 1200  # 60% of 2,000
+    assert quotas["marketing"]["opportunities"] == 403  # 60% of 672 = 403.2, largest remainder
+    assert sum(funnel.by_source[s]["opportunity"] for s in funnel.by_source) == 672
+
+
+def test_a_lag_moves_volume_back_by_days_across_month_boundaries():
+    # All deals close in February 2027 (28 days). With a 14-day opportunity-to-won lag the
+    # opportunities fall on Jan 18 - Feb 14: half in January, half in February. A further
+    # 31-day SQL-to-opportunity lag puts SQLs on Dec 18 - Jan 14: half before the plan.
+    funnel = reverse_funnel(
+        inputs(
+            target=D("10000"),
+            asp=D("1000"),
+            rates={**SEED_RATES, "opp_won": D("1"), "sql_opp": D("1")},
+            months=2,
+            seasonality=(D(0), D(1)),
+            lags={"opp_won": 14, "sql_opp": 31},
+        )
+    )
+    assert funnel.monthly["won"] == [0, 10]
+    assert funnel.monthly["opportunity"] == [5, 5]
+    assert funnel.monthly["sql"] == [10, 0]
+    assert funnel.before_start == {"sql": 5, "sal": 9, "mql": 13, "lead": 125}
+    assert "5 of the 10 SQLs would have to happen before the plan starts (January 2027)" in (
+        " ".join(funnel.warnings)
+    )
+
+
+def test_quarters_and_year_add_up_from_the_months():
+    funnel = reverse_funnel(
+        inputs(seasonality=tuple(D(w) for w in [1, 1, 2, 1, 1, 2, 1, 1, 2, 1, 2, 3]))
+    )
+    quarters = funnel.quarters()
+    assert [q["quarter"] for q in quarters] == ["Q1", "Q2", "Q3", "Q4"]
+    assert sum(q["counts"]["won"] for q in quarters) == 168
+    assert quarters[3]["counts"]["won"] == sum(funnel.monthly["won"][9:12])
+    assert funnel.monthly["won"][11] > funnel.monthly["won"][0]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"rates": {**SEED_RATES, "opp_won": D("1.2")}}, "opp_won", "at most 100%"),
+        ({"rates": {**SEED_RATES, "lead_mql": D("0")}}, "lead_mql", "above 0%"),
+        ({"target": D("0")}, "target", "more than zero"),
+        ({"asp": D("-5")}, "asp", "more than zero"),
+        ({"seasonality": (D(0),) * 12}, "seasonality", "above zero"),
+        ({"shares": {"marketing": D("0.5"), "sales": D("0.3")}}, "shares", "add up to 100%"),
+        ({"lags": {"opp_won": -3}}, "opp_won", "0 to 730 days"),
+    ],
+)
+def test_bad_inputs_name_the_field_and_why(change, field, words):
+    with pytest.raises(FunnelError) as caught:
+        reverse_funnel(inputs(**change))
+    assert caught.value.field == field
+    assert words in caught.value.message
+
+
+# --- The CLI -------------------------------------------------------------------------------
+
+
+def test_cli_funnel_prints_the_worked_example_as_json(capsys):
+    call_command(
+        "plan",
+        "funnel",
+        "--target",
+        "18984000",
+        "--asp",
+        "113000",
+        "--rates",
+        "lead_mql=0.1,mql_sal=0.7,sal_sql=0.6,sql_opp=0.8,opp_won=0.25",
+        "--start",
+        "2027-01",
+        "--json",
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["stages"][:2] == [
+        {"stage": "won", "count": 168, "amount": "18984000"},
+        {"stage": "opportunity", "count": 672, "amount": "75936000"},
+    ]
+    assert [s["count"] for s in out["stages"][2:]] == [840, 1400, 2000, 20000]
+    assert len(out["months"]) == 12 and out["months"][0]["month"] == "2027-01"
+
+
+def test_cli_funnel_refuses_a_rate_above_one():
+    with pytest.raises(CommandError, match="must be above 0% and at most 100%"):
+        call_command(
+            "plan", "funnel", "--target", "1000", "--asp", "10",
+            "--rates", "lead_mql=0.1,mql_sal=0.7,sal_sql=0.6,sql_opp=0.8,opp_won=1.25",
+        )  # fmt: skip
+
+
+# --- Sign-off ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def plan(cast):
+    return actions.create_plan(
+        cast["mona"], name="FY2027", fiscal_year=2027, first_month=1, values=values()
+    )
+
+
+def test_a_new_plan_is_a_draft_until_a_marketing_and_a_sales_leader_approve(plan, cast):
+    revision = plan.current
+    assert revision.status == PlanRevision.Status.DRAFT and plan.in_force is None
+
+    actions.approve(cast["carol"], revision)
+    revision.refresh_from_db()
+    assert revision.status == PlanRevision.Status.DRAFT  # one side is not enough
+
+    actions.approve(cast["victor"], revision)
+    revision.refresh_from_db()
+    assert revision.status == PlanRevision.Status.APPROVED
+    assert plan.in_force == revision
+    assert sorted(revision.approvals.values_list("side", flat=True)) == ["marketing", "sales"]
+
+
+def test_two_leaders_of_the_same_team_cannot_approve_together(plan, cast, teams):
+    second = User.objects.create_user("cora", password="x-long-enough-password", role="leader")
+    second.teams.add(teams["marketing"])
+    actions.approve(cast["carol"], plan.current)
+
+    with pytest.raises(ValidationError, match="already approved this revision for marketing"):
+        actions.approve(second, plan.current)
+    assert plan.current.status == PlanRevision.Status.DRAFT
+
+
+@pytest.mark.parametrize("who", ["mona", "mike", "vera", "ada"])
+def test_only_leaders_approve(plan, cast, who):
+    with pytest.raises(PermissionDenied, match="marketing leader or a sales leader"):
+        actions.approve(cast[who], plan.current)
+    assert not plan.current.approvals.exists()
+
+
+@pytest.mark.parametrize("who", ["mike", "vera"])
+def test_members_and_viewers_cannot_create_or_change_a_plan(plan, cast, who):
+    with pytest.raises(PermissionDenied):
+        actions.create_plan(cast[who], name="X", fiscal_year=2027, first_month=1, values=values())
+    with pytest.raises(PermissionDenied):
+        actions.change_plan(cast[who], plan, values(target=D("1")))
+    assert Plan.objects.count() == 1
+    assert plan.current.target == D("18984000")
+
+
+def test_a_bad_change_stores_nothing(plan, cast):
+    with pytest.raises(ValidationError):
+        actions.change_plan(cast["mona"], plan, values(seasonality=[D(0)] * 12))
+    assert plan.revisions.count() == 1
+    assert plan.current.seasonality == ["1"] * 12
+    assert not AuditLog.objects.filter(action="plan.changed").exists()
+
+
+def test_changing_an_approved_plan_makes_a_revision_that_needs_both_approvals_again(plan, cast):
+    first = plan.current
+    actions.approve(cast["carol"], first)
+    actions.approve(cast["victor"], first)
+
+    second = actions.change_plan(
+        cast["mona"], plan, values(target=D("22600000")), note="Board raised the target"
+    )
+
+    first.refresh_from_db()
+    assert (second.number, second.status) == (2, PlanRevision.Status.DRAFT)
+    assert first.status == PlanRevision.Status.APPROVED and plan.in_force == first
+    actions.approve(cast["victor"], second)
+    actions.approve(cast["carol"], second)
+    first.refresh_from_db()
+    assert first.status == PlanRevision.Status.SUPERSEDED
+    assert plan.in_force.number == 2
+
+    from accord.plan.queries import revision_diff
+
+    diff = revision_diff(first, second)
+    assert {"label": "Revenue target", "before": "$18,984,000", "after": "$22,600,000"} in diff
+
+
+def test_a_draft_without_approvals_is_changed_in_place(plan, cast):
+    actions.change_plan(cast["mona"], plan, values(asp=D("100000")))
+    assert plan.revisions.count() == 1
+    assert plan.current.asp == D("100000")
+
+
+def test_every_change_and_approval_is_in_the_audit_log(plan, cast):
+    actions.approve(cast["carol"], plan.current)
+    actions.change_plan(cast["mona"], plan, values(target=D("20000000")))
+    actions.approve(cast["carol"], plan.current)
+    actions.approve(cast["victor"], plan.current)
+
+    entries = list(
+        AuditLog.objects.filter(object_type="plan.planrevision")
+        .order_by("at", "id")
+        .values_list("action", "actor__username")
+    )
+    assert entries == [
+        ("plan.created", "mona"),
+        ("plan.approved", "carol"),
+        ("plan.revised", "mona"),
+        ("plan.approved", "carol"),
+        ("plan.approved", "victor"),
+    ]
+    revised = AuditLog.objects.get(action="plan.revised")
+    assert revised.before["target"] == "18984000.00" and revised.after["target"] == "20000000"
+
+
+def test_goals_give_each_number_an_owner_and_a_date(cast):
+    plan = actions.create_plan(
+        cast["mona"],
+        name="FY2027",
+        fiscal_year=2027,
+        first_month=1,
+        values=values(goals={"mql": (cast["mona"], date(2027, 12, 31))}),
+    )
+    goal = plan.current.goals.get()
+    assert (goal.stage, goal.owner, goal.due_on) == ("mql", cast["mona"], date(2027, 12, 31))
+
+
+# --- The pages -----------------------------------------------------------------------------
+
+
+def _form(**changes) -> dict:
+    data = {
+        "name": "FY2027",
+        "fiscal_year": "2027",
+        "first_month": "1",
+        "target": "18984000",
+        "asp": "113000",
+        "observed_months": "12",
+        "share_marketing": "60",
+        "share_sales": "30",
+        "share_partner": "10",
+    }
+    for step, rate in {
+        "lead_mql": 10,
+        "mql_sal": 70,
+        "sal_sql": 60,
+        "sql_opp": 80,
+        "opp_won": 25,
+    }.items():
+        data[f"rate_{step}"] = str(rate)
+        data[f"lag_{step}"] = "0"
+        data[f"basis_{step}"] = "assumed"
+    for i in range(12):
+        data[f"season_{i}"] = "1"
+    data.update(changes)
+    return data
+
+
+def test_a_manager_creates_a_plan_in_the_browser_form_with_percentages(client, cast):
+    client.force_login(cast["mona"])
+    response = client.post("/plans/new/", _form())
+    plan = Plan.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/plans/{plan.pk}/"
+    assert plan.current.rates["opp_won"] == "0.25"  # typed as 25 (%), stored as a fraction
+    page = client.get(f"/plans/{plan.pk}/").content.decode()
+    assert "672" in page and "$18,984,000" in page and "20,000" in page
+
+
+def test_the_form_says_what_is_wrong_and_stores_nothing(client, cast):
+    client.force_login(cast["mona"])
+    response = client.post(
+        "/plans/new/", _form(rate_opp_won="125", share_partner="20", target="0", season_0="x")
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Ensure this value is less than or equal to 100" in page
+    assert "they add up to 110%" in page
+    assert "Must be more than zero." in page
+    assert not Plan.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["mike", "vera"])
+def test_members_and_viewers_get_403_on_the_plan_form_but_can_read_plans(client, cast, plan, who):
+    client.force_login(cast[who])
+    assert client.get("/plans/new/").status_code == 403
+    assert client.post("/plans/new/", _form()).status_code == 403
+    assert client.post(f"/plans/{plan.pk}/edit/", _form(target="1")).status_code == 403
+    assert client.get(f"/plans/{plan.pk}/").status_code == 200
+    assert "Approve for" not in client.get(f"/plans/{plan.pk}/").content.decode()
+
+
+def test_leaders_approve_from_the_plan_page(client, cast, plan):
+    client.force_login(cast["carol"])
+    page = client.get(f"/plans/{plan.pk}/").content.decode()
+    assert "Approve for marketing" in page
+    client.post(f"/plans/{plan.pk}/revisions/1/approve/")
+    client.force_login(cast["victor"])
+    response = client.post(f"/plans/{plan.pk}/revisions/1/approve/", follow=True)
+    assert "now the plan both teams signed" in response.content.decode()
+    assert Plan.objects.get().in_force.number == 1
+
+
+def test_an_unknown_plan_or_revision_is_404(client, cast, plan):
+    client.force_login(cast["carol"])
+    assert client.get("/plans/999/").status_code == 404
+    assert client.get(f"/plans/{plan.pk}/?revision=7").status_code == 404
+    assert client.post(f"/plans/{plan.pk}/revisions/7/approve/").status_code == 404
+
+
+# --- The API -------------------------------------------------------------------------------
+
+
+def _api(client, method, path, token, body=None):
+    headers = {"Authorization": f"Bearer {token}"}
+    if body is None:
+        return getattr(client, method)(f"/api/v1{path}", headers=headers)
+    return getattr(client, method)(
+        f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers
+    )
+
+
+API_PLAN = {
+    "name": "FY2027",
+    "fiscal_year": 2027,
+    "target": "18984000",
+    "asp": "113000",
+    "rates": {k: str(v) for k, v in SEED_RATES.items()},
+    "lags": {"opp_won": 60},
+    "shares": {"marketing": "0.6", "sales": "0.3", "partner": "0.1"},
+}
+
+
+def test_the_api_creates_a_plan_both_leaders_approve_it_and_serves_its_funnel(client, cast):
+    mona = tokens.issue_token(cast["mona"], name="ops", scope="write")[1]
+    created = _api(client, "post", "/plans", mona, API_PLAN)
+    assert created.status_code == 201, created.content
+    plan_id = created.json()["id"]
+
+    for who in ("carol", "victor"):
+        token = tokens.issue_token(cast[who], name="me", scope="write")[1]
+        answer = _api(client, "post", f"/plans/{plan_id}/revisions/1/approve", token)
+        assert answer.status_code == 200, answer.content
+    assert answer.json()["status"] == "approved"
+
+    funnel = _api(client, "get", f"/plans/{plan_id}/funnel", mona).json()
+    assert [(s["stage"], s["count"]) for s in funnel["stages"]][:2] == [
+        ("won", 168),
+        ("opportunity", 672),
+    ]
+
+
+def test_the_api_refuses_bad_plans_and_wrong_people_with_clear_answers(client, cast):
+    mona = tokens.issue_token(cast["mona"], name="ops", scope="write")[1]
+    bad = _api(
+        client, "post", "/plans", mona, {**API_PLAN, "rates": {**API_PLAN["rates"], "opp_won": "2"}}
+    )
+    assert bad.status_code == 422 and "at most 100%" in bad.json()["detail"]
+    missing = _api(client, "post", "/plans", mona, {**API_PLAN, "rates": {"lead_mql": "0.1"}})
+    assert missing.status_code == 422 and "missing mql_sal" in missing.json()["detail"]
+    reader = tokens.issue_token(cast["mona"], name="bi", scope="read")[1]
+    assert _api(client, "post", "/plans", reader, API_PLAN).status_code == 403
+    member = tokens.issue_token(cast["mike"], name="me", scope="write")[1]
+    assert _api(client, "post", "/plans", member, API_PLAN).status_code == 403
+    assert not Plan.objects.exists()
+    assert _api(client, "get", "/plans/99/funnel", mona).status_code == 404
+
+
+def test_a_signed_plan_cannot_be_deleted_but_a_fresh_draft_can(client, cast, plan):
+    mona = tokens.issue_token(cast["mona"], name="ops", scope="write")[1]
+    actions.approve(cast["carol"], plan.current)
+    refused = _api(client, "delete", f"/plans/{plan.pk}", mona)
+    assert refused.status_code == 422 and "has approvals" in refused.json()["detail"]
+    other = actions.create_plan(
+        cast["mona"], name="Draft", fiscal_year=2028, first_month=1, values=values()
+    )
+    assert _api(client, "delete", f"/plans/{other.pk}", mona).status_code == 204
+    assert list(Plan.objects.values_list("name", flat=True)) == ["FY2027"]
+
+
+def test_a_team_of_both_kinds_still_needs_two_people(cast, teams, plan):
+    both = User.objects.create_user("bea", password="x-long-enough-password", role="leader")
+    both.teams.add(teams["marketing"], Team.objects.get(kind="sales"))
+    actions.approve(both, plan.current)
+    with pytest.raises(ValidationError, match="already approved"):
+        actions.approve(both, plan.current)
