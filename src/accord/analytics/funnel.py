@@ -305,11 +305,16 @@ def reverse_funnel(inputs: FunnelInputs) -> Funnel:
             due_early = min(whole[0], _ceil(counts[stage] * share))
             if due_early:
                 before_start[stage] = due_early
-                warnings.append(
-                    f"{due_early:,} of the {counts[stage]:,} {STAGE_NOUNS[stage]} would have "
-                    f"to happen before the plan starts ({inputs.start:%B %Y}) because of "
-                    f"the lags; they are shown in the first month, flagged."
-                )
+    if before_start:
+        parts = [
+            f"{before_start[s]:,} of the {counts[s]:,} {STAGE_NOUNS[s]}"
+            for s in STAGES
+            if s in before_start
+        ]
+        warnings.append(
+            f"Because of the lags, {', '.join(parts)} would have to happen before the plan "
+            f"starts ({inputs.start:%B %Y}). They are counted in the first month, flagged ⚑."
+        )
 
     shares = {s: Fraction(v) for s, v in inputs.shares.items()} or {"marketing": Fraction(1)}
     sources = [s for s in SOURCES if s in shares]

@@ -116,7 +116,10 @@ class PlanForm(forms.Form):
         owners = User.objects.filter(is_active=True).exclude(role=User.Role.VIEWER)
         for stage in STAGES:
             self.fields[f"owner_{stage}"] = forms.ModelChoiceField(
-                queryset=owners, required=False, label=f"{STAGE_LABELS[stage]}: owner"
+                queryset=owners,
+                required=False,
+                empty_label="Nobody",
+                label=f"{STAGE_LABELS[stage]}: owner",
             )
             self.fields[f"due_{stage}"] = forms.DateField(
                 required=False,
