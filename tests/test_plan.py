@@ -464,3 +464,39 @@ def test_a_team_of_both_kinds_still_needs_two_people(cast, teams, plan):
     actions.approve(both, plan.current)
     with pytest.raises(ValidationError, match="already approved"):
         actions.approve(both, plan.current)
+
+
+# --- Observed rates ------------------------------------------------------------------------
+
+
+def test_choosing_observed_without_history_says_so_and_stores_nothing(client, cast):
+    client.force_login(cast["mona"])
+    response = client.post("/plans/new/", _form(basis_opp_won="observed"))
+    assert response.status_code == 200
+    assert "There is no history for Opportunity → won in the last 12 months" in (
+        response.content.decode()
+    )
+    assert not Plan.objects.exists()
+
+
+def test_an_observed_rate_comes_from_the_companys_own_history(client, db):
+    from accord.crm.demo import build_demo_company
+    from accord.plan.queries import observed_rates
+
+    build_demo_company(seed=3, scale=0.05, months=18, until=date(2026, 11, 1))
+    leader = User.objects.get(username="marketing.manager")
+    client.force_login(leader)
+    observed = observed_rates(12)
+    win = observed["opp_won"]
+    assert win["denominator"] > 20 and 0.1 < float(win["rate"]) < 0.45  # the model's ~25%
+
+    page = client.get("/plans/new/").content.decode()
+    assert f"{win['numerator']:,} of {win['denominator']:,}" in page  # the sample, beside the rate
+
+    response = client.post("/plans/new/", _form(basis_opp_won="observed", rate_opp_won=""))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    revision = Plan.objects.get().current
+    assert revision.rates["opp_won"] == str(D(win["rate"]))
+    assert revision.basis["opp_won"] == "observed" and revision.basis["lead_mql"] == "assumed"
+    assert revision.lags["opp_won"] == round(win["lag_days"])
+    assert revision.observed["opp_won"]["denominator"] == win["denominator"]

@@ -114,6 +114,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if envstr("ACCORD_TEST_SQLITE_FILE"):
         DATABASES["default"]["TEST"]["NAME"] = envstr("ACCORD_TEST_SQLITE_FILE")
 
+# The analytics engine: an Ibis URL (duckdb://…, postgres://…); empty = the app database.
+ACCORD_ANALYTICS_URL = envstr("ACCORD_ANALYTICS_URL")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"

@@ -28,6 +28,11 @@ SOURCE_LABELS = {
 }
 
 
+def _plain(value) -> str:
+    """A Decimal as typed by a person: 50, 0.25, 12500000 (no exponent, no trailing zeros)."""
+    return format(Decimal(value).normalize(), "f")
+
+
 def _percent(label: str, **kwargs) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
@@ -130,20 +135,18 @@ class PlanForm(forms.Form):
     @classmethod
     def initial_from(cls, revision: PlanRevision) -> dict:
         initial = {
-            "target": revision.target,
-            "asp": revision.asp,
+            "target": _plain(revision.target),
+            "asp": _plain(revision.asp),
             "observed_months": revision.observed_months,
         }
         for step in STEPS:
-            initial[f"rate_{step}"] = (Decimal(revision.rates[step]) * HUNDRED).normalize()
+            initial[f"rate_{step}"] = _plain(Decimal(revision.rates[step]) * HUNDRED)
             initial[f"lag_{step}"] = revision.lags.get(step, 0)
             initial[f"basis_{step}"] = revision.basis.get(step, PlanRevision.Basis.ASSUMED)
         for source in SOURCES:
-            initial[f"share_{source}"] = (
-                Decimal(revision.shares.get(source, "0")) * HUNDRED
-            ).normalize()
+            initial[f"share_{source}"] = _plain(Decimal(revision.shares.get(source, "0")) * HUNDRED)
         for i, weight in enumerate(revision.seasonality or ["1"] * 12):
-            initial[f"season_{i}"] = Decimal(weight).normalize()
+            initial[f"season_{i}"] = _plain(weight)
         for goal in revision.goals.all():
             initial[f"owner_{goal.stage}"] = goal.owner_id
             initial[f"due_{goal.stage}"] = goal.due_on

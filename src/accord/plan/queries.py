@@ -1,8 +1,12 @@
 """Read models for plan pages and the API: the funnel of a revision, revision diffs."""
 
 import calendar
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
+from accord.analytics import django_source
 from accord.analytics.funnel import (
     SOURCES,
     STAGE_LABELS,
@@ -12,6 +16,7 @@ from accord.analytics.funnel import (
     Funnel,
     reverse_funnel,
 )
+from accord.analytics.funnel_rates import observed_funnel
 from accord.plan.models import Plan, PlanRevision
 
 SOURCE_NAMES = {"marketing": "Marketing", "sales": "Sales (outbound)", "partner": "Partner"}
@@ -143,6 +148,26 @@ def revision_diff(older: PlanRevision, newer: PlanRevision) -> list[dict]:
     return rows
 
 
+def observed_window(months: int, today: date | None = None) -> tuple[date, date]:
+    """The last `months` whole months before the current one: [start, end)."""
+    today = today or timezone.localdate()
+    end = today.replace(day=1)
+    start = end
+    for _ in range(months):
+        start = (start - timedelta(days=1)).replace(day=1)
+    return start, end
+
+
 def observed_rates(months: int) -> dict:
-    """Step -> observed rate, sample and lag over the last `months` whole months."""
-    return {}  # wired to accord.analytics.funnel_rates below once it lands
+    """Step -> {rate, numerator, denominator, lag_days, lag_sample} over the last `months`
+    whole months of the company's own history (cohorts by lead creation month), computed
+    by the analytics engine; the plan form shows them beside the assumed rates.
+    """
+    start, end = observed_window(months)
+    found = observed_funnel(
+        django_source.app_tables(), cohort_start=start, cohort_end=end, as_of=timezone.now()
+    )
+    return {
+        step: {**figures, "rate": str(figures["rate"]) if figures["rate"] is not None else None}
+        for step, figures in found["steps"].items()
+    }

@@ -69,7 +69,13 @@ def plan_new(request):
     return render(
         request,
         "plan/plan_form.html",
-        {"form": form, "title": "New revenue plan", "observed_months": months, "plan": None},
+        {
+            "form": form,
+            "title": "New revenue plan",
+            "observed_months": months,
+            "observed_window": queries.observed_window(months),
+            "plan": None,
+        },
     )
 
 
@@ -130,6 +136,7 @@ def plan_edit(request, pk: int):
             "plan": plan,
             "current": current,
             "observed_months": months,
+            "observed_window": queries.observed_window(months),
         },
     )
 

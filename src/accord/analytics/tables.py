@@ -1,0 +1,150 @@
+"""The schema contract: the tables every analytics function receives.
+
+No Django imports here. Each reader takes an Ibis backend that holds Accord's CRM tables
+(the app database itself, or a copy of them in DuckDB, PostgreSQL, Spark...) and returns an
+Ibis table with the columns and types below, whatever the engine stores underneath.
+
+    leads                lead_id, account_id, source_id, owner_id, status, fit_grade,
+                         created_at
+    lead_status_changes  lead_id, from_status, to_status, changed_at
+    opportunities        opportunity_id, account_id, primary_lead_id, source_id, owner_id,
+                         amount, stage, created_at, close_date, closed_at
+    channels             channel_id, key, name, group
+
+Ids are integers; `*_id` columns other than the table's own key may be null. Statuses and
+stages are the codes Accord stores ("mql", "accepted", "won"...). Money is a decimal.
+Timestamps are UTC without a zone: SQLite holds UTC text, and PostgreSQL's timestamptz is
+read in the session's zone, which Ibis sets to UTC when it connects.
+
+`rows()` runs a query and brings its result, which should be small, to Python.
+
+The readers declare the schema instead of asking the engine for it: on SQLite, Ibis's
+schema lookup commits the connection's transaction, which would end a test's transaction
+(and its isolation) when the backend wraps Django's own connection.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+from ibis.backends import BaseBackend
+
+LEADS = ibis.schema(
+    {
+        "lead_id": "int64",
+        "account_id": "int64",
+        "source_id": "int64",
+        "owner_id": "int64",
+        "status": "string",
+        "fit_grade": "string",
+        "created_at": "timestamp",
+    }
+)
+LEAD_STATUS_CHANGES = ibis.schema(
+    {
+        "lead_id": "int64",
+        "from_status": "string",
+        "to_status": "string",
+        "changed_at": "timestamp",
+    }
+)
+OPPORTUNITIES = ibis.schema(
+    {
+        "opportunity_id": "int64",
+        "account_id": "int64",
+        "primary_lead_id": "int64",
+        "source_id": "int64",
+        "owner_id": "int64",
+        "amount": "decimal(14, 2)",
+        "stage": "string",
+        "created_at": "timestamp",
+        "close_date": "date",
+        "closed_at": "timestamp",
+    }
+)
+CHANNELS = ibis.schema(
+    {
+        "channel_id": "int64",
+        "key": "string",
+        "name": "string",
+        "group": "string",
+    }
+)
+
+# Contract column -> column of Accord's app table.
+_SOURCES = {
+    "crm_lead": (LEADS, {"lead_id": "id"}),
+    "crm_leadstatuschange": (LEAD_STATUS_CHANGES, {}),
+    "crm_opportunity": (OPPORTUNITIES, {"opportunity_id": "id"}),
+    "crm_channel": (CHANNELS, {"channel_id": "id"}),
+}
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The contract's tables, as one argument for the analytics functions."""
+
+    leads: ibis.Table
+    lead_status_changes: ibis.Table
+    opportunities: ibis.Table
+    channels: ibis.Table
+
+
+def _read(backend: BaseBackend, app_table: str) -> ibis.Table:
+    schema, renamed = _SOURCES[app_table]
+    columns = ", ".join(f'"{renamed.get(name, name)}" AS "{name}"' for name in schema.names)
+    # Written in PostgreSQL's dialect; Ibis translates it for the backend's own.
+    return backend.sql(
+        f'SELECT {columns} FROM "{app_table}"',  # noqa: S608 - fixed names, no input
+        schema=schema,
+        dialect="postgres",
+    )
+
+
+def leads(backend: BaseBackend) -> ibis.Table:
+    return _read(backend, "crm_lead")
+
+
+def lead_status_changes(backend: BaseBackend) -> ibis.Table:
+    return _read(backend, "crm_leadstatuschange")
+
+
+def opportunities(backend: BaseBackend) -> ibis.Table:
+    return _read(backend, "crm_opportunity")
+
+
+def channels(backend: BaseBackend) -> ibis.Table:
+    return _read(backend, "crm_channel")
+
+
+def load(backend: BaseBackend) -> Tables:
+    return Tables(
+        leads=leads(backend),
+        lead_status_changes=lead_status_changes(backend),
+        opportunities=opportunities(backend),
+        channels=channels(backend),
+    )
+
+
+def unbound() -> Tables:
+    """The contract on no engine at all: for compiling queries to SQL without I/O."""
+    return Tables(
+        leads=ibis.table(LEADS, name="leads"),
+        lead_status_changes=ibis.table(LEAD_STATUS_CHANGES, name="lead_status_changes"),
+        opportunities=ibis.table(OPPORTUNITIES, name="opportunities"),
+        channels=ibis.table(CHANNELS, name="channels"),
+    )
+
+
+def rows(query: ibis.Table) -> list[dict[str, Any]]:
+    """Run a query on its engine; its rows as dicts of plain numbers and strings."""
+    backend = ibis.get_backend(query)
+    if backend.name == "sqlite":
+        # Ibis fetches SQLite results through pandas, which warns with pandas 3.1; the
+        # cursor gives the same numbers without it.
+        cursor = backend.raw_sql(backend.compile(query))
+        try:
+            return [dict(zip(query.columns, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+    return query.to_pyarrow().to_pylist()
