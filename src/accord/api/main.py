@@ -12,9 +12,9 @@ api = NinjaAPI(
     description=(
         "Read and write Accord's CRM data and revenue plans. Authenticate with a personal "
         "token from your profile page: `Authorization: Bearer acc_…`. Errors answer with a "
-        'JSON body `{"detail": …}`: 400 bad request, 401 missing or unknown token, 403 scope or role, '
-        "404 not found, 413 too many items or too large a body, 422 invalid input, "
-        "429 rate limit (see Retry-After)."
+        'JSON body `{"detail": …}`: 400 bad request, 401 missing or unknown token, '
+        "403 scope or role, 404 not found, 413 too many items or too large a body, "
+        "422 invalid input, 429 rate limit (see Retry-After)."
     ),
     auth=TokenAuth(),
     urls_namespace="api",
