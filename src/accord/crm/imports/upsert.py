@@ -280,6 +280,7 @@ class Resolver:
         self._channels: dict[str, Channel] = {}
         self._channels_loaded = False
         self._accounts: dict[str, Account] | None = None
+        self._pending_accounts: list[Account] = []
         self._campaigns: dict[str, Campaign] | None = None
         self._leads: dict[str, int] = {}
         self.lead_created_at: dict[int, datetime] = {}
@@ -354,22 +355,35 @@ class Resolver:
                     self._accounts[f"#{account.source_system}#{account.external_id}"] = account
         return self._accounts
 
-    def account(self, name: str | None, *, domain: str | None = None, create: bool = True):
+    def account(
+        self, name: str | None, *, domain: str | None = None, create: bool = True, defer=False
+    ):
+        """The account of that name or id, created if new. With `defer`, a new account is
+        saved with the others of its batch by `flush_accounts()`, before any row uses it."""
         if not name:
             return None
         accounts = self._load_accounts()
         found = accounts.get(f"#{self.options.source_system}#{name}") or accounts.get(name.lower())
         if found or not create:
             return found
-        account = Account.objects.create(
+        account = Account(
             name=name[:200],
             domain=(domain or "")[:200],
             created_at=timezone.now(),
             source_system=self.options.source_system,
         )
+        if defer:
+            self._pending_accounts.append(account)
+        else:
+            account.save()
         self.remember_account(account)
         self.created["accounts"].append(name)
         return account
+
+    def flush_accounts(self) -> None:
+        if self._pending_accounts:
+            Account.objects.bulk_create(self._pending_accounts, batch_size=BATCH_SIZE)
+            self._pending_accounts = []
 
     def remember_account(self, account: Account) -> None:
         accounts = self._load_accounts()
@@ -541,7 +555,7 @@ class LeadHandler(Handler):
         company = p.text("company", 200)
         domain = p.text("company_domain", 200)
         p.finish()
-        record["account"] = self.resolve.account(company, domain=domain)
+        record["account"] = self.resolve.account(company, domain=domain, defer=True)
         return record
 
     def natural_key(self, record):
@@ -1046,6 +1060,7 @@ class Upserter:
             result = ItemResult(index, UNCHANGED)
             results.append(result)
             parsed.append((result, record))
+        self.resolver.flush_accounts()
 
         stored = handler.find([record for _, record in parsed])
         pending: dict = {}  # key -> new, unsaved row (a later duplicate updates it in memory)
