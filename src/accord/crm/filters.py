@@ -2,21 +2,66 @@
 
 A filter form validates the query string like any form, so a bad value (an unknown
 status, a date like 31/02) is reported next to the field and simply not applied.
+
+Date ranges are whole days in the configured time zone, both ends included: the
+scoreboard links here with a month's first and last day and must get the same rows it
+counted.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accord.crm.models import Account, Campaign, Channel, Lead, Opportunity
+from accord.crm.models import Account, Campaign, Channel, Lead, LeadStatusChange, Opportunity
 from accord.people.models import User
+
+# The lifecycle in order. A lead has reached a status once it has been there or further on
+# (imports can skip stages: a lead created as SQL was an MQL too).
+LIFECYCLE = (
+    Lead.Status.NEW,
+    Lead.Status.MQL,
+    Lead.Status.ACCEPTED,
+    Lead.Status.SQL,
+    Lead.Status.OPPORTUNITY,
+    Lead.Status.CUSTOMER,
+)
+
+
+def statuses_from(status: str) -> tuple[str, ...]:
+    """`status` and every lifecycle status after it."""
+    return tuple(LIFECYCLE[LIFECYCLE.index(status) :])
+
+
+def first_reached(status: str) -> Subquery:
+    """When a lead first reached `status` or a later lifecycle status; None if never."""
+    return Subquery(
+        LeadStatusChange.objects.filter(lead=OuterRef("pk"), to_status__in=statuses_from(status))
+        .order_by("changed_at", "id")
+        .values("changed_at")[:1]
+    )
+
+
+def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """Local midnight at the start of `start` and at the end of `end` (None stays None)."""
+    tz = timezone.get_current_timezone()
+    since = datetime.combine(start, time.min, tzinfo=tz) if start else None
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz) if end else None
+    return since, until
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        required=False, label=label, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class ListFilterForm(forms.Form):
     search_fields: tuple[str, ...] = ()
     date_field: str = ""
+    # (from, to) pairs of date fields whose order is checked.
+    date_pairs: tuple[tuple[str, str], ...] = (("date_from", "date_to"),)
     # key -> (label, ordering); the first entry is the default.
     sorts: dict[str, tuple[str, tuple[str, ...]]] = {}
 
@@ -38,10 +83,26 @@ class ListFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+        for first, last in self.date_pairs:
+            start, end = cleaned.get(first), cleaned.get(last)
+            if start and end and start > end:
+                self.add_error(last, "The end date is before the start date.")
         return cleaned
+
+    def _valid(self, name: str):
+        """A cleaned value, or None when it is empty or was reported as an error."""
+        self.is_valid()
+        value = self.cleaned_data.get(name)
+        return None if value in (None, "") else value
+
+    def _days(self, queryset: QuerySet, field: str, first: str, last: str) -> QuerySet:
+        """Filter a datetime `field` to the days from the `first` to the `last` field."""
+        since, until = day_bounds(self._valid(first), self._valid(last))
+        if since:
+            queryset = queryset.filter(**{f"{field}__gte": since})
+        if until:
+            queryset = queryset.filter(**{f"{field}__lt": until})
+        return queryset
 
     def filters(self) -> dict:
         """Field lookups for the choice filters a subclass declares."""
@@ -56,13 +117,7 @@ class ListFilterForm(forms.Form):
                 match |= Q(**{f"{field}__icontains": text})
             queryset = queryset.filter(match)
         if self.date_field:
-            tz = timezone.get_current_timezone()
-            if start := data.get("date_from"):
-                since = datetime.combine(start, time.min, tzinfo=tz)
-                queryset = queryset.filter(**{f"{self.date_field}__gte": since})
-            if end := data.get("date_to"):
-                until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
-                queryset = queryset.filter(**{f"{self.date_field}__lt": until})
+            queryset = self._days(queryset, self.date_field, "date_from", "date_to")
         for name, lookup in self.filters().items():
             if name in data:
                 value = data[name]
@@ -103,13 +158,50 @@ class LeadFilterForm(ListFilterForm):
         empty_label="Any source",
         to_field_name="key",
     )
+    source_group = forms.ChoiceField(
+        choices=[("", "Any source group"), *Channel.Group.choices],
+        required=False,
+        label="Source group",
+    )
+    reached = forms.ChoiceField(
+        choices=[("", "Any stage reached"), *[(s.value, s.label) for s in LIFECYCLE[1:]]],
+        required=False,
+        label="Reached",
+        help_text="Leads that got to this stage or further, first doing so between the dates.",
+    )
+    reached_from = _date_field("Reached from")
+    reached_to = _date_field("Reached to")
+
+    date_pairs = (("date_from", "date_to"), ("reached_from", "reached_to"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _owners()
+        self.fields["date_from"].label, self.fields["date_to"].label = "Created from", "Created to"
+
+    def clean(self):
+        cleaned = super().clean()
+        dated = cleaned.get("reached_from") or cleaned.get("reached_to")
+        if dated and not cleaned.get("reached") and "reached" not in self.errors:
+            self.add_error("reached", "Choose the stage the reached dates are about.")
+        return cleaned
 
     def filters(self):
-        return {"owner": "owner", "status": "status", "source": "source"}
+        return {
+            "owner": "owner",
+            "status": "status",
+            "source": "source",
+            "source_group": "source__group",
+        }
+
+    def apply(self, queryset):
+        queryset = super().apply(queryset)
+        if stage := self._valid("reached"):
+            queryset = queryset.annotate(first_reached=first_reached(stage)).filter(
+                first_reached__isnull=False
+            )
+            queryset = self._days(queryset, "first_reached", "reached_from", "reached_to")
+        return queryset
 
 
 class AccountFilterForm(ListFilterForm):
@@ -160,19 +252,46 @@ class OpportunityFilterForm(ListFilterForm):
         empty_label="Any source",
         to_field_name="key",
     )
+    source_group = forms.ChoiceField(
+        choices=[("", "Any source group"), *Channel.Group.choices],
+        required=False,
+        label="Source group",
+    )
+    closed_from = _date_field("Closed from")
+    closed_to = _date_field("Closed to")
+    closes_from = _date_field("Expected close from")
+    closes_to = _date_field("Expected close to")
+
+    date_pairs = (
+        ("date_from", "date_to"),
+        ("closed_from", "closed_to"),
+        ("closes_from", "closes_to"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _owners()
+        self.fields["date_from"].label, self.fields["date_to"].label = "Created from", "Created to"
 
     def filters(self):
-        return {"owner": "owner", "stage": "stage", "source": "source"}
+        return {
+            "owner": "owner",
+            "stage": "stage",
+            "source": "source",
+            "source_group": "source__group",
+        }
 
     def apply(self, queryset):
         if self.is_valid() and self.cleaned_data.get("stage") == "open":
             queryset = queryset.exclude(stage__in=Opportunity.CLOSED_STAGES)
             self.cleaned_data["stage"] = ""
-        return super().apply(queryset)
+        queryset = super().apply(queryset)
+        queryset = self._days(queryset, "closed_at", "closed_from", "closed_to")
+        if start := self._valid("closes_from"):
+            queryset = queryset.filter(close_date__gte=start)
+        if end := self._valid("closes_to"):
+            queryset = queryset.filter(close_date__lte=end)
+        return queryset
 
 
 class CampaignFilterForm(ListFilterForm):

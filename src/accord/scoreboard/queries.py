@@ -1,0 +1,494 @@
+"""Read models for the scoreboard: what actually happened, month by month, against the plan.
+
+Set-based: every figure comes from a grouped query; nothing loops over leads or
+opportunities in Python. Months are calendar months in the configured time zone, the
+same whole days the lead and opportunity lists filter on, so every drill-down link shows
+exactly the rows behind the number it sits on.
+
+What counts, by plan stage:
+
+- lead: leads created in the month;
+- mql, sal, sql: leads whose first status change to that status or a later one in
+  new < mql < accepted < sql < opportunity < customer falls in the month (imports can
+  skip stages, so a lead created as an SQL is an MQL and an accepted lead too);
+- opportunity: opportunities created in the month, whatever their source (the plan's
+  opportunities include sales- and partner-sourced deals that have no lead); leads
+  reaching the opportunity status are shown beside them;
+- won: opportunities closed won in the month (`closed_at`), and their amount as bookings.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+
+from accord.analytics.funnel import STAGE_LABELS, STAGES
+from accord.crm.filters import day_bounds, first_reached
+from accord.crm.models import Channel, Lead, Opportunity, OpportunityStageChange
+from accord.plan.models import Plan, PlanRevision
+from accord.plan.queries import funnel_of
+from accord.scoreboard import pacing
+from accord.scoreboard.pacing import Period, next_month
+
+# Plan stage -> the lead status that marks it.
+LEAD_STATUS = {"mql": "mql", "sal": "accepted", "sql": "sql", "opportunity": "opportunity"}
+OPEN_STAGES = tuple(s for s in Opportunity.Stage.values if s not in Opportunity.CLOSED_STAGES)
+GROUPS = tuple(Channel.Group.values)
+MARKETING = Channel.Group.MARKETING
+WIN_RATE_DAYS = 365
+
+
+# --- Actuals -------------------------------------------------------------------------------
+
+
+@dataclass
+class Actuals:
+    """Figures per month (lists aligned with `months`), each also split by source group."""
+
+    months: list[date]
+    counts: dict[str, list[int]] = field(default_factory=dict)
+    amounts: dict[str, list[Decimal]] = field(default_factory=dict)
+    # metric -> source group ("" for none) -> per month
+    by_group: dict[str, dict[str, list]] = field(default_factory=dict)
+
+    def group(self, metric: str, group: str) -> list:
+        zero = Decimal(0) if metric in self.amounts else 0
+        return self.by_group[metric].get(group, [zero] * len(self.months))
+
+
+def _month_of(value) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date().replace(day=1)
+    return value.replace(day=1)
+
+
+def _monthly(queryset: QuerySet, field_name: str, months: Sequence[date], **aggregates):
+    """{aggregate: {group: [per month]}} for rows whose `field_name` falls in the months."""
+    since, until = day_bounds(months[0], next_month(months[-1]) - timedelta(days=1))
+    rows = (
+        queryset.filter(**{f"{field_name}__gte": since, f"{field_name}__lt": until})
+        .annotate(month=TruncMonth(field_name))
+        .values("month", "source__group")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    index = {m: i for i, m in enumerate(months)}
+    out = {name: defaultdict(lambda: [0] * len(months)) for name in aggregates}
+    for row in rows:
+        i = index[_month_of(row["month"])]
+        for name in aggregates:
+            out[name][row["source__group"] or ""][i] += row[name] or 0
+    return out
+
+
+def _total(by_group: dict[str, list], length: int) -> list:
+    return [sum(values[i] for values in by_group.values()) for i in range(length)]
+
+
+def actuals(months: Sequence[date]) -> Actuals:
+    months = list(months)
+    result = Actuals(months)
+
+    def keep(metric: str, by_group: dict, money: bool = False) -> None:
+        groups = dict(by_group)
+        total = _total(groups, len(months))
+        if money:
+            groups = {g: [Decimal(v) for v in values] for g, values in groups.items()}
+            result.amounts[metric] = [Decimal(v) for v in total]
+        else:
+            result.counts[metric] = total
+        result.by_group[metric] = groups
+
+    keep("lead", _monthly(Lead.objects.all(), "created_at", months, n=Count("id"))["n"])
+    for stage, status in LEAD_STATUS.items():
+        reached = Lead.objects.annotate(reached_at=first_reached(status))
+        metric = "lead_opportunity" if stage == "opportunity" else stage
+        keep(metric, _monthly(reached, "reached_at", months, n=Count("id"))["n"])
+    created = _monthly(
+        Opportunity.objects.all(), "created_at", months, n=Count("id"), amount=Sum("amount")
+    )
+    keep("opportunity", created["n"])
+    keep("pipeline", created["amount"], money=True)
+    won = _monthly(
+        Opportunity.objects.filter(stage=Opportunity.Stage.WON),
+        "closed_at",
+        months,
+        n=Count("id"),
+        amount=Sum("amount"),
+    )
+    keep("won", won["n"])
+    keep("bookings", won["amount"], money=True)
+    return result
+
+
+# --- Drill-down links ------------------------------------------------------------------------
+
+
+def _url(name: str, **params) -> str:
+    return f"{reverse(name)}?{urlencode({k: v for k, v in params.items() if v})}"
+
+
+def drill_down(metric: str, first: date, last: date) -> str:
+    """The list of the leads or opportunities behind a metric from `first` to `last`."""
+    days = {"from": first.isoformat(), "to": last.isoformat()}
+    if metric == "lead":
+        return _url("crm:leads", date_from=days["from"], date_to=days["to"])
+    if metric in ("mql", "sal", "sql", "lead_opportunity", "mql_marketing"):
+        stage = metric.removeprefix("lead_").removesuffix("_marketing")
+        return _url(
+            "crm:leads",
+            reached=LEAD_STATUS[stage],
+            reached_from=days["from"],
+            reached_to=days["to"],
+            source_group=MARKETING if metric.endswith("_marketing") else "",
+        )
+    if metric in ("opportunity", "pipeline", "marketing_pipeline"):
+        return _url(
+            "crm:opportunities",
+            date_from=days["from"],
+            date_to=days["to"],
+            source_group=MARKETING if metric == "marketing_pipeline" else "",
+        )
+    if metric in ("won", "bookings"):
+        return _url(
+            "crm:opportunities", stage="won", closed_from=days["from"], closed_to=days["to"]
+        )
+    raise ValueError(f"No list for {metric!r}.")
+
+
+def open_pipeline_url(stage: str, period: Period) -> str:
+    return _url(
+        "crm:opportunities",
+        stage=stage,
+        closes_from=period.start.isoformat(),
+        closes_to=period.last_day.isoformat(),
+    )
+
+
+# --- Forecast inputs --------------------------------------------------------------------------
+
+
+def closed_outcomes(now: datetime) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
+    """(won, closed) among the deals closed in the last 365 days: for each open stage, of
+    those that were ever at it (their stage history), and over them all."""
+    closed = Opportunity.objects.filter(
+        stage__in=Opportunity.CLOSED_STAGES,
+        closed_at__gt=now - timedelta(days=WIN_RATE_DAYS),
+        closed_at__lte=now,
+    )
+    overall = closed.aggregate(
+        closed=Count("id"), won=Count("id", filter=Q(stage=Opportunity.Stage.WON))
+    )
+    by_stage = {
+        row["to_stage"]: (row["won"], row["closed"])
+        for row in OpportunityStageChange.objects.filter(
+            opportunity__in=closed, to_stage__in=OPEN_STAGES
+        )
+        .values("to_stage")
+        .annotate(
+            closed=Count("opportunity", distinct=True),
+            won=Count(
+                "opportunity",
+                distinct=True,
+                filter=Q(opportunity__stage=Opportunity.Stage.WON),
+            ),
+        )
+        .order_by()
+    }
+    return by_stage, (overall["won"], overall["closed"])
+
+
+def observed_win_rates(now: datetime, plan_rate: Decimal) -> dict[str, pacing.WinRate]:
+    """Win probability per open stage (see accord.scoreboard.pacing)."""
+    by_stage, overall = closed_outcomes(now)
+    return pacing.win_rates(OPEN_STAGES, by_stage, overall, plan_rate)
+
+
+def open_pipeline(period: Period) -> dict[str, tuple[int, Decimal]]:
+    """Open opportunities expected to close inside the period: stage -> (count, amount)."""
+    rows = (
+        Opportunity.objects.exclude(stage__in=Opportunity.CLOSED_STAGES)
+        .filter(close_date__gte=period.start, close_date__lt=period.end)
+        .values("stage")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by()
+    )
+    return {r["stage"]: (r["n"], r["amount"] or Decimal(0)) for r in rows}
+
+
+# --- Choosing the plan -----------------------------------------------------------------------
+
+
+def default_plan(today: date) -> Plan | None:
+    """The plan in force for today's fiscal year, else the latest plan in force, else the
+    latest plan (which is then only a draft)."""
+    in_force = list(Plan.objects.filter(revisions__status=PlanRevision.Status.APPROVED).distinct())
+    for plan in in_force:
+        if plan.start <= today < next_month(plan.months[-1]):
+            return plan
+    return in_force[0] if in_force else Plan.objects.first()
+
+
+def revision_shown(plan: Plan) -> PlanRevision | None:
+    """The revision both teams signed; the draft under discussion if none is signed yet."""
+    return plan.in_force or plan.current
+
+
+# --- The page --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    team: str  # "sales", "marketing" or "" (the shared funnel)
+    money: bool = False
+
+
+METRICS = (
+    Metric("lead", "Leads created", ""),
+    Metric("mql", "MQLs", "marketing"),
+    Metric("sal", "Accepted (SAL)", ""),
+    Metric("sql", "SQLs", ""),
+    Metric("opportunity", "Opportunities created", "sales"),
+    Metric("won", "Deals won", "sales"),
+    Metric("bookings", "Bookings", "sales", money=True),
+    Metric("pipeline", "Pipeline created", "sales", money=True),
+    Metric("mql_marketing", "Marketing-sourced MQLs", "marketing"),
+    Metric("marketing_pipeline", "Marketing-sourced pipeline", "marketing", money=True),
+)
+# Money and marketing metrics follow a plan stage: the first month's early-volume flag.
+PLAN_STAGE = {
+    "bookings": "won",
+    "pipeline": "opportunity",
+    "mql_marketing": "mql",
+    "marketing_pipeline": "opportunity",
+}
+TEAM_KPIS = {
+    "sales": ("bookings", "won", "pipeline"),
+    "marketing": ("mql_marketing", "marketing_pipeline"),
+}
+
+
+def _plan_by_month(funnel, revision: PlanRevision) -> dict[str, list[Decimal]]:
+    """Metric -> the plan's figure for each plan month."""
+    asp = revision.asp
+    monthly = {s: [Decimal(n) for n in funnel.monthly[s]] for s in STAGES}
+    marketing = funnel.by_source.get(MARKETING, {})
+
+    def share(stage: str) -> Decimal:
+        # Marketing's quota of a stage, spread over the months like the stage itself.
+        total = funnel.counts[stage]
+        return Decimal(marketing.get(stage, 0)) / Decimal(total) if total else Decimal(0)
+
+    return {
+        **monthly,
+        "bookings": [n * asp for n in monthly["won"]],
+        "pipeline": [n * asp for n in monthly["opportunity"]],
+        "mql_marketing": [n * share("mql") for n in monthly["mql"]],
+        "marketing_pipeline": [n * share("opportunity") * asp for n in monthly["opportunity"]],
+    }
+
+
+def _actual_by_month(found: Actuals) -> dict[str, list]:
+    return {
+        **found.counts,
+        **found.amounts,
+        "mql_marketing": found.group("mql", MARKETING),
+        "marketing_pipeline": found.group("pipeline", MARKETING),
+    }
+
+
+def _last_day(month: date) -> date:
+    return next_month(month) - timedelta(days=1)
+
+
+def _cell(metric: str, month: date, plan, actual, share: Decimal, early: int = 0) -> dict:
+    started = share > 0
+    return {
+        "early": early,
+        "month": month,
+        "plan": plan,
+        "actual": actual if started else None,
+        "link": drill_down(metric, month, _last_day(month)) if started else "",
+        "state": pacing.pace([plan], [actual], [share]).state if started else "",
+        "current": 0 < share < 1,
+    }
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where a period stands at a moment: each plan month's elapsed share."""
+
+    plan_months: list[date]
+    period: Period
+    shares: list[Decimal]
+
+    @property
+    def in_period(self) -> list[int]:
+        return [i for i, m in enumerate(self.plan_months) if m in self.period.months]
+
+    @property
+    def started(self) -> list[int]:
+        return [i for i in self.in_period if self.shares[i] > 0]
+
+    @property
+    def to_date_last(self) -> date:
+        """The last day "to date" covers: the end of the current month (nothing is
+        recorded after now, and the lists filter by whole days)."""
+        started = self.started
+        return _last_day(self.plan_months[started[-1]]) if started else self.period.start
+
+    def to_date_link(self, metric: str) -> str:
+        return drill_down(metric, self.period.start, self.to_date_last) if self.started else ""
+
+    def current(self) -> dict | None:
+        for i in self.in_period:
+            if 0 < self.shares[i] < 1:
+                month, share = self.plan_months[i], self.shares[i]
+                days = pacing.days_in(month)
+                return {"month": month, "share": share, "days": share * days, "of_days": days}
+        return None
+
+
+def _pacing_rows(funnel, revision: PlanRevision, timeline: Timeline, found: Actuals) -> dict:
+    planned = _plan_by_month(funnel, revision)
+    actual = _actual_by_month(found)
+    months, shares, in_period = timeline.plan_months, timeline.shares, timeline.in_period
+    rows = {}
+    for metric in METRICS:
+        key = metric.key
+        early = funnel.before_start.get(PLAN_STAGE.get(key, key), 0)
+        rows[key] = {
+            "metric": metric,
+            "pace": pacing.pace(
+                [planned[key][i] for i in in_period],
+                [actual[key][i] for i in in_period],
+                [shares[i] for i in in_period],
+            ),
+            "link": timeline.to_date_link(key),
+            "cells": [
+                _cell(
+                    key,
+                    months[i],
+                    planned[key][i],
+                    actual[key][i],
+                    shares[i],
+                    early if i == 0 else 0,
+                )
+                for i in in_period
+            ],
+        }
+    return rows
+
+
+def _lead_opportunities(timeline: Timeline, found: Actuals) -> dict:
+    """Leads reaching the opportunity status: shown beside opportunities, not planned."""
+    counts = found.counts["lead_opportunity"]
+    return {
+        "total": sum(counts[i] for i in timeline.started),
+        "link": timeline.to_date_link("lead_opportunity"),
+        "cells": [
+            _cell("lead_opportunity", timeline.plan_months[i], 0, counts[i], timeline.shares[i])
+            for i in timeline.in_period
+        ],
+    }
+
+
+def _forecast(funnel, revision: PlanRevision, timeline: Timeline, rows: dict, now: datetime):
+    plan_rate = Decimal(revision.rates["opp_won"])
+    rates = observed_win_rates(now, plan_rate)
+    forecast = pacing.forecast(
+        period=timeline.period,
+        today=now.date(),
+        won_amount=rows["bookings"]["pace"].actual,
+        won_count=int(rows["won"]["pace"].actual),
+        open_pipeline=open_pipeline(timeline.period),
+        rates=rates,
+        plan_months=timeline.plan_months,
+        plan_opportunities=funnel.monthly["opportunity"],
+        plan_rate=plan_rate,
+        asp=revision.asp,
+        lag_days=int(revision.lags.get("opp_won", 0)),
+        target=rows["bookings"]["pace"].plan,
+    )
+    labels = dict(Opportunity.Stage.choices)
+    return {
+        "forecast": forecast,
+        "forecast_rows": [
+            {
+                "line": line,
+                "label": labels[line.stage],
+                "link": open_pipeline_url(line.stage, timeline.period),
+            }
+            for line in forecast.open
+        ],
+        "win_rates": [{"stage": labels[s], "win": rates[s]} for s in OPEN_STAGES],
+    }
+
+
+def _charts(funnel, revision: PlanRevision, timeline: Timeline, rows: dict, found: Actuals):
+    asp = revision.asp
+    return {
+        "funnel_chart": {
+            "labels": [STAGE_LABELS[s] for s in STAGES],
+            "datasets": [
+                {
+                    "label": "Plan to date",
+                    "values": [round(rows[s]["pace"].plan_to_date) for s in STAGES],
+                },
+                {"label": "Actual", "values": [int(rows[s]["pace"].actual) for s in STAGES]},
+            ],
+        },
+        # The whole plan year, whatever the period: a month on its own makes no line.
+        "bookings_chart": {
+            "labels": [f"{m:%b %Y}" for m in timeline.plan_months],
+            "datasets": [
+                {"label": "Plan", "values": [float(n * asp) for n in funnel.monthly["won"]]},
+                {
+                    "label": "Actual",
+                    "values": [
+                        float(v) if share > 0 else None
+                        for v, share in zip(found.amounts["bookings"], timeline.shares, strict=True)
+                    ],
+                },
+            ],
+        },
+    }
+
+
+def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
+    """Everything the scoreboard page shows for one plan revision and period."""
+    now = timezone.localtime(now)
+    funnel = funnel_of(revision)
+    plan_months = list(funnel.months)
+    timeline = Timeline(plan_months, period, [pacing.elapsed(m, now) for m in plan_months])
+    found = actuals(plan_months)
+    rows = _pacing_rows(funnel, revision, timeline, found)
+    return {
+        "plan": revision.plan,
+        "revision": revision,
+        "period": period,
+        "periods": pacing.periods(plan_months),
+        "months": [plan_months[i] for i in timeline.in_period],
+        "rows": [rows[m.key] for m in METRICS],
+        "lead_opportunity": _lead_opportunities(timeline, found),
+        "teams": {team: [rows[key] for key in keys] for team, keys in TEAM_KPIS.items()},
+        "proration": timeline.current(),
+        "started": bool(timeline.started),
+        "period_over": now.date() >= period.end,
+        "has_actuals": any(rows[k]["pace"].actual for k in ("lead", "opportunity", "won")),
+        "won_link": rows["won"]["link"],
+        "early_warning": bool(funnel.before_start) and 0 in timeline.in_period,
+        "behind_below": pacing.BEHIND_BELOW,
+        "time_zone": timezone.get_current_timezone_name(),
+        **_forecast(funnel, revision, timeline, rows, now),
+        **_charts(funnel, revision, timeline, rows, found),
+    }
