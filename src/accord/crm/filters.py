@@ -17,27 +17,13 @@ from django.utils import timezone
 from accord.crm.models import Account, Campaign, Channel, Lead, LeadStatusChange, Opportunity
 from accord.people.models import User
 
-# The lifecycle in order. A lead has reached a status once it has been there or further on
-# (imports can skip stages: a lead created as SQL was an MQL too).
-LIFECYCLE = (
-    Lead.Status.NEW,
-    Lead.Status.MQL,
-    Lead.Status.ACCEPTED,
-    Lead.Status.SQL,
-    Lead.Status.OPPORTUNITY,
-    Lead.Status.CUSTOMER,
-)
-
-
-def statuses_from(status: str) -> tuple[str, ...]:
-    """`status` and every lifecycle status after it."""
-    return tuple(LIFECYCLE[LIFECYCLE.index(status) :])
-
 
 def first_reached(status: str) -> Subquery:
     """When a lead first reached `status` or a later lifecycle status; None if never."""
     return Subquery(
-        LeadStatusChange.objects.filter(lead=OuterRef("pk"), to_status__in=statuses_from(status))
+        LeadStatusChange.objects.filter(
+            lead=OuterRef("pk"), to_status__in=Lead.statuses_from(status)
+        )
         .order_by("changed_at", "id")
         .values("changed_at")[:1]
     )
@@ -164,7 +150,7 @@ class LeadFilterForm(ListFilterForm):
         label="Source group",
     )
     reached = forms.ChoiceField(
-        choices=[("", "Any stage reached"), *[(s.value, s.label) for s in LIFECYCLE[1:]]],
+        choices=[("", "Any stage reached"), *[(s.value, s.label) for s in Lead.LIFECYCLE[1:]]],
         required=False,
         label="Reached",
         help_text="Leads that got to this stage or further, first doing so between the dates.",

@@ -132,6 +132,17 @@ class Lead(Imported):
         RECYCLED = "recycled", "Recycled"
         DISQUALIFIED = "disqualified", "Disqualified"
 
+    # The lifecycle in order. A lead has reached a status once it has been there or further
+    # on (imports can skip stages: a lead created as SQL was an MQL too).
+    LIFECYCLE = (
+        Status.NEW,
+        Status.MQL,
+        Status.ACCEPTED,
+        Status.SQL,
+        Status.OPPORTUNITY,
+        Status.CUSTOMER,
+    )
+
     email = models.EmailField(max_length=254, db_index=True)
     first_name = models.CharField(max_length=80, blank=True)
     last_name = models.CharField(max_length=80, blank=True)
@@ -176,6 +187,11 @@ class Lead(Imported):
 
     def get_absolute_url(self) -> str:
         return reverse("crm:lead", args=[self.pk])
+
+    @classmethod
+    def statuses_from(cls, status: str) -> tuple[str, ...]:
+        """`status` and every lifecycle status after it."""
+        return tuple(cls.LIFECYCLE[cls.LIFECYCLE.index(status) :])
 
     @property
     def name(self) -> str:

@@ -93,18 +93,14 @@ def monthly_counts(queryset, field: str, months: int = 12, *, end: date | None =
 def overview() -> dict:
     """Company-wide figures for the home page."""
     statuses = dict(Lead.objects.values_list("status").annotate(n=Count("id")))
-    funnel_order = [
-        Lead.Status.NEW,
-        Lead.Status.MQL,
-        Lead.Status.ACCEPTED,
-        Lead.Status.SQL,
-        Lead.Status.OPPORTUNITY,
-        Lead.Status.CUSTOMER,
-    ]
-    # A lead counts at every stage it has reached, so the funnel reads as a funnel.
-    reached = dict(
-        LeadStatusChange.objects.values_list("to_status").annotate(n=Count("lead", distinct=True))
-    )
+    # A lead counts at every stage it has reached (or passed), so the funnel reads as one.
+    reached = {
+        status: LeadStatusChange.objects.filter(to_status__in=Lead.statuses_from(status))
+        .values("lead")
+        .distinct()
+        .count()
+        for status in Lead.LIFECYCLE
+    }
     won = Opportunity.objects.filter(stage=Opportunity.Stage.WON)
     open_opps = Opportunity.objects.exclude(stage__in=Opportunity.CLOSED_STAGES)
     return {
@@ -116,8 +112,8 @@ def overview() -> dict:
         "won_count": won.count(),
         "campaigns": Campaign.objects.count(),
         "funnel": {
-            "labels": [Lead.Status(s).label for s in funnel_order],
-            "values": [reached.get(s, 0) for s in funnel_order],
+            "labels": [Lead.Status(s).label for s in Lead.LIFECYCLE],
+            "values": [reached[s] for s in Lead.LIFECYCLE],
         },
         "leads_by_month": monthly_counts(Lead.objects.all(), "created_at"),
     }
