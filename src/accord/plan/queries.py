@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accord.analytics import django_source
 from accord.analytics.funnel import (
     SOURCES,
     STAGE_LABELS,
@@ -16,7 +15,6 @@ from accord.analytics.funnel import (
     Funnel,
     reverse_funnel,
 )
-from accord.analytics.funnel_rates import observed_funnel
 from accord.plan.models import Plan, PlanRevision
 
 SOURCE_NAMES = {"marketing": "Marketing", "sales": "Sales (outbound)", "partner": "Partner"}
@@ -163,6 +161,10 @@ def observed_rates(months: int) -> dict:
     whole months of the company's own history (cohorts by lead creation month), computed
     by the analytics engine; the plan form shows them beside the assumed rates.
     """
+    # Imported here: Ibis takes most of a second to load, and only plan forms need it.
+    from accord.analytics import django_source
+    from accord.analytics.funnel_rates import observed_funnel
+
     start, end = observed_window(months)
     found = observed_funnel(
         django_source.app_tables(), cohort_start=start, cohort_end=end, as_of=timezone.now()
