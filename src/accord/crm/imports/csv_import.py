@@ -19,7 +19,14 @@ from django.utils import timezone
 
 from accord.crm.imports import reading
 from accord.crm.imports.formats import FIELDS, Format, Kind, Mapping, mapping_for
-from accord.crm.imports.upsert import CREATED, REJECTED, UPDATED, Options, Upserter
+from accord.crm.imports.upsert import (
+    CREATED,
+    REJECTED,
+    UPDATED,
+    Options,
+    Upserter,
+    sqlite_cache_for_bulk_writes,
+)
 from accord.crm.imports.values import DateOrder, date_order_hint
 
 DATE_FIELDS = {"created_at", "close_date", "starts_on", "ends_on", "month", "occurred_at"}
@@ -207,7 +214,7 @@ def run_import(
             yield number, {name: cells[i] if i < len(cells) else "" for name, i in columns.items()}
 
     try:
-        with transaction.atomic():
+        with sqlite_cache_for_bulk_writes(), transaction.atomic():
             for result in upserter.process(items()):
                 report.rows += 1
                 cells = rejected_rows.pop(result.index)
