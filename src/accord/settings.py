@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "accord.crm",
     "accord.plan",
     "accord.scoreboard",
+    "accord.qualify",
 ]
 
 MIDDLEWARE = [

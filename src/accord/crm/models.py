@@ -169,6 +169,9 @@ class Lead(Imported):
     status_changed_at = models.DateTimeField()
     fit_grade = models.CharField(max_length=1, blank=True)
     engagement_score = models.IntegerField(default=0)
+    scored_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the active lead definition last scored it."
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -90,3 +90,23 @@ def plan_approval_side(user) -> str | None:
     if "sales" in kinds:
         return "sales"
     return None
+
+
+def can_edit_definition(user) -> bool:
+    """Lead definitions are drafted by the same people as plans; everybody reads them."""
+    return can_edit_plan(user)
+
+
+def definition_approval_side(user) -> str | None:
+    """Lead definitions are signed by the same two sides as plans: one of each."""
+    return plan_approval_side(user)
+
+
+def can_review_lead(user, lead) -> bool:
+    """Accepting or rejecting a lead handed to sales: whoever may work the lead."""
+    return can_change_lead(user, lead)
+
+
+def can_manage_reasons(user) -> bool:
+    """The list of rejection reasons is shared configuration: admins keep it."""
+    return is_admin(user)

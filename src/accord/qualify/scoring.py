@@ -1,0 +1,137 @@
+"""Scoring leads under a lead definition: the set-based rescore and one lead's breakdown.
+
+`rescore()` scores leads in the database in a handful of statements whatever their number:
+the compiled scores go into a temporary table, then one UPDATE writes grades and scores,
+one INSERT records the leads that became MQL (Qualification), one INSERT writes their
+status changes and one UPDATE moves them to MQL. Who may be promoted: leads still `new`,
+and `recycled` leads that have been touched since they were recycled (they came back).
+Nobody is ever demoted: an MQL or any later status keeps its status whatever the score.
+"""
+
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accord.analytics import scoring
+from accord.crm.models import Campaign, Channel, Lead, LeadStatusChange, Touchpoint
+from accord.qualify import sql
+from accord.qualify.models import LeadDefinition, Qualification, ScoringRun
+
+SCORES = "qualify_scores_tmp"
+
+
+def known_values() -> dict:
+    return {
+        "kinds": set(Touchpoint.Kind.values),
+        "channels": set(Channel.objects.values_list("key", flat=True)),
+        "campaigns": set(Campaign.objects.values_list("id", flat=True)),
+    }
+
+
+def parse(definition: LeadDefinition, *, check_known: bool = True) -> scoring.Definition:
+    """The stored definition as the scoring engine reads it (raises DefinitionError)."""
+    return scoring.parse(
+        definition.rules,
+        definition.grade_thresholds,
+        definition.mql_grades,
+        definition.mql_min_score,
+        known=known_values() if check_known else None,
+    )
+
+
+def active_definition() -> LeadDefinition | None:
+    return LeadDefinition.objects.filter(status=LeadDefinition.Status.ACTIVE).first()
+
+
+def epoch(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def rescore(
+    definition: LeadDefinition,
+    *,
+    trigger: str = ScoringRun.Trigger.MANUAL,
+    lead_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> ScoringRun:
+    """Score the leads (all, or `lead_ids`) under `definition` and promote those that pass."""
+    now = now or timezone.now()
+    parsed = parse(definition, check_known=False)
+    select, params = sql.scores_query(parsed, as_of_epoch=epoch(now), lead_ids=lead_ids)
+    passes, passes_params = sql.passes_sql(parsed)
+    at = connection.ops.adapt_datetimefield_value(now)
+    lead, change, qual = (
+        sql.LEAD,
+        LeadStatusChange._meta.db_table,
+        Qualification._meta.db_table,
+    )
+    with transaction.atomic():
+        run = ScoringRun.objects.create(definition=definition, trigger=trigger, started_at=now)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {SCORES}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {SCORES} AS {select}", params)
+            cursor.execute(
+                f"UPDATE {lead} SET fit_grade = s.grade, engagement_score = s.score, "
+                f"scored_at = %s FROM {SCORES} s WHERE s.lead_id = {lead}.id",
+                [at],
+            )
+            scored = cursor.rowcount
+            cursor.execute(
+                f"INSERT INTO {qual} (lead_id, definition_id, run_id, at, fit_grade, score) "
+                f"SELECT s.lead_id, %s, %s, %s, s.grade, s.score FROM {SCORES} s "
+                f"JOIN {lead} l ON l.id = s.lead_id WHERE {passes} AND (l.status = 'new' OR "
+                f"(l.status = 'recycled' AND EXISTS (SELECT 1 FROM {sql.TOUCH} t "
+                "WHERE t.lead_id = l.id AND t.occurred_at > l.status_changed_at)))",
+                [definition.pk, run.pk, at, *passes_params],
+            )
+            promoted = cursor.rowcount
+            if promoted:
+                cursor.execute(
+                    f"INSERT INTO {change} (lead_id, from_status, to_status, changed_at, "
+                    "changed_by_id, reason) SELECT q.lead_id, l.status, 'mql', %s, NULL, %s "
+                    f"FROM {qual} q JOIN {lead} l ON l.id = q.lead_id WHERE q.run_id = %s",
+                    [at, f"Met lead definition v{definition.version}", run.pk],
+                )
+                cursor.execute(
+                    f"UPDATE {lead} SET status = 'mql', status_changed_at = %s "
+                    f"WHERE id IN (SELECT lead_id FROM {qual} WHERE run_id = %s)",
+                    [at, run.pk],
+                )
+            cursor.execute(f"DROP TABLE {SCORES}")
+        run.leads_scored = scored
+        run.promoted = promoted
+        run.finished_at = timezone.now()
+        run.save(update_fields=["leads_scored", "promoted", "finished_at"])
+    return run
+
+
+def lead_facts(lead: Lead) -> scoring.LeadFacts:
+    account = lead.account
+    return scoring.LeadFacts(
+        title=lead.title,
+        email=lead.email,
+        source=lead.source.key if lead.source_id else "",
+        industry=account.industry if account else "",
+        country=account.country if account else "",
+        employees=account.employees if account else None,
+    )
+
+
+def touch_facts(lead: Lead) -> list[scoring.TouchFacts]:
+    return [
+        scoring.TouchFacts(kind, channel, campaign, occurred_at)
+        for kind, channel, campaign, occurred_at in lead.touchpoints.values_list(
+            "kind", "channel__key", "campaign_id", "occurred_at"
+        )
+    ]
+
+
+def explain(lead: Lead, definition: LeadDefinition | None = None, as_of=None):
+    """How the definition (the active one by default) grades and scores this lead."""
+    definition = definition or active_definition()
+    if definition is None:
+        return None
+    parsed = parse(definition, check_known=False)
+    as_of = as_of or lead.scored_at or timezone.now()
+    return scoring.evaluate(parsed, lead_facts(lead), touch_facts(lead), as_of)
