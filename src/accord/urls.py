@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accord.people.urls")),
     path("", include("accord.plan.urls")),
     path("", include("accord.scoreboard.urls")),
+    path("", include("accord.qualify.urls")),
     path(
         "favicon.ico",
         login_not_required(RedirectView.as_view(url="/static/accord/favicon.svg", permanent=True)),

@@ -94,13 +94,17 @@ class EngagementRule:
     half_life_days: float | None = None
     label: str = ""
 
-    def describe(self) -> str:
+    def what(self) -> str:
+        """Which touches the rule counts."""
         parts = [self.kind.replace("_", " ") if self.kind else "any touch"]
         if self.channel:
             parts.append(f"via {self.channel.replace('_', ' ')}")
         if self.campaign is not None:
             parts.append(f"in campaign {self.campaign}")
-        text = " ".join(parts) + f": {self.points:+d} each"
+        return " ".join(parts)
+
+    def describe(self) -> str:
+        text = self.what() + f": {self.points:+d} each"
         if self.half_life_days:
             text += f", halving every {self.half_life_days:g} days"
         if self.cap is not None:

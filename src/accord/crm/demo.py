@@ -1594,6 +1594,9 @@ def build_demo_company(
     world = simulate(seed=seed, scale=scale, months=months, until=until)
     with transaction.atomic(), _large_sqlite_cache():
         _persist(world)
+        from accord.qualify import seed  # the qualify app builds on the CRM, not vice versa
+
+        seed.install(world.start, world.until)
         counts = company_counts()
     return DemoSummary(
         seed=seed, scale=scale, months=months, start=world.start, until=world.until, counts=counts

@@ -54,8 +54,13 @@ def rescore(
     trigger: str = ScoringRun.Trigger.MANUAL,
     lead_ids: list[int] | None = None,
     now: datetime | None = None,
+    promote: bool = True,
 ) -> ScoringRun:
-    """Score the leads (all, or `lead_ids`) under `definition` and promote those that pass."""
+    """Score the leads (all, or `lead_ids`) under `definition` and promote those that pass.
+
+    `promote=False` only writes grades and scores (the demo build uses it: its statuses come
+    from the simulation).
+    """
     now = now or timezone.now()
     parsed = parse(definition, check_known=False)
     select, params = sql.scores_query(parsed, as_of_epoch=epoch(now), lead_ids=lead_ids)
@@ -77,15 +82,17 @@ def rescore(
                 [at],
             )
             scored = cursor.rowcount
-            cursor.execute(
-                f"INSERT INTO {qual} (lead_id, definition_id, run_id, at, fit_grade, score) "
-                f"SELECT s.lead_id, %s, %s, %s, s.grade, s.score FROM {SCORES} s "
-                f"JOIN {lead} l ON l.id = s.lead_id WHERE {passes} AND (l.status = 'new' OR "
-                f"(l.status = 'recycled' AND EXISTS (SELECT 1 FROM {sql.TOUCH} t "
-                "WHERE t.lead_id = l.id AND t.occurred_at > l.status_changed_at)))",
-                [definition.pk, run.pk, at, *passes_params],
-            )
-            promoted = cursor.rowcount
+            promoted = 0
+            if promote:
+                cursor.execute(
+                    f"INSERT INTO {qual} (lead_id, definition_id, run_id, at, fit_grade, score) "
+                    f"SELECT s.lead_id, %s, %s, %s, s.grade, s.score FROM {SCORES} s "
+                    f"JOIN {lead} l ON l.id = s.lead_id WHERE {passes} AND (l.status = 'new' OR "
+                    f"(l.status = 'recycled' AND EXISTS (SELECT 1 FROM {sql.TOUCH} t "
+                    "WHERE t.lead_id = l.id AND t.occurred_at > l.status_changed_at)))",
+                    [definition.pk, run.pk, at, *passes_params],
+                )
+                promoted = cursor.rowcount
             if promoted:
                 cursor.execute(
                     f"INSERT INTO {change} (lead_id, from_status, to_status, changed_at, "
@@ -104,6 +111,29 @@ def rescore(
         run.finished_at = timezone.now()
         run.save(update_fields=["leads_scored", "promoted", "finished_at"])
     return run
+
+
+SCORING_BATCH = 5000
+
+
+def score_after_commit(lead_ids) -> None:
+    """Score these leads under the active definition once the current transaction commits.
+
+    The worker does the scoring, in batches of SCORING_BATCH leads, so a bulk write is not
+    slowed by it and a rolled-back write scores nothing.
+    """
+    from accord.qualify.tasks import score_leads
+
+    ids = sorted(set(lead_ids))
+
+    def enqueue():
+        if not LeadDefinition.objects.filter(status=LeadDefinition.Status.ACTIVE).exists():
+            return
+        for start in range(0, len(ids), SCORING_BATCH):
+            score_leads.enqueue(ids[start : start + SCORING_BATCH])
+
+    if ids:
+        transaction.on_commit(enqueue)
 
 
 def lead_facts(lead: Lead) -> scoring.LeadFacts:

@@ -60,7 +60,9 @@ class Dialect:
 
 def dialect() -> Dialect:
     if connection.vendor not in ("sqlite", "postgresql"):
-        raise NotImplementedError(f"Set-based scoring supports SQLite and PostgreSQL, not {connection.vendor}.")
+        raise NotImplementedError(
+            f"Set-based scoring supports SQLite and PostgreSQL, not {connection.vendor}."
+        )
     return Dialect(connection.vendor)
 
 
@@ -72,9 +74,7 @@ def _fit_term(rule: FitRule, d: Dialect, channels: dict[str, int]) -> tuple[str,
     """A SQL condition that is true when the rule matches the lead `l` (account `a`)."""
     if rule.field == "source":
         # Decide the rule on each channel's key here, then test the lead's channel id.
-        ids = [
-            cid for key, cid in channels.items() if fit_matches(rule, LeadFacts(source=key))
-        ]
+        ids = [cid for key, cid in channels.items() if fit_matches(rule, LeadFacts(source=key))]
         empty = fit_matches(rule, LeadFacts(source=""))
         parts = []
         if ids:

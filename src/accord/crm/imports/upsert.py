@@ -53,6 +53,7 @@ from accord.crm.models import (
     Touchpoint,
 )
 from accord.people.models import User
+from accord.qualify.scoring import score_after_commit
 
 BATCH_SIZE = 2000
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
@@ -524,6 +525,10 @@ class Handler:
     def saved(self, created: list, updated: list[tuple[Any, dict]]) -> None:
         """Side effects after a batch is written (history rows)."""
 
+    def scored_leads(self, created: list, updated: list[tuple[Any, dict]]) -> set[int]:
+        """Leads whose score the batch may have changed (scored after the commit)."""
+        return set()
+
 
 def _display(value) -> Any:
     if value is None or isinstance(value, str | int | bool):
@@ -533,6 +538,9 @@ def _display(value) -> Any:
 
 class LeadHandler(Handler):
     model = Lead
+
+    def scored_leads(self, created, updated):
+        return {lead.pk for lead in created} | {lead.pk for lead, _ in updated}
     compare = ("email", "first_name", "last_name", "title", "account", "source", "owner", "status")
 
     def parse(self, p: Parser) -> dict:
@@ -903,6 +911,9 @@ class TouchpointHandler(Handler):
     fast_insert = True
     compare = ("channel", "campaign", "kind", "occurred_at")
 
+    def scored_leads(self, created, updated):
+        return {row.lead_id for row in created} | {row.lead_id for row, _ in updated}
+
     def parse(self, p):
         lead_ref = p.text("lead", 254, required=True)
         record = {
@@ -1157,4 +1168,7 @@ class Upserter:
             row.save(update_fields=sorted(fields))
             updated.append((row, changed))
         handler.saved(created, updated)
+        lead_ids = handler.scored_leads(created, updated)
+        if lead_ids:
+            score_after_commit(lead_ids)
         return results

@@ -6,162 +6,385 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('crm', '0005_lead_scored_at'),
+        ("crm", "0005_lead_scored_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RejectionReason',
+            name="RejectionReason",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=40, unique=True)),
-                ('label', models.CharField(max_length=80)),
-                ('active', models.BooleanField(default=True)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=40, unique=True)),
+                ("label", models.CharField(max_length=80)),
+                ("active", models.BooleanField(default=True)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'label'],
+                "ordering": ["position", "label"],
             },
         ),
         migrations.CreateModel(
-            name='LeadDefinition',
+            name="LeadDefinition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('proposed', 'Proposed'), ('approved', 'Approved'), ('active', 'Active'), ('retired', 'Retired')], default='draft', max_length=10)),
-                ('rules', models.JSONField(default=list)),
-                ('grade_thresholds', models.JSONField(default=dict)),
-                ('mql_grades', models.JSONField(default=list)),
-                ('mql_min_score', models.IntegerField(default=60)),
-                ('note', models.CharField(blank=True, help_text='What changed and why.', max_length=300)),
-                ('created_at', models.DateTimeField()),
-                ('proposed_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('activated_at', models.DateTimeField(blank=True, null=True)),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
-                ('activated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('based_on', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='qualify.leaddefinition')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(unique=True)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("active", "Active"),
+                            ("retired", "Retired"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("rules", models.JSONField(default=list)),
+                ("grade_thresholds", models.JSONField(default=dict)),
+                ("mql_grades", models.JSONField(default=list)),
+                ("mql_min_score", models.IntegerField(default=60)),
+                (
+                    "note",
+                    models.CharField(blank=True, help_text="What changed and why.", max_length=300),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("proposed_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("activated_at", models.DateTimeField(blank=True, null=True)),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "activated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "based_on",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="qualify.leaddefinition",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-version'],
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='DefinitionApproval',
+            name="DefinitionApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('marketing', 'Marketing'), ('sales', 'Sales')], max_length=10)),
-                ('approved_at', models.DateTimeField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('definition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approvals', to='qualify.leaddefinition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[("marketing", "Marketing"), ("sales", "Sales")], max_length=10
+                    ),
+                ),
+                ("approved_at", models.DateTimeField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "definition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="approvals",
+                        to="qualify.leaddefinition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['approved_at'],
+                "ordering": ["approved_at"],
             },
         ),
         migrations.CreateModel(
-            name='BacktestRun',
+            name="BacktestRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('window_from', models.DateField()),
-                ('window_to', models.DateField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('result', models.JSONField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('compared_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='qualify.leaddefinition')),
-                ('definition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='backtests', to='qualify.leaddefinition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("window_from", models.DateField()),
+                ("window_to", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("result", models.JSONField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "compared_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="qualify.leaddefinition",
+                    ),
+                ),
+                (
+                    "definition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="backtests",
+                        to="qualify.leaddefinition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LeadReview',
+            name="LeadReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('accepted', 'Accepted'), ('rejected', 'Rejected')], max_length=10)),
-                ('comment', models.CharField(blank=True, max_length=1000)),
-                ('at', models.DateTimeField()),
-                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='crm.lead')),
-                ('reviewer', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reason', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='qualify.rejectionreason')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("accepted", "Accepted"), ("rejected", "Rejected")], max_length=10
+                    ),
+                ),
+                ("comment", models.CharField(blank=True, max_length=1000)),
+                ("at", models.DateTimeField()),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="crm.lead",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviews",
+                        to="qualify.rejectionreason",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ScoringRun',
+            name="ScoringRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trigger', models.CharField(choices=[('activation', 'Definition activated'), ('incremental', 'New or changed leads and touchpoints'), ('manual', 'Rescore requested')], max_length=12)),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('leads_scored', models.PositiveIntegerField(default=0)),
-                ('promoted', models.PositiveIntegerField(default=0, help_text='Leads that became MQL.')),
-                ('definition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scoring_runs', to='qualify.leaddefinition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("activation", "Definition activated"),
+                            ("incremental", "New or changed leads and touchpoints"),
+                            ("manual", "Rescore requested"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("leads_scored", models.PositiveIntegerField(default=0)),
+                (
+                    "promoted",
+                    models.PositiveIntegerField(default=0, help_text="Leads that became MQL."),
+                ),
+                (
+                    "definition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scoring_runs",
+                        to="qualify.leaddefinition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Qualification',
+            name="Qualification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('fit_grade', models.CharField(max_length=1)),
-                ('score', models.IntegerField()),
-                ('definition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='qualifications', to='qualify.leaddefinition')),
-                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='qualifications', to='crm.lead')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='qualifications', to='qualify.scoringrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("fit_grade", models.CharField(max_length=1)),
+                ("score", models.IntegerField()),
+                (
+                    "definition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="qualifications",
+                        to="qualify.leaddefinition",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="qualifications",
+                        to="crm.lead",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="qualifications",
+                        to="qualify.scoringrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='leaddefinition',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('status',), name='qualify_one_active_definition'),
+            model_name="leaddefinition",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("status",),
+                name="qualify_one_active_definition",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='definitionapproval',
-            constraint=models.UniqueConstraint(fields=('definition', 'side'), name='qualify_one_approval_per_side'),
+            model_name="definitionapproval",
+            constraint=models.UniqueConstraint(
+                fields=("definition", "side"), name="qualify_one_approval_per_side"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='definitionapproval',
-            constraint=models.UniqueConstraint(fields=('definition', 'user'), name='qualify_one_approval_per_user'),
+            model_name="definitionapproval",
+            constraint=models.UniqueConstraint(
+                fields=("definition", "user"), name="qualify_one_approval_per_user"
+            ),
         ),
         migrations.AddIndex(
-            model_name='leadreview',
-            index=models.Index(fields=['at'], name='qualify_lea_at_0966ec_idx'),
+            model_name="leadreview",
+            index=models.Index(fields=["at"], name="qualify_lea_at_0966ec_idx"),
         ),
         migrations.AddIndex(
-            model_name='leadreview',
-            index=models.Index(fields=['lead', 'at'], name='qualify_lea_lead_id_6629a4_idx'),
+            model_name="leadreview",
+            index=models.Index(fields=["lead", "at"], name="qualify_lea_lead_id_6629a4_idx"),
         ),
         migrations.AddConstraint(
-            model_name='leadreview',
-            constraint=models.CheckConstraint(condition=models.Q(('decision', 'accepted'), ('reason__isnull', False), _connector='OR'), name='qualify_rejection_has_reason'),
+            model_name="leadreview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("decision", "accepted"), ("reason__isnull", False), _connector="OR"
+                ),
+                name="qualify_rejection_has_reason",
+            ),
         ),
         migrations.AddIndex(
-            model_name='qualification',
-            index=models.Index(fields=['lead', 'at'], name='qualify_qua_lead_id_178381_idx'),
+            model_name="qualification",
+            index=models.Index(fields=["lead", "at"], name="qualify_qua_lead_id_178381_idx"),
         ),
         migrations.AddIndex(
-            model_name='qualification',
-            index=models.Index(fields=['at'], name='qualify_qua_at_292234_idx'),
+            model_name="qualification",
+            index=models.Index(fields=["at"], name="qualify_qua_at_292234_idx"),
         ),
     ]
