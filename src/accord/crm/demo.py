@@ -1568,8 +1568,16 @@ def has_company_data() -> bool:
 
 def erase_company() -> None:
     """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
+    from accord.qualify import models as qualify
+
     with transaction.atomic():
         for model in (
+            qualify.BacktestRun,
+            qualify.Qualification,
+            qualify.ScoringRun,
+            qualify.LeadReview,
+            qualify.DefinitionApproval,
+            qualify.LeadDefinition,
             OpportunityStageChange,
             Opportunity,
             Touchpoint,
