@@ -125,14 +125,17 @@ def test_activating_retires_the_previous_one_so_exactly_one_is_active(draft, cas
 
 
 def test_a_bad_definition_changes_nothing(draft, cast):
-    bad = content(rules=[{"type": "fit", "field": "shoe", "op": "equals", "value": "9", "points": 5}])
+    bad = content(
+        rules=[{"type": "fit", "field": "shoe", "op": "equals", "value": "9", "points": 5}]
+    )
     with pytest.raises(ValidationError, match="rule 1: unknown field 'shoe'"):
         actions.change_definition(cast["mona"], draft, bad)
     draft.refresh_from_db()
     assert draft.rules == RULES
     with pytest.raises(ValidationError, match="unknown channel 'tv'"):
         actions.create_definition(
-            cast["mona"], content(rules=[*RULES, {"type": "engagement", "channel": "tv", "points": 3}])
+            cast["mona"],
+            content(rules=[*RULES, {"type": "engagement", "channel": "tv", "points": 3}]),
         )
     assert LeadDefinition.objects.count() == 1
 
@@ -248,7 +251,10 @@ def test_a_manager_drafts_a_definition_in_the_editor(login, cast, channels):
     client = login(cast["mona"])
     response = client.post("/qualify/definitions/new/", form_data())
     definition = LeadDefinition.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/qualify/definitions/{definition.pk}/"
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/qualify/definitions/{definition.pk}/"
+    )
     assert definition.rules[1]["value"] == ["200", "5000"]
     page = client.get(response["Location"]).content.decode()
     assert "Account employees between 200 and 5000" in page

@@ -39,7 +39,14 @@ def parse(rules, grades=("A", "B"), minimum=40, thresholds=THRESHOLDS):
         ([rule_fit("shoe_size", "equals", "9")], THRESHOLDS, ["A"], 0, "rule 1", "unknown field"),
         ([rule_fit("employees", "contains", "9")], THRESHOLDS, ["A"], 0, "rule 1", "cannot be"),
         ([rule_fit("title", "equals", "")], THRESHOLDS, ["A"], 0, "rule 1", "is empty"),
-        ([rule_fit("title", "contains", "vp", points=0)], THRESHOLDS, ["A"], 0, "rule 1", "0 points"),
+        (
+            [rule_fit("title", "contains", "vp", points=0)],
+            THRESHOLDS,
+            ["A"],
+            0,
+            "rule 1",
+            "0 points",
+        ),
         (
             [rule_fit("employees", "between", [500, 100])],
             THRESHOLDS,
@@ -48,16 +55,46 @@ def parse(rules, grades=("A", "B"), minimum=40, thresholds=THRESHOLDS):
             "rule 1",
             "above the maximum",
         ),
-        ([rule_fit("title", "contains", "vp", points=80)], {"A": 10, "B": 30, "C": 5}, ["A"], 0,
-         "grades", "fall from A to C"),
-        ([rule_fit("title", "contains", "vp", points=80)], THRESHOLDS, [], 0, "MQL condition",
-         "at least one grade"),
-        ([rule_fit("title", "contains", "vp", points=20)], THRESHOLDS, ["A"], 0, "MQL condition",
-         "needs more fit points"),
-        ([rule_fit("title", "contains", "vp", points=80)], THRESHOLDS, ["A"], 50, "MQL condition",
-         "engagement rules"),
-        ([rule_fit("title", "contains", "vp", points=80), rule_touch(10, cap=30)], THRESHOLDS,
-         ["A"], 50, "MQL condition", "capped rules"),
+        (
+            [rule_fit("title", "contains", "vp", points=80)],
+            {"A": 10, "B": 30, "C": 5},
+            ["A"],
+            0,
+            "grades",
+            "fall from A to C",
+        ),
+        (
+            [rule_fit("title", "contains", "vp", points=80)],
+            THRESHOLDS,
+            [],
+            0,
+            "MQL condition",
+            "at least one grade",
+        ),
+        (
+            [rule_fit("title", "contains", "vp", points=20)],
+            THRESHOLDS,
+            ["A"],
+            0,
+            "MQL condition",
+            "needs more fit points",
+        ),
+        (
+            [rule_fit("title", "contains", "vp", points=80)],
+            THRESHOLDS,
+            ["A"],
+            50,
+            "MQL condition",
+            "engagement rules",
+        ),
+        (
+            [rule_fit("title", "contains", "vp", points=80), rule_touch(10, cap=30)],
+            THRESHOLDS,
+            ["A"],
+            50,
+            "MQL condition",
+            "capped rules",
+        ),
         ([rule_touch(10, half_life_days=-3)], THRESHOLDS, ["D"], 0, "rule 1", "half-life"),
         ([], THRESHOLDS, ["D"], 0, "rules", "at least one rule"),
         ([{"type": "mood", "points": 3}], THRESHOLDS, ["D"], 0, "rule 1", "type must be"),
@@ -73,7 +110,11 @@ def test_engagement_rules_may_only_name_known_kinds_channels_and_campaigns():
     known = {"kinds": {"webinar"}, "channels": {"events"}, "campaigns": {4}}
     with pytest.raises(scoring.DefinitionError) as caught:
         scoring.parse(
-            [rule_touch(5, touch_kind="seance"), rule_touch(5, channel="tv"), rule_touch(5, campaign=9)],
+            [
+                rule_touch(5, touch_kind="seance"),
+                rule_touch(5, channel="tv"),
+                rule_touch(5, campaign=9),
+            ],
             THRESHOLDS,
             ["D"],
             0,
@@ -123,8 +164,21 @@ KINDS = ["web_visit", "webinar", "demo_request", "email_open"]
 CHANNEL_KEYS = ["webinar", "paid_search", "outbound_sdr"]
 
 text_value = st.sampled_from(
-    ["vp", "VP Sales", "director", "student", "gmail.com", "acme.example", "software", "us",
-     "DE", "web", "paid_search", "ß", "ä"]
+    [
+        "vp",
+        "VP Sales",
+        "director",
+        "student",
+        "gmail.com",
+        "acme.example",
+        "software",
+        "us",
+        "DE",
+        "web",
+        "paid_search",
+        "ß",
+        "ä",
+    ]
 )
 fit_rules = st.one_of(
     st.builds(
@@ -145,13 +199,18 @@ fit_rules = st.one_of(
         rule_fit,
         st.just("employees"),
         st.just("between"),
-        st.tuples(st.sampled_from([None, 10, 250]), st.sampled_from([None, 1000, 60000])).filter(
-            lambda v: v != (None, None)
-        ).map(list),
+        st.tuples(st.sampled_from([None, 10, 250]), st.sampled_from([None, 1000, 60000]))
+        .filter(lambda v: v != (None, None))
+        .map(list),
         st.integers(-40, 40).filter(bool),
     ),
-    st.builds(rule_fit, st.just("employees"), st.sampled_from(["equals", "is_empty"]),
-              st.sampled_from([250, 1600]), st.integers(-40, 40).filter(bool)),
+    st.builds(
+        rule_fit,
+        st.just("employees"),
+        st.sampled_from(["equals", "is_empty"]),
+        st.sampled_from([250, 1600]),
+        st.integers(-40, 40).filter(bool),
+    ),
 )
 engagement_rules = st.builds(
     lambda points, kind, channel, cap, half_life: rule_touch(
@@ -203,27 +262,39 @@ def _store(dataset, channels) -> list[tuple[Lead, scoring.LeadFacts, list]]:
         if row["account"]:
             industry, country, employees = row["account"]
             account = Account.objects.create(
-                name=f"Co {number}", industry=industry, country=country, employees=employees,
+                name=f"Co {number}",
+                industry=industry,
+                country=country,
+                employees=employees,
                 created_at=T0,
             )
         lead = Lead.objects.create(
-            email=f"p{number}@{row['domain']}", title=row["title"], account=account,
+            email=f"p{number}@{row['domain']}",
+            title=row["title"],
+            account=account,
             source=channels[row["source"]] if row["source"] else None,
-            status_changed_at=T0, created_at=T0,
+            status_changed_at=T0,
+            created_at=T0,
         )
         touches = []
         for kind, channel, in_campaign, seconds in row["touches"]:
             at = NOW - timedelta(seconds=seconds, microseconds=123)
             Touchpoint.objects.create(
-                lead=lead, channel=channels[channel], kind=kind, occurred_at=at,
+                lead=lead,
+                channel=channels[channel],
+                kind=kind,
+                occurred_at=at,
                 campaign=campaign if in_campaign else None,
             )
             touches.append(
                 scoring.TouchFacts(kind, channel, campaign.pk if in_campaign else None, at)
             )
         facts = scoring.LeadFacts(
-            title=lead.title, email=lead.email, source=row["source"] or "",
-            industry=account.industry if account else "", country=account.country if account else "",
+            title=lead.title,
+            email=lead.email,
+            source=row["source"] or "",
+            industry=account.industry if account else "",
+            country=account.country if account else "",
             employees=account.employees if account else None,
         )
         stored.append((lead, facts, touches))
@@ -231,7 +302,9 @@ def _store(dataset, channels) -> list[tuple[Lead, scoring.LeadFacts, list]]:
 
 
 @pytest.mark.django_db
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     dataset=leads,
     fits=st.lists(fit_rules, max_size=4),
@@ -258,7 +331,9 @@ def test_sql_scores_every_lead_exactly_as_the_python_reference(
         for lead, facts, touches in stored:
             expected = scoring.evaluate(definition, facts, touches, NOW)
             assert got[lead.pk] == (expected.fit_points, expected.grade, expected.score), (
-                lead.email, lead.title, rules
+                lead.email,
+                lead.title,
+                rules,
             )
         transaction.set_rollback(True)
 
@@ -327,11 +402,13 @@ def test_a_rescore_never_demotes_and_never_promotes_twice(definition, make_lead,
     assert Qualification.objects.filter(lead=mql).count() == 1
 
 
-def test_a_recycled_lead_comes_back_only_after_it_is_touched_again(
-    definition, make_lead, channels
-):
-    lead = make_lead("vp@acme.example", title="VP Operations", status=Lead.Status.RECYCLED,
-                     created_at=T0 + timedelta(days=10))
+def test_a_recycled_lead_comes_back_only_after_it_is_touched_again(definition, make_lead, channels):
+    lead = make_lead(
+        "vp@acme.example",
+        title="VP Operations",
+        status=Lead.Status.RECYCLED,
+        created_at=T0 + timedelta(days=10),
+    )
     _touch(lead, channels, "demo_request", T0 + timedelta(days=2))  # before it was recycled
     assert rescore(definition, now=NOW).promoted == 0
     _touch(lead, channels, "web_visit", T0 + timedelta(days=20))

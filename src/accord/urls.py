@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("accord.plan.urls")),
     path("", include("accord.scoreboard.urls")),
     path("", include("accord.qualify.urls")),
+    path("qualify/", include("accord.qualify.review_urls")),
     path(
         "favicon.ico",
         login_not_required(RedirectView.as_view(url="/static/accord/favicon.svg", permanent=True)),

@@ -356,13 +356,20 @@ def parse(
     for grade in GRADES[:3]:
         raw = (thresholds or {}).get(grade)
         levels[grade] = _integer(
-            raw, f"grade {grade}", problems, low=-100 * MAX_POINTS, high=100 * MAX_POINTS,
+            raw,
+            f"grade {grade}",
+            problems,
+            low=-100 * MAX_POINTS,
+            high=100 * MAX_POINTS,
             name="the threshold",
         )
     if None not in levels.values() and not levels["A"] > levels["B"] > levels["C"]:
         problems.append(
-            ("grades", "thresholds must fall from A to C (A above B above C), "
-             f"not A {levels['A']}, B {levels['B']}, C {levels['C']}")
+            (
+                "grades",
+                "thresholds must fall from A to C (A above B above C), "
+                f"not A {levels['A']}, B {levels['B']}, C {levels['C']}",
+            )
         )
     grades = list(mql_grades or [])
     unknown = [g for g in grades if g not in GRADES]
@@ -371,7 +378,11 @@ def parse(
     if not grades:
         problems.append(("MQL condition", "choose at least one grade that can become MQL"))
     score = _integer(
-        mql_min_score, "MQL condition", problems, low=0, high=100 * MAX_POINTS,
+        mql_min_score,
+        "MQL condition",
+        problems,
+        low=0,
+        high=100 * MAX_POINTS,
         name="the minimum score",
     )
     if problems:
@@ -392,21 +403,30 @@ def _check_reachable(definition: Definition) -> None:
     if not any(g in definition.mql_grades for g in reachable):
         allowed = " or ".join(g for g in GRADES if g in definition.mql_grades)
         problems.append(
-            ("MQL condition", f"grade {allowed} needs more fit points than the rules can give "
-             f"(at most {best_fit}, which is grade {best_grade})")
+            (
+                "MQL condition",
+                f"grade {allowed} needs more fit points than the rules can give "
+                f"(at most {best_fit}, which is grade {best_grade})",
+            )
         )
     positive = [r for r in definition.engagement_rules if r.points > 0]
     if definition.mql_min_score > 0 and not positive:
         problems.append(
-            ("MQL condition", f"a score of {definition.mql_min_score} needs engagement rules "
-             "with positive points")
+            (
+                "MQL condition",
+                f"a score of {definition.mql_min_score} needs engagement rules "
+                "with positive points",
+            )
         )
     elif positive and all(r.cap is not None for r in positive):
         best = sum(r.cap for r in positive)
         if definition.mql_min_score > best:
             problems.append(
-                ("MQL condition", f"the minimum score {definition.mql_min_score} is above the "
-                 f"most the capped rules can give ({best})")
+                (
+                    "MQL condition",
+                    f"the minimum score {definition.mql_min_score} is above the "
+                    f"most the capped rules can give ({best})",
+                )
             )
     if problems:
         raise DefinitionError(problems)
@@ -474,6 +494,4 @@ def evaluate(definition: Definition, lead: LeadFacts, touches, as_of: datetime) 
         engagement.append((rule, len(matched), points))
         total += points
     score = round_half_up(total)
-    return Evaluation(
-        fit_points, grade, score, definition.passes(grade, score), fit, engagement
-    )
+    return Evaluation(fit_points, grade, score, definition.passes(grade, score), fit, engagement)

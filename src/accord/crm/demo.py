@@ -1602,9 +1602,11 @@ def build_demo_company(
     world = simulate(seed=seed, scale=scale, months=months, until=until)
     with transaction.atomic(), _large_sqlite_cache():
         _persist(world)
-        from accord.qualify import seed  # the qualify app builds on the CRM, not vice versa
+        from accord.qualify import demo as qualify_demo  # qualify builds on the CRM
+        from accord.qualify import seed
 
         seed.install(world.start, world.until)
+        qualify_demo.reviews_from_history()
         counts = company_counts()
     return DemoSummary(
         seed=seed, scale=scale, months=months, start=world.start, until=world.until, counts=counts

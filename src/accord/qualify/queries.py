@@ -93,6 +93,10 @@ def compare(a: LeadDefinition, b: LeadDefinition) -> dict:
 
 
 def history(definition: LeadDefinition):
-    return AuditLog.objects.filter(
-        object_type=definition._meta.label_lower, object_id=str(definition.pk)
-    ).select_related("actor").order_by("at", "id")
+    return (
+        AuditLog.objects.filter(
+            object_type=definition._meta.label_lower, object_id=str(definition.pk)
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    )

@@ -541,6 +541,7 @@ class LeadHandler(Handler):
 
     def scored_leads(self, created, updated):
         return {lead.pk for lead in created} | {lead.pk for lead, _ in updated}
+
     compare = ("email", "first_name", "last_name", "title", "account", "source", "owner", "status")
 
     def parse(self, p: Parser) -> dict:

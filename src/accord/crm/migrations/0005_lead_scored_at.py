@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0004_import_jobs'),
+        ("crm", "0004_import_jobs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='lead',
-            name='scored_at',
-            field=models.DateTimeField(blank=True, help_text='When the active lead definition last scored it.', null=True),
+            model_name="lead",
+            name="scored_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When the active lead definition last scored it.", null=True
+            ),
         ),
     ]

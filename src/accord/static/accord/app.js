@@ -9,6 +9,11 @@
     return "$" + Math.round(value).toLocaleString("en-US");
   }
 
+  // A fraction shown as a percentage (0.254 -> "25.4%"), for data blocks with "percent": true.
+  function percent(value) {
+    return (Math.round(Number(value) * 1000) / 10).toLocaleString("en-US") + "%";
+  }
+
   function draw(canvas) {
     if (canvas.dataset.drawn || typeof Chart === "undefined") return;
     const source = document.getElementById(canvas.dataset.chart);
@@ -20,7 +25,7 @@
       : [{ label: spec.series, data: spec.values, borderColor: palette[0],
            backgroundColor: spec.kind === "doughnut" ? palette : palette[0] }];
     const funnel = spec.kind === "funnel";
-    const format = spec.money ? money : (v) => Number(v).toLocaleString("en-US");
+    const format = spec.money ? money : spec.percent ? percent : (v) => Number(v).toLocaleString("en-US");
     canvas.dataset.drawn = "1";
     new Chart(canvas, {
       type: funnel ? "bar" : spec.kind,
@@ -35,7 +40,8 @@
         },
         scales: spec.kind === "doughnut" ? {} : {
           x: { stacked: !!spec.stacked, ticks: funnel ? { callback: format } : {} },
-          y: { stacked: !!spec.stacked, beginAtZero: true, ticks: funnel ? {} : { callback: format } },
+          y: { stacked: !!spec.stacked, beginAtZero: true,
+               ticks: funnel ? {} : { callback: format, precision: spec.money || spec.percent ? undefined : 0 } },
         },
       },
     });

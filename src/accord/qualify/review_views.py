@@ -1,0 +1,149 @@
+"""Sales review pages: accept or reject a lead, the rejection rates, the list of reasons.
+
+Views parse input and call one verb in `accord.qualify.reviews`; the verbs decide.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accord.crm.models import Lead
+from accord.people import permissions
+from accord.qualify import reviews
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        required=False, max_length=reviews.COMMENT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RejectForm(ReviewForm):
+    # Any key is let through: the verb says clearly why a missing or retired reason won't do.
+    reason = forms.CharField(required=False, max_length=40)
+
+
+class PeriodForm(forms.Form):
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                reviews.review_period(
+                    cleaned.get("date_from"), cleaned.get("date_to"), timezone.localdate()
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+def _review(request, pk: int, form_class, act):
+    """Run one review verb on a lead; errors go back to the lead page as messages."""
+    lead = get_object_or_404(Lead.objects.select_related("owner"), pk=pk)
+    reviews.check_may_review(request.user, lead)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[name].label or name.title()}: {error}")
+        return redirect(lead)
+    try:
+        message = act(lead, form.cleaned_data)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, message)
+    return redirect(lead)
+
+
+@require_POST
+def accept(request, pk: int):
+    def act(lead, data):
+        reviews.accept_lead(lead, actor=request.user, comment=data["comment"])
+        return "Accepted: the lead is now a sales-accepted lead (SAL)."
+
+    return _review(request, pk, ReviewForm, act)
+
+
+@require_POST
+def reject(request, pk: int):
+    def act(lead, data):
+        review = reviews.reject_lead(
+            lead, actor=request.user, reason=data["reason"], comment=data["comment"]
+        )
+        return f"Rejected ({review.reason.label}): the lead goes back to marketing's nurture."
+
+    return _review(request, pk, RejectForm, act)
+
+
+def home(request):
+    """Rejection rates by source, campaign, reason and rep, for everybody to see."""
+    today = timezone.localdate()
+    start, end = reviews.review_period(None, None, today)
+    form = PeriodForm(request.GET or None, initial={"date_from": start, "date_to": end})
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        start, end = reviews.review_period(data["date_from"], data["date_to"], today)
+    rates = reviews.rejection_rates(start, end)
+    # The chart ranks sources by how often their leads are turned down; the table by volume.
+    ranked = sorted(rates.by_source, key=lambda row: -(row.rejection_rate or 0))
+    return render(
+        request,
+        "qualify/reviews.html",
+        {
+            "form": form,
+            "rates": rates,
+            "source_chart": {
+                "labels": [row.label for row in ranked],
+                "values": [float(row.rejection_rate or 0) for row in ranked],
+                "percent": True,
+            },
+            "reason_chart": {
+                "labels": [row.label for row in rates.by_reason],
+                "values": [row.rejected for row in rates.by_reason],
+            },
+            "time_zone": timezone.get_current_timezone_name(),
+        },
+    )
+
+
+def reasons(request):
+    """The list of rejection reasons: everybody reads it, admins add and retire reasons."""
+    label = ""
+    if request.method == "POST":
+        permissions.require(permissions.can_manage_reasons(request.user), reviews.MANAGE_DENIED)
+        label = request.POST.get("label", "")
+        try:
+            if "key" in request.POST:
+                active = request.POST.get("active") == "1"
+                reason = reviews.set_reason_active(request.user, request.POST["key"], active)
+                state = "back in the list" if active else "retired: no longer offered"
+                messages.success(request, f"“{reason.label}” is {state}.")
+            else:
+                reason = reviews.add_reason(request.user, label)
+                messages.success(request, f"Added “{reason.label}”.")
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+        else:
+            return redirect("reviews:reasons")
+    return render(
+        request,
+        "qualify/reasons.html",
+        {
+            "reasons": reviews.reasons_with_use(),
+            "can_manage": permissions.can_manage_reasons(request.user),
+            "label": label,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
