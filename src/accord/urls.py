@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("accord.plan.urls")),
     path("", include("accord.scoreboard.urls")),
     path("", include("accord.qualify.urls")),
+    path("", include("accord.qualify.value_urls")),
     path("qualify/", include("accord.qualify.review_urls")),
     path(
         "favicon.ico",

@@ -10,9 +10,12 @@ Ibis table with the columns and types below, whatever the engine stores undernea
     opportunities        opportunity_id, account_id, primary_lead_id, source_id, owner_id,
                          amount, stage, created_at, close_date, closed_at
     channels             channel_id, key, name, group
+    accounts             account_id, name, industry, country, employees
 
 Ids are integers; `*_id` columns other than the table's own key may be null. Statuses and
 stages are the codes Accord stores ("mql", "accepted", "won"...). Money is a decimal.
+Text Accord leaves blank (a lead's fit grade, an account's country) is "", but a copy of
+the tables on another engine may hold null there.
 Timestamps are UTC without a zone: SQLite holds UTC text, and PostgreSQL's timestamptz is
 read in the session's zone, which Ibis sets to UTC when it connects.
 
@@ -71,12 +74,23 @@ CHANNELS = ibis.schema(
     }
 )
 
+ACCOUNTS = ibis.schema(
+    {
+        "account_id": "int64",
+        "name": "string",
+        "industry": "string",
+        "country": "string",
+        "employees": "int64",
+    }
+)
+
 # Contract column -> column of Accord's app table.
 _SOURCES = {
     "crm_lead": (LEADS, {"lead_id": "id"}),
     "crm_leadstatuschange": (LEAD_STATUS_CHANGES, {}),
     "crm_opportunity": (OPPORTUNITIES, {"opportunity_id": "id"}),
     "crm_channel": (CHANNELS, {"channel_id": "id"}),
+    "crm_account": (ACCOUNTS, {"account_id": "id"}),
 }
 
 
@@ -88,6 +102,7 @@ class Tables:
     lead_status_changes: ibis.Table
     opportunities: ibis.Table
     channels: ibis.Table
+    accounts: ibis.Table
 
 
 def _read(backend: BaseBackend, app_table: str) -> ibis.Table:
@@ -117,12 +132,17 @@ def channels(backend: BaseBackend) -> ibis.Table:
     return _read(backend, "crm_channel")
 
 
+def accounts(backend: BaseBackend) -> ibis.Table:
+    return _read(backend, "crm_account")
+
+
 def load(backend: BaseBackend) -> Tables:
     return Tables(
         leads=leads(backend),
         lead_status_changes=lead_status_changes(backend),
         opportunities=opportunities(backend),
         channels=channels(backend),
+        accounts=accounts(backend),
     )
 
 
@@ -133,6 +153,7 @@ def unbound() -> Tables:
         lead_status_changes=ibis.table(LEAD_STATUS_CHANGES, name="lead_status_changes"),
         opportunities=ibis.table(OPPORTUNITIES, name="opportunities"),
         channels=ibis.table(CHANNELS, name="channels"),
+        accounts=ibis.table(ACCOUNTS, name="accounts"),
     )
 
 

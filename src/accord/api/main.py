@@ -21,6 +21,7 @@ api = NinjaAPI(
 )
 api.add_router("/", crm_router)
 api.add_router("/", plan_router)
+api.add_router("/", "accord.qualify.value_api.router")
 api.add_router("/", "accord.qualify.review_api.router")
 
 

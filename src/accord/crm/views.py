@@ -103,16 +103,13 @@ def lead_detail(request, pk):
     )
 
 
-def _lead_action(request, pk, allowed, form_class, act, **form_kwargs):
-    """Run one lead action from a POSTed form; errors go back to the lead page as messages."""
-    lead = get_object_or_404(Lead, pk=pk)
-    permissions.require(allowed(request.user, lead))
-    form = form_class(request.POST, **form_kwargs)
+def run_lead_form(request, lead, form, act):
+    """Run one lead action from a bound form; errors go back to the lead page as messages."""
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
-                messages.error(request, f"{label or field}: {error}")
+                messages.error(request, f"{label or field.replace('_', ' ').capitalize()}: {error}")
         return redirect(lead)
     try:
         message = act(lead, form.cleaned_data)
@@ -122,6 +119,12 @@ def _lead_action(request, pk, allowed, form_class, act, **form_kwargs):
     else:
         messages.success(request, message)
     return redirect(lead)
+
+
+def _lead_action(request, pk, allowed, form_class, act, **form_kwargs):
+    lead = get_object_or_404(Lead, pk=pk)
+    permissions.require(allowed(request.user, lead))
+    return run_lead_form(request, lead, form_class(request.POST, **form_kwargs), act)
 
 
 @require_POST

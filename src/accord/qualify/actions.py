@@ -198,6 +198,12 @@ def activate(actor, definition: LeadDefinition) -> ScoringRun:
         previous.status = Status.RETIRED
         previous.retired_at = now
         previous.save(update_fields=["status", "retired_at"])
+        audit.record(
+            actor,
+            "definition.retired",
+            previous,
+            summary=f"Retired v{previous.version}: v{definition.version} went live in its place",
+        )
     definition.status = Status.ACTIVE
     definition.activated_by = actor
     definition.activated_at = now

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from accord.analytics.scoring import FIELDS, GRADES, OPS, DefinitionError
 from accord.analytics import scoring
+from accord.analytics.scoring import FIELDS, GRADES, OPS, DefinitionError
 from accord.crm.models import Campaign, Channel, Touchpoint
 from accord.qualify.models import LeadDefinition
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accord.crm.models import Lead
+from accord.crm.views import run_lead_form
 from accord.people import permissions
 from accord.qualify import reviews
 
@@ -50,20 +51,7 @@ def _review(request, pk: int, form_class, act):
     """Run one review verb on a lead; errors go back to the lead page as messages."""
     lead = get_object_or_404(Lead.objects.select_related("owner"), pk=pk)
     reviews.check_may_review(request.user, lead)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        for name, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[name].label or name.title()}: {error}")
-        return redirect(lead)
-    try:
-        message = act(lead, form.cleaned_data)
-    except ValidationError as error:
-        for text in error.messages:
-            messages.error(request, text)
-    else:
-        messages.success(request, message)
-    return redirect(lead)
+    return run_lead_form(request, lead, form_class(request.POST), act)
 
 
 @require_POST

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from accord.analytics.scoring import NUMBER_FIELDS, Definition, FitRule, fit_matches, LeadFacts
+from accord.analytics.scoring import NUMBER_FIELDS, Definition, FitRule, LeadFacts, fit_matches
 from accord.crm.models import Account, Channel, Lead, Touchpoint
 
 LEAD = Lead._meta.db_table

@@ -55,6 +55,8 @@ def definition_new(request):
     permissions.require(permissions.can_edit_definition(request.user), actions.EDIT_DENIED)
     source = None
     if request.GET.get("from"):
+        if not request.GET["from"].isdigit():
+            raise Http404("No such lead definition.")
         source = get_object_or_404(LeadDefinition, pk=request.GET["from"])
     else:
         source = scoring.active_definition()
@@ -136,6 +138,9 @@ def definition_detail(request, pk: int):
             "others": others,
             "history": queries.history(definition),
             "runs": definition.scoring_runs.all()[:5],
+            "successor": LeadDefinition.objects.filter(activated_at=definition.retired_at).first()
+            if definition.retired_at
+            else None,
         },
     )
 
@@ -217,7 +222,7 @@ def _backtest_charts(run: BacktestRun) -> dict:
 
     def series(key):
         return [
-            {"label": f"v{d['version']} {d['name']}", "values": [row[key] for row in d["months"]]}
+            {"label": f"v{d['version']}", "values": [row[key] for row in d["months"]]}
             for d in results
         ]
 

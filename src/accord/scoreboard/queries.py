@@ -277,7 +277,7 @@ TEAM_KPIS = {
 }
 
 
-def _plan_by_month(funnel, revision: PlanRevision) -> dict[str, list[Decimal]]:
+def plan_by_month(funnel, revision: PlanRevision) -> dict[str, list[Decimal]]:
     """Metric -> the plan's figure for each plan month."""
     asp = revision.asp
     monthly = {s: [Decimal(n) for n in funnel.monthly[s]] for s in STAGES}
@@ -359,7 +359,7 @@ class Timeline:
 
 
 def _pacing_rows(funnel, revision: PlanRevision, timeline: Timeline, found: Actuals) -> dict:
-    planned = _plan_by_month(funnel, revision)
+    planned = plan_by_month(funnel, revision)
     actual = _actual_by_month(found)
     months, shares, in_period = timeline.plan_months, timeline.shares, timeline.in_period
     rows = {}

@@ -48,6 +48,8 @@ class Command(BaseCommand):
             "--group-by", action="append", help="source, grade, source_group, country, industry."
         )
         value.add_argument("--horizon-days", type=int, help="Days to become a customer (365).")
+        value.add_argument("--from", dest="start", help="Leads created from (YYYY-MM-DD).")
+        value.add_argument("--to", dest="end", help="Up to, not including (YYYY-MM-DD).")
         value.add_argument("--json", action="store_true", help="Print one JSON object.")
         sub.add_parser("rescore", help="Rescore every lead under the active definition now.")
 
@@ -98,8 +100,8 @@ class Command(BaseCommand):
                 {
                     "group_by": options["group_by"],
                     "horizon_days": options["horizon_days"],
-                    "cohort_from": None,
-                    "cohort_to": None,
+                    "cohort_from": _day(options["start"]) if options["start"] else None,
+                    "cohort_to": _day(options["end"]) if options["end"] else None,
                 }
             )
         except ValueError as error:
@@ -114,6 +116,9 @@ class Command(BaseCommand):
         )
         for row in result["types"]:
             label = ", ".join(f"{k} {v}" for k, v in row["type"].items())
+            if row["value"] is None:  # nothing in the cohort was won: no average to price by
+                self.stdout.write(f"{label}: no value, {row['won']} of {row['leads']} won")
+                continue
             low, high = row["value_interval"]
             self.stdout.write(
                 f"{label}: ${row['value']} (90% ${low}-${high}), {row['won']} of {row['leads']}"
