@@ -76,25 +76,37 @@ def test_a_follow_up_in_the_future_or_before_the_lead_existed_is_refused(login, 
 
 
 def test_changing_status_records_who_when_and_why(login, cast, make_lead):
-    lead = make_lead("ann@acme.example", owner="alice", status=Lead.Status.MQL)
+    lead = make_lead("ann@acme.example", owner="alice", status=Lead.Status.SQL)
     client = login(cast["alice"])
     url = reverse("crm:lead_status", args=[lead.pk])
     response = client.post(url, {"status": "rejected", "reason": ""}, follow=True)
     assert "needs a reason" in response.content.decode()
     lead.refresh_from_db()
-    assert lead.status == Lead.Status.MQL
+    assert lead.status == Lead.Status.SQL
 
     client.post(url, {"status": "rejected", "reason": "No budget this year"})
     lead.refresh_from_db()
     assert lead.status == Lead.Status.REJECTED
     change = LeadStatusChange.objects.get(lead=lead)
     assert (change.from_status, change.to_status, change.reason, change.changed_by) == (
-        "mql",
+        "sql",
         "rejected",
         "No budget this year",
         cast["alice"],
     )
     assert lead.status_changed_at == change.changed_at
+
+
+def test_accepting_or_rejecting_an_mql_by_hand_points_to_sales_review(login, cast, make_lead):
+    lead = make_lead("ann@acme.example", owner="alice", status=Lead.Status.MQL)
+    client = login(cast["alice"])
+    url = reverse("crm:lead_status", args=[lead.pk])
+    for status in ("accepted", "rejected"):
+        response = client.post(url, {"status": status, "reason": "No budget"}, follow=True)
+        assert "with Sales review on this page" in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.MQL
+    assert not LeadStatusChange.objects.filter(lead=lead).exists()
 
 
 def test_customer_and_opportunity_cannot_be_set_by_hand(login, cast, make_lead):

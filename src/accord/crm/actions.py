@@ -22,6 +22,9 @@ MANUAL_STATUSES = (
     Status.DISQUALIFIED,
 )
 NEEDS_REASON = (Status.REJECTED, Status.DISQUALIFIED)
+# Sales' verdict on a lead handed over (accept, or reject with a listed reason) is a sales
+# review, so that rejection rates count it; the status form sends people there instead.
+REVIEWED = {Status.MQL: (Status.ACCEPTED, Status.REJECTED), Status.ACCEPTED: (Status.REJECTED,)}
 
 
 @transaction.atomic
@@ -36,6 +39,13 @@ def change_lead_status(lead: Lead, to_status: str, *, actor, reason: str = "") -
         raise ValidationError({"status": f"“{to_status}” cannot be set by hand."})
     if to_status == lead.status:
         raise ValidationError({"status": f"The lead is already {lead.get_status_display()}."})
+    if to_status in REVIEWED.get(lead.status, ()):
+        raise ValidationError(
+            {
+                "status": f"Accept or reject an {lead.get_status_display()} with Sales review "
+                "on this page, so that the reason is counted."
+            }
+        )
     if to_status in NEEDS_REASON and not reason:
         raise ValidationError(
             {"reason": "Say why: a rejected or disqualified lead needs a reason."}
