@@ -193,7 +193,9 @@ def free_port() -> int:
 class Server:
     """`accord serve` in its own process group, stopped with the whole group."""
 
-    def __init__(self, db: Database, workdir: Path, *, web_workers: int = 2, **env: str):
+    def __init__(
+        self, db: Database, workdir: Path, *, web_workers: int = 2, worker: bool = False, **env: str
+    ):
         self.port = free_port()
         self.log_path = workdir / f"serve-{db.engine}.log"
         self.cmd = [
@@ -205,8 +207,9 @@ class Server:
             str(self.port),
             "--web-workers",
             str(web_workers),
-            "--no-worker",
         ]
+        if not worker:
+            self.cmd.append("--no-worker")
         self.env = accord_env(db, **env)
         self.process: subprocess.Popen | None = None
 

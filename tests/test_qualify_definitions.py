@@ -427,3 +427,31 @@ def test_a_backtest_window_in_the_future_or_backwards_is_refused(login, cast, dr
     )  # fmt: skip
     assert "cannot end in the future" in response.content.decode()
     assert not BacktestRun.objects.exists()
+
+
+def test_writes_to_the_same_leads_share_one_scoring_pass_and_a_rollback_leaves_nothing(
+    draft, cast, make_lead, channels
+):
+    from django.db import transaction
+
+    from accord.qualify import scoring
+    from accord.qualify.models import PendingScore
+
+    definition = proposed(draft, cast)
+    actions.approve(cast["carol"], definition)
+    actions.approve(cast["victor"], definition)
+    actions.activate(cast["sam"], definition)
+    one = make_lead("one@acme.example", title="VP Plant")
+    two = make_lead("two@acme.example", title="Engineer")
+    with transaction.atomic():
+        score_after_commit([one.pk, two.pk])
+        transaction.set_rollback(True)  # a failed write
+    assert not PendingScore.objects.exists()
+    score_after_commit([one.pk, two.pk])  # three writes in a row, one lead twice more
+    score_after_commit([one.pk])
+    score_after_commit([one.pk])
+    assert PendingScore.objects.count() == 4
+    assert scoring.score_pending() == 2
+    assert not PendingScore.objects.exists()
+    assert ScoringRun.objects.filter(trigger="incremental").get().leads_scored == 2
+    assert scoring.score_pending() == 0  # nothing left to do

@@ -229,3 +229,17 @@ class BacktestRun(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("qualify:backtest", args=[self.pk])
+
+
+class PendingScore(models.Model):
+    """A lead whose data changed since it was last scored, waiting for the scoring task.
+
+    Rows are written in the same transaction as the change, so a rolled-back write leaves
+    none. One lead may be listed many times; the task takes all rows at once and scores
+    each lead once, so a burst of writes to the same leads costs one scoring pass.
+    """
+
+    lead_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id} waits to be scored"

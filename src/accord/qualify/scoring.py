@@ -8,7 +8,7 @@ and `recycled` leads that have been touched since they were recycled (they came 
 Nobody is ever demoted: an MQL or any later status keeps its status whatever the score.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils import timezone
 from accord.analytics import scoring
 from accord.crm.models import Campaign, Channel, Lead, LeadStatusChange, Touchpoint
 from accord.qualify import sql
-from accord.qualify.models import LeadDefinition, Qualification, ScoringRun
+from accord.qualify.models import LeadDefinition, PendingScore, Qualification, ScoringRun
 
 SCORES = "qualify_scores_tmp"
 
@@ -114,26 +114,55 @@ def rescore(
 
 
 SCORING_BATCH = 5000
+FULL_RESCORE_ABOVE = 50_000  # more waiting leads than this: one pass over every lead
+SCORING_DELAY_SECONDS = 2  # lets a burst of writes to the same leads share one pass
 
 
 def score_after_commit(lead_ids) -> None:
-    """Score these leads under the active definition once the current transaction commits.
+    """Have these leads scored under the active definition once this transaction commits.
 
-    The worker does the scoring, in batches of SCORING_BATCH leads, so a bulk write is not
-    slowed by it and a rolled-back write scores nothing.
+    The leads are listed in PendingScore inside the current transaction, and the scoring
+    task is queued for a moment after the commit; the task scores every waiting lead once.
+    So a bulk write is not slowed by scoring, a rolled-back write scores nothing, and many
+    writes in a row touching the same leads cost one scoring pass, not one each.
     """
-    from accord.qualify.tasks import score_leads
+    from accord.qualify.tasks import score_pending
 
     ids = sorted(set(lead_ids))
+    if not ids or not LeadDefinition.objects.filter(status=LeadDefinition.Status.ACTIVE).exists():
+        return
+    table = PendingScore._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} (lead_id) VALUES (%s)", [(i,) for i in ids])
 
     def enqueue():
-        if not LeadDefinition.objects.filter(status=LeadDefinition.Status.ACTIVE).exists():
-            return
-        for start in range(0, len(ids), SCORING_BATCH):
-            score_leads.enqueue(ids[start : start + SCORING_BATCH])
+        task = score_pending
+        if task.get_backend().supports_defer:
+            task = task.using(run_after=timezone.now() + timedelta(seconds=SCORING_DELAY_SECONDS))
+        task.enqueue()
 
-    if ids:
-        transaction.on_commit(enqueue)
+    transaction.on_commit(enqueue)
+
+
+def score_pending() -> int:
+    """Score every lead waiting in PendingScore (the task's body); how many were scored."""
+    table = PendingScore._meta.db_table
+    with transaction.atomic():
+        definition = active_definition()
+        with connection.cursor() as cursor:
+            # Takes exactly the rows committed so far; rows committed later wait for the next run.
+            cursor.execute(f"DELETE FROM {table} RETURNING lead_id")
+            ids = sorted({row[0] for row in cursor.fetchall()})
+        if definition is None or not ids:
+            return 0
+        if len(ids) > FULL_RESCORE_ABOVE:
+            return rescore(definition, trigger=ScoringRun.Trigger.INCREMENTAL).leads_scored
+        scored = 0
+        for start in range(0, len(ids), SCORING_BATCH):
+            chunk = ids[start : start + SCORING_BATCH]
+            run = rescore(definition, trigger=ScoringRun.Trigger.INCREMENTAL, lead_ids=chunk)
+            scored += run.leads_scored
+        return scored
 
 
 def lead_facts(lead: Lead) -> scoring.LeadFacts:

@@ -3,7 +3,6 @@
 from django.tasks import task
 
 from accord.qualify import backtest, scoring
-from accord.qualify.models import ScoringRun
 
 
 @task
@@ -12,8 +11,6 @@ def run_backtest(run_id: int) -> None:
 
 
 @task
-def score_leads(lead_ids: list[int]) -> None:
-    """Score leads that were just created or touched, under the active definition."""
-    definition = scoring.active_definition()
-    if definition is not None and lead_ids:
-        scoring.rescore(definition, trigger=ScoringRun.Trigger.INCREMENTAL, lead_ids=lead_ids)
+def score_pending() -> None:
+    """Score the leads created or touched since the last run, under the active definition."""
+    scoring.score_pending()
