@@ -11,6 +11,7 @@ Nobody is ever demoted: an MQL or any later status keeps its status whatever the
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accord.analytics import scoring
@@ -71,11 +72,23 @@ def rescore(
         LeadStatusChange._meta.db_table,
         Qualification._meta.db_table,
     )
-    with transaction.atomic():
-        run = ScoringRun.objects.create(definition=definition, trigger=trigger, started_at=now)
+    # On SQLite one writer at a time holds the whole database: when nothing else needs this
+    # to be one transaction, the scores are computed into the temporary table (a read of the
+    # main database) before the write transaction starts, so writers wait only for the writes.
+    early = connection.vendor == "sqlite" and not connection.in_atomic_block
+
+    def compute():
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {SCORES}")
             cursor.execute(f"CREATE TEMPORARY TABLE {SCORES} AS {select}", params)
+
+    if early:
+        compute()
+    with transaction.atomic():
+        run = ScoringRun.objects.create(definition=definition, trigger=trigger, started_at=now)
+        if not early:
+            compute()
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {lead} SET fit_grade = s.grade, engagement_score = s.score, "
                 f"scored_at = %s FROM {SCORES} s WHERE s.lead_id = {lead}.id",
@@ -115,7 +128,7 @@ def rescore(
 
 SCORING_BATCH = 5000
 FULL_RESCORE_ABOVE = 50_000  # more waiting leads than this: one pass over every lead
-SCORING_DELAY_SECONDS = 2  # lets a burst of writes to the same leads share one pass
+SCORING_DELAY_SECONDS = 5  # lets a burst of writes to the same leads share one pass
 
 
 def score_after_commit(lead_ids) -> None:
@@ -124,10 +137,10 @@ def score_after_commit(lead_ids) -> None:
     The leads are listed in PendingScore inside the current transaction, and the scoring
     task is queued for a moment after the commit; the task scores every waiting lead once.
     So a bulk write is not slowed by scoring, a rolled-back write scores nothing, and many
-    writes in a row touching the same leads cost one scoring pass, not one each.
+    writes in a row touching the same leads cost one scoring pass, not one each: while a
+    scoring task is already waiting to start, no other is queued (that one takes every row
+    committed before it starts; it queues another if rows came in while it ran).
     """
-    from accord.qualify.tasks import score_pending
-
     ids = sorted(set(lead_ids))
     if not ids or not LeadDefinition.objects.filter(status=LeadDefinition.Status.ACTIVE).exists():
         return
@@ -135,34 +148,66 @@ def score_after_commit(lead_ids) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {table} (lead_id) VALUES (%s)", [(i,) for i in ids])
 
-    def enqueue():
-        task = score_pending
-        if task.get_backend().supports_defer:
-            task = task.using(run_after=timezone.now() + timedelta(seconds=SCORING_DELAY_SECONDS))
-        task.enqueue()
+    transaction.on_commit(schedule_scoring)
 
-    transaction.on_commit(enqueue)
+
+def schedule_scoring() -> None:
+    """Queue the scoring task a few seconds ahead, unless one is already waiting."""
+    from accord.qualify.tasks import score_pending
+
+    task = score_pending
+    if not task.get_backend().supports_defer:  # the immediate backend (tests): run it now
+        task.enqueue()
+        return
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=task.module_path, status=TaskResultStatus.READY
+    ).exists()
+    if not waiting:
+        task.using(run_after=timezone.now() + timedelta(seconds=SCORING_DELAY_SECONDS)).enqueue()
 
 
 def score_pending() -> int:
     """Score every lead waiting in PendingScore (the task's body); how many were scored."""
-    table = PendingScore._meta.db_table
-    with transaction.atomic():
-        definition = active_definition()
-        with connection.cursor() as cursor:
-            # Takes exactly the rows committed so far; rows committed later wait for the next run.
-            cursor.execute(f"DELETE FROM {table} RETURNING lead_id")
-            ids = sorted({row[0] for row in cursor.fetchall()})
-        if definition is None or not ids:
+    definition = active_definition()
+    if connection.vendor == "sqlite":
+        # One writer at a time: ids are in commit order, so the rows up to the highest id
+        # seen now are exactly those committed so far; each chunk writes in a short
+        # transaction of its own, and the rows go only once their leads are scored.
+        last = PendingScore.objects.aggregate(last=Max("id"))["last"]
+        if last is None:
             return 0
-        if len(ids) > FULL_RESCORE_ABOVE:
-            return rescore(definition, trigger=ScoringRun.Trigger.INCREMENTAL).leads_scored
-        scored = 0
-        for start in range(0, len(ids), SCORING_BATCH):
-            chunk = ids[start : start + SCORING_BATCH]
-            run = rescore(definition, trigger=ScoringRun.Trigger.INCREMENTAL, lead_ids=chunk)
-            scored += run.leads_scored
-        return scored
+        ids = sorted(
+            set(PendingScore.objects.filter(id__lte=last).values_list("lead_id", flat=True))
+        )
+        scored = _score_ids(definition, ids) if definition else 0
+        PendingScore.objects.filter(id__lte=last).delete()
+    else:
+        table = PendingScore._meta.db_table
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # Takes the rows committed so far; rows committed later wait for the next run.
+                cursor.execute(f"DELETE FROM {table} RETURNING lead_id")
+                ids = sorted({row[0] for row in cursor.fetchall()})
+            scored = _score_ids(definition, ids) if definition else 0
+    if PendingScore.objects.exists():  # written while this ran: their task may have been skipped
+        transaction.on_commit(schedule_scoring)
+    return scored
+
+
+def _score_ids(definition: LeadDefinition, ids: list[int]) -> int:
+    if not ids:
+        return 0
+    if len(ids) > FULL_RESCORE_ABOVE:
+        return rescore(definition, trigger=ScoringRun.Trigger.INCREMENTAL).leads_scored
+    scored = 0
+    for start in range(0, len(ids), SCORING_BATCH):
+        chunk = ids[start : start + SCORING_BATCH]
+        run = rescore(definition, trigger=ScoringRun.Trigger.INCREMENTAL, lead_ids=chunk)
+        scored += run.leads_scored
+    return scored
 
 
 def lead_facts(lead: Lead) -> scoring.LeadFacts:
