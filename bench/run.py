@@ -18,9 +18,14 @@ from pathlib import Path
 
 import import_csv
 import ingest_api
+import rescore
 from common import ENGINES, HOME, BenchFailure, format_table, log, write_json
 
-BENCHMARKS = {ingest_api.NAME: ingest_api.run, import_csv.NAME: import_csv.run}
+BENCHMARKS = {
+    ingest_api.NAME: ingest_api.run,
+    import_csv.NAME: import_csv.run,
+    rescore.NAME: rescore.run,
+}
 LATEST = HOME / "var" / "bench" / "latest.json"
 
 
