@@ -18,7 +18,6 @@ from accord.crm.models import Account, Channel, Lead, Touchpoint
 LEAD = Lead._meta.db_table
 ACCOUNT = Account._meta.db_table
 TOUCH = Touchpoint._meta.db_table
-_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @dataclass(frozen=True)
@@ -27,8 +26,14 @@ class Dialect:
 
     def fold(self, column: str) -> str:
         if self.vendor == "postgresql":
-            return f"TRANSLATE(BTRIM(COALESCE({column}, ''), ' '), '{_UPPER}', '{_UPPER.lower()}')"
+            # LOWER under the "C" collation changes A-Z only, like TRANSLATE(x, 'A-Z', 'a-z'),
+            # at a fraction of the cost (TRANSLATE searches its 26 letters for every character).
+            return f"LOWER(BTRIM(COALESCE({column}, ''), ' ') COLLATE \"C\")"
         return f"LOWER(TRIM(COALESCE({column}, ''), ' '))"
+
+    def fence(self) -> str:
+        """Ends a subquery so the planner keeps it whole instead of pulling it up."""
+        return " OFFSET 0" if self.vendor == "postgresql" else " LIMIT -1 OFFSET 0"
 
     def domain(self, column: str) -> str:
         find = "STRPOS" if self.vendor == "postgresql" else "INSTR"
@@ -211,11 +216,13 @@ def scores_query(
 
     # fit params come first in the SELECT list, then the join's, then the scope's.
     fit_params, join_params = params[: _count(fit_sql)], params[_count(fit_sql) :]
+    # The fence keeps fit_points computed once per lead: pulled up into the outer query, the
+    # whole sum of fit terms would be evaluated again for each grade test below.
     inner = (
         f"SELECT l.id AS lead_id, {fit_sql} AS fit_points, "
         f"CAST(FLOOR({engagement_sql} + 0.5) AS INTEGER) AS score "
         f"FROM {LEAD} l LEFT JOIN {ACCOUNT} a ON a.id = l.account_id{engagement_join} "
-        f"WHERE {scope_sql}"
+        f"WHERE {scope_sql}{d.fence()}"
     )
     t = definition.thresholds
     sql = (
