@@ -455,3 +455,28 @@ def test_writes_to_the_same_leads_share_one_scoring_pass_and_a_rollback_leaves_n
     assert not PendingScore.objects.exists()
     assert ScoringRun.objects.filter(trigger="incremental").get().leads_scored == 2
     assert scoring.score_pending() == 0  # nothing left to do
+
+
+def test_scoring_waits_longer_after_an_expensive_pass_so_a_stream_of_writes_keeps_the_worker(
+    draft, cast
+):
+    from accord.qualify import scoring
+
+    definition = proposed(draft, cast)
+    assert scoring.scoring_delay() == scoring.SCORING_DELAY_SECONDS  # nothing measured yet
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def ran(seconds):
+        ScoringRun.objects.create(
+            definition=definition,
+            trigger="incremental",
+            started_at=start,
+            finished_at=start + timedelta(seconds=seconds),
+        )
+
+    ran(0.2)  # a cheap pass: the usual short wait
+    assert scoring.scoring_delay() == scoring.SCORING_DELAY_SECONDS
+    ran(2)  # a pass of 2 s: wait ten times as long
+    assert scoring.scoring_delay() == 20
+    ran(30)  # never more than a minute
+    assert scoring.scoring_delay() == scoring.SCORING_MAX_DELAY_SECONDS

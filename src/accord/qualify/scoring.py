@@ -129,6 +129,11 @@ def rescore(
 SCORING_BATCH = 5000
 FULL_RESCORE_ABOVE = 50_000  # more waiting leads than this: one pass over every lead
 SCORING_DELAY_SECONDS = 5  # lets a burst of writes to the same leads share one pass
+# Under a steady stream of writes the wait grows with the cost of the last pass, so scoring
+# takes at most about a tenth of a worker's time and the writes keep the rest; a quiet
+# database is still scored within SCORING_DELAY_SECONDS.
+SCORING_DUTY = 10
+SCORING_MAX_DELAY_SECONDS = 60
 
 
 def score_after_commit(lead_ids) -> None:
@@ -166,7 +171,21 @@ def schedule_scoring() -> None:
         task_path=task.module_path, status=TaskResultStatus.READY
     ).exists()
     if not waiting:
-        task.using(run_after=timezone.now() + timedelta(seconds=SCORING_DELAY_SECONDS)).enqueue()
+        task.using(run_after=timezone.now() + timedelta(seconds=scoring_delay())).enqueue()
+
+
+def scoring_delay() -> float:
+    """Seconds to wait before the next pass: longer after an expensive one (see SCORING_DUTY)."""
+    last = (
+        ScoringRun.objects.filter(trigger=ScoringRun.Trigger.INCREMENTAL, finished_at__isnull=False)
+        .order_by("-id")
+        .values_list("started_at", "finished_at")
+        .first()
+    )
+    if last is None:
+        return SCORING_DELAY_SECONDS
+    took = (last[1] - last[0]).total_seconds()
+    return min(max(SCORING_DELAY_SECONDS, SCORING_DUTY * took), SCORING_MAX_DELAY_SECONDS)
 
 
 def score_pending() -> int:
