@@ -495,7 +495,7 @@ def test_an_observed_rate_comes_from_the_companys_own_history(client, db):
 
     response = client.post("/plans/new/", _form(basis_opp_won="observed", rate_opp_won=""))
     assert response.status_code == 302, response.content.decode()[:2000]
-    revision = Plan.objects.get().current
+    revision = Plan.objects.get(name="FY2027").current  # not the demo's own plan
     assert revision.rates["opp_won"] == str(D(win["rate"]))
     assert revision.basis["opp_won"] == "observed" and revision.basis["lead_mql"] == "assumed"
     assert revision.lags["opp_won"] == round(win["lag_days"])

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accord.plan",
     "accord.scoreboard",
     "accord.qualify",
+    "accord.sla",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "accord.people.context.abilities",
+                "accord.people.context.notifications",
             ],
         },
     },
@@ -186,11 +188,46 @@ TASKS = {
     }
 }
 
-MAILERS = {
-    "default": {
-        "BACKEND": envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def _default_mailer() -> dict:
+    """Email goes to the console unless an SMTP host (or another backend) is configured.
+
+    Django 6.1 configures email through MAILERS; the old EMAIL_HOST… settings must not be
+    defined beside it, so the environment variables of the same names land in OPTIONS.
+    """
+    host = envstr("EMAIL_HOST")
+    default = SMTP_BACKEND if host else "django.core.mail.backends.console.EmailBackend"
+    backend = envstr("EMAIL_BACKEND") or default
+    if backend != SMTP_BACKEND:
+        return {"BACKEND": backend}
+    options = {
+        "host": host or "localhost",
+        # None: Django picks 465 for SSL, 587 for TLS, else 25.
+        "port": envint("EMAIL_PORT", 0) or None,
+        "username": envstr("EMAIL_HOST_USER"),
+        "password": envstr("EMAIL_HOST_PASSWORD"),
+        "use_tls": envbool("EMAIL_USE_TLS", False),
+        "use_ssl": envbool("EMAIL_USE_SSL", False),
+        # Notification emails are sent after the request's transaction commits: a mail
+        # server that hangs must not hold the page for long.
+        "timeout": envint("EMAIL_TIMEOUT", 10),
     }
-}
+    if options["use_tls"] and options["use_ssl"]:
+        raise ImproperlyConfigured("Set at most one of EMAIL_USE_TLS and EMAIL_USE_SSL.")
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+MAILERS = {"default": _default_mailer()}
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Accord <accord@localhost>")
+
+# Links in emails point here; notifications are emailed one by one, or once a day at this
+# local hour (TIME_ZONE) to people who asked for a digest.
+ACCORD_BASE_URL = envstr("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+ACCORD_DIGEST_HOUR = envint("ACCORD_DIGEST_HOUR", 7)
+if not 0 <= ACCORD_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(f"ACCORD_DIGEST_HOUR={ACCORD_DIGEST_HOUR} is not an hour (0-23).")
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("accord.qualify.urls")),
     path("", include("accord.qualify.value_urls")),
     path("qualify/", include("accord.qualify.review_urls")),
+    path("", include("accord.sla.urls")),
     path(
         "favicon.ico",
         login_not_required(RedirectView.as_view(url="/static/accord/favicon.svg", permanent=True)),

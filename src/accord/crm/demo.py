@@ -1568,10 +1568,21 @@ def has_company_data() -> bool:
 
 def erase_company() -> None:
     """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
+    from accord.plan import models as plan
     from accord.qualify import models as qualify
+    from accord.sla import models as sla
 
     with transaction.atomic():
         for model in (
+            sla.SlaAlert,
+            sla.TickState,
+            sla.FollowUpPolicy,
+            sla.DayOff,
+            sla.BusinessCalendar,
+            plan.PlanApproval,
+            plan.PlanGoal,
+            plan.PlanRevision,
+            plan.Plan,
             qualify.BacktestRun,
             qualify.Qualification,
             qualify.ScoringRun,
@@ -1607,6 +1618,11 @@ def build_demo_company(
 
         seed.install(world.start, world.until)
         qualify_demo.reviews_from_history()
+        from accord.plan import demo as plan_demo
+        from accord.sla import seed as sla_seed
+
+        plan_demo.install(world.until)
+        sla_seed.install()
         counts = company_counts()
     return DemoSummary(
         seed=seed, scale=scale, months=months, start=world.start, until=world.until, counts=counts

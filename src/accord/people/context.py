@@ -1,6 +1,8 @@
-"""What the signed-in user may do, for templates that show or hide actions."""
+"""What the signed-in user may do, and what waits for them, for every page's template."""
 
-from accord.people import permissions
+from django.utils.functional import SimpleLazyObject
+
+from accord.people import notify, permissions
 
 
 def abilities(request) -> dict:
@@ -11,3 +13,11 @@ def abilities(request) -> dict:
         "can_import": permissions.can_import(user),
         "can_manage_people": permissions.can_manage_people(user),
     }
+
+
+def notifications(request) -> dict:
+    """The header's unread count: one COUNT, and only when a template shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": SimpleLazyObject(lambda: notify.unread_count(user))}

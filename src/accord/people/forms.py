@@ -104,3 +104,9 @@ class TokenForm(forms.Form):
         if not permissions.can_import(user):
             self.fields["scope"].choices = [(ApiToken.Scope.READ, ApiToken.Scope.READ.label)]
             self.fields["scope"].help_text = "Only managers, leaders and admins write in bulk."
+
+
+class DigestForm(forms.Form):
+    email_digest = forms.BooleanField(
+        required=False, label="Email me one daily digest instead of an email per alert"
+    )

@@ -39,6 +39,11 @@ class User(AbstractUser):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     title = models.CharField(max_length=120, blank=True)
     teams = models.ManyToManyField(Team, related_name="members", blank=True)
+    email_digest = models.BooleanField(
+        default=False,
+        help_text="Email me one daily digest instead of an email per notification",
+    )
+    last_digest_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]
@@ -124,3 +129,45 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Notification(models.Model):
+    """Something a user should know about, shown in the app and emailed (see people.notify)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40, help_text="What happened, e.g. sla.breached.")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True, help_text="An in-app path, e.g. /leads/42/.")
+    key = models.CharField(
+        max_length=200, blank=True, help_text="The same key is stored once per user."
+    )
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_created"),
+            # The unread count is on every page; this index holds only the unread rows.
+            models.Index(
+                fields=["user"], condition=models.Q(read_at=None), name="notification_unread"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                condition=~models.Q(key=""),
+                name="notification_key_once_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.title}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -110,3 +110,13 @@ def can_review_lead(user, lead) -> bool:
 def can_manage_reasons(user) -> bool:
     """The list of rejection reasons is shared configuration: admins keep it."""
     return is_admin(user)
+
+
+def can_edit_service_levels(user) -> bool:
+    """Follow-up policies and business hours commit sales to marketing: admins, leaders, and
+    the managers of sales ops keep them; everybody reads them and the boards."""
+    if not can_change_anything(user):
+        return False
+    if user.role in (Role.ADMIN, Role.LEADER):
+        return True
+    return user.role == Role.MANAGER and user.teams.filter(kind="sales_ops").exists()

@@ -4,15 +4,18 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from accord.people import actions, permissions, tokens
-from accord.people.forms import TeamForm, ThrottledLoginForm, TokenForm, UserForm
-from accord.people.models import AuditLog, Team, User
+from accord.people import actions, notify, permissions, tokens
+from accord.people.forms import DigestForm, TeamForm, ThrottledLoginForm, TokenForm, UserForm
+from accord.people.models import AuditLog, Notification, Team, User
+
+NOTIFICATIONS_PER_PAGE = 25
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -38,8 +41,47 @@ def profile(request, *, form=None, new_token=None, status=200):
         "tokens": user.tokens.filter(revoked_at=None),
         "token_form": form or TokenForm(user=user),
         "new_token": new_token,
+        "digest_form": DigestForm(initial={"email_digest": user.email_digest}),
     }
     return render(request, "people/profile.html", context, status=status)
+
+
+@require_POST
+def notification_preferences(request):
+    form = DigestForm(request.POST)
+    form.is_valid()  # Always valid: a box that is not ticked is simply "off".
+    digest = form.cleaned_data["email_digest"]
+    notify.set_email_digest(request.user, digest)
+    if digest:
+        messages.success(request, "Saved: you will get one email a day listing new notifications.")
+    else:
+        messages.success(request, "Saved: you will get an email for each notification.")
+    return redirect("profile")
+
+
+def notification_list(request):
+    notifications = Notification.objects.filter(user=request.user)
+    page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    template = "people/notifications.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, {"page": page, "query": ""})
+
+
+@require_POST
+def notifications_read(request):
+    count = notify.mark_read(request.user)
+    messages.success(request, f"Marked {count} notification{pluralize(count)} as read.")
+    return redirect("notifications")
+
+
+@require_POST
+def notification_open(request, pk):
+    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    notify.mark_read(request.user, [notification.pk])
+    if notification.url and notify.is_in_app_path(notification.url):
+        return HttpResponseRedirect(notification.url)
+    return redirect("notifications")
 
 
 @require_POST

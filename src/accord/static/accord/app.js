@@ -35,7 +35,7 @@
         maintainAspectRatio: false,
         indexAxis: funnel ? "y" : "x",
         plugins: {
-          legend: { display: spec.kind === "doughnut" || datasets.length > 1, position: "right" },
+          legend: { display: spec.kind === "doughnut" || datasets.length > 1, position: spec.legend || "right" },
           tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${format(ctx.raw)}` } },
         },
         scales: spec.kind === "doughnut" ? {} : {

@@ -12,6 +12,9 @@ class Command(BaseCommand):
         parser.add_argument("--max-tasks", type=int, default=None, help="Stop after this many.")
 
     def handle(self, *args, interval, max_tasks, **options):
+        from accord.sla.tasks import schedule_tick
+
+        schedule_tick()  # the service-level tick then queues itself every minute
         call_command(
             "db_worker",
             queue_name="*",

@@ -1,0 +1,213 @@
+"""The service-level API: policies, one lead's clocks, the board and an evaluation."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from accord.crm.models import Lead
+from accord.people.models import ApiToken
+from accord.sla import actions, queries, views
+from accord.sla.models import FollowUpPolicy
+
+router = Router(tags=["service levels"])
+
+
+class PolicyIn(Schema):
+    name: str = Field(..., max_length=120)
+    priority: int = Field(..., description="lower wins when a lead matches several policies")
+    active: bool = True
+    grades: list[str] = Field([], description="fit grades A-D; empty: any")
+    sources: list[str] = Field([], description="channel keys; empty: any")
+    touch_kind: str = Field("", description="only leads with a touchpoint of this kind")
+    first_response_hours: Decimal = Field(..., description="business hours, more than 0")
+    attempts: int = Field(..., description="attempts required, 1 to 50")
+    attempt_days: int = Field(..., description="business days for the attempts, 1 to 60")
+    attempt_kinds: list[str] = Field(..., description="activity kinds that count: call, email…")
+    at_risk_share: Decimal = Field(
+        Decimal("0.75"), description="fraction of the time after which a clock is at risk"
+    )
+
+
+class PolicyOut(PolicyIn):
+    id: int
+    overlaps_with: list[str] = Field([], description="active policies whose segment overlaps")
+
+
+class ClockOut(Schema):
+    status: str = Field(..., description="on_track, at_risk, met, breached, closed, unassigned")
+    due_at: datetime
+    at_risk_at: datetime
+    done_at: datetime | None
+
+
+class AttemptsOut(ClockOut):
+    made: int
+    required: int
+
+
+class PolicyRef(Schema):
+    id: int
+    name: str
+
+
+class LeadClockOut(Schema):
+    lead: int
+    policy: PolicyRef
+    started_at: datetime
+    status: str
+    owner: str | None = Field(None, description="username; null when unassigned")
+    first_response: ClockOut
+    attempts: AttemptsOut
+    first_touch_hours: float | None = Field(None, description="business hours")
+    never_followed_up: bool | None = Field(None, description="null while attempts are open")
+    reassigned: bool
+
+
+class RepOut(Schema):
+    rep: str = Field(..., description="username, or (unassigned)")
+    name: str
+    due: int
+    met: int
+    breached: int
+    at_risk: int
+    on_track: int
+    compliance: float | None = Field(None, description="met / due, a fraction")
+    first_compliance: float | None
+    attempts_compliance: float | None
+    median_first_touch_hours: float | None
+    attempts_per_lead: float | None
+    never_followed_up: int
+    never_followed_up_share: float | None
+
+
+class BoardOut(Schema):
+    from_: date = Field(..., alias="from")
+    to: date
+    total: RepOut
+    reps: list[RepOut]
+    industry_never_followed_up: float
+
+
+class BoardIn(Schema):
+    from_: date | None = Field(None, alias="from", description="first MQL day, YYYY-MM-DD")
+    to: date | None = Field(None, description="last MQL day (default today)")
+
+
+class EvaluateRep(Schema):
+    rep: str
+    due: int
+    met: int
+    breached: int
+    median_first_touch_hours: float | None
+
+
+class EvaluateOut(Schema):
+    as_of: datetime
+    leads_due: int
+    met: int
+    breached: int
+    at_risk: int
+    on_track: int
+    unassigned: int
+    never_followed_up: int
+    never_followed_up_share: float | None
+    by_rep: list[EvaluateRep]
+
+
+def _policy_out(policy: FollowUpPolicy) -> dict:
+    return {
+        "id": policy.pk,
+        **{field: getattr(policy, field) for field in actions.POLICY_FIELDS},
+        "overlaps_with": [other.name for other in actions.overlaps(policy)],
+    }
+
+
+def _rounded(row: dict) -> dict:
+    return {
+        k: round(float(v), 4) if k.endswith(("compliance", "share")) and v is not None else v
+        for k, v in row.items()
+    }
+
+
+@router.get("/sla/policies", response=list[PolicyOut], summary="Follow-up policies")
+def list_policies(request):
+    return [_policy_out(p) for p in FollowUpPolicy.objects.all()]
+
+
+@router.post(
+    "/sla/policies",
+    response={201: PolicyOut},
+    summary="Create a follow-up policy",
+    description="Needs a write token of an admin, leader or sales ops manager. Invalid "
+    "values answer 422 naming each field.",
+)
+def create_policy(request, payload: PolicyIn):
+    token: ApiToken = request.auth
+    if token.scope != ApiToken.Scope.WRITE:
+        raise HttpError(403, "This token is read-only; create a token with write scope.")
+    try:
+        policy = actions.save_policy(token.user, payload.dict())
+    except PermissionDenied as error:
+        raise HttpError(403, str(error)) from None
+    except ValidationError as error:
+        text = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+        raise HttpError(422, text) from None
+    return Status(201, _policy_out(policy))
+
+
+@router.get(
+    "/leads/{lead_id}/clocks",
+    response=list[LeadClockOut],
+    summary="A lead's follow-up clocks",
+    description="One entry per time the lead became MQL under a policy, newest first, "
+    "evaluated now.",
+)
+def lead_clocks(request, lead_id: int):
+    lead = get_object_or_404(Lead, pk=lead_id)
+    found = queries.lead_clocks(lead)
+    users = queries.people({e.owner for e in found})
+    return [queries.clock_json(e, users) for e in found]
+
+
+@router.get(
+    "/sla/board",
+    response=BoardOut,
+    by_alias=True,
+    summary="The follow-up board",
+    description="Per rep and in total, for leads that became MQL from `from` to `to` (whole "
+    "days in the server's time zone; default the last 90 days). Fractions, not percentages.",
+)
+def board(request, period: Query[BoardIn]):
+    try:
+        start, end = views.period(period.from_, period.to, timezone.localdate())
+    except ValidationError as error:
+        raise HttpError(
+            422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+        ) from None
+    data = queries.board(start, end)
+    return {
+        "from": data["from"],
+        "to": data["to"],
+        "total": _rounded(data["total"]),
+        "reps": [_rounded(row) for row in data["reps"]],
+        "industry_never_followed_up": data["industry_never_followed_up"],
+    }
+
+
+@router.get(
+    "/sla/evaluate",
+    response=EvaluateOut,
+    summary="Every clock as of a moment",
+    description="What `accord sla evaluate --json` prints; `at` is an ISO date-time "
+    "(default now). Sends nothing.",
+)
+def evaluate(request, at: datetime | None = None):
+    moment = at or timezone.now()
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return queries.evaluate(moment)

@@ -1,0 +1,257 @@
+"""Read models for the service-level pages, the API and `accord sla evaluate`."""
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from accord.analytics import sla
+from accord.crm.models import Lead
+from accord.people.models import User
+from accord.scoreboard.pacing import next_month
+from accord.sla.clocks import Scope, evaluate_all
+
+# "About 70% of new leads are never followed up": the industry figure the board compares to.
+INDUSTRY_NEVER_FOLLOWED_UP = 0.70
+DEFAULT_PERIOD_DAYS = 90
+UNASSIGNED_LABEL = "(unassigned)"
+
+
+def day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def people(ids) -> dict[int, User]:
+    return {u.pk: u for u in User.objects.filter(pk__in=[i for i in ids if i])}
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def rep_row(figures: sla.RepFigures, users: dict[int, User]) -> dict:
+    user = users.get(figures.rep)
+    return {
+        "rep": user.username if user else UNASSIGNED_LABEL,
+        "name": (user.get_full_name() or user.username) if user else "Nobody (unassigned)",
+        "user_id": figures.rep,
+        "due": figures.due,
+        "met": figures.met,
+        "breached": figures.breached,
+        "at_risk": figures.at_risk,
+        "on_track": figures.on_track,
+        "compliance": figures.compliance,
+        "first_compliance": figures.first_compliance,
+        "attempts_compliance": figures.attempts_compliance,
+        "median_first_touch_hours": _round(figures.median_first_touch_hours),
+        "attempts_per_lead": _round(figures.attempts_per_lead, 2),
+        "never_followed_up": figures.never_followed_up,
+        "never_followed_up_share": figures.never_followed_up_share,
+    }
+
+
+def evaluate(as_of: datetime) -> dict:
+    """Every clock as of `as_of`, summed up: what `accord sla evaluate --json` prints."""
+    evaluations = evaluate_all(as_of)
+    total, reps = sla.summarise(evaluations)
+    users = people(reps)
+    by_rep = sorted(
+        (rep_row(f, users) for f in reps.values()), key=lambda r: (r["user_id"] is None, r["rep"])
+    )
+    return {
+        "as_of": as_of.isoformat(),
+        "leads_due": total.due,
+        "met": total.met,
+        "breached": total.breached,
+        "at_risk": total.at_risk,
+        "on_track": total.on_track,
+        "unassigned": sum(1 for e in evaluations if e.status == sla.UNASSIGNED),
+        "never_followed_up": total.never_followed_up,
+        "never_followed_up_share": _round(total.never_followed_up_share, 4),
+        "by_rep": [
+            {
+                "rep": r["rep"],
+                "due": r["due"],
+                "met": r["met"],
+                "breached": r["breached"],
+                "median_first_touch_hours": r["median_first_touch_hours"],
+            }
+            for r in by_rep
+        ],
+    }
+
+
+def board(date_from: date, date_to: date, *, as_of: datetime | None = None, owner_ids=None) -> dict:
+    """The per-rep board for MQL spells that started in [date_from, date_to]."""
+    as_of = as_of or timezone.now()
+    scope = Scope(
+        started_from=day_start(date_from),
+        started_to=day_start(date_to + timedelta(days=1)),
+        owner_ids=owner_ids,
+    )
+    evaluations = evaluate_all(as_of, scope)
+    total, reps = sla.summarise(evaluations)
+    users = people(reps)
+    rows = sorted(
+        (rep_row(f, users) for f in reps.values()),
+        key=lambda r: (r["compliance"] is None, -(r["compliance"] or 0), r["rep"]),
+    )
+    return {
+        "from": date_from,
+        "to": date_to,
+        "as_of": as_of,
+        "total": rep_row(total, users) | {"rep": "Team", "name": "Everybody"},
+        "reps": rows,
+        "industry_never_followed_up": INDUSTRY_NEVER_FOLLOWED_UP,
+        "trend": weekly_trend(evaluations),
+        "rep_chart": {
+            "labels": [r["name"] for r in rows if r["due"]],
+            "values": [r["compliance"] for r in rows if r["due"]],
+            "percent": True,
+        },
+        "open": open_clocks(evaluations, users),
+    }
+
+
+def weekly_trend(evaluations: list[sla.Evaluation]) -> dict:
+    """Compliance per week of the spells' start (Monday), for the chart."""
+    weeks: dict[date, sla.RepFigures] = defaultdict(lambda: sla.RepFigures(rep=None))
+    for e in evaluations:
+        day = timezone.localtime(e.started_at).date()
+        weeks[day - timedelta(days=day.weekday())].add(e)
+    ordered = sorted(weeks)
+    return {
+        "labels": [f"{w:%d %b}" for w in ordered],
+        "datasets": [
+            {"label": "Met / due", "values": [weeks[w].compliance for w in ordered]},
+            {"label": "First response", "values": [weeks[w].first_compliance for w in ordered]},
+            {"label": "Attempts", "values": [weeks[w].attempts_compliance for w in ordered]},
+        ],
+        "percent": True,
+        "legend": "bottom",
+    }
+
+
+def open_clocks(evaluations: list[sla.Evaluation], users: dict[int, User], limit=50) -> list:
+    """Leads whose clocks are running and at risk or unassigned: what needs doing now."""
+    urgent = [e for e in evaluations if e.status in (sla.AT_RISK, sla.UNASSIGNED)]
+    urgent.sort(key=lambda e: min(c.due_at for c in (e.first, e.attempts)))
+    leads = Lead.objects.in_bulk([e.lead_id for e in urgent[:limit]])
+    return [
+        {
+            "lead": leads.get(e.lead_id),
+            "evaluation": e,
+            "owner": users.get(e.owner),
+            "next_due": min(
+                c.due_at
+                for c in (e.first, e.attempts)
+                if c.status in (sla.AT_RISK, sla.ON_TRACK, sla.UNASSIGNED)
+            ),
+        }
+        for e in urgent[:limit]
+        if e.lead_id in leads
+    ]
+
+
+def lead_clocks(lead: Lead, as_of: datetime | None = None) -> list[sla.Evaluation]:
+    """Every MQL spell of one lead with its clocks, newest first."""
+    as_of = as_of or timezone.now()
+    found = evaluate_all(as_of, Scope(lead_ids=[lead.pk]))
+    return sorted(found, key=lambda e: e.started_at, reverse=True)
+
+
+def clock_json(e: sla.Evaluation, users: dict[int, User] | None = None) -> dict:
+    users = users if users is not None else people([e.owner])
+
+    def one(clock: sla.Clock) -> dict:
+        return {
+            "status": clock.status,
+            "due_at": clock.due_at.isoformat(),
+            "at_risk_at": clock.at_risk_at.isoformat(),
+            "done_at": clock.done_at.isoformat() if clock.done_at else None,
+        }
+
+    owner = users.get(e.owner)
+    return {
+        "lead": e.lead_id,
+        "policy": {"id": e.policy.id, "name": e.policy.name},
+        "started_at": e.started_at.isoformat(),
+        "status": e.status,
+        "owner": owner.username if owner else None,
+        "first_response": one(e.first),
+        "attempts": one(e.attempts) | {"made": e.attempts_made, "required": e.policy.attempts},
+        "first_touch_hours": _round(e.first_touch_hours, 2),
+        "never_followed_up": e.never_followed_up,
+        "reassigned": e.reassigned,
+    }
+
+
+def two_way(now: datetime) -> dict:
+    """Marketing's delivery against its commitment next to sales' follow-up, per month.
+
+    Marketing: marketing-sourced MQLs and their lead value against the plan in force (the
+    lead value page's figures). Sales: the follow-up clocks of every MQL that started in
+    the month, evaluated now.
+    """
+    from accord.qualify import value
+    from accord.qualify.models import LeadDefinition
+
+    opts = value.choose_options(today=timezone.localdate(now))
+    delivered = value.delivered_value(value.lead_values(opts, reached=Lead.Status.MQL), now)
+    months = [row["month"] for row in delivered["months"]]
+    following = next_month(months[-1])
+    evaluations = evaluate_all(
+        now, Scope(started_from=day_start(months[0]), started_to=day_start(following))
+    )
+    by_month: dict[date, sla.RepFigures] = defaultdict(lambda: sla.RepFigures(rep=None))
+    for e in evaluations:
+        by_month[timezone.localtime(e.started_at).date().replace(day=1)].add(e)
+    rows = []
+    for row in delivered["months"]:
+        sales = by_month.get(row["month"]) if row["started"] else None
+        rows.append(
+            row
+            | {
+                "mql_ratio": (
+                    row["mqls"] / row["mql_quota"] if row["started"] and row["mql_quota"] else None
+                ),
+                "sales": sales,
+            }
+        )
+    labels = delivered["chart"]["labels"]
+    return {
+        "delivered": delivered,
+        "rows": rows,
+        "has_definition": LeadDefinition.objects.filter(
+            status=LeadDefinition.Status.ACTIVE
+        ).exists(),
+        "marketing_chart": {
+            "labels": labels,
+            "datasets": [
+                {"label": "MQLs delivered", "values": [r["mqls"] for r in rows]},
+                *(
+                    [{"label": "MQLs committed", "values": [r["mql_quota"] for r in rows]}]
+                    if delivered["revision"]
+                    else []
+                ),
+            ],
+            "legend": "bottom",
+        },
+        "sales_chart": {
+            "labels": labels,
+            "datasets": [
+                {
+                    "label": "First response met",
+                    "values": [r["sales"].first_compliance if r["sales"] else None for r in rows],
+                },
+                {
+                    "label": "Attempts met",
+                    "values": [
+                        r["sales"].attempts_compliance if r["sales"] else None for r in rows
+                    ],
+                },
+            ],
+            "percent": True,
+            "legend": "bottom",
+        },
+    }

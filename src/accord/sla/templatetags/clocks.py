@@ -1,0 +1,52 @@
+"""Template helpers for service levels: status words and the lead page's clocks panel."""
+
+from django import template
+from django.utils import timezone
+
+from accord.analytics import sla
+from accord.sla import queries
+
+register = template.Library()
+
+
+@register.filter
+def sla_status(status: str) -> str:
+    return sla.STATUS_LABELS.get(status, status)
+
+
+@register.inclusion_tag("sla/_lead_clocks.html")
+def lead_sla_panel(lead):
+    """The follow-up clocks of a lead's MQL spells, newest first."""
+    evaluations = queries.lead_clocks(lead)
+    users = queries.people(
+        {e.owner for e in evaluations}
+        | {c.owner for e in evaluations for c in (e.first, e.attempts)}
+    )
+    return {
+        "lead": lead,
+        "spells": [
+            {
+                "e": e,
+                "owner": users.get(e.owner),
+                "clocks": [
+                    (
+                        "First response",
+                        e.first,
+                        f"{_hours(e.policy.first_response)} business hours",
+                    ),
+                    (
+                        "Attempts",
+                        e.attempts,
+                        f"{e.policy.attempts} within {e.policy.attempt_days} business days",
+                    ),
+                ],
+            }
+            for e in evaluations
+        ],
+        "time_zone": timezone.get_current_timezone_name(),
+    }
+
+
+def _hours(duration) -> str:
+    hours = duration.total_seconds() / 3600
+    return f"{hours:g}"
