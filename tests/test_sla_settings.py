@@ -278,7 +278,7 @@ def test_a_taken_priority_names_the_policy_that_has_it(login, cast, every_mql):
 
     assert response.status_code == 400
     error = field_error(response.content.decode(), "priority")
-    assert "Priority 20 is already “Every MQL”'s" in error
+    assert "Priority 20 is taken by “Every MQL”" in error
     assert FollowUpPolicy.objects.count() == 1
 
 

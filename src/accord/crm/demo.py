@@ -89,7 +89,9 @@ Follow-up. The MQL's owner at that moment never follows up with probability
 accepted anyway without any logged activity (follow-up effect -1.5), 30% are recycled by
 ops 30-90 days later, the rest stay MQL. Otherwise the first activity comes after
 Exponential(mean 1 + 40 (1 - d) ** 2) hours, then 1 + Binomial(7, 0.15 + 0.7 d) attempts in
-all over two weeks (call 45%, email 40%, LinkedIn 15%). The follow-up effect is
+all over two weeks (call 45%, email 40%, LinkedIn 15%). Reps work Monday to Friday 8:00 to
+18:00 in their team's zone: a follow-up that would fall outside is logged the next working
+morning (the effect below still uses the drawn delay). The follow-up effect is
 
     follow = speed + 0.12 x (attempts - 1)
     speed = +0.9 under 1 h, +0.6 under 4 h, +0.3 under 24 h, 0 under 72 h, else -0.4
@@ -132,10 +134,11 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 from itertools import accumulate, islice
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
@@ -728,6 +731,30 @@ def fit_grade(fit: float) -> str:
     return "D"
 
 
+# Reps work Monday to Friday, 8:00 to 18:00 in their team's zone (AEs New York, SDRs Chicago).
+REP_ZONES = {False: ZoneInfo("America/New_York"), True: ZoneInfo("America/Chicago")}
+WORKDAY = (8, 18)
+MORNING_SPREAD = 90 * MINUTE
+
+
+def _working_time(ts: int, zone: ZoneInfo) -> int:
+    """`ts` if it falls in working hours; else the next working morning's start plus up to 90
+    minutes taken from `ts` itself (its seconds modulo 90 minutes), so evening calls spread
+    over the morning instead of piling up at 8:00. Draws nothing from the random stream, so
+    every outcome of the simulation stays as it was; only the times move."""
+    local = datetime.fromtimestamp(ts, zone)
+    opens, closes = WORKDAY
+    if local.weekday() < 5 and opens <= local.hour < closes:
+        return ts
+    day = local.date()
+    if local.hour >= closes or local.weekday() >= 5:
+        day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    morning = datetime.combine(day, time(opens), zone)
+    return int(morning.timestamp()) + ts % MORNING_SPREAD
+
+
 def speed_effect(hours: float) -> float:
     for under, effect in SPEED_EFFECT:
         if hours < under:
@@ -1155,13 +1182,16 @@ class _Simulation:
                 lead.statuses.append((at, S.MQL, S.RECYCLED, rng.choice(OPS_PEOPLE), ""))
             return
         a, b = FIRST_RESPONSE_HOURS
-        first = mql_at + MINUTE + int(rng.expovariate(1 / (a + b * (1 - diligence) ** 2)) * HOUR)
+        delay = MINUTE + int(rng.expovariate(1 / (a + b * (1 - diligence) ** 2)) * HOUR)
+        zone = REP_ZONES[owner in SDRS]
+        first = _working_time(mql_at + delay, zone)  # reps call in their working hours
         p_attempt = ATTEMPT_RATE[0] + ATTEMPT_RATE[1] * diligence
         attempts = 1 + sum(rng.random() < p_attempt for _ in range(EXTRA_ATTEMPTS))
         times = [first] + sorted(
-            first + rng.randrange(HOUR, ATTEMPT_WINDOW_DAYS * DAY) for _ in range(attempts - 1)
+            _working_time(first + rng.randrange(HOUR, ATTEMPT_WINDOW_DAYS * DAY), zone)
+            for _ in range(attempts - 1)
         )
-        lead.first_response_hours = (first - mql_at) / HOUR
+        lead.first_response_hours = delay / HOUR  # the rep's speed, as drawn
         lead.attempts = attempts
         follow = speed_effect(lead.first_response_hours) + PERSISTENCE_EFFECT * (attempts - 1)
         if lead.seniority in NOT_BUYERS:

@@ -47,7 +47,7 @@ def check_policy(values: dict, *, pk: int | None = None) -> dict:
         taken = FollowUpPolicy.objects.filter(priority=priority).exclude(pk=pk).first()
         if taken:
             errors["priority"] = (
-                f"Priority {priority} is already “{taken.name}”'s; each policy needs its own, "
+                f"Priority {priority} is taken by “{taken.name}”; each policy needs its own, "
                 "because the lowest number wins when a lead matches several."
             )
     hours = values.get("first_response_hours")
