@@ -9,6 +9,8 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+WORKER_NICENESS = 10
+
 
 class Command(BaseCommand):
     help = "Serve Accord with gunicorn and run one background task worker beside it."
@@ -46,7 +48,8 @@ class Command(BaseCommand):
             "--graceful-timeout",
             "10",
         ]
-        worker = [sys.executable, "-m", "accord.cli", "worker"]
+        # Background work (scoring, backtests, imports) yields the CPU to web requests.
+        worker = [sys.executable, "-m", "accord.cli", "worker", "--nice", str(WORKER_NICENESS)]
         children = [subprocess.Popen(web)]
         if not no_worker:
             children.append(subprocess.Popen(worker))

@@ -1,5 +1,7 @@
 """`accord worker`: run queued background tasks from the database queue."""
 
+import os
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -10,8 +12,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
         parser.add_argument("--max-tasks", type=int, default=None, help="Stop after this many.")
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=0,
+            choices=range(0, 20),
+            metavar="0-19",
+            help="Run at a lower CPU priority (`accord serve` uses 10), so that background "
+            "work never slows the web workers on a busy machine.",
+        )
 
-    def handle(self, *args, interval, max_tasks, **options):
+    def handle(self, *args, interval, max_tasks, nice, **options):
+        if nice:
+            os.nice(nice)
         from accord.sla.tasks import schedule_tick
 
         schedule_tick()  # the service-level tick then queues itself every minute
