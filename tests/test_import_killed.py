@@ -32,6 +32,10 @@ def test_a_killed_import_leaves_no_rows_and_the_rerun_imports_everything(tmp_pat
         "DATABASE_URL": f"sqlite:///{database}",
         "SECRET_KEY": "tests",
         "DJANGO_SETTINGS_MODULE": "accord.settings",
+        # A small page cache spills the transaction's pages to the write-ahead log as it
+        # goes, so the log grows while the import is still writing, not only at its commit
+        # (with the default cache a kill could land after the commit under a busy machine).
+        "SQLITE_BULK_CACHE_MEGABYTES": "2",
     }
     env.pop("ACCORD_TESTING", None)
     migrate = accord(env, "migrate", "--noinput", "-v0")

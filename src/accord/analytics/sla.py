@@ -226,6 +226,10 @@ def _clock(calendar, start, due, share, *, done, left, as_of, owner_of) -> Clock
 # --- Summaries ---------------------------------------------------------------------------------
 
 
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
 @dataclass
 class RepFigures:
     rep: int | None
@@ -245,15 +249,15 @@ class RepFigures:
 
     @property
     def compliance(self) -> float | None:
-        return self.met / self.due if self.due else None
+        return _share(self.met, self.due)
 
     @property
     def first_compliance(self) -> float | None:
-        return self.first_met / self.first_due if self.first_due else None
+        return _share(self.first_met, self.first_due)
 
     @property
     def attempts_compliance(self) -> float | None:
-        return self.attempts_met / self.attempts_due if self.attempts_due else None
+        return _share(self.attempts_met, self.attempts_due)
 
     @property
     def median_first_touch_hours(self) -> float | None:
@@ -261,11 +265,11 @@ class RepFigures:
 
     @property
     def attempts_per_lead(self) -> float | None:
-        return self.attempts_made / self.attempts_due if self.attempts_due else None
+        return _share(self.attempts_made, self.attempts_due)
 
     @property
     def never_followed_up_share(self) -> float | None:
-        return self.never_followed_up / self.window_over if self.window_over else None
+        return _share(self.never_followed_up, self.window_over)
 
     def add(self, e: Evaluation) -> None:
         status = e.status

@@ -21,6 +21,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import validate_email
@@ -1107,7 +1108,7 @@ class OneOf(Lookup):
 
 
 @contextmanager
-def sqlite_cache_for_bulk_writes(megabytes: int = 128):
+def sqlite_cache_for_bulk_writes(megabytes: int | None = None):
     """On SQLite, give one large transaction a page cache big enough for its indexes.
 
     With SQLite's default 2 MB cache, a transaction that inserts hundreds of thousands of
@@ -1119,6 +1120,7 @@ def sqlite_cache_for_bulk_writes(megabytes: int = 128):
     if db.vendor != "sqlite":
         yield
         return
+    megabytes = max(1, settings.SQLITE_BULK_CACHE_MEGABYTES if megabytes is None else megabytes)
     with db.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         previous = cursor.fetchone()[0]
