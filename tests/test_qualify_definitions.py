@@ -275,6 +275,17 @@ def test_the_editor_puts_each_error_on_its_row_and_stores_nothing(login, cast, c
     assert not LeadDefinition.objects.exists()
 
 
+def test_the_editor_refuses_thousands_of_rule_rows_and_stores_nothing(login, cast, channels):
+    rows = {"fit-TOTAL_FORMS": "5000"}
+    for i in range(2, 150):
+        rows |= {f"fit-{i}-field": "title", f"fit-{i}-op": "contains",
+                 f"fit-{i}-value": f"v{i}", f"fit-{i}-points": "1"}  # fmt: skip
+    response = login(cast["mona"]).post("/qualify/definitions/new/", form_data(**rows))
+    assert response.status_code == 200
+    assert "Please submit at most 100 forms." in response.content.decode()
+    assert not LeadDefinition.objects.exists()
+
+
 @pytest.mark.parametrize("who", ["alice", "vera"])
 def test_members_and_viewers_get_403_on_the_editor_but_read_definitions(login, cast, draft, who):
     client = login(cast[who])

@@ -3,7 +3,7 @@
 from django import forms
 
 from accord.analytics import scoring
-from accord.analytics.scoring import FIELDS, GRADES, OPS, DefinitionError
+from accord.analytics.scoring import FIELDS, GRADES, MAX_RULES, OPS, DefinitionError
 from accord.crm.models import Campaign, Channel, Touchpoint
 from accord.qualify.models import LeadDefinition
 
@@ -126,8 +126,13 @@ class EngagementRuleForm(forms.Form):
         return initial
 
 
-FitRuleFormSet = forms.formset_factory(FitRuleForm, extra=EXTRA_ROWS, can_delete=True)
-EngagementRuleFormSet = forms.formset_factory(EngagementRuleForm, extra=EXTRA_ROWS, can_delete=True)
+# A definition holds at most MAX_RULES rules in all; a post with more rows than that is
+# refused before any row is read (absolute_max also bounds the work a hostile post causes).
+_ROWS = {"max_num": MAX_RULES, "validate_max": True, "absolute_max": MAX_RULES}
+FitRuleFormSet = forms.formset_factory(FitRuleForm, extra=EXTRA_ROWS, can_delete=True, **_ROWS)
+EngagementRuleFormSet = forms.formset_factory(
+    EngagementRuleForm, extra=EXTRA_ROWS, can_delete=True, **_ROWS
+)
 
 
 def engagement_choices() -> dict:
