@@ -149,30 +149,41 @@ def change_plan(actor, plan: Plan, values: PlanValues, *, note: str = "") -> Pla
     return revision
 
 
-@transaction.atomic
-def approve(actor, revision: PlanRevision) -> PlanRevision:
-    """Sign a draft revision for marketing or sales; with both signatures it is in force."""
-    revision = PlanRevision.objects.select_for_update().select_related("plan").get(pk=revision.pk)
+def approval_blocker(actor, revision: PlanRevision) -> Exception | None:
+    """Why `actor` may not approve `revision` now (the error `approve` raises), or None.
+
+    The plan page asks this to decide whether to offer the button, so the rule lives here
+    once."""
     side = plan_approval_side(actor)
     if side is None:
-        raise PermissionDenied(
+        return PermissionDenied(
             "Only a marketing leader or a sales leader can approve a plan: one of each."
         )
     if revision.status != PlanRevision.Status.DRAFT:
-        raise ValidationError(
+        return ValidationError(
             f"Revision {revision.number} is {revision.get_status_display().lower()}; "
             "only the current draft can be approved."
         )
     if revision.plan.current.pk != revision.pk:
-        raise ValidationError(f"Revision {revision.number} is not the plan's latest revision.")
+        return ValidationError(f"Revision {revision.number} is not the plan's latest revision.")
     if revision.approvals.filter(user=actor).exists():
-        raise ValidationError("You have already approved this revision.")
+        return ValidationError("You have already approved this revision.")
     signed = revision.approvals.filter(side=side).select_related("user").first()
     if signed is not None:
-        raise ValidationError(
+        return ValidationError(
             f"{signed.user.display_name} has already approved this revision for {side}; "
             f"it now needs a {'sales' if side == 'marketing' else 'marketing'} leader."
         )
+    return None
+
+
+@transaction.atomic
+def approve(actor, revision: PlanRevision) -> PlanRevision:
+    """Sign a draft revision for marketing or sales; with both signatures it is in force."""
+    revision = PlanRevision.objects.select_for_update().select_related("plan").get(pk=revision.pk)
+    if (blocker := approval_blocker(actor, revision)) is not None:
+        raise blocker
+    side = plan_approval_side(actor)
     now = timezone.now()
     PlanApproval.objects.create(revision=revision, user=actor, side=side, approved_at=now)
     sides = set(revision.approvals.values_list("side", flat=True))

@@ -155,13 +155,7 @@ def plan_detail(request, pk: int):
     approvals = list(shown.approvals.select_related("user"))
     side = permissions.plan_approval_side(request.user)
     signed_sides = {a.side for a in approvals}
-    can_approve = (
-        side is not None
-        and shown.pk == revisions[0].pk
-        and shown.status == PlanRevision.Status.DRAFT
-        and side not in signed_sides
-        and all(a.user_id != request.user.pk for a in approvals)
-    )
+    can_approve = actions.approval_blocker(request.user, shown) is None
     context = {
         "plan": plan,
         "revision": shown,

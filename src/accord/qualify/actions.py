@@ -136,33 +136,44 @@ def withdraw(actor, definition: LeadDefinition) -> LeadDefinition:
     return definition
 
 
-@transaction.atomic
-def approve(actor, definition: LeadDefinition) -> LeadDefinition:
-    definition = LeadDefinition.objects.select_for_update().get(pk=definition.pk)
+def approval_blocker(actor, definition: LeadDefinition) -> Exception | None:
+    """Why `actor` may not approve `definition` now (the error `approve` raises), or None.
+
+    The definition page asks this to decide whether to offer the button, so the rule lives
+    here once."""
     side = definition_approval_side(actor)
     if side is None:
-        raise PermissionDenied(
+        return PermissionDenied(
             "Only a marketing leader or a sales leader can approve a lead definition."
         )
     if definition.status != Status.PROPOSED:
-        raise ValidationError(
+        return ValidationError(
             f"v{definition.version} is {definition.get_status_display().lower()}; "
             "only a proposed definition can be approved."
         )
     if definition.proposed_by_id == actor.pk:
-        raise ValidationError(
+        return ValidationError(
             "You proposed this definition; it needs the approval of two other people, "
             "a marketing leader and a sales leader."
         )
     if definition.approvals.filter(user=actor).exists():
-        raise ValidationError("You have already approved this definition.")
+        return ValidationError("You have already approved this definition.")
     signed = definition.approvals.filter(side=side).select_related("user").first()
     if signed is not None:
         other = "sales" if side == "marketing" else "marketing"
-        raise ValidationError(
+        return ValidationError(
             f"{signed.user.display_name} has already approved v{definition.version} for "
             f"{side}; it now needs a {other} leader."
         )
+    return None
+
+
+@transaction.atomic
+def approve(actor, definition: LeadDefinition) -> LeadDefinition:
+    definition = LeadDefinition.objects.select_for_update().get(pk=definition.pk)
+    if (blocker := approval_blocker(actor, definition)) is not None:
+        raise blocker
+    side = definition_approval_side(actor)
     now = timezone.now()
     DefinitionApproval.objects.create(definition=definition, user=actor, side=side, approved_at=now)
     complete = definition.approvals.count() == 2

@@ -112,13 +112,7 @@ def definition_detail(request, pk: int):
     side = permissions.definition_approval_side(request.user)
     signed = {a.side for a in approvals}
     can_edit = permissions.can_edit_definition(request.user)
-    can_approve = (
-        side is not None
-        and definition.status == Status.PROPOSED
-        and side not in signed
-        and definition.proposed_by_id != request.user.pk
-        and all(a.user_id != request.user.pk for a in approvals)
-    )
+    can_approve = actions.approval_blocker(request.user, definition) is None
     window_from, window_to = backtest.default_window()
     others = LeadDefinition.objects.exclude(pk=definition.pk).only("id", "version", "name")
     return render(
