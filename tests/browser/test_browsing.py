@@ -158,7 +158,7 @@ def test_an_account_page_lists_its_people_and_opportunities(page: Page, log_in, 
 
 def test_a_rep_logs_a_follow_up_on_their_own_lead_and_a_viewer_cannot(page: Page, log_in):
     log_in("rep")
-    me = page.locator(".usermenu a").first.evaluate("a => a.firstChild.textContent.trim()")
+    me = page.get_by_title("Your profile").evaluate("a => a.firstChild.textContent.trim()")
     open_leads(page)
     filter_leads(page, "Owner", me)
     expect(page).to_have_url(re.compile(r"[?&]owner=\d+"))

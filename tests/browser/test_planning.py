@@ -48,7 +48,7 @@ def test_a_plan_is_drafted_signed_by_both_leaders_and_paced_on_the_scoreboard(
 
     page.get_by_role("link", name="Scoreboard").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Scoreboard")
-    expect(page.get_by_text("FY2026 new business")).to_be_visible()
+    expect(page.get_by_role("link", name="FY2026 new business")).to_be_visible()  # the newest plan
     pacing = page.locator("table.sb-pacing")
     expect(pacing.get_by_role("columnheader", name="Actual to date")).to_be_visible()
     expect(pacing.get_by_role("columnheader", name="Plan to date")).to_be_visible()

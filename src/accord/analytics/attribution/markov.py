@@ -1,0 +1,309 @@
+"""Markov attribution: first-order removal effects, solved exactly on a path summary.
+
+No Django imports here, and no I/O but `path_table_csv()`. The input is a path summary in
+ChannelAttribution's format: one row per distinct path, with the journeys on it that
+converted (`total_conversions`), their value (`total_conversion_value`) and the journeys
+that did not convert (`total_null`). The engine builds that table; this module gets the
+small result as Python data.
+
+The chain. States are (start), each channel, (conversion) and (null). Consecutive repeats
+of a channel are collapsed first (a > a > b > a is a > b > a), as ChannelAttribution does
+for order 1, so there are no self-loops. Every journey on a path contributes the
+transitions start -> c1 -> ... -> ck, then ck -> (conversion) if it converted or
+ck -> (null) if not. Transition probabilities are the counts over each state's outflow.
+
+Removal effects. Removing channel c sends every transition into c to (null), the usual
+convention (Anderl et al. 2014) and the one ChannelAttribution follows:
+
+    RE(c) = 1 - P_without_c / P_full,    P = P(start is absorbed in conversion).
+
+ChannelAttribution 2.2.x estimates this by simulation: RE(c) is the fraction of simulated
+conversions whose path visited c, which is the same quantity, since a journey converts in
+the chain without c exactly when it converts without visiting c. Here it is solved. With
+Q the transitions among transient states (start and the channels), N = (I - Q)^-1 the
+fundamental matrix and x = N r the absorption probabilities into conversion (r = one-step
+probability of converting), the chance of reaching c from start is N[s, c] / N[c, c], and
+by the Markov property at the first visit to c
+
+    P_full - P_without_c = (N[s, c] / N[c, c]) * x[c],
+    RE(c) = N[s, c] * x[c] / (N[c, c] * x[s]).
+
+One LU solve of (I - Q) gives all of N, so every removal effect costs O(n^3) once instead
+of one solve per channel. Shares are the removal effects over their sum (the sum is at least
+1 whenever anything converts: every converting journey visits a channel), and a channel's
+conversions are its share times the total conversions.
+
+Conversion value, as ChannelAttribution does it: a separate value-weighted removal effect,
+not the conversion shares reused. Its simulation gives each simulated conversion a value
+drawn from the observed values per conversion of the paths that ended on the same last
+channel, so the expected value of a conversion from last channel l is
+m_l = (value of paths ending on l) / (conversions of paths ending on l). The value chain
+is the same chain with reward m_l on l -> (conversion); with r_v[l] = p(l -> conversion) m_l
+= (value ending on l) / (outflow of l) and x_v = N r_v:
+
+    VRE(c) = N[s, c] * x_v[c] / (N[c, c] * x_v[s]),
+    value(c) = VRE(c) / sum(VRE) * total value.
+
+Value and conversion shares differ when channels close deals of different sizes.
+
+Differences from ChannelAttribution, on purpose: the numbers are exact, not simulated;
+simulated paths there stop after the longest observed path (its `max_step` default) and the
+longer ones are dropped, which biases removal effects on chains with loops, so our numbers
+are its limit for a large `max_step`; and journey counts may be fractional weights.
+
+Facts that check the solve: x[s] equals total conversions / journeys, and x_v[s] total
+value / journeys, because the fitted chain conserves the observed flow at every state.
+"""
+
+import csv
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from typing import IO, Any
+
+import numpy as np
+
+SEPARATOR = " > "
+CSV_HEADER = ("path", "total_conversions", "total_conversion_value", "total_null")
+
+
+@dataclass(frozen=True)
+class PathRow:
+    """Journeys that followed one path: how many converted, their value, how many did not."""
+
+    path: tuple[str, ...]
+    conversions: float
+    value: float
+    nulls: float
+
+    def __post_init__(self) -> None:
+        if isinstance(self.path, str) or not isinstance(self.path, Sequence):
+            raise ValueError(f"path must be a sequence of channel names, not {self.path!r}")
+        path = tuple(self.path)
+        if not path:
+            raise ValueError("path is empty")
+        for channel in path:
+            if not isinstance(channel, str) or not channel.strip():
+                raise ValueError(f"path {path!r} has an empty or non-text channel name")
+        object.__setattr__(self, "path", path)
+        for name in ("conversions", "value", "nulls"):
+            object.__setattr__(self, name, _count(name, getattr(self, name)))
+        if self.value > 0 and self.conversions == 0:
+            raise ValueError(f"value {self.value} on a path with no conversions")
+
+
+@dataclass(frozen=True)
+class MarkovResult:
+    """Per channel, sorted by name. With no conversions (or no value) the shares are empty,
+    removal effects and attributed amounts 0."""
+
+    channels: tuple[str, ...]
+    removal_effects: dict[str, float]
+    shares: dict[str, float]
+    conversions: dict[str, float]
+    value_removal_effects: dict[str, float]
+    value_shares: dict[str, float]
+    value: dict[str, float]
+    conversion_probability: float
+    total_conversions: float
+    total_value: float
+    total_null: float
+
+
+def collapse(path: Iterable[str]) -> tuple[str, ...]:
+    """The path with consecutive repeats of a channel collapsed: a>a>b>a is a>b>a."""
+    return tuple([channel for channel, _ in groupby(path)])
+
+
+def parse_path(text: str, sep: str = SEPARATOR) -> tuple[str, ...]:
+    """Channels of a path written as text; spaces around each name are dropped."""
+    if not isinstance(text, str):
+        raise ValueError(f"path must be text, not {text!r}")
+    channels = tuple(part.strip() for part in text.split(sep))
+    if channels == ("",):
+        raise ValueError("path is empty")
+    if "" in channels:
+        raise ValueError(f"path {text!r} has an empty channel name")
+    return channels
+
+
+def read_paths(rows: Iterable[Mapping[str, Any]], sep: str = SEPARATOR) -> list[PathRow]:
+    """Path rows from dicts in ChannelAttribution's columns (numbers may be numeric text).
+
+    `path` is either text joined with `sep` or a sequence of channel names.
+    """
+    result = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            path = row["path"]
+            result.append(
+                PathRow(
+                    path=parse_path(path, sep) if isinstance(path, str) else path,
+                    conversions=_count("total_conversions", row["total_conversions"]),
+                    value=_count("total_conversion_value", row["total_conversion_value"]),
+                    nulls=_count("total_null", row["total_null"]),
+                )
+            )
+        except (KeyError, ValueError) as error:
+            detail = f"missing column {error}" if isinstance(error, KeyError) else error
+            raise ValueError(f"path row {number} ({dict(row)!r}): {detail}") from None
+    return result
+
+
+def path_table_csv(rows: Iterable[PathRow], file: IO[str]) -> None:
+    """Write rows in ChannelAttribution's format, to run it on the same data.
+
+    Its reader splits paths on ">" and needs whole conversion and null counts, so a channel
+    name containing ">" is refused and whole numbers are written without a decimal point.
+    """
+    writer = csv.writer(file, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        for channel in row.path:
+            if ">" in channel:
+                raise ValueError(f"channel name {channel!r} contains '>', the path separator")
+        writer.writerow(
+            [
+                SEPARATOR.join(row.path),
+                _number_text(row.conversions),
+                _number_text(row.value),
+                _number_text(row.nulls),
+            ]
+        )
+
+
+def markov(rows: Iterable[PathRow]) -> MarkovResult:
+    """First-order Markov removal effects and attribution, solved exactly (module docstring)."""
+    table = _collapsed_table(rows)
+    channels = tuple(sorted({channel for path in table for channel in path}))
+    total_conversions = math.fsum(conversions for conversions, _, _ in table.values())
+    total_value = math.fsum(value for _, value, _ in table.values())
+    total_null = math.fsum(nulls for _, _, nulls in table.values())
+
+    n = len(channels)
+    start = n
+    counts, to_conversion, value_at_end, to_null = _transition_counts(table, channels)
+    outflow = counts.sum(axis=1) + to_conversion + to_null
+    # A state no journey left (only channels of rows with no journeys) has no transitions:
+    # it is a dead end, which the chain treats like (null).
+    scale = np.divide(1.0, outflow, out=np.zeros_like(outflow), where=outflow > 0)
+    transient = counts * scale[:, None]
+    rewards = np.column_stack([to_conversion * scale, value_at_end * scale])
+    # The diagonal of N is needed, so the whole of N is solved for, once. I - Q is
+    # invertible: every state with outflow reaches (conversion) or (null) with a chance > 0.
+    fundamental = np.linalg.solve(np.eye(n + 1) - transient, np.eye(n + 1))
+    absorbed = fundamental @ rewards  # columns: P(conversion), expected value
+
+    removal_effects = _removal_effects(fundamental, absorbed[:, 0], start, channels)
+    value_removal_effects = _removal_effects(fundamental, absorbed[:, 1], start, channels)
+    shares, conversions = _attribute(removal_effects, total_conversions)
+    value_shares, value = _attribute(value_removal_effects, total_value)
+    return MarkovResult(
+        channels=channels,
+        removal_effects=removal_effects,
+        shares=shares,
+        conversions=conversions,
+        value_removal_effects=value_removal_effects,
+        value_shares=value_shares,
+        value=value,
+        conversion_probability=float(absorbed[start, 0]),
+        total_conversions=total_conversions,
+        total_value=total_value,
+        total_null=total_null,
+    )
+
+
+def _collapsed_table(rows: Iterable[PathRow]) -> dict[tuple[str, ...], tuple[float, ...]]:
+    """Conversions, value and nulls per collapsed path, in path order.
+
+    Exactly rounded sums in a sorted order make the result independent of the row order.
+    """
+    grouped: dict[tuple[str, ...], list[tuple[float, float, float]]] = {}
+    for row in rows:
+        if not isinstance(row, PathRow):
+            raise ValueError(f"expected PathRow, got {row!r}")
+        grouped.setdefault(collapse(row.path), []).append((row.conversions, row.value, row.nulls))
+    return {
+        path: group[0] if len(group) == 1 else tuple(map(math.fsum, zip(*group, strict=True)))
+        for path, group in sorted(grouped.items())
+    }
+
+
+def _transition_counts(
+    table: dict[tuple[str, ...], tuple[float, ...]], channels: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Journeys between transient states (the channels in order, then start), and per state
+    the journeys that converted from it, their value, and the journeys that stopped there."""
+    n = len(channels)
+    start = n
+    index = {channel: i for i, channel in enumerate(channels)}
+    # All paths as one run of states, each path opened by start. Two neighbouring states are
+    # a transition unless the second is start, which opens the next path.
+    sequence: list[int] = []
+    for path in table:
+        sequence.append(start)
+        sequence.extend(map(index.__getitem__, path))
+    states = np.array(sequence, dtype=np.intp)
+    outcomes = np.array(list(table.values()), dtype=float).reshape(-1, 3)
+    lengths = np.array([len(path) for path in table], dtype=np.intp)
+    inside = states[1:] != start
+    counts = np.bincount(
+        states[:-1][inside] * (n + 1) + states[1:][inside],
+        weights=np.repeat(outcomes[:, 0] + outcomes[:, 2], lengths),
+        minlength=(n + 1) * (n + 1),
+    )
+    ends = states[np.cumsum(lengths + 1) - 1]
+    to_conversion, value_at_end, to_null = (
+        np.bincount(ends, weights=outcomes[:, column], minlength=n + 1) for column in range(3)
+    )
+    # On an empty table bincount returns integers, float weights or not.
+    return (
+        counts.astype(float).reshape(n + 1, n + 1),
+        to_conversion.astype(float),
+        value_at_end.astype(float),
+        to_null.astype(float),
+    )
+
+
+def _removal_effects(
+    fundamental: np.ndarray, absorbed: np.ndarray, start: int, channels: tuple[str, ...]
+) -> dict[str, float]:
+    """RE(c) = N[s, c] x[c] / (N[c, c] x[s]); all 0 when nothing converts (x[s] = 0)."""
+    if absorbed[start] <= 0:
+        return {channel: 0.0 for channel in channels}
+    effects = {}
+    for i, channel in enumerate(channels):
+        effect = fundamental[start, i] * absorbed[i] / (fundamental[i, i] * absorbed[start])
+        # Rounding can put a channel that every conversion passes a hair above 1.
+        effects[channel] = min(1.0, max(0.0, float(effect)))
+    return effects
+
+
+def _attribute(
+    effects: dict[str, float], total: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Shares (empty when there is nothing to share) and the total split by them."""
+    weight = math.fsum(effects.values())
+    if total <= 0 or weight <= 0:
+        return {}, {channel: 0.0 for channel in effects}
+    shares = {channel: effect / weight for channel, effect in effects.items()}
+    return shares, {channel: share * total for channel, share in shares.items()}
+
+
+def _count(name: str, number: Any) -> float:
+    if isinstance(number, bool):
+        raise ValueError(f"{name} must be a number, not {number!r}")
+    try:
+        result = float(number)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, not {number!r}") from None
+    if not math.isfinite(result):
+        raise ValueError(f"{name} must be finite, not {number!r}")
+    if result < 0:
+        raise ValueError(f"{name} must not be negative, not {number!r}")
+    return result
+
+
+def _number_text(number: float) -> str:
+    return str(int(number)) if number.is_integer() else repr(number)
