@@ -19,10 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.analytics.attribution.markov import (
+    START,
     MarkovResult,
     PathRow,
+    Transitions,
     collapse,
     markov,
+    markov_from_transitions,
     parse_path,
     path_table_csv,
     read_paths,
@@ -494,3 +497,40 @@ def test_the_order_of_rows_does_not_matter(table, rng: random.Random):
     rng.shuffle(shuffled)
 
     assert markov(shuffled) == markov(table)
+
+
+def transitions_of(table) -> Transitions:
+    """What an engine aggregates instead of paths: the collapsed chain's counts."""
+    counts, conversions, value, nulls = {}, {}, {}, {}
+    for row in table:
+        path = collapse(row.path)
+        journeys = row.conversions + row.nulls
+        for a, b in zip((START, *path), path, strict=False):
+            counts[(a, b)] = counts.get((a, b), 0) + journeys
+        last = path[-1]
+        conversions[last] = conversions.get(last, 0) + row.conversions
+        value[last] = value.get(last, 0) + row.value
+        nulls[last] = nulls.get(last, 0) + row.nulls
+    return Transitions(counts, conversions, value, nulls)
+
+
+@settings(deadline=None, database=None)
+@given(tables)
+def test_transition_counts_give_the_same_attribution_as_the_paths(table):
+    from_paths, from_counts = markov(table), markov_from_transitions(transitions_of(table))
+
+    assert from_counts.channels == from_paths.channels
+    assert from_counts.total_conversions == pytest.approx(from_paths.total_conversions)
+    assert from_counts.total_value == pytest.approx(from_paths.total_value)
+    for channel in from_paths.channels:
+        assert from_counts.removal_effects[channel] == pytest.approx(
+            from_paths.removal_effects[channel], abs=1e-12
+        )
+        assert from_counts.value[channel] == pytest.approx(from_paths.value[channel], abs=1e-9)
+
+
+def test_impossible_transitions_are_refused():
+    with pytest.raises(ValueError, match="cannot happen in a collapsed chain"):
+        markov_from_transitions(Transitions({("a", "a"): 1}, {"a": 1}, {"a": 10}, {}))
+    with pytest.raises(ValueError, match="must not be negative"):
+        markov_from_transitions(Transitions({(START, "a"): -1}, {"a": 1}, {"a": 10}, {}))

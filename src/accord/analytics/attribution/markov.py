@@ -177,13 +177,65 @@ def markov(rows: Iterable[PathRow]) -> MarkovResult:
     """First-order Markov removal effects and attribution, solved exactly (module docstring)."""
     table = _collapsed_table(rows)
     channels = tuple(sorted({channel for path in table for channel in path}))
-    total_conversions = math.fsum(conversions for conversions, _, _ in table.values())
-    total_value = math.fsum(value for _, value, _ in table.values())
-    total_null = math.fsum(nulls for _, _, nulls in table.values())
+    counts, to_conversion, value_at_end, to_null = _transition_counts(table, channels)
+    return _solve(channels, counts, to_conversion, value_at_end, to_null)
 
+
+START = "(start)"
+
+
+@dataclass(frozen=True)
+class Transitions:
+    """The chain's counts, as an engine can aggregate them without building paths.
+
+    `counts[(a, b)]`: journeys that went from `a` (a channel, or START) to channel `b`,
+    consecutive repeats already collapsed; `conversions`, `value` and `nulls` per channel:
+    the journeys that ended on it and converted (and their value) or did not.
+    """
+
+    counts: Mapping[tuple[str, str], float]
+    conversions: Mapping[str, float]
+    value: Mapping[str, float]
+    nulls: Mapping[str, float]
+
+
+def markov_from_transitions(transitions: Transitions) -> MarkovResult:
+    """The same as `markov()` on the paths these counts came from."""
+    channels = tuple(
+        sorted(
+            {b for _, b in transitions.counts}
+            | {a for a, _ in transitions.counts if a != START}
+            | set(transitions.conversions)
+            | set(transitions.value)
+            | set(transitions.nulls)
+        )
+    )
+    n = len(channels)
+    index = {channel: i for i, channel in enumerate(channels)} | {START: n}
+    counts = np.zeros((n + 1, n + 1))
+    for (a, b), number in sorted(transitions.counts.items()):
+        if b == START or a == b:
+            raise ValueError(f"transition {a} -> {b} cannot happen in a collapsed chain")
+        counts[index[a], index[b]] += _count(f"transition {a} -> {b}", number)
+    ends = []
+    for mapping, name in (
+        (transitions.conversions, "conversions"),
+        (transitions.value, "value"),
+        (transitions.nulls, "nulls"),
+    ):
+        column = np.zeros(n + 1)
+        for channel, number in sorted(mapping.items()):
+            column[index[channel]] += _count(f"{name} of {channel}", number)
+        ends.append(column)
+    return _solve(channels, counts, *ends)
+
+
+def _solve(channels, counts, to_conversion, value_at_end, to_null) -> MarkovResult:
+    total_conversions = math.fsum(to_conversion)
+    total_value = math.fsum(value_at_end)
+    total_null = math.fsum(to_null)
     n = len(channels)
     start = n
-    counts, to_conversion, value_at_end, to_null = _transition_counts(table, channels)
     outflow = counts.sum(axis=1) + to_conversion + to_null
     # A state no journey left (only channels of rows with no journeys) has no transitions:
     # it is a dead end, which the chain treats like (null).
