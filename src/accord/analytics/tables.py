@@ -7,6 +7,7 @@ Ibis table with the columns and types below, whatever the engine stores undernea
     leads                lead_id, account_id, source_id, owner_id, status, fit_grade,
                          created_at
     lead_status_changes  lead_id, from_status, to_status, changed_at
+    touchpoints          touchpoint_id, lead_id, channel_id, campaign_id, kind, occurred_at
     opportunities        opportunity_id, account_id, primary_lead_id, source_id, owner_id,
                          amount, stage, created_at, close_date, closed_at
     channels             channel_id, key, name, group
@@ -51,6 +52,16 @@ LEAD_STATUS_CHANGES = ibis.schema(
         "changed_at": "timestamp",
     }
 )
+TOUCHPOINTS = ibis.schema(
+    {
+        "touchpoint_id": "int64",
+        "lead_id": "int64",
+        "channel_id": "int64",
+        "campaign_id": "int64",
+        "kind": "string",
+        "occurred_at": "timestamp",
+    }
+)
 OPPORTUNITIES = ibis.schema(
     {
         "opportunity_id": "int64",
@@ -88,6 +99,7 @@ ACCOUNTS = ibis.schema(
 _SOURCES = {
     "crm_lead": (LEADS, {"lead_id": "id"}),
     "crm_leadstatuschange": (LEAD_STATUS_CHANGES, {}),
+    "crm_touchpoint": (TOUCHPOINTS, {"touchpoint_id": "id"}),
     "crm_opportunity": (OPPORTUNITIES, {"opportunity_id": "id"}),
     "crm_channel": (CHANNELS, {"channel_id": "id"}),
     "crm_account": (ACCOUNTS, {"account_id": "id"}),
@@ -103,6 +115,7 @@ class Tables:
     opportunities: ibis.Table
     channels: ibis.Table
     accounts: ibis.Table
+    touchpoints: ibis.Table
 
 
 def _read(backend: BaseBackend, app_table: str) -> ibis.Table:
@@ -136,6 +149,10 @@ def accounts(backend: BaseBackend) -> ibis.Table:
     return _read(backend, "crm_account")
 
 
+def touchpoints(backend: BaseBackend) -> ibis.Table:
+    return _read(backend, "crm_touchpoint")
+
+
 def load(backend: BaseBackend) -> Tables:
     return Tables(
         leads=leads(backend),
@@ -143,6 +160,7 @@ def load(backend: BaseBackend) -> Tables:
         opportunities=opportunities(backend),
         channels=channels(backend),
         accounts=accounts(backend),
+        touchpoints=touchpoints(backend),
     )
 
 
@@ -154,6 +172,7 @@ def unbound() -> Tables:
         opportunities=ibis.table(OPPORTUNITIES, name="opportunities"),
         channels=ibis.table(CHANNELS, name="channels"),
         accounts=ibis.table(ACCOUNTS, name="accounts"),
+        touchpoints=ibis.table(TOUCHPOINTS, name="touchpoints"),
     )
 
 

@@ -181,7 +181,7 @@ def markov(rows: Iterable[PathRow]) -> MarkovResult:
     return _solve(channels, counts, to_conversion, value_at_end, to_null)
 
 
-START = "(start)"
+START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"  # the chain's other states
 
 
 @dataclass(frozen=True)
