@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accord.scoreboard",
     "accord.qualify",
     "accord.sla",
+    "accord.attribution",
 ]
 
 MIDDLEWARE = [
