@@ -1,4 +1,5 @@
 """`accord attribution run` and `accord attribution paths` on a small hand-made company."""
+# ruff: noqa: F811 - `world` is a fixture imported from the journeys tests
 
 import csv
 import json

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("accord.qualify.value_urls")),
     path("qualify/", include("accord.qualify.review_urls")),
     path("", include("accord.sla.urls")),
+    path("", include("accord.attribution.urls")),
     path(
         "favicon.ico",
         login_not_required(RedirectView.as_view(url="/static/accord/favicon.svg", permanent=True)),

@@ -24,6 +24,7 @@ api.add_router("/", plan_router)
 api.add_router("/", "accord.qualify.value_api.router")
 api.add_router("/", "accord.qualify.review_api.router")
 api.add_router("/", "accord.sla.api.router")
+api.add_router("/", "accord.attribution.api.router")
 
 
 @api.exception_handler(RateLimited)

@@ -1598,12 +1598,14 @@ def has_company_data() -> bool:
 
 def erase_company() -> None:
     """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
+    from accord.attribution import models as attribution
     from accord.plan import models as plan
     from accord.qualify import models as qualify
     from accord.sla import models as sla
 
     with transaction.atomic():
         for model in (
+            attribution.AttributionRun,
             sla.SlaAlert,
             sla.TickState,
             sla.FollowUpPolicy,

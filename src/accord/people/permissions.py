@@ -120,3 +120,9 @@ def can_edit_service_levels(user) -> bool:
     if user.role in (Role.ADMIN, Role.LEADER):
         return True
     return user.role == Role.MANAGER and user.teams.filter(kind="sales_ops").exists()
+
+
+def can_run_attribution(user) -> bool:
+    """Attribution runs cost minutes of the engine: admins, leaders and managers start them;
+    everybody reads the results."""
+    return can_change_anything(user) and user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
