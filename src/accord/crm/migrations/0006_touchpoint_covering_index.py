@@ -5,33 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0005_lead_scored_at'),
+        ("crm", "0005_lead_scored_at"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='touchpoint',
-            name='crm_touchpo_lead_id_d5644f_idx',
+            model_name="touchpoint",
+            name="crm_touchpo_lead_id_d5644f_idx",
         ),
         migrations.AlterField(
-            model_name='touchpoint',
-            name='campaign',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='touchpoints', to='crm.campaign'),
+            model_name="touchpoint",
+            name="campaign",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="touchpoints",
+                to="crm.campaign",
+            ),
         ),
         migrations.AlterField(
-            model_name='touchpoint',
-            name='channel',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='touchpoints', to='crm.channel'),
+            model_name="touchpoint",
+            name="channel",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="touchpoints",
+                to="crm.channel",
+            ),
         ),
         migrations.AlterField(
-            model_name='touchpoint',
-            name='lead',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='touchpoints', to='crm.lead'),
+            model_name="touchpoint",
+            name="lead",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="touchpoints",
+                to="crm.lead",
+            ),
         ),
         migrations.AddIndex(
-            model_name='touchpoint',
-            index=models.Index(fields=['lead', 'occurred_at', 'kind', 'channel', 'campaign'], name='crm_touch_lead_covering'),
+            model_name="touchpoint",
+            index=models.Index(
+                fields=["lead", "occurred_at", "kind", "channel", "campaign"],
+                name="crm_touch_lead_covering",
+            ),
         ),
     ]
