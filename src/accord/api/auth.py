@@ -22,10 +22,16 @@ class TokenAuth(HttpBearer):
         return found
 
 
-def require_write(request) -> None:
+def require_write_scope(request) -> ApiToken:
+    """The request's token, if it may write; else 403."""
     token: ApiToken = request.auth
     if token.scope != ApiToken.Scope.WRITE:
         raise HttpError(403, "This token is read-only; create a token with write scope.")
+    return token
+
+
+def require_write(request) -> None:
+    token = require_write_scope(request)
     if not permissions.can_import(token.user):
         raise HttpError(
             403, f"{token.user.get_role_display()}s may not write data in bulk; ask a manager."

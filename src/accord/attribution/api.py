@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from accord.api.auth import require_write_scope
 from accord.attribution import actions, queries
-from accord.people.models import ApiToken
 
 router = Router(tags=["attribution"])
 
@@ -77,9 +77,7 @@ def latest(request, basis: Literal["pipeline", "revenue"] = "pipeline"):
     "for the same basis is returned instead of a second one.",
 )
 def start(request, payload: RunIn):
-    token: ApiToken = request.auth
-    if token.scope != ApiToken.Scope.WRITE:
-        raise HttpError(403, "This token is read-only; create a token with write scope.")
+    token = require_write_scope(request)
     try:
         run = actions.request_run(token.user, payload.basis)
     except PermissionDenied as error:

@@ -9,8 +9,8 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from accord.api.auth import require_write_scope
 from accord.crm.models import Lead
-from accord.people.models import ApiToken
 from accord.qualify import reviews
 from accord.qualify.models import LeadReview
 
@@ -129,9 +129,7 @@ def _refused(error: ValidationError) -> HttpError:
     },
 )
 def review_lead(request, lead_id: int, payload: ReviewIn):
-    token: ApiToken = request.auth
-    if token.scope != ApiToken.Scope.WRITE:
-        raise HttpError(403, "This token is read-only; create a token with write scope.")
+    token = require_write_scope(request)
     lead = get_object_or_404(Lead, pk=lead_id)
     try:
         if payload.decision == LeadReview.Decision.ACCEPTED:

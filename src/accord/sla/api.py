@@ -9,8 +9,8 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from accord.api.auth import require_write_scope
 from accord.crm.models import Lead
-from accord.people.models import ApiToken
 from accord.sla import actions, queries, views
 from accord.sla.models import FollowUpPolicy
 
@@ -147,9 +147,7 @@ def list_policies(request):
     "values answer 422 naming each field.",
 )
 def create_policy(request, payload: PolicyIn):
-    token: ApiToken = request.auth
-    if token.scope != ApiToken.Scope.WRITE:
-        raise HttpError(403, "This token is read-only; create a token with write scope.")
+    token = require_write_scope(request)
     try:
         policy = actions.save_policy(token.user, payload.dict())
     except PermissionDenied as error:
