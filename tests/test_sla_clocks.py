@@ -359,3 +359,17 @@ def test_the_api_gives_clocks_board_and_policies_and_checks_its_input(roberge, m
     assert FollowUpPolicy.objects.get(priority=5).first_response_hours == Decimal("2")
     listed = call("get", "/api/v1/sla/policies", read).json()
     assert [p["priority"] for p in listed] == [5, 20]
+
+
+def test_evaluated_in_the_past_a_lead_has_the_owner_it_had_then(roberge, make_lead, cast):
+    # No owner change recorded by the moment evaluated, two after it: the owner then is the
+    # one the first later change took the lead from.
+    lead = make_lead("history@acme.example", owner="alice", status=Lead.Status.MQL)
+    LeadStatusChange.objects.create(
+        lead=lead, from_status="new", to_status="mql", changed_at=ny(2026, 3, 2, 9, 0)
+    )
+    for when, before, after in ((ny(2026, 3, 10), "bob", "sam"), (ny(2026, 3, 12), "sam", "alice")):
+        LeadOwnerChange.objects.create(
+            lead=lead, from_owner=cast[before], to_owner=cast[after], changed_at=when
+        )
+    assert one(lead, ny(2026, 3, 2, 10, 0)).owner == cast["bob"].pk

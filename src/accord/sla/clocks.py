@@ -132,11 +132,14 @@ def evaluate_all(as_of: datetime, scope: Scope | None = None) -> list[sla.Evalua
         if not owners[lead_id]:
             owners[lead_id].append((EARLIEST, before))
         owners[lead_id].append((at, after))
-    later_first = dict(
+    # For leads with no change by as_of: who owned them before their first later change.
+    later_first: dict[int, int | None] = {}
+    for lead_id, before in (
         LeadOwnerChange.objects.filter(lead_id__in=leads, changed_at__gt=as_of)
         .order_by("lead_id", "changed_at", "id")
         .values_list("lead_id", "from_owner_id")
-    )  # for leads with no change by as_of: who owned them before their first later change
+    ):
+        later_first.setdefault(lead_id, before)
     facts = {
         row[0]: row[1:]
         for row in Lead.objects.filter(pk__in=leads).values_list(
