@@ -30,6 +30,7 @@ from accord.analytics.attribution.credits import (
 )
 from accord.analytics.django_source import app_tables, connect
 from accord.crm.models import Account, Campaign, Channel, Lead, Opportunity, Touchpoint
+from tests.test_attribution_journeys import rules_journey
 
 pytestmark = pytest.mark.django_db
 
@@ -150,25 +151,6 @@ def spark_options(monkeypatch):
 
 
 # --- The reference, from the ORM ---------------------------------------------------------------
-
-
-def rules_journey(deal: Opportunity) -> rules.Journey:
-    """The deal's journey as `journeys.py` defines it, built from the ORM."""
-    leads = {lead.pk: lead for lead in Lead.objects.filter(account=deal.account_id)}
-    if deal.primary_lead:
-        leads[deal.primary_lead_id] = deal.primary_lead
-    earliest = min((lead.created_at for lead in leads.values()), default=None)
-    return rules.Journey(
-        opportunity=deal.pk,
-        amount=deal.amount,
-        created_at=deal.created_at,
-        lead_created_at=deal.primary_lead.created_at if deal.primary_lead else earliest,
-        closed_won_at=deal.closed_at if deal.stage == "won" else None,
-        touches=tuple(
-            rules.Touch(touch.pk, touch.occurred_at, touch.channel.key, touch.campaign_id)
-            for touch in Touchpoint.objects.filter(lead__in=leads).select_related("channel")
-        ),
-    )
 
 
 def reference(model, options) -> tuple[dict[tuple[int, int], Fraction], rules.Result]:

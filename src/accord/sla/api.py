@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 
 from accord.api.auth import require_write_scope
 from accord.crm.models import Lead
-from accord.sla import actions, queries, views
+from accord.sla import actions, queries
 from accord.sla.models import FollowUpPolicy
 
 router = Router(tags=["service levels"])
@@ -182,7 +182,7 @@ def lead_clocks(request, lead_id: int):
 )
 def board(request, period: Query[BoardIn]):
     try:
-        start, end = views.period(period.from_, period.to, timezone.localdate())
+        start, end = queries.period(period.from_, period.to, timezone.localdate())
     except ValidationError as error:
         raise HttpError(
             422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())

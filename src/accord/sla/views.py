@@ -1,7 +1,5 @@
 """The follow-up board and the two-way page: everybody signed in sees the same numbers."""
 
-from datetime import date, timedelta
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
@@ -9,21 +7,6 @@ from django.utils import timezone
 
 from accord.people.models import Team
 from accord.sla import queries
-
-MAX_PERIOD_DAYS = 366
-
-
-def period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
-    """The MQL start days to report on, both included: by default the last 90 days."""
-    end = end or today
-    start = start or end - timedelta(days=queries.DEFAULT_PERIOD_DAYS - 1)
-    if end > today:
-        raise ValidationError({"date_to": "The period cannot end after today."})
-    if start > end:
-        raise ValidationError({"date_to": "The end date is before the start date."})
-    if (end - start).days >= MAX_PERIOD_DAYS:
-        raise ValidationError({"date_from": "Choose a period of at most a year."})
-    return start, end
 
 
 class BoardForm(forms.Form):
@@ -46,7 +29,9 @@ class BoardForm(forms.Form):
         cleaned = super().clean()
         if not self.errors:
             try:
-                period(cleaned.get("date_from"), cleaned.get("date_to"), timezone.localdate())
+                queries.period(
+                    cleaned.get("date_from"), cleaned.get("date_to"), timezone.localdate()
+                )
             except ValidationError as error:
                 self.add_error(None, error)
         return cleaned
@@ -54,12 +39,12 @@ class BoardForm(forms.Form):
 
 def board(request):
     today = timezone.localdate()
-    start, end = period(None, None, today)
+    start, end = queries.period(None, None, today)
     form = BoardForm(request.GET or None, initial={"date_from": start, "date_to": end})
     team = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        start, end = period(data["date_from"], data["date_to"], today)
+        start, end = queries.period(data["date_from"], data["date_to"], today)
         team = data["team"]
     owners = list(team.members.values_list("pk", flat=True)) if team else None
     data = queries.board(start, end, owner_ids=owners)
