@@ -12,6 +12,8 @@ Ibis table with the columns and types below, whatever the engine stores undernea
                          amount, stage, created_at, close_date, closed_at
     channels             channel_id, key, name, group
     accounts             account_id, name, industry, country, employees
+    campaigns            campaign_id, channel_id, name, kind
+    campaign_costs       campaign_id, month, amount
 
 Ids are integers; `*_id` columns other than the table's own key may be null. Statuses and
 stages are the codes Accord stores ("mql", "accepted", "won"...). Money is a decimal.
@@ -95,14 +97,33 @@ ACCOUNTS = ibis.schema(
     }
 )
 
-# Contract column -> column of Accord's app table.
-_SOURCES = {
-    "crm_lead": (LEADS, {"lead_id": "id"}),
-    "crm_leadstatuschange": (LEAD_STATUS_CHANGES, {}),
-    "crm_touchpoint": (TOUCHPOINTS, {"touchpoint_id": "id"}),
-    "crm_opportunity": (OPPORTUNITIES, {"opportunity_id": "id"}),
-    "crm_channel": (CHANNELS, {"channel_id": "id"}),
-    "crm_account": (ACCOUNTS, {"account_id": "id"}),
+CAMPAIGNS = ibis.schema(
+    {
+        "campaign_id": "int64",
+        "channel_id": "int64",
+        "name": "string",
+        "kind": "string",
+    }
+)
+CAMPAIGN_COSTS = ibis.schema(
+    {
+        "campaign_id": "int64",
+        "month": "date",
+        "amount": "decimal(14, 2)",
+    }
+)
+
+# The contract's tables: Accord's app table (whose name a copy on another engine keeps), the
+# schema, and the contract's columns that have another name in the app table.
+CONTRACT: dict[str, tuple[str, ibis.Schema, dict[str, str]]] = {
+    "leads": ("crm_lead", LEADS, {"lead_id": "id"}),
+    "lead_status_changes": ("crm_leadstatuschange", LEAD_STATUS_CHANGES, {}),
+    "touchpoints": ("crm_touchpoint", TOUCHPOINTS, {"touchpoint_id": "id"}),
+    "opportunities": ("crm_opportunity", OPPORTUNITIES, {"opportunity_id": "id"}),
+    "channels": ("crm_channel", CHANNELS, {"channel_id": "id"}),
+    "accounts": ("crm_account", ACCOUNTS, {"account_id": "id"}),
+    "campaigns": ("crm_campaign", CAMPAIGNS, {"campaign_id": "id"}),
+    "campaign_costs": ("crm_campaigncost", CAMPAIGN_COSTS, {}),
 }
 
 
@@ -116,11 +137,13 @@ class Tables:
     channels: ibis.Table
     accounts: ibis.Table
     touchpoints: ibis.Table
+    campaigns: ibis.Table
+    campaign_costs: ibis.Table
 
 
-def _read(backend: BaseBackend, app_table: str) -> ibis.Table:
-    schema, renamed = _SOURCES[app_table]
-    columns = ", ".join(f'"{renamed.get(name, name)}" AS "{name}"' for name in schema.names)
+def _read(backend: BaseBackend, name: str) -> ibis.Table:
+    app_table, schema, renamed = CONTRACT[name]
+    columns = ", ".join(f'"{renamed.get(c, c)}" AS "{c}"' for c in schema.names)
     # Written in PostgreSQL's dialect; Ibis translates it for the backend's own.
     return backend.sql(
         f'SELECT {columns} FROM "{app_table}"',  # noqa: S608 - fixed names, no input
@@ -129,51 +152,13 @@ def _read(backend: BaseBackend, app_table: str) -> ibis.Table:
     )
 
 
-def leads(backend: BaseBackend) -> ibis.Table:
-    return _read(backend, "crm_lead")
-
-
-def lead_status_changes(backend: BaseBackend) -> ibis.Table:
-    return _read(backend, "crm_leadstatuschange")
-
-
-def opportunities(backend: BaseBackend) -> ibis.Table:
-    return _read(backend, "crm_opportunity")
-
-
-def channels(backend: BaseBackend) -> ibis.Table:
-    return _read(backend, "crm_channel")
-
-
-def accounts(backend: BaseBackend) -> ibis.Table:
-    return _read(backend, "crm_account")
-
-
-def touchpoints(backend: BaseBackend) -> ibis.Table:
-    return _read(backend, "crm_touchpoint")
-
-
 def load(backend: BaseBackend) -> Tables:
-    return Tables(
-        leads=leads(backend),
-        lead_status_changes=lead_status_changes(backend),
-        opportunities=opportunities(backend),
-        channels=channels(backend),
-        accounts=accounts(backend),
-        touchpoints=touchpoints(backend),
-    )
+    return Tables(**{name: _read(backend, name) for name in CONTRACT})
 
 
 def unbound() -> Tables:
     """The contract on no engine at all: for compiling queries to SQL without I/O."""
-    return Tables(
-        leads=ibis.table(LEADS, name="leads"),
-        lead_status_changes=ibis.table(LEAD_STATUS_CHANGES, name="lead_status_changes"),
-        opportunities=ibis.table(OPPORTUNITIES, name="opportunities"),
-        channels=ibis.table(CHANNELS, name="channels"),
-        accounts=ibis.table(ACCOUNTS, name="accounts"),
-        touchpoints=ibis.table(TOUCHPOINTS, name="touchpoints"),
-    )
+    return Tables(**{name: ibis.table(schema, name=name) for name, (_, schema, _) in CONTRACT.items()})
 
 
 def rows(query: ibis.Table) -> list[dict[str, Any]]:
