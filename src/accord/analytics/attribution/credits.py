@@ -37,6 +37,7 @@ opportunity to several touches of the same channel.
 """
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from math import floor, fsum
@@ -47,6 +48,7 @@ import ibis
 from accord.analytics.attribution.journeys import (
     DAY,
     _cents,
+    _bounds,
     _converting,
     _seconds,
     journey_touches,
@@ -57,17 +59,25 @@ from accord.analytics.tables import Tables, rows
 COLUMNS = ("opportunity_id", "touchpoint_id", "occurred_at", "channel", "campaign_id")
 
 
-def credit_query(t: Tables, model: str, options: Options = DEFAULTS) -> ibis.Table:
+Period = tuple[datetime, datetime] | None
+
+
+def credit_query(
+    t: Tables, model: str, options: Options = DEFAULTS, period: Period = None
+) -> ibis.Table:
     """One row per opportunity and touch in its window, with the model's weight (float; a
     journey's weights sum to 1) and credit (weight x amount, float), built without I/O.
 
     Columns: opportunity_id, touchpoint_id, occurred_at, channel, campaign_id, weight,
     credit. Every opportunity on pipeline basis, the won ones on revenue basis (module
-    docstring of `journeys.py`); one without a touch in its window has no row.
+    docstring of `journeys.py`), or those converting in `period` (aware start and end,
+    both inclusive); one without a touch in its window has no row.
     """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}: use one of {', '.join(MODELS)}")
-    touches = journey_touches(t, basis=options.basis, lookback_days=options.lookback_days)
+    touches = journey_touches(
+        t, basis=options.basis, lookback_days=options.lookback_days, period=period
+    )
     if model == "linear":
         weighted = touches.mutate(weight=1.0 / touches.touchpoint_id.count().over(_journey()))
     elif model == "time_decay":
@@ -78,14 +88,16 @@ def credit_query(t: Tables, model: str, options: Options = DEFAULTS) -> ibis.Tab
     return weighted.select(*COLUMNS, weight=weighted.weight, credit=credit)
 
 
-def summary_queries(t: Tables, model: str, options: Options = DEFAULTS) -> dict[str, ibis.Table]:
+def summary_queries(
+    t: Tables, model: str, options: Options = DEFAULTS, period: Period = None
+) -> dict[str, ibis.Table]:
     """The queries behind `credits()`, built without I/O.
 
     "cells": credit (float) per channel, campaign_id, year and month of the touch; "deals":
     one row with the cents and the count of the opportunities on the basis (total_cents,
     opportunities) and of those without a touch in their window (unattributed_*).
     """
-    credited = credit_query(t, model, options)
+    credited = credit_query(t, model, options, period)
     cells = credited.group_by(
         "channel",
         "campaign_id",
@@ -93,12 +105,14 @@ def summary_queries(t: Tables, model: str, options: Options = DEFAULTS) -> dict[
         year=credited.occurred_at.year().cast("int64"),
         month=credited.occurred_at.month().cast("int64"),
     ).aggregate(credit=credited.credit.sum())
-    return {"cells": cells, "deals": _deals_query(t, options)}
+    return {"cells": cells, "deals": _deals_query(t, options, period)}
 
 
-def credits(t: Tables, model: str, options: Options = DEFAULTS) -> dict[str, Any]:
+def credits(
+    t: Tables, model: str, options: Options = DEFAULTS, period: Period = None
+) -> dict[str, Any]:
     """Run `summary_queries()` and `summarise()` their rows."""
-    queries = summary_queries(t, model, options)
+    queries = summary_queries(t, model, options, period)
     return summarise(rows(queries["cells"]), rows(queries["deals"])[0], model, options)
 
 
@@ -229,11 +243,13 @@ def _time_decay(touches: ibis.Table, half_life_days: float) -> ibis.Table:
     return raw.mutate(weight=raw.raw / raw.raw.sum().over(_journey()))
 
 
-def _deals_query(t: Tables, options: Options) -> ibis.Table:
+def _deals_query(t: Tables, options: Options, period: Period) -> ibis.Table:
     """One row: the cents and count of every opportunity on the basis, and of those with no
     touch in their window."""
-    deals = _converting(t, options.basis, period=None)
-    touched = journey_touches(t, basis=options.basis, lookback_days=options.lookback_days)
+    deals = _converting(t, options.basis, _bounds(period))
+    touched = journey_touches(
+        t, basis=options.basis, lookback_days=options.lookback_days, period=period
+    )
     touched = touched.select("opportunity_id").distinct().mutate(touched=ibis.literal(1))
     joined = deals.left_join(touched, "opportunity_id")
     cents = _cents(joined.amount)

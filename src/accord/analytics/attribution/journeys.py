@@ -15,7 +15,8 @@ channel is unknown to the channels table is left out. The lead creation of a jou
 primary lead's, else that of the earliest lead of its account.
 
 Journeys that do not convert, in `transitions()` and `path_rows()`, which look at one
-period: the `lookback_days` before `as_of` (both ends inclusive; `as_of` defaults to now).
+period: `period` (start, end) if given, else the `lookback_days` before `as_of` (both ends
+inclusive; `as_of` defaults to now).
 A converting journey counts if its conversion moment lies in the period. A visitor is an
 account, or a lead without an account on its own. A visitor with a touch in the period but
 no conversion in it (no opportunity of its account, nor one with a primary lead of its own,
@@ -90,15 +91,22 @@ class Transitions:
         )
 
 
-def journey_touches(t: Tables, *, basis: str = "pipeline", lookback_days: int = 365) -> ibis.Table:
+def journey_touches(
+    t: Tables,
+    *,
+    basis: str = "pipeline",
+    lookback_days: int = 365,
+    period: tuple[datetime, datetime] | None = None,
+) -> ibis.Table:
     """One row per opportunity and touch in its window (module docstring), built without I/O.
 
     Columns: opportunity_id, amount, opp_created_at, closed_at (won or lost; null while
     open), lead_created_at, touchpoint_id, occurred_at, channel (the channel's key),
-    campaign_id. Every opportunity on pipeline basis, the won ones on revenue basis.
+    campaign_id. Every opportunity on pipeline basis, the won ones on revenue basis; with a
+    `period`, those whose conversion moment lies in it (both ends inclusive).
     """
     Options(basis=basis, lookback_days=lookback_days)  # says what is wrong with them
-    deals = _with_lead_creation(t, _converting(t, basis, period=None))
+    deals = _with_lead_creation(t, _converting(t, basis, _bounds(period)))
     touches = _window_touches(t, deals, lookback_days)
     return touches.select(
         "opportunity_id",
@@ -114,7 +122,12 @@ def journey_touches(t: Tables, *, basis: str = "pipeline", lookback_days: int = 
 
 
 def transitions_query(
-    t: Tables, *, basis: str = "pipeline", lookback_days: int = 365, as_of: datetime | None = None
+    t: Tables,
+    *,
+    basis: str = "pipeline",
+    lookback_days: int = 365,
+    as_of: datetime | None = None,
+    period: tuple[datetime, datetime] | None = None,
 ) -> dict[str, ibis.Table]:
     """The queries behind `transitions()`, built without I/O.
 
@@ -123,7 +136,7 @@ def transitions_query(
     cents of the converting opportunities with no touch in their window.
     """
     Options(basis=basis, lookback_days=lookback_days)
-    period = _period(lookback_days, as_of)
+    period = _bounds(period) or _period(lookback_days, as_of)
     steps = _ordered(_steps(t, basis, lookback_days, period))
     moves = steps.filter(steps.previous.isnull() | (steps.previous != steps.channel)).select(
         from_state=steps.previous.coalesce(START),
@@ -152,11 +165,18 @@ def transitions_query(
 
 
 def transitions(
-    t: Tables, *, basis: str = "pipeline", lookback_days: int = 365, as_of: datetime | None = None
+    t: Tables,
+    *,
+    basis: str = "pipeline",
+    lookback_days: int = 365,
+    as_of: datetime | None = None,
+    period: tuple[datetime, datetime] | None = None,
 ) -> Transitions:
     """Journeys per transition of the first-order chain over the `lookback_days` before
     `as_of` (now by default), counted in the engine (module docstring)."""
-    queries = transitions_query(t, basis=basis, lookback_days=lookback_days, as_of=as_of)
+    queries = transitions_query(
+        t, basis=basis, lookback_days=lookback_days, as_of=as_of, period=period
+    )
     counts: dict[tuple[str, str], int] = {}
     conversions: dict[str, int] = {}
     value: dict[str, Decimal] = {}
@@ -184,12 +204,18 @@ def transitions(
 
 
 def path_query(
-    t: Tables, *, basis: str = "pipeline", lookback_days: int = 365, as_of: datetime | None = None
+    t: Tables,
+    *,
+    basis: str = "pipeline",
+    lookback_days: int = 365,
+    as_of: datetime | None = None,
+    period: tuple[datetime, datetime] | None = None,
 ) -> ibis.Table:
     """The journeys' collapsed steps in path order (converted, journey, position, cents,
     channel), built without I/O: what `path_rows()` streams."""
     Options(basis=basis, lookback_days=lookback_days)
-    steps = _ordered(_steps(t, basis, lookback_days, _period(lookback_days, as_of)), last=False)
+    period = _bounds(period) or _period(lookback_days, as_of)
+    steps = _ordered(_steps(t, basis, lookback_days, period), last=False)
     kept = steps.filter(steps.previous.isnull() | (steps.previous != steps.channel))
     kept = kept.select("converted", "journey", "position", "cents", "channel")
     return kept.order_by("converted", "journey", "position")
@@ -201,6 +227,7 @@ def path_rows(
     basis: str = "pipeline",
     lookback_days: int = 365,
     as_of: datetime | None = None,
+    period: tuple[datetime, datetime] | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> list[PathRow]:
     """ChannelAttribution's path summary of the same journeys as `transitions()`: one row per
@@ -210,7 +237,7 @@ def path_rows(
     order, `chunk_rows` rows at a time, and Python joins them into paths: memory grows with
     the number of distinct paths, not with the journeys or touches.
     """
-    query = path_query(t, basis=basis, lookback_days=lookback_days, as_of=as_of)
+    query = path_query(t, basis=basis, lookback_days=lookback_days, as_of=as_of, period=period)
     totals: dict[tuple[str, ...], list[int]] = {}  # path -> [conversions, cents, nulls]
     steps = _stream(query, chunk_rows)
     # SQLite says 1 or 0 for converted.
@@ -239,6 +266,18 @@ def _period(lookback_days: int, as_of: datetime | None) -> tuple[datetime, datet
     # The contract's timestamps are UTC without a zone; so are the literals compared to them.
     end = as_of.astimezone(UTC).replace(tzinfo=None)
     return end - timedelta(days=lookback_days), end
+
+
+def _bounds(period: tuple[datetime, datetime] | None) -> tuple[datetime, datetime] | None:
+    """A period of aware moments as the contract's naive UTC, checked."""
+    if period is None:
+        return None
+    start, end = period
+    if any(m.tzinfo is None or m.utcoffset() is None for m in period):
+        raise ValueError("a period's start and end must be time-zone aware")
+    if start > end:
+        raise ValueError(f"the period starts ({start:%Y-%m-%d}) after it ends ({end:%Y-%m-%d})")
+    return start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None)
 
 
 def _seconds(timestamp: ibis.Value) -> ibis.Value:
