@@ -158,7 +158,8 @@ def load(backend: BaseBackend) -> Tables:
 
 def unbound() -> Tables:
     """The contract on no engine at all: for compiling queries to SQL without I/O."""
-    return Tables(**{name: ibis.table(schema, name=name) for name, (_, schema, _) in CONTRACT.items()})
+    tables = {name: ibis.table(schema, name=name) for name, (_, schema, _) in CONTRACT.items()}
+    return Tables(**tables)
 
 
 def rows(query: ibis.Table) -> list[dict[str, Any]]:
