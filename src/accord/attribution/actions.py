@@ -1,30 +1,171 @@
-"""Verbs of attribution: ask for a run (the worker computes it)."""
+"""Verbs of attribution: ask for a run (the worker computes it), keep spend and the
+unit-economics inputs. Every change of spend or inputs is audited."""
+
+import hashlib
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from accord.attribution.models import AttributionRun
-from accord.people import permissions
+from accord.attribution import compute
+from accord.attribution.models import AttributionRun, Spend, UnitEconomics
+from accord.crm.models import CampaignCost, Opportunity, OpportunityStageChange, Touchpoint
+from accord.people import audit, permissions
 
 DENIED = "Only admins, leaders and managers start an attribution run."
+SPEND_DENIED = "Only admins, leaders and managers of marketing or operations change spend."
+BUSY = (AttributionRun.Status.QUEUED, AttributionRun.Status.RUNNING)
 
 
 @transaction.atomic
-def request_run(actor, basis: str, lookback_days: int = 365) -> AttributionRun:
-    """Queue a run of every model on `basis`, unless one is already waiting or running."""
-    permissions.require(permissions.can_run_attribution(actor), DENIED)
+def request_run(
+    actor,
+    basis: str,
+    start: date | None = None,
+    end: date | None = None,
+    lookback_days: int = 365,
+) -> AttributionRun:
+    """Queue a run of every model on `basis` over `start`..`end` (default the 365 days up to
+    today), unless the same run is already waiting or running. `actor` None: the refresh."""
+    if actor is not None:
+        permissions.require(permissions.can_run_attribution(actor), DENIED)
     if basis not in AttributionRun.Basis.values:
         raise ValueError(f"Unknown basis {basis!r}; choose pipeline or revenue.")
-    busy = AttributionRun.objects.filter(
-        basis=basis, status__in=(AttributionRun.Status.QUEUED, AttributionRun.Status.RUNNING)
-    ).first()
+    if not 1 <= lookback_days <= 3 * 365:
+        raise ValueError("The lookback is 1 to 1,095 days.")
+    if start is None or end is None:
+        start, end = compute.default_period(timezone.now().date())
+    compute.period(start, end)  # says what is wrong with it
+    if end > timezone.now().date():
+        raise ValueError(f"The period ends in the future ({end}); end it today at the latest.")
+    same = AttributionRun.objects.filter(
+        basis=basis, period_start=start, period_end=end, lookback_days=lookback_days
+    )
+    busy = same.filter(status__in=BUSY).first()
     if busy is not None:
         return busy
     now = timezone.now()
     run = AttributionRun.objects.create(
-        basis=basis, lookback_days=lookback_days, as_of=now, requested_by=actor, created_at=now
+        basis=basis,
+        lookback_days=lookback_days,
+        period_start=start,
+        period_end=end,
+        requested_by=actor,
+        created_at=now,
     )
     from accord.attribution.tasks import compute_run
 
     transaction.on_commit(lambda: compute_run.enqueue(run.pk))
     return run
+
+
+def data_version() -> str:
+    """A fingerprint of what attribution reads: it changes when opportunities, their stages,
+    touchpoints, campaign costs, spend or the unit-economics inputs change."""
+    parts = [
+        Opportunity.objects.aggregate(n=Count("id"), last=Max("id"), amount=Sum("amount")),
+        OpportunityStageChange.objects.aggregate(n=Count("id"), last=Max("id")),
+        # Touchpoints are many and not edited in place: their count and newest id.
+        Touchpoint.objects.aggregate(n=Count("id"), last=Max("id")),
+        CampaignCost.objects.aggregate(n=Count("id"), amount=Sum("amount")),
+        Spend.objects.aggregate(n=Count("id"), amount=Sum("amount")),
+        UnitEconomics.objects.aggregate(changed=Max("updated_at"), n=Count("id")),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def refresh(today: date | None = None) -> list[AttributionRun]:
+    """Queue a run for each basis whose newest run read other data than there is now: the
+    same period, or, for a run over the 365 days up to the day it was made, the 365 days up
+    to today. A basis nobody has computed yet stays so (the first run is asked for)."""
+    today = today or timezone.now().date()
+    version = data_version()
+    queued = []
+    for basis in AttributionRun.Basis.values:
+        runs = AttributionRun.objects.filter(basis=basis)
+        if runs.filter(status__in=BUSY).exists():
+            continue
+        newest = runs.filter(status=AttributionRun.Status.DONE).first()
+        if newest is None or newest.data_version == version:
+            continue
+        start, end = newest.period_start, newest.period_end
+        rolling = end == newest.created_at.date() and end - start == timedelta(days=364)
+        if rolling:
+            start, end = compute.default_period(today)
+        queued.append(request_run(None, basis, start, end, newest.lookback_days))
+    return queued
+
+
+def spend_lines(first_month: date, last_month: date) -> list[dict]:
+    """The spend of the months from `first_month` to `last_month`, as `compute.run_all`
+    reads it."""
+    lines = Spend.objects.filter(month__gte=first_month, month__lte=last_month)
+    return [
+        {"month": month, "side": side, "channel": channel, "amount": amount}
+        for month, side, channel, amount in lines.values_list(
+            "month", "side", "channel__key", "amount"
+        )
+    ]
+
+
+@transaction.atomic
+def save_spend(actor, spend: Spend, changes: dict) -> Spend:
+    """Create or change one spend line (`changes`: month, side, channel, label, amount)."""
+    permissions.require(permissions.can_edit_spend(actor), SPEND_DENIED)
+    before = _spend_state(spend) if spend.pk else None
+    for field, value in changes.items():
+        setattr(spend, field, value)
+    spend.month = spend.month.replace(day=1)
+    spend.amount = Decimal(spend.amount).quantize(Decimal("0.01"))
+    spend.save()
+    audit.record(
+        actor,
+        "spend.changed" if before else "spend.created",
+        spend,
+        before=before,
+        after=_spend_state(spend),
+        summary=str(spend),
+    )
+    return spend
+
+
+@transaction.atomic
+def delete_spend(actor, spend: Spend) -> None:
+    permissions.require(permissions.can_edit_spend(actor), SPEND_DENIED)
+    audit.record(actor, "spend.deleted", spend, before=_spend_state(spend), summary=str(spend))
+    spend.delete()
+
+
+@transaction.atomic
+def save_unit_economics(actor, gross_margin: Decimal, annual_churn: Decimal) -> UnitEconomics:
+    """Set the gross margin and annual churn (fractions in (0, 1])."""
+    permissions.require(permissions.can_edit_spend(actor), SPEND_DENIED)
+    for name, value in (("Gross margin", gross_margin), ("Annual churn", annual_churn)):
+        if not 0 < value <= 1:
+            raise ValueError(f"{name} must be above 0% and at most 100%.")
+    row = UnitEconomics.current()
+    before = {"gross_margin": str(row.gross_margin), "annual_churn": str(row.annual_churn)}
+    row.gross_margin, row.annual_churn = gross_margin, annual_churn
+    row.updated_by, row.updated_at = actor, timezone.now()
+    row.save()
+    audit.record(
+        actor,
+        "unit_economics.changed",
+        row,
+        before=before,
+        after={"gross_margin": str(gross_margin), "annual_churn": str(annual_churn)},
+        summary=f"gross margin {gross_margin:.2%}, annual churn {annual_churn:.2%}",
+    )
+    return row
+
+
+def _spend_state(spend: Spend) -> dict:
+    return {
+        "month": spend.month.isoformat(),
+        "side": spend.side,
+        "channel": spend.channel.key if spend.channel_id else None,
+        "label": spend.label,
+        "amount": str(spend.amount),
+    }

@@ -1,6 +1,6 @@
 """The attribution API: the stored results, and asking for a new run."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
@@ -17,40 +17,62 @@ class ChannelCredit(Schema):
     channel: str = Field(..., description="the channel's key")
     credit: str = Field(..., description="dollars, two decimals")
     share: float = Field(..., description="a fraction of the total")
-    conversions: float
+    conversions: float | None = Field(None, description="data-driven models: conversions")
+
+
+class CampaignCredit(Schema):
+    campaign_id: int | None = Field(..., description="null: touches without a campaign")
+    campaign: str
+    credit: str
+    share: float
 
 
 class ModelResult(Schema):
     model: str
     basis: str
     lookback_days: int
-    total: str
+    total: str = Field(..., description="dollars credited; every model credits the same total")
     by_channel: list[ChannelCredit]
-    by_campaign: list[dict]
-    unattributed: dict
+    by_campaign: list[CampaignCredit] = Field(..., description="rule-based models only")
+    by_month: list[dict] = Field(..., description="month of the touch, rule-based models only")
+    unattributed: dict = Field(..., description="opportunities with no touch in their window")
 
 
 class RunOut(Schema):
     id: int
     basis: str
     status: str
-    as_of: datetime
+    period_start: date
+    period_end: date
+    lookback_days: int
     finished_at: datetime | None
     models: dict[str, ModelResult] = Field({}, description="model key -> its credits")
+    economics: dict = Field(
+        {},
+        description="costs by channel and campaign, CAC, LTV, LTV:CAC and payback for the "
+        "period and per quarter, marketing-sourced and -influenced pipeline and revenue",
+    )
 
 
 class RunIn(Schema):
     basis: Literal["pipeline", "revenue"] = "pipeline"
+    start: date | None = Field(None, description="first day; with `end`, or neither")
+    end: date | None = Field(None, description="last day, today at the latest")
+    lookback_days: int = Field(365, ge=1, le=1095)
 
 
 def _run_out(run) -> dict:
+    result = run.result or {}
     return {
         "id": run.pk,
         "basis": run.basis,
         "status": run.status,
-        "as_of": run.as_of,
+        "period_start": run.period_start,
+        "period_end": run.period_end,
+        "lookback_days": run.lookback_days,
         "finished_at": run.finished_at,
-        "models": (run.result or {}).get("models", {}),
+        "models": result.get("models", {}),
+        "economics": result.get("economics", {}),
     }
 
 
@@ -58,13 +80,22 @@ def _run_out(run) -> dict:
     "/attribution",
     response=RunOut,
     summary="The latest attribution results",
-    description="Every model's credit by channel from the newest finished run on `basis` "
-    "(pipeline or revenue). 404 until one has been computed (POST /attribution/runs).",
+    description="Every model's credit by channel (and campaign, for rule-based models) and "
+    "the period's economics, from the newest finished run on `basis` (pipeline or revenue), "
+    "over exactly `start`..`end` if both are given. 404 until one has been computed "
+    "(POST /attribution/runs).",
 )
-def latest(request, basis: Literal["pipeline", "revenue"] = "pipeline"):
-    done, _ = queries.latest(basis)
+def latest(
+    request,
+    basis: Literal["pipeline", "revenue"] = "pipeline",
+    start: date | None = None,
+    end: date | None = None,
+):
+    if (start is None) != (end is None):
+        raise HttpError(422, "Give both start and end, or neither.")
+    done, _ = queries.latest(basis, start, end)
     if done is None:
-        raise HttpError(404, f"No {basis} attribution has been computed yet.")
+        raise HttpError(404, f"No {basis} attribution has been computed for that period yet.")
     return _run_out(done)
 
 
@@ -72,15 +103,22 @@ def latest(request, basis: Literal["pipeline", "revenue"] = "pipeline"):
     "/attribution/runs",
     response={202: RunOut},
     summary="Compute attribution again",
-    description="Queues a run of every model (a write token of an admin, leader or manager); "
-    "answers with the run, already finished if the worker was quick. A run already waiting "
-    "for the same basis is returned instead of a second one.",
+    description="Queues a run of every model over `start`..`end` (default the 365 days up to "
+    "today; a write token of an admin, leader or manager); answers with the run, already "
+    "finished if the worker was quick. A run already waiting for the same basis and period "
+    "is returned instead of a second one.",
 )
 def start(request, payload: RunIn):
     token = require_write_scope(request)
+    if (payload.start is None) != (payload.end is None):
+        raise HttpError(422, "Give both start and end, or neither.")
     try:
-        run = actions.request_run(token.user, payload.basis)
+        run = actions.request_run(
+            token.user, payload.basis, payload.start, payload.end, payload.lookback_days
+        )
     except PermissionDenied as error:
         raise HttpError(403, str(error)) from None
+    except ValueError as error:
+        raise HttpError(422, str(error)) from None
     run.refresh_from_db()
     return Status(202, _run_out(run))

@@ -1,112 +1,52 @@
-"""Running attribution models on the analytics engine and summing their credit up.
-
-The data-driven models (Markov, Shapley) work on the first-order chain or the path summary
-the engine builds (`accord.analytics.attribution.journeys`); only those small summaries come
-back to Python. They credit channels: a campaign has no credit of its own there.
-"""
-
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+"""Which analytics engine attribution runs on: the app database, ACCORD_ANALYTICS_URL or an
+`--engine` URL, checked to hold the contract's tables (`compute.py` runs the models)."""
 
 import ibis
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from ibis.backends import BaseBackend
 
-from accord.analytics import tables
-from accord.analytics.attribution import journeys, markov, shapley
-from accord.analytics.django_source import app_tables
-
-DATA_DRIVEN = ("markov", "shapley")
-BASES = ("pipeline", "revenue")
-CENT = Decimal("0.01")
-
-
-class EngineError(ValueError):
-    """The engine named cannot be reached or read; the message says which and why."""
+from accord.analytics import tables, warehouse
+from accord.analytics.django_source import analytics_url, app_tables
+from accord.analytics.warehouse import EngineError  # raised here; callers catch it from here
 
 
 def engine_tables(url: str | None) -> tables.Tables:
-    """The contract's tables on `url` (an Ibis URL), or on the configured analytics engine."""
+    """The contract's tables on `url` (an engine URL: `warehouse.connect`), else on the
+    configured analytics engine: ACCORD_ANALYTICS_URL, else the app database."""
+    url = url or analytics_url()
     if not url:
         try:
             return app_tables()
         except ImproperlyConfigured as error:
             raise EngineError(str(error)) from None
-    scheme = url.split("://", 1)[0] if "://" in url else ""
-    if not scheme:
+    return tables.load(engine_backend(url))
+
+
+def engine_backend(url: str) -> BaseBackend:
+    """The engine `url` names, holding every table the contract reads, or an EngineError."""
+    backend = warehouse.connect(url)
+    if unreadable := warehouse.unreadable_tables(backend):
+        first, why = next(iter(unreadable.items()))
         raise EngineError(
-            f"{url!r} is not an engine URL; write it like duckdb:///path/copy.duckdb, "
-            "sqlite:///path/accord.sqlite3 or postgres://user@host/db."
+            f"The engine {warehouse.redacted(url)!r} lacks tables the analytics read: "
+            f"{', '.join(unreadable)} ({first}: {why}). Copy them there with "
+            "`accord attribution copy --to URL`."
         )
-    try:
-        return tables.load(ibis.connect(url))
-    except Exception as error:  # noqa: BLE001 - any driver's failure, reported by name
-        raise EngineError(f"Cannot use the engine {url!r}: {error}") from None
+    return backend
 
 
-def cents(value: float | Decimal) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def run(
-    model: str,
-    *,
-    url: str | None = None,
-    basis: str = "pipeline",
-    lookback_days: int = 365,
-    as_of: datetime | None = None,
-) -> dict:
-    """`accord attribution run`'s result for a data-driven model."""
-    if model not in DATA_DRIVEN:
-        raise ValueError(f"Unknown model {model!r}; choose one of {', '.join(DATA_DRIVEN)}.")
-    if basis not in BASES:
-        raise ValueError(f"Unknown basis {basis!r}; choose pipeline or revenue.")
-    t = engine_tables(url)
-    if model == "markov":
-        counted = journeys.transitions(t, basis=basis, lookback_days=lookback_days, as_of=as_of)
-        result = markov.markov_from_transitions(counted.chain())
-        credit, share = result.value, result.value_shares
-        conversions, total_value = result.conversions, result.total_value
-        unattributed = counted.unattributed
-    else:
-        rows = journeys.path_rows(t, basis=basis, lookback_days=lookback_days, as_of=as_of)
-        result = shapley.shapley(rows)
-        credit, share = result.value_credits, result.shares
-        conversions, total_value = result.credits, sum(r.value for r in rows)
-        unattributed = journeys.transitions(
-            t, basis=basis, lookback_days=lookback_days, as_of=as_of
-        ).unattributed
-    by_channel = sorted(
-        (
-            {
-                "channel": channel,
-                "credit": str(cents(credit.get(channel, 0.0))),
-                "share": round(share.get(channel, 0.0), 6),
-                "conversions": round(conversions.get(channel, 0.0), 6),
-            }
-            for channel in result.channels
-        ),
-        key=lambda row: (-Decimal(row["credit"]), row["channel"]),
-    )
-    return {
-        "model": model,
-        "basis": basis,
-        "lookback_days": lookback_days,
-        "total": str(cents(total_value)),
-        "by_channel": by_channel,
-        "by_campaign": [],  # data-driven models credit channels, not campaigns
-        "unattributed": {
-            "opportunities": len(unattributed),
-            "amount": str(cents(sum((a or Decimal(0)) for _, a in unattributed))),
-        },
-    }
-
-
-def write_paths(
-    out, *, url: str | None = None, basis: str = "pipeline", lookback_days: int = 365, as_of=None
-) -> int:
-    """Write the path summary in ChannelAttribution's CSV format; how many paths."""
-    rows = journeys.path_rows(
-        engine_tables(url), basis=basis, lookback_days=lookback_days, as_of=as_of
-    )
-    markov.path_table_csv(rows, out)
-    return len(rows)
+def app_database() -> BaseBackend:
+    """The app database as an Ibis backend, even where ACCORD_ANALYTICS_URL names another
+    engine: what `accord attribution copy` reads by default. As `django_source.connect()`
+    does without that setting, it wraps Django's own connection."""
+    connection = connections["default"]
+    connection.ensure_connection()
+    raw = connection.connection
+    if connection.vendor == "sqlite":
+        backend = ibis.sqlite.from_connection(raw)
+        raw.execute("PRAGMA case_sensitive_like = OFF")  # as django_source.connect() says
+        return backend
+    if connection.vendor == "postgresql":
+        return ibis.postgres.from_connection(raw)
+    raise EngineError(f"Accord cannot read its tables from a {connection.vendor} database.")

@@ -5,5 +5,8 @@ from accord.attribution import views
 app_name = "attribution"
 urlpatterns = [
     path("attribution/", views.home, name="home"),
+    path("attribution/money/", views.money, name="money"),
     path("attribution/recompute/", views.recompute, name="recompute"),
+    path("attribution/spend/", views.spend, name="spend"),
+    path("attribution/spend/<int:pk>/", views.spend_edit, name="spend_edit"),
 ]

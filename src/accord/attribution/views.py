@@ -1,46 +1,171 @@
-"""The attribution page: every model's credit by channel, side by side."""
+"""The attribution pages: models side by side, return on spend and unit economics, spend."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from accord.attribution import actions, queries
-from accord.attribution.models import AttributionRun
+from accord.attribution import actions, compute, forms, queries
+from accord.attribution.models import AttributionRun, Spend, UnitEconomics
 from accord.people import permissions
 
+SPEND_PAGE = 50
 
-def _basis(value: str | None) -> str:
-    return value if value in AttributionRun.Basis.values else AttributionRun.Basis.PIPELINE
+
+def _context(request) -> dict:
+    """The basis, period and runs every attribution page starts from. Without a period the
+    newest run of the basis is shown, with its dates in the form."""
+    form = forms.PeriodForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    basis = data.get("basis") or AttributionRun.Basis.PIPELINE
+    start, end = data.get("start"), data.get("end")
+    done, pending = queries.latest(basis, start, end)
+    if start is None:
+        if done is not None:
+            shown = (done.period_start, done.period_end)
+        elif pending is not None:
+            shown = (pending.period_start, pending.period_end)
+        else:
+            shown = compute.default_period(timezone.now().date())
+    else:
+        shown = (start, end)
+    query = {"basis": basis, "start": shown[0].isoformat(), "end": shown[1].isoformat()}
+    typed = {"start": query["start"], "end": query["end"]}
+    if form.is_bound and form.errors:  # keep what was typed, beside the error
+        typed = {name: request.GET.get(name, "") for name in typed}
+    return {
+        "form": form,
+        "basis": basis,
+        "start": start,
+        "end": end,
+        "shown": typed,
+        "query": urlencode(query),
+        "done": done,
+        "pending": pending,
+        "can_run": permissions.can_run_attribution(request.user),
+        "model_choices": queries.model_choices(),
+    }
+
+
+def _status(request, context, template):
+    """The polling partial: a refresh once the run being waited for has finished."""
+    if context["pending"] is None:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, f"{template}#status", context)
 
 
 def home(request):
-    basis = _basis(request.GET.get("basis"))
-    done, pending = queries.latest(basis)
-    context = {
-        "basis": basis,
-        "bases": AttributionRun.Basis.choices,
-        "done": done,
-        "pending": pending,
-        "view": queries.side_by_side(done) if done else None,
-        "can_run": permissions.can_run_attribution(request.user),
-    }
+    context = _context(request)
+    a, b = queries.pair(request.GET.get("a"), request.GET.get("b"))
+    context |= {"a": a, "b": b}
+    context["query"] += "&" + urlencode({"a": a, "b": b})
+    if context["done"]:
+        context["view"] = queries.side_by_side(context["done"], a, b)
     if request.htmx and request.GET.get("status"):
-        if pending is None:  # finished while the page waited: show the results
-            response = HttpResponse(status=204)
-            response["HX-Refresh"] = "true"
-            return response
-        return render(request, "attribution/home.html#status", context)
+        return _status(request, context, "attribution/home.html")
     return render(request, "attribution/home.html", context)
+
+
+def money(request):
+    context = _context(request)
+    model, _ = queries.pair(request.GET.get("model"), None)
+    context["model"] = model
+    context["query"] += "&" + urlencode({"model": model})
+    if context["done"]:
+        context["roi"] = queries.return_on_spend(context["done"], model)
+        context["economics"] = queries.unit_economics(context["done"])
+    if request.htmx and request.GET.get("status"):
+        return _status(request, context, "attribution/money.html")
+    return render(request, "attribution/money.html", context)
 
 
 @require_POST
 def recompute(request):
-    basis = _basis(request.POST.get("basis"))
     permissions.require(permissions.can_run_attribution(request.user), actions.DENIED)
-    run = actions.request_run(request.user, basis)
+    form = forms.PeriodForm(request.POST)
+    back = request.POST.get("next") or reverse("attribution:home")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("attribution:home")
+    if not form.is_valid():
+        messages.error(request, next(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        run = actions.request_run(request.user, data["basis"], data["start"], data["end"])
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect(back)
     if run.status == AttributionRun.Status.DONE:
         messages.success(request, "Attribution recomputed.")
     else:
         messages.info(request, "Attribution is being computed; this page updates by itself.")
-    return redirect(run.get_absolute_url())
+    query = urlencode({"basis": run.basis, "start": run.period_start, "end": run.period_end})
+    return redirect(back.split("?", 1)[0] + "?" + query)
+
+
+def spend(request):
+    """Spend lines, newest month first, with a form to add one; the unit-economics inputs."""
+    can_edit = permissions.can_edit_spend(request.user)
+    row = UnitEconomics.current()
+    economics_form = forms.UnitEconomicsForm(
+        initial={
+            "gross_margin": (row.gross_margin * 100).normalize(),
+            "annual_churn": (row.annual_churn * 100).normalize(),
+        }
+    )
+    spend_form = forms.SpendForm()
+    if request.method == "POST":
+        permissions.require(can_edit, actions.SPEND_DENIED)
+        if "gross_margin" in request.POST:
+            economics_form = forms.UnitEconomicsForm(request.POST)
+            if economics_form.is_valid():
+                data = economics_form.cleaned_data
+                actions.save_unit_economics(
+                    request.user, data["gross_margin"] / 100, data["annual_churn"] / 100
+                )
+                messages.success(request, "Saved. The next attribution run uses these inputs.")
+                return redirect("attribution:spend")
+        else:
+            spend_form = forms.SpendForm(request.POST)
+            if spend_form.is_valid():
+                line = actions.save_spend(request.user, Spend(), spend_form.cleaned_data)
+                messages.success(request, f"Added {line}.")
+                return redirect("attribution:spend")
+    lines = Spend.objects.select_related("channel")
+    page = Paginator(lines, SPEND_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "attribution/spend.html",
+        {
+            "page": page,
+            "can_edit": can_edit,
+            "spend_form": spend_form,
+            "economics_form": economics_form,
+            "inputs": row,
+        },
+    )
+
+
+def spend_edit(request, pk: int):
+    line = get_object_or_404(Spend.objects.select_related("channel"), pk=pk)
+    can_edit = permissions.can_edit_spend(request.user)
+    permissions.require(can_edit, actions.SPEND_DENIED)
+    form = forms.SpendForm(instance=line)
+    if request.method == "POST":
+        if "delete" in request.POST:
+            actions.delete_spend(request.user, line)
+            messages.success(request, "Spend line deleted.")
+            return redirect("attribution:spend")
+        form = forms.SpendForm(request.POST, instance=line)
+        if form.is_valid():
+            # The form has written the new values into `line`; the verb wants it as stored.
+            line = actions.save_spend(request.user, Spend.objects.get(pk=pk), form.cleaned_data)
+            messages.success(request, f"Saved {line}.")
+            return redirect("attribution:spend")
+    return render(request, "attribution/spend_edit.html", {"form": form, "line": line})

@@ -1606,6 +1606,8 @@ def erase_company() -> None:
     with transaction.atomic():
         for model in (
             attribution.AttributionRun,
+            attribution.Spend,
+            attribution.UnitEconomics,
             sla.SlaAlert,
             sla.TickState,
             sla.FollowUpPolicy,
@@ -1650,11 +1652,14 @@ def build_demo_company(
 
         seed.install(world.start, world.until)
         qualify_demo.reviews_from_history()
+        from accord.attribution import seed as attribution_seed
         from accord.plan import demo as plan_demo
         from accord.sla import seed as sla_seed
 
         plan_demo.install(world.until)
         sla_seed.install()
+        attribution_seed.install(world.start, world.until)
+        attribution_seed.queue_runs(world.until)
         counts = company_counts()
     return DemoSummary(
         seed=seed, scale=scale, months=months, start=world.start, until=world.until, counts=counts

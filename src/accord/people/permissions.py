@@ -126,3 +126,16 @@ def can_run_attribution(user) -> bool:
     """Attribution runs cost minutes of the engine: admins, leaders and managers start them;
     everybody reads the results."""
     return can_change_anything(user) and user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
+
+
+def can_edit_spend(user) -> bool:
+    """Spend and the unit-economics inputs move CAC, LTV and ROI: admins, leaders, and the
+    managers of marketing or operations keep them; everybody reads them."""
+    if not can_change_anything(user):
+        return False
+    if user.role in (Role.ADMIN, Role.LEADER):
+        return True
+    return (
+        user.role == Role.MANAGER
+        and user.teams.filter(kind__in=("marketing", "sales_ops")).exists()
+    )

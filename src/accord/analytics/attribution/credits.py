@@ -47,8 +47,8 @@ import ibis
 
 from accord.analytics.attribution.journeys import (
     DAY,
-    _cents,
     _bounds,
+    _cents,
     _converting,
     _seconds,
     journey_touches,
@@ -268,10 +268,17 @@ def _deals_query(t: Tables, options: Options, period: Period) -> ibis.Table:
 def _apportion(exact: dict[Hashable, float], total: int) -> dict[Hashable, int]:
     """Whole cents near the exact ones that add up to `total`: each rounded down, then the
     cents left over one each to the largest remainders (taken back from the smallest, if
-    float error left too many)."""
+    float error left too many).
+
+    The same cents on every engine: engines add floats up in orders of their own, so equal
+    amounts (one deal's equal shares in two months, say) may differ in their last bits, and
+    they return rows in any order. So amounts count to a millionth of a cent, and of equal
+    remainders the smaller key's comes first."""
+    exact = {key: round(value, 6) for key, value in exact.items()}
     whole = {key: floor(value) for key, value in exact.items()}
     short = total - sum(whole.values())
-    order = sorted(exact, key=lambda key: whole[key] - exact[key])  # largest remainder first
+    # Largest remainder first.
+    order = sorted(exact, key=lambda key: (whole[key] - exact[key], key is None, key))
     if short < 0:
         order.reverse()
     for i in range(abs(short) if order else 0):

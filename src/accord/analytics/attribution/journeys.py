@@ -422,9 +422,15 @@ def _ordered(steps: ibis.Table, *, last: bool = True) -> ibis.Table:
 def _stream(query: ibis.Table, chunk_rows: int) -> Iterator[tuple[Any, ...]]:
     """The query's rows as tuples, fetched `chunk_rows` at a time."""
     backend = ibis.get_backend(query)
-    if backend.name == "sqlite":
+    if backend.name in ("sqlite", "duckdb"):
         # Ibis's SQLite batches are one pandas frame of the whole result; the cursor streams.
-        cursor = backend.raw_sql(backend.compile(query))
+        # Ibis 12 streams DuckDB with `fetch_record_batch`, which DuckDB 2 removed: a cursor
+        # streams there too (a connection of its own, which closing leaves the backend's).
+        sql = backend.compile(query)
+        if backend.name == "sqlite":
+            cursor = backend.raw_sql(sql)
+        else:
+            cursor = backend.con.cursor().execute(sql)
         try:
             while chunk := cursor.fetchmany(chunk_rows):
                 yield from chunk

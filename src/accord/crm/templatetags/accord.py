@@ -32,6 +32,22 @@ def percent(fraction, digits: int = 0) -> str:
 
 
 @register.filter
+def points(fraction, other) -> str:
+    """The difference of two fractions in percentage points: 0.25, 0.2 -> +5.0 pts."""
+    if fraction is None or other is None or fraction == "" or other == "":
+        return "—"
+    return f"{(Decimal(str(fraction)) - Decimal(str(other))) * 100:+.1f} pts"
+
+
+@register.filter
+def times(value) -> str:
+    """A multiple: 3.456 -> 3.46×; nothing to divide by -> —."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):,.2f}×"
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
 

@@ -14,6 +14,11 @@
     return (Math.round(Number(value) * 1000) / 10).toLocaleString("en-US") + "%";
   }
 
+  // A multiple, for data blocks with "ratio": true (3.456 -> "3.46×").
+  function ratio(value) {
+    return Number(value).toLocaleString("en-US", { maximumFractionDigits: 2 }) + "×";
+  }
+
   function draw(canvas) {
     if (canvas.dataset.drawn || typeof Chart === "undefined") return;
     const source = document.getElementById(canvas.dataset.chart);
@@ -25,7 +30,8 @@
       : [{ label: spec.series, data: spec.values, borderColor: palette[0],
            backgroundColor: spec.kind === "doughnut" ? palette : palette[0] }];
     const funnel = spec.kind === "funnel";
-    const format = spec.money ? money : spec.percent ? percent : (v) => Number(v).toLocaleString("en-US");
+    const format = spec.money ? money : spec.percent ? percent : spec.ratio ? ratio
+      : (v) => Number(v).toLocaleString("en-US");
     canvas.dataset.drawn = "1";
     new Chart(canvas, {
       type: funnel ? "bar" : spec.kind,
@@ -41,7 +47,7 @@
         scales: spec.kind === "doughnut" ? {} : {
           x: { stacked: !!spec.stacked, ticks: funnel ? { callback: format } : {} },
           y: { stacked: !!spec.stacked, beginAtZero: true,
-               ticks: funnel ? {} : { callback: format, precision: spec.money || spec.percent ? undefined : 0 } },
+               ticks: funnel ? {} : { callback: format, precision: spec.money || spec.percent || spec.ratio ? undefined : 0 } },
         },
       },
     });

@@ -25,9 +25,11 @@ class Command(BaseCommand):
     def handle(self, *args, interval, max_tasks, nice, **options):
         if nice:
             os.nice(nice)
+        from accord.attribution.tasks import schedule_refresh
         from accord.sla.tasks import schedule_tick
 
         schedule_tick()  # the service-level tick then queues itself every minute
+        schedule_refresh()  # attribution: recomputed when its data changed, every ten minutes
         call_command(
             "db_worker",
             queue_name="*",

@@ -1,0 +1,90 @@
+"""Forms of the attribution pages: which run to show, spend lines, unit-economics inputs.
+Percentages are typed and shown; fractions are stored."""
+
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accord.attribution import compute
+from accord.attribution.models import AttributionRun, Spend
+from accord.crm.models import Channel
+
+HUNDRED = Decimal(100)
+
+
+class PeriodForm(forms.Form):
+    """The run to show or compute: basis and period (GET); both dates or neither."""
+
+    basis = forms.ChoiceField(choices=AttributionRun.Basis.choices, required=False)
+    start = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
+    end = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        data["basis"] = data.get("basis") or AttributionRun.Basis.PIPELINE
+        start, end = data.get("start"), data.get("end")
+        if (start is None) != (end is None):
+            raise ValidationError("Give both the first and the last day of the period, or neither.")
+        if start and end:
+            try:
+                compute.period(start, end)
+            except ValueError as error:
+                raise ValidationError(str(error)) from None
+            if end > date.today():
+                raise ValidationError(f"The period ends in the future ({end}).")
+        return data
+
+
+class SpendForm(forms.ModelForm):
+    month = forms.DateField(
+        help_text="Any day of the month; the line counts for the whole month.",
+        widget=forms.DateInput({"type": "date"}),
+    )
+    channel = forms.ModelChoiceField(
+        Channel.objects.all(),
+        required=False,
+        to_field_name="key",
+        empty_label="— none: counts toward CAC only —",
+        help_text="Program spend on a channel outside any campaign (an SEO agency) also counts "
+        "toward that channel's return on spend.",
+    )
+    amount = forms.DecimalField(
+        min_value=0, max_digits=14, decimal_places=2, help_text="Dollars, e.g. 12500.00"
+    )
+
+    class Meta:
+        model = Spend
+        fields = ["month", "side", "channel", "label", "amount"]
+
+    def clean_month(self):
+        return self.cleaned_data["month"].replace(day=1)
+
+    def validate_unique(self):
+        # The unique line (month, side, channel, label) is a database constraint on an
+        # expression, which Django checks here too; say it in words.
+        try:
+            self.instance.validate_constraints(exclude=self._get_validation_exclusions())
+        except ValidationError:
+            self.add_error(
+                "label", "There is already a line with this month, side, channel and label."
+            )
+
+
+class UnitEconomicsForm(forms.Form):
+    gross_margin = forms.DecimalField(
+        label="Gross margin (%)",
+        min_value=Decimal("0.01"),
+        max_value=HUNDRED,
+        decimal_places=2,
+        help_text="Revenue left after the cost of serving it, e.g. 78.",
+    )
+    annual_churn = forms.DecimalField(
+        label="Annual revenue churn (%)",
+        min_value=Decimal("0.01"),
+        max_value=HUNDRED,
+        decimal_places=2,
+        help_text="The share of customers' revenue lost in a year, e.g. 12. Accord has no "
+        "renewal data to observe it, so it is yours to set.",
+    )
