@@ -7,6 +7,7 @@ sampling error of the conversion model's probabilities for each lead.
 """
 
 import math
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -17,6 +18,7 @@ from django.db import connection, transaction
 from accord.analytics import tables
 from accord.analytics.django_source import app_tables, connect
 from accord.analytics.funnel_rates import STAGES, STEPS, observed_funnel, observed_funnel_queries
+from accord.analytics.warehouse import EngineError
 from accord.crm import demo
 from accord.crm.models import Account, Lead, LeadStatusChange, Opportunity
 
@@ -212,12 +214,17 @@ def test_the_engine_borrows_djangos_connection_and_leaves_its_searches_alone(lea
 
 
 def test_an_analytics_url_names_another_engine(db, settings, tmp_path):
-    settings.ACCORD_ANALYTICS_URL = f"sqlite:///{tmp_path / 'copy.sqlite3'}"
+    copy = tmp_path / "copy.sqlite3"
+    settings.ACCORD_ANALYTICS_URL = f"sqlite:///{copy}"
+    # A misspelt path is an error naming it, not a new empty database read as "no data".
+    with pytest.raises(EngineError, match=f"there is no file {copy}"):
+        connect()
+    assert not copy.exists()
 
+    sqlite3.connect(copy).close()
     backend = connect()
 
     assert backend.con is not connection.connection
-    assert (tmp_path / "copy.sqlite3").exists()
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres", "duckdb", "pyspark"])

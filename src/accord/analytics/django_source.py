@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from ibis.backends import BaseBackend
 
-from accord.analytics import tables
+from accord.analytics import tables, warehouse
 from accord.env import envstr
 
 
@@ -28,9 +28,17 @@ def analytics_url() -> str:
 
 
 def connect(alias: str = "default") -> BaseBackend:
-    """An Ibis backend on the analytics engine: ACCORD_ANALYTICS_URL or the app database."""
+    """An Ibis backend on the analytics engine: ACCORD_ANALYTICS_URL or the app database.
+
+    A URL goes through `warehouse.connect`, so a misspelt or unreachable engine gives the
+    same clear EngineError on a page or in a task as on the command line."""
     if url := analytics_url():
-        return ibis.connect(url)
+        return warehouse.connect(url)
+    return app_database(alias)
+
+
+def app_database(alias: str = "default") -> BaseBackend:
+    """The app database itself as an Ibis backend, whatever ACCORD_ANALYTICS_URL says."""
     connection = connections[alias]
     connection.ensure_connection()
     raw = connection.connection

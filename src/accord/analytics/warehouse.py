@@ -152,7 +152,10 @@ def redacted(url: str) -> str:
 def _path(parts) -> Path | None:
     # As Ibis reads sqlite:// and duckdb:// URLs: sqlite:///abs/x.db, sqlite://rel/x.db.
     text = unquote(parts.netloc + parts.path)
-    return Path(text).absolute() if text and text != ":memory:" else None
+    if not text or text == ":memory:":
+        return None
+    # sqlite:////srv/x (a fourth slash) means /srv/x too; POSIX would keep "//" in the name.
+    return Path("/" + text.lstrip("/")) if text.startswith("/") else Path(text).absolute()
 
 
 def _check_place(shown: str, path: Path, create: bool, *, folder: bool) -> None:

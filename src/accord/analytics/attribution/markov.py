@@ -57,9 +57,11 @@ value / journeys, because the fitted chain conserves the observed flow at every 
 
 import csv
 import math
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import chain, groupby
+from operator import attrgetter, itemgetter
 from typing import IO, Any
 
 import numpy as np
@@ -120,7 +122,9 @@ def parse_path(text: str, sep: str = SEPARATOR) -> tuple[str, ...]:
     """Channels of a path written as text; spaces around each name are dropped."""
     if not isinstance(text, str):
         raise ValueError(f"path must be text, not {text!r}")
-    channels = tuple(part.strip() for part in text.split(sep))
+    # Interned: a large table names a few channels millions of times, so each name is then
+    # one string in memory and compares by identity when the model maps names to states.
+    channels = tuple([sys.intern(part.strip()) for part in text.split(sep)])
     if channels == ("",):
         raise ValueError("path is empty")
     if "" in channels:
@@ -175,9 +179,11 @@ def path_table_csv(rows: Iterable[PathRow], file: IO[str]) -> None:
 
 def markov(rows: Iterable[PathRow]) -> MarkovResult:
     """First-order Markov removal effects and attribution, solved exactly (module docstring)."""
-    table = _collapsed_table(rows)
-    channels = tuple(sorted({channel for path in table for channel in path}))
-    counts, to_conversion, value_at_end, to_null = _transition_counts(table, channels)
+    rows = list(rows)
+    if not set(map(type, rows)) <= {PathRow}:
+        wrong = next(row for row in rows if type(row) is not PathRow)
+        raise ValueError(f"expected PathRow, got {wrong!r}")
+    counts, to_conversion, value_at_end, to_null, channels = _transition_counts(rows)
     return _solve(channels, counts, to_conversion, value_at_end, to_null)
 
 
@@ -266,55 +272,68 @@ def _solve(channels, counts, to_conversion, value_at_end, to_null) -> MarkovResu
     )
 
 
-def _collapsed_table(rows: Iterable[PathRow]) -> dict[tuple[str, ...], tuple[float, ...]]:
-    """Conversions, value and nulls per collapsed path, in path order.
-
-    Exactly rounded sums in a sorted order make the result independent of the row order.
-    """
-    grouped: dict[tuple[str, ...], list[tuple[float, float, float]]] = {}
-    for row in rows:
-        if not isinstance(row, PathRow):
-            raise ValueError(f"expected PathRow, got {row!r}")
-        grouped.setdefault(collapse(row.path), []).append((row.conversions, row.value, row.nulls))
-    return {
-        path: group[0] if len(group) == 1 else tuple(map(math.fsum, zip(*group, strict=True)))
-        for path, group in sorted(grouped.items())
-    }
-
-
 def _transition_counts(
-    table: dict[tuple[str, ...], tuple[float, ...]], channels: tuple[str, ...]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rows: list[PathRow],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
     """Journeys between transient states (the channels in order, then start), and per state
-    the journeys that converted from it, their value, and the journeys that stopped there."""
+    the journeys that converted from it, their value, and the journeys that stopped there;
+    then the channels, sorted by name.
+
+    Vectorised: every touch of every path becomes one integer in one array, repeats are
+    dropped where a touch equals the one before it in the same path, and the transitions
+    are counted by one weighted bincount over (from, to) pairs. The sums are exact (see
+    _exact_sums), so the order of the rows does not change the result by a single bit.
+    """
+    paths = [row.path for row in rows]
+    names = list(chain.from_iterable(paths))
+    channels = tuple(sorted(set(names)))
     n = len(channels)
     start = n
+    size = n + 1
     index = {channel: i for i, channel in enumerate(channels)}
-    # All paths as one run of states, each path opened by start. Two neighbouring states are
-    # a transition unless the second is start, which opens the next path.
-    sequence: list[int] = []
-    for path in table:
-        sequence.append(start)
-        sequence.extend(map(index.__getitem__, path))
-    states = np.array(sequence, dtype=np.intp)
-    outcomes = np.array(list(table.values()), dtype=float).reshape(-1, 3)
-    lengths = np.array([len(path) for path in table], dtype=np.intp)
-    inside = states[1:] != start
-    counts = np.bincount(
-        states[:-1][inside] * (n + 1) + states[1:][inside],
-        weights=np.repeat(outcomes[:, 0] + outcomes[:, 2], lengths),
-        minlength=(n + 1) * (n + 1),
-    )
-    ends = states[np.cumsum(lengths + 1) - 1]
+    lengths = np.fromiter(map(len, paths), dtype=np.intp, count=len(paths))
+    touches = len(names)
+    # itemgetter looks every name up in one C loop (with two names or more it returns a tuple).
+    looked_up = itemgetter(*names)(index) if touches > 1 else [index[name] for name in names]
+    states = np.fromiter(looked_up, dtype=np.intp, count=touches)
+    outcomes = [
+        np.fromiter(map(attrgetter(name), rows), dtype=float, count=len(rows))
+        for name in ("conversions", "value", "nulls")
+    ]
+    journeys = outcomes[0] + outcomes[2]
+    ends = np.cumsum(lengths) - 1
+    # Each touch comes from the touch before it, or from start when it opens its path; it
+    # is a transition unless it repeats the state it comes from.
+    previous = np.empty(touches, dtype=np.intp)
+    previous[1:] = states[:-1]
+    previous[ends[:-1] + 1] = start
+    previous[:1] = start
+    moves = previous != states
+    keys = (previous * size + states)[moves]
+    weights = np.repeat(journeys, lengths)[moves]
+    counts = _exact_sums(keys, weights, size * size).reshape(size, size)
     to_conversion, value_at_end, to_null = (
-        np.bincount(ends, weights=outcomes[:, column], minlength=n + 1) for column in range(3)
+        _exact_sums(states[ends], outcome, size) for outcome in outcomes
     )
-    # On an empty table bincount returns integers, float weights or not.
-    return (
-        counts.astype(float).reshape(n + 1, n + 1),
-        to_conversion.astype(float),
-        value_at_end.astype(float),
-        to_null.astype(float),
+    return counts, to_conversion, value_at_end, to_null, channels
+
+
+def _exact_sums(keys: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    """The weights summed per key (0..size-1), each sum correctly rounded.
+
+    Whole-number weights whose total stays below 2**53 (journey counts, whole-currency
+    values) add up exactly in floating point in any order, so one bincount does; other
+    weights are grouped by key and each group added with math.fsum.
+    """
+    if not len(keys):
+        return np.zeros(size)
+    if np.all(weights == np.floor(weights)) and float(weights.sum()) < 2.0**53:
+        return np.bincount(keys, weights=weights, minlength=size).astype(float)
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(size + 1))
+    ordered = weights[order].tolist()
+    return np.array(
+        [math.fsum(ordered[bounds[k] : bounds[k + 1]]) for k in range(size)], dtype=float
     )
 
 
