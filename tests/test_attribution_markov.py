@@ -28,6 +28,7 @@ from accord.analytics.attribution.markov import (
     markov_from_transitions,
     parse_path,
     path_table_csv,
+    read_path_table,
     read_paths,
 )
 
@@ -400,6 +401,79 @@ def test_path_table_csv_writes_channel_attributions_format_and_reads_back():
     ]
 
 
+HEADER = "path,total_conversions,total_conversion_value,total_null"
+
+
+def table_file(*lines: str) -> io.BytesIO:
+    return io.BytesIO("\n".join([HEADER, *lines, ""]).encode())
+
+
+def test_read_path_table_reads_the_same_table_as_read_paths():
+    text = "\n".join(
+        [
+            HEADER + ",ignored",
+            "webinar > email,2,150.5,3,x",
+            " webinar  > paid search ,1,20,0,y",
+            "NA > null,1,20,0,y",
+            '"paid, search > email > email",0.5,12.25,1,z',
+            "email,0,0,7,",
+        ]
+    )
+    table = read_path_table(io.BytesIO(text.encode()))
+    rows = read_paths(csv.DictReader(io.StringIO(text)))
+
+    assert table.channels == ("NA", "email", "null", "paid search", "paid, search", "webinar")
+    assert table.lengths.tolist() == [2, 2, 2, 3, 1]
+    assert [table.channels[i] for i in table.states] == [name for row in rows for name in row.path]
+    assert markov(table) == markov(rows)
+
+
+@pytest.mark.parametrize(
+    "line, problem",
+    [
+        ("a > b,1,10,-1", "total_null must be a finite number, not negative"),
+        ("a > b,-0.5,10,2", "total_conversions must be a finite number, not negative"),
+        ("a > b,1,nan,2", "total_conversion_value must be a finite number"),
+        ("a > b,,10,2", "total_conversions is empty"),
+        (",1,10,2", "path is empty"),
+        ("a >  > b,1,10,2", "path 'a >  > b' has an empty channel name"),
+        ("a > b,0,10,2", "value 10.0 on a path with no conversions"),
+    ],
+)
+def test_a_bad_path_table_file_names_the_row(line, problem):
+    good = "a > b,1,10,2"
+    with pytest.raises(ValueError, match="path row 2") as error:
+        read_path_table(table_file(good, line, good))
+    assert problem in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"path,total_conversions,total_null\na,1,0\n", "total_conversion_value"),
+        (b"", "not a path table"),
+        (HEADER.encode() + b"\na,ten,10,2\n", "not a path table"),
+    ],
+)
+def test_a_file_that_is_no_path_table_says_why(content, problem):
+    with pytest.raises(ValueError, match=problem):
+        read_path_table(io.BytesIO(content))
+
+
+def test_a_path_table_file_with_no_rows_gives_an_empty_result():
+    assert markov(read_path_table(table_file())) == markov([])
+
+
+@settings(deadline=None, database=None)
+@given(st.data())
+def test_any_table_written_and_read_back_in_columns_gives_the_same_result(data):
+    table = data.draw(tables)
+    file = io.StringIO()
+    path_table_csv(table, file)
+
+    assert markov(read_path_table(io.BytesIO(file.getvalue().encode()))) == markov(table)
+
+
 def test_path_table_csv_refuses_a_channel_name_with_the_separator():
     with pytest.raises(ValueError, match="contains '>'"):
         path_table_csv([PathRow(("a>b",), 1, 1, 1)], io.StringIO())
@@ -493,6 +567,27 @@ def test_removal_effects_match_an_exact_solve_that_removes_each_channel(table):
 @settings(deadline=None, database=None)
 @given(tables, st.randoms(use_true_random=False))
 def test_the_order_of_rows_does_not_matter(table, rng: random.Random):
+    shuffled = list(table)
+    rng.shuffle(shuffled)
+
+    assert markov(shuffled) == markov(table)
+
+
+fractional_tables = st.lists(
+    st.builds(
+        PathRow,
+        st.lists(st.sampled_from("abc"), min_size=1, max_size=5).map(tuple),
+        st.floats(0.01, 50),
+        st.floats(0, 5000),
+        st.floats(0, 50),
+    ),
+    max_size=12,
+)
+
+
+@settings(deadline=None, database=None)
+@given(fractional_tables, st.randoms(use_true_random=False))
+def test_fractional_weights_are_summed_exactly_whatever_the_row_order(table, rng):
     shuffled = list(table)
     rng.shuffle(shuffled)
 
