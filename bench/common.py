@@ -6,6 +6,7 @@ database in the same run. Nothing here touches var/accord.sqlite3: SQLite files 
 temporary directory and PostgreSQL databases are created and dropped per run.
 """
 
+import hashlib
 import http.client
 import json
 import os
@@ -24,6 +25,7 @@ ACCORD = str(HOME / ".venv" / "bin" / "accord")
 PYTHON = str(HOME / ".venv" / "bin" / "python")
 POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 ENGINES = ("sqlite", "postgres")
+CACHE = HOME / "var" / "bench" / "cache"
 
 
 class BenchFailure(RuntimeError):
@@ -105,6 +107,133 @@ def _postgres_admin(sql: str) -> None:
 
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
         connection.execute(sql)
+
+
+def _admin_query(sql: str, params=()) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
+        return list(connection.execute(sql, params))
+
+
+def remove_sqlite(path: Path) -> None:
+    """An SQLite file and its companions (WAL, shared memory, journal)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+# Demo companies kept between runs
+
+
+@dataclass(frozen=True)
+class DemoBuild:
+    """What `accord migrate` + `accord demo` build, and what a change of rebuilds it.
+
+    `name` is the benchmark's (it names the cache), `keyed_files` the files besides the
+    migrations whose content the key holds: a change to what the build writes rebuilds it.
+    """
+
+    name: str
+    scale: float
+    seed: int
+    months: int
+    until: str  # fixed, so that a cached database is the same whatever the day
+    keyed_files: tuple[str, ...]
+    leads_per_scale: int = 20_000
+
+    def key(self) -> tuple[str, str]:
+        """(prefix, key): the prefix names scale and seed, the key adds what the build reads."""
+        digest = hashlib.sha256(f"{self.scale:g} {self.seed} {self.months} {self.until}".encode())
+        migrations = sorted((HOME / "src" / "accord").glob("*/migrations/*.py"))
+        for path in [HOME / name for name in self.keyed_files] + migrations:
+            digest.update(str(path.relative_to(HOME)).encode() + b"\0" + path.read_bytes() + b"\0")
+        prefix = f"accord_bench_{self.name}_s{self.scale:g}_r{self.seed}_".replace(".", "p")
+        return prefix, prefix + digest.hexdigest()[:12]
+
+
+def cached_demo(build: DemoBuild, engine: str) -> tuple[Database, float | None]:
+    """The built demo database on `engine`, built now if the cache has none; and the build's
+    seconds (None when reused). The SQLite file lives in var/bench/cache/; on PostgreSQL the
+    database stays, named by the key, to be used as a template. An outdated copy of the same
+    benchmark, scale and seed is removed when the new one is built."""
+    prefix, key = build.key()
+    name, scale = build.name, build.scale
+    leads = f"{round(build.leads_per_scale * scale):,} leads"
+    if engine == "sqlite":
+        CACHE.mkdir(parents=True, exist_ok=True)
+        path = CACHE / f"{key}.sqlite3"
+        db = Database("sqlite", f"sqlite:///{path}", str(path))
+        if path.exists():
+            log(f"{name} sqlite: REUSING the cached scale-{scale:g} database ({leads}): {path}")
+            return db, None
+        for stale in CACHE.glob(f"{prefix}*.sqlite3"):
+            log(f"{name} sqlite: removing the outdated cached database {stale.name}")
+            stale.unlink()
+        building = CACHE / f"{key}.building.sqlite3"
+        remove_sqlite(building)
+        target = Database("sqlite", f"sqlite:///{building}", str(building))
+    else:
+        db = Database("postgres", f"postgres://postgres@127.0.0.1:5432/{key}", key)
+        names = [
+            name
+            for (name,) in _admin_query(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "%"]
+            )
+        ]
+        if key in names:
+            log(f"{name} postgres: REUSING the cached scale-{scale:g} database ({leads}): {key}")
+            return db, None
+        for stale in names:
+            log(f"{name} postgres: dropping the outdated cached database {stale}")
+            _postgres_admin(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+        building_name = key[:50] + "_building"
+        _postgres_admin(f'CREATE DATABASE "{building_name}"')
+        target = Database(
+            "postgres", f"postgres://postgres@127.0.0.1:5432/{building_name}", building_name
+        )
+
+    log(
+        f"{name} {engine}: BUILDING the scale-{scale:g} demo database ({leads}; at scale 50 "
+        "this takes tens of minutes, once: it is cached for the next runs)"
+    )
+    started = time.perf_counter()
+    try:
+        accord(target, "migrate", "--noinput", "--verbosity", "0")
+        out = accord(
+            target,
+            "demo",
+            "--seed",
+            str(build.seed),
+            "--scale",
+            f"{scale:g}",
+            "--months",
+            str(build.months),
+            "--until",
+            build.until,
+        )
+        if engine == "sqlite":
+            connection = target.connect()
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.close()
+            remove_sqlite(Path(db.name))
+            os.replace(target.name, db.name)
+        else:
+            # Visibility map, hint bits and statistics in place, as autovacuum would leave
+            # a real database; every copy inherits them.
+            connection = target.connect()
+            connection.execute("VACUUM (ANALYZE)")
+            connection.close()
+            _postgres_admin(f'ALTER DATABASE "{target.name}" RENAME TO "{key}"')
+    except BaseException:
+        if engine == "sqlite":
+            remove_sqlite(Path(target.name))
+        else:
+            _postgres_admin(f'DROP DATABASE IF EXISTS "{target.name}" WITH (FORCE)')
+        raise
+    seconds = time.perf_counter() - started
+    summary = ", ".join(" ".join(line.split()) for line in out.splitlines()[:7] if line.strip())
+    log(f"{name} {engine}: built in {seconds:.0f} s: {summary}")
+    return db, seconds
 
 
 # The accord command

@@ -127,12 +127,12 @@ def _drain(db: Database, limit: float = 900) -> float:
 
 
 def _unfinished_tasks(db: Database) -> int:
-    """Tasks still to run, leaving out the service-level tick, which is always queued (it
-    queues the next one a minute ahead each time it runs)."""
+    """Tasks still to run, leaving out the recurring ones, which are always queued (each
+    queues its next run ahead each time it runs)."""
     return db.query(
         "SELECT count(*) FROM django_tasks_database_dbtaskresult "
-        "WHERE status IN (?, ?) AND task_path <> ?",
-        ["READY", "RUNNING", "accord.sla.tasks.sla_tick"],
+        "WHERE status IN (?, ?) AND task_path NOT IN (?, ?)",
+        ["READY", "RUNNING", "accord.sla.tasks.sla_tick", "accord.attribution.tasks.refresh"],
     )[0][0]
 
 

@@ -29,7 +29,6 @@ fit_grade, engagement_score and scored_at from both sides are compared one by on
 difference fails the run, since the comparison would then be meaningless.
 """
 
-import hashlib
 import json
 import os
 import subprocess
@@ -38,17 +37,17 @@ import time
 from pathlib import Path
 
 from common import (
-    HOME,
-    POSTGRES_ADMIN,
     PYTHON,
     BenchFailure,
     Database,
     Databases,
+    DemoBuild,
     Figure,
     _postgres_admin,
-    accord,
     accord_env,
+    cached_demo,
     log,
+    remove_sqlite,
 )
 
 NAME = "rescore"
@@ -59,7 +58,6 @@ UNTIL = "2026-11-01"  # fixed, so that a cached database is the same whatever th
 FULL_SCALE = 50  # 1,000,000 leads
 QUICK_SCALE = 1  # 20,000 leads
 LEADS_PER_SCALE = 20_000
-CACHE = HOME / "var" / "bench" / "cache"
 KEYED_FILES = ("src/accord/crm/demo.py", "src/accord/qualify/seed.py")
 
 
@@ -179,7 +177,7 @@ def run(engines: list[str], quick: bool, workdir: Path) -> list[Figure]:
     figures = []
     with Databases(workdir) as databases:
         for engine in engines:
-            cached, build_seconds = _cached(engine, scale, workdir)
+            cached, build_seconds = _cached(engine, scale)
             figures.append(_bench(databases, cached, build_seconds, scale, workdir))
     return figures
 
@@ -200,107 +198,18 @@ def _scale(quick: bool) -> float:
 # The cached database
 
 
-def _key(scale: float) -> tuple[str, str]:
-    """(prefix, key): the prefix names scale and seed, the key adds what the build reads."""
-    digest = hashlib.sha256(f"{scale:g} {SEED} {MONTHS} {UNTIL}".encode())
-    migrations = sorted((HOME / "src" / "accord").glob("*/migrations/*.py"))
-    for path in [HOME / name for name in KEYED_FILES] + migrations:
-        digest.update(str(path.relative_to(HOME)).encode() + b"\0" + path.read_bytes() + b"\0")
-    prefix = f"accord_bench_rescore_s{scale:g}_r{SEED}_".replace(".", "p")
-    return prefix, prefix + digest.hexdigest()[:12]
-
-
-def _cached(engine: str, scale: float, workdir: Path) -> tuple[Database, float | None]:
+def _cached(engine: str, scale: float) -> tuple[Database, float | None]:
     """The built demo database for this scale, built now if the cache has none."""
-    prefix, key = _key(scale)
-    leads = f"{round(LEADS_PER_SCALE * scale):,} leads"
-    if engine == "sqlite":
-        CACHE.mkdir(parents=True, exist_ok=True)
-        path = CACHE / f"{key}.sqlite3"
-        db = Database("sqlite", f"sqlite:///{path}", str(path))
-        if path.exists():
-            log(f"{NAME} sqlite: REUSING the cached scale-{scale:g} database ({leads}): {path}")
-            return db, None
-        for stale in CACHE.glob(f"{prefix}*.sqlite3"):
-            log(f"{NAME} sqlite: removing the outdated cached database {stale.name}")
-            stale.unlink()
-        building = CACHE / f"{key}.building.sqlite3"
-        _remove_sqlite(building)
-        target = Database("sqlite", f"sqlite:///{building}", str(building))
-    else:
-        db = Database("postgres", f"postgres://postgres@127.0.0.1:5432/{key}", key)
-        names = [
-            name
-            for (name,) in _admin_query(
-                "SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "%"]
-            )
-        ]
-        if key in names:
-            log(f"{NAME} postgres: REUSING the cached scale-{scale:g} database ({leads}): {key}")
-            return db, None
-        for stale in names:
-            log(f"{NAME} postgres: dropping the outdated cached database {stale}")
-            _postgres_admin(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
-        building_name = key[:50] + "_building"
-        _postgres_admin(f'CREATE DATABASE "{building_name}"')
-        target = Database(
-            "postgres", f"postgres://postgres@127.0.0.1:5432/{building_name}", building_name
-        )
-
-    log(
-        f"{NAME} {engine}: BUILDING the scale-{scale:g} demo database ({leads}; at scale 50 "
-        "this takes tens of minutes, once: it is cached for the next runs)"
+    build = DemoBuild(
+        name=NAME,
+        scale=scale,
+        seed=SEED,
+        months=MONTHS,
+        until=UNTIL,
+        keyed_files=KEYED_FILES,
+        leads_per_scale=LEADS_PER_SCALE,
     )
-    started = time.perf_counter()
-    try:
-        accord(target, "migrate", "--noinput", "--verbosity", "0")
-        out = accord(
-            target,
-            "demo",
-            "--seed",
-            str(SEED),
-            "--scale",
-            f"{scale:g}",
-            "--months",
-            str(MONTHS),
-            "--until",
-            UNTIL,
-        )
-        if engine == "sqlite":
-            connection = target.connect()
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            connection.close()
-            _remove_sqlite(Path(db.name))
-            os.replace(target.name, db.name)
-        else:
-            # Visibility map, hint bits and statistics in place, as autovacuum would leave
-            # a real database; every copy inherits them.
-            connection = target.connect()
-            connection.execute("VACUUM (ANALYZE)")
-            connection.close()
-            _postgres_admin(f'ALTER DATABASE "{target.name}" RENAME TO "{key}"')
-    except BaseException:
-        if engine == "sqlite":
-            _remove_sqlite(Path(target.name))
-        else:
-            _postgres_admin(f'DROP DATABASE IF EXISTS "{target.name}" WITH (FORCE)')
-        raise
-    seconds = time.perf_counter() - started
-    summary = ", ".join(" ".join(line.split()) for line in out.splitlines()[:7] if line.strip())
-    log(f"{NAME} {engine}: built in {seconds:.0f} s: {summary}")
-    return db, seconds
-
-
-def _admin_query(sql: str, params=()) -> list[tuple]:
-    import psycopg
-
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
-        return list(connection.execute(sql, params))
-
-
-def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return cached_demo(build, engine)
 
 
 def _copy(databases: Databases, cached: Database, label: str) -> Database:
@@ -330,7 +239,7 @@ def _copy(databases: Databases, cached: Database, label: str) -> Database:
 
 def _discard(databases: Databases, db: Database) -> None:
     if db.engine == "sqlite":
-        _remove_sqlite(Path(db.name))
+        remove_sqlite(Path(db.name))
     else:
         _postgres_admin(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
     if db in databases.created:

@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import attribution
 import import_csv
 import ingest_api
 import rescore
@@ -25,6 +26,7 @@ BENCHMARKS = {
     ingest_api.NAME: ingest_api.run,
     import_csv.NAME: import_csv.run,
     rescore.NAME: rescore.run,
+    attribution.NAME: attribution.run,
 }
 LATEST = HOME / "var" / "bench" / "latest.json"
 

@@ -143,7 +143,7 @@ def transitions_query(
         to_state=steps.channel,
         cents=ibis.null().cast("int64"),
     )
-    ends = steps.filter(steps.from_end == 0)
+    ends = steps.filter(steps.following.isnull())
     ends = ends.select(
         from_state=ends.channel,
         to_state=ibis.ifelse(ends.converted, CONVERSION, NULL),
@@ -401,7 +401,8 @@ def _steps(
 def _ordered(steps: ibis.Table, *, last: bool = True) -> ibis.Table:
     """The steps with their `position` in the journey (0 for the first, in (time, id)
     order), the channel of the touch before (`previous`, null for the first) and, if
-    `last`, `from_end` (0 for the last touch)."""
+    `last`, of the touch after (`following`, null for the last: a touch's channel never is).
+    All over one window, so the engine sorts the touches once."""
     journey = ("converted", "journey")
     forward = ibis.window(group_by=journey, order_by=("occurred_at", "touchpoint_id"))
     columns = {
@@ -409,10 +410,7 @@ def _ordered(steps: ibis.Table, *, last: bool = True) -> ibis.Table:
         "previous": steps.channel.lag().over(forward),
     }
     if last:
-        backward = ibis.window(
-            group_by=journey, order_by=(ibis.desc("occurred_at"), ibis.desc("touchpoint_id"))
-        )
-        columns["from_end"] = ibis.row_number().over(backward)
+        columns["following"] = steps.channel.lead().over(forward)
     return steps.mutate(**columns)
 
 
