@@ -65,8 +65,9 @@ def test_a_bad_period_is_explained_on_the_page_and_by_the_recompute(
     world, cast, login, query, message
 ):
     manager = login(cast["sam"])
-    page = manager.get("/attribution/", query).content.decode()
+    page = manager.get("/attribution/", query | {"basis": "revenue"}).content.decode()
     assert message in page
+    assert '<option value="revenue" selected>' in page  # the basis asked for stays chosen
     response = manager.post("/attribution/recompute/", {"basis": "pipeline"} | query, follow=True)
     assert message in response.content.decode()
     assert not AttributionRun.objects.exists()

@@ -21,7 +21,9 @@ def _context(request) -> dict:
     newest run of the basis is shown, with its dates in the form."""
     form = forms.PeriodForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    basis = data.get("basis") or AttributionRun.Basis.PIPELINE
+    # A bad period keeps the basis asked for (its field was valid), beside the error.
+    asked = form.cleaned_data.get("basis") if form.is_bound else None
+    basis = data.get("basis") or asked or AttributionRun.Basis.PIPELINE
     start, end = data.get("start"), data.get("end")
     done, pending = queries.latest(basis, start, end)
     if start is None:
