@@ -86,6 +86,43 @@ def test_touchpoints_attach_to_leads_by_email(api, write_token, cast, channels):
     assert Touchpoint.objects.get().lead.email == "ann@acme.example"
 
 
+def test_a_batch_sent_again_costs_as_many_queries_whatever_its_size(
+    api, write_token, cast, channels
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api("post", "/leads/bulk", write_token, {"items": LEADS})
+
+    def touches(count, channel="webinar"):
+        return {
+            "source_system": "ads",
+            "items": [
+                {
+                    "external_id": f"T{i}",
+                    "lead": "ann@acme.example",
+                    "channel": channel,
+                    "kind": "webinar",
+                    "occurred_at": "2026-03-09T10:00:00Z",
+                }
+                for i in range(count)
+            ],
+        }
+
+    queries = {}
+    for count in (2, 40):
+        api("post", "/touchpoints/bulk", write_token, touches(count))
+        with CaptureQueriesContext(connection) as captured:
+            again = api("post", "/touchpoints/bulk", write_token, touches(count)).json()
+        assert again["unchanged"] == count
+        queries[count] = len(captured)
+    assert queries[40] == queries[2]  # no query per item
+
+    moved = api("post", "/touchpoints/bulk", write_token, touches(40, "paid_search")).json()
+    assert moved["updated"] == 40
+    assert set(Touchpoint.objects.values_list("channel__key", flat=True)) == {"paid_search"}
+
+
 def test_no_token_or_an_unknown_or_revoked_token_is_401(api, cast, write_token):
     assert api("get", "/leads").status_code == 401
     assert api("get", "/leads", "acc_not-a-real-token").status_code == 401

@@ -553,13 +553,16 @@ class Handler:
         changed = {}
         for name in self.compare:
             if name in record and record[name] is not None:
-                before = getattr(row, name)
                 after = record[name]
-                if hasattr(before, "pk"):
-                    before = before.pk
-                    after = after.pk if after is not None else None
-                if before != after:
-                    changed[name] = (getattr(row, name), record[name])
+                field = self.model._meta.get_field(name)
+                if field.is_relation:
+                    # The stored id, not the related row: reading that would cost a query
+                    # per item when a batch is sent again (the related row is loaded only
+                    # when it really changed, for the history).
+                    if getattr(row, field.attname) != after.pk:
+                        changed[name] = (getattr(row, name), after)
+                elif getattr(row, name) != after:
+                    changed[name] = (getattr(row, name), after)
         return changed
 
     def new_fast(self, record: dict) -> SimpleNamespace:
