@@ -8,6 +8,7 @@ and `recycled` leads that have been touched since they were recycled (they came 
 Nobody is ever demoted: an MQL or any later status keeps its status whatever the score.
 """
 
+import json
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -150,8 +151,20 @@ def score_after_commit(lead_ids) -> None:
     if not ids or not LeadDefinition.objects.filter(status=LeadDefinition.Status.ACTIVE).exists():
         return
     table = PendingScore._meta.db_table
+    # One statement with the ids as one parameter (a bulk write lists thousands of leads).
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} (lead_id) VALUES (%s)", [(i,) for i in ids])
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"INSERT INTO {table} (lead_id) SELECT value FROM json_each(%s)",  # noqa: S608
+                [json.dumps(ids)],
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (lead_id) SELECT unnest(%s::bigint[])",  # noqa: S608
+                [ids],
+            )
+        else:
+            cursor.executemany(f"INSERT INTO {table} (lead_id) VALUES (%s)", [(i,) for i in ids])
 
     transaction.on_commit(schedule_scoring)
 

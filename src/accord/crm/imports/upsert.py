@@ -467,26 +467,24 @@ class Resolver:
             value.lower()
         )
 
-    def prefetch_leads(self, refs: Iterable) -> None:
-        """Look up a batch's lead references in two queries instead of one per item."""
+    def prefetch_leads(self, refs: Iterable, *, created_at: bool = False) -> None:
+        """Look up a batch's lead references in two queries instead of one per item; with
+        `created_at`, also when each lead was created (`lead_created_at`), which costs a
+        timestamp conversion per lead, so only handlers that check it ask for it."""
         emails, ids = set(), set()
         for ref in refs:
             if isinstance(ref, str) and ref.strip():
                 ref = ref.strip()
                 (emails if "@" in ref else ids).add(ref.lower() if "@" in ref else ref)
         self._leads, self.lead_created_at = {}, {}
-        for lead_id, email, created_at in (
-            Lead.objects.filter(OneOf(F("email"), emails))
-            .order_by("-id")
-            .values_list("id", "email", "created_at")
-        ):
-            self._leads[email] = lead_id
-            self.lead_created_at[lead_id] = created_at
-        for lead_id, external_id, created_at in by_external_id(
-            Lead, self.options.source_system, ids
-        ).values_list("id", "external_id", "created_at"):
-            self._leads[external_id] = lead_id
-            self.lead_created_at[lead_id] = created_at
+        columns = ("id", "created_at") if created_at else ("id",)
+        by_email = Lead.objects.filter(OneOf(F("email"), emails)).order_by("-id")
+        by_id = by_external_id(Lead, self.options.source_system, ids)
+        for key, rows in (("email", by_email), ("external_id", by_id)):
+            for key_value, lead_id, *created in rows.values_list(key, *columns):
+                self._leads[key_value] = lead_id
+                if created:
+                    self.lead_created_at[lead_id] = created[0]
 
     def lead(self, value: str | None):
         """The lead's id for an email or external id (None if there is no such lead)."""
@@ -513,6 +511,7 @@ class Handler:
     model: type
     compare: tuple[str, ...] = ()  # fields an update may change
     lead_field = ""  # the item field naming a lead, looked up for a whole batch at once
+    lead_created_at = False  # whether parse() reads resolver.lead_created_at
     # Rows nothing else refers to right away are inserted with one executemany, without
     # building model instances (the ORM's bulk_create costs several times more per row).
     fast_insert = False
@@ -1018,6 +1017,7 @@ class ActivityHandler(Handler):
     lead_field = "lead"
     fast_insert = True
     compare = ("kind", "occurred_at", "outcome", "notes", "user")
+    lead_created_at = True
 
     def parse(self, p):
         lead_ref = p.text("lead", 254, required=True)
@@ -1253,7 +1253,10 @@ class Upserter:
         results: list[ItemResult] = []
         parsed: list[tuple[ItemResult, dict]] = []
         if handler.lead_field:
-            self.resolver.prefetch_leads(item.get(handler.lead_field) for _, item in items)
+            self.resolver.prefetch_leads(
+                (item.get(handler.lead_field) for _, item in items),
+                created_at=handler.lead_created_at,
+            )
         horizon = timezone.now() + timedelta(days=1)  # "in the future" for this batch
         for index, item in items:
             parser = Parser(item, self.options, horizon)
