@@ -554,7 +554,7 @@ class Handler:
             if name in record and record[name] is not None:
                 after = record[name]
                 field = self.model._meta.get_field(name)
-                if field.is_relation:
+                if field.is_relation and name == field.name:  # a related row, not its id
                     # The stored id, not the related row: reading that would cost a query
                     # per item when a batch is sent again (the related row is loaded only
                     # when it really changed, for the history).
