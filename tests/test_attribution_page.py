@@ -131,6 +131,33 @@ def test_marketing_managers_keep_spend_and_members_only_read_it(world, cast, log
     assert not Spend.objects.exists()
 
 
+def test_the_spend_page_charts_a_years_cost_by_side_and_campaigns(costs, cast, login):
+    from accord.attribution import queries
+
+    for month, side, amount in [
+        (date(2026, 3, 1), "marketing", "900.00"),
+        (date(2026, 3, 1), "sales", "2000.00"),
+        (date(2025, 3, 1), "sales", "5000.00"),  # thirteen months back: not charted
+    ]:
+        Spend.objects.create(month=month, side=side, label="Team", amount=Decimal(amount))
+
+    chart = queries.spend_by_month(date(2026, 4, 15))
+    assert chart["labels"][0] == "May 2025" and chart["labels"][-1] == "Apr 2026"
+    values = {
+        d["label"]: dict(zip(chart["labels"], d["values"], strict=True)) for d in chart["datasets"]
+    }
+    assert values["Marketing spend"]["Mar 2026"] == 900
+    assert values["Sales spend"]["Mar 2026"] == sum(values["Sales spend"].values()) == 2000
+    # The campaigns' own costs: March and April of the webinars, June 2025 of search ads.
+    assert values["Campaign costs"]["Mar 2026"] == 1000
+    assert values["Campaign costs"]["Apr 2026"] == 500
+    assert values["Campaign costs"]["Jun 2025"] == 700
+    assert queries.spend_by_month(date(2030, 1, 1)) is None  # nothing in that year
+
+    page = login(cast["vera"]).get("/attribution/spend/").content.decode()
+    assert 'id="spend-by-month"' in page and "Sales and marketing cost per month" in page
+
+
 def test_the_unit_economics_inputs_are_percentages_on_the_page_and_fractions_stored(
     world, cast, login
 ):

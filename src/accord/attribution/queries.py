@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from accord.analytics.attribution.economics import roi
 from accord.attribution.compute import DATA_DRIVEN, LABELS, MODELS
-from accord.attribution.models import AttributionRun
-from accord.crm.models import Campaign, Channel
+from accord.attribution.models import AttributionRun, Spend
+from accord.crm.models import Campaign, CampaignCost, Channel
 
 DEFAULT_PAIR = ("w_shaped", "markov")
+SPEND_MONTHS = 12
 
 
 def latest(
@@ -180,3 +181,35 @@ def _decimals(figures: dict) -> dict:
 
 def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
+
+
+def spend_by_month(today: date, months: int = SPEND_MONTHS) -> dict | None:
+    """What sales and marketing cost in each of the last `months` months up to this one:
+    marketing spend lines, campaign costs and sales spend lines, as the spend page charts
+    them; None when nothing was spent in those months."""
+    first = date(today.year, today.month, 1)
+    for _ in range(months - 1):
+        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    labels, month = [], first
+    while month <= today:
+        labels.append(month)
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    sums: dict[str, dict[date, Decimal]] = {"marketing": {}, "campaigns": {}, "sales": {}}
+    for month, side, amount in Spend.objects.filter(month__gte=first, month__lte=today).values_list(
+        "month", "side", "amount"
+    ):
+        sums[side][month] = sums[side].get(month, Decimal(0)) + amount
+    for month, amount in CampaignCost.objects.filter(
+        month__gte=first, month__lte=today
+    ).values_list("month", "amount"):
+        sums["campaigns"][month] = sums["campaigns"].get(month, Decimal(0)) + amount
+    if not any(sums.values()):
+        return None
+    names = {"marketing": "Marketing spend", "campaigns": "Campaign costs", "sales": "Sales spend"}
+    return {
+        "labels": [f"{month:%b %Y}" for month in labels],
+        "datasets": [
+            {"label": names[key], "values": [float(sums[key].get(m, 0)) for m in labels]}
+            for key in ("marketing", "campaigns", "sales")
+        ],
+    }

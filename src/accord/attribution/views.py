@@ -150,6 +150,7 @@ def spend(request):
             "spend_form": spend_form,
             "economics_form": economics_form,
             "inputs": row,
+            "by_month": queries.spend_by_month(timezone.now().date()),
         },
     )
 
