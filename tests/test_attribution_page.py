@@ -33,6 +33,11 @@ def test_a_viewer_sees_the_empty_state_and_cannot_start_a_run(world, cast, login
     assert "Compute</button>" not in page
     assert viewer.post("/attribution/recompute/", PERIOD).status_code == 403
     assert not AttributionRun.objects.exists()
+    # Wherever "next" points off the site, the answer comes back to the attribution page.
+    manager = login(cast["sam"])
+    for away in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        response = manager.post("/attribution/recompute/", {"basis": "x", "next": away})
+        assert response.status_code == 302 and response.url == "/attribution/", away
 
 
 def test_a_manager_computes_every_model_and_anyone_compares_two(computed, cast, login):
@@ -200,7 +205,11 @@ def test_the_api_serves_the_latest_run_and_starts_new_ones(
     backwards = call("post", runs, manager_write, {"start": "2026-02-01", "end": "2026-01-01"})
     assert backwards.status_code == 422 and "after it ends" in backwards.json()["detail"]
     half = call("post", runs, manager_write, {"start": "2026-02-01"})
-    assert half.status_code == 422
+    assert half.status_code == 422 and "Give both" in half.json()["detail"]
+    half_read = call("get", "/api/v1/attribution?start=2026-02-01", read)
+    assert half_read.status_code == 422 and "Give both" in half_read.json()["detail"]
+    future = call("post", runs, manager_write, {"start": "2026-02-01", "end": "2099-01-01"})
+    assert future.status_code == 422
     assert not AttributionRun.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):

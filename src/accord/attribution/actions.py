@@ -35,11 +35,7 @@ def request_run(
         raise ValueError(f"Unknown basis {basis!r}; choose pipeline or revenue.")
     if not 1 <= lookback_days <= 3 * 365:
         raise ValueError("The lookback is 1 to 1,095 days.")
-    if start is None or end is None:
-        start, end = compute.default_period(timezone.now().date())
-    compute.period(start, end)  # says what is wrong with it
-    if end > timezone.now().date():
-        raise ValueError(f"The period ends in the future ({end}); end it today at the latest.")
+    start, end = compute.requested_period(start, end, timezone.now().date())
     same = AttributionRun.objects.filter(
         basis=basis, period_start=start, period_end=end, lookback_days=lookback_days
     )

@@ -4,11 +4,12 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from accord.api.auth import require_write_scope
-from accord.attribution import actions, queries
+from accord.attribution import actions, compute, queries
 
 router = Router(tags=["attribution"])
 
@@ -91,8 +92,10 @@ def latest(
     start: date | None = None,
     end: date | None = None,
 ):
-    if (start is None) != (end is None):
-        raise HttpError(422, "Give both start and end, or neither.")
+    try:
+        compute.requested_period(start, end, timezone.now().date())
+    except ValueError as error:
+        raise HttpError(422, str(error)) from None
     done, _ = queries.latest(basis, start, end)
     if done is None:
         raise HttpError(404, f"No {basis} attribution has been computed for that period yet.")
@@ -110,8 +113,6 @@ def latest(
 )
 def start(request, payload: RunIn):
     token = require_write_scope(request)
-    if (payload.start is None) != (payload.end is None):
-        raise HttpError(422, "Give both start and end, or neither.")
     try:
         run = actions.request_run(
             token.user, payload.basis, payload.start, payload.end, payload.lookback_days

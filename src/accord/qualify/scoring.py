@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accord.analytics import scoring
+from accord.core import recurring
 from accord.crm.models import Campaign, Channel, Lead, LeadStatusChange, Touchpoint
 from accord.qualify import sql
 from accord.qualify.models import LeadDefinition, PendingScore, Qualification, ScoringRun
@@ -173,18 +174,10 @@ def schedule_scoring() -> None:
     """Queue the scoring task a few seconds ahead, unless one is already waiting."""
     from accord.qualify.tasks import score_pending
 
-    task = score_pending
-    if not task.get_backend().supports_defer:  # the immediate backend (tests): run it now
-        task.enqueue()
+    if not score_pending.get_backend().supports_defer:  # the immediate backend (tests): now
+        score_pending.enqueue()
         return
-    from django.tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        task_path=task.module_path, status=TaskResultStatus.READY
-    ).exists()
-    if not waiting:
-        task.using(run_after=timezone.now() + timedelta(seconds=scoring_delay())).enqueue()
+    recurring.schedule(score_pending, timezone.now() + timedelta(seconds=scoring_delay()))
 
 
 def scoring_delay() -> float:

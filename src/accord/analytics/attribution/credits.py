@@ -135,7 +135,7 @@ def summarise(
         exact: dict[Hashable, list[float]] = {}
         for cell in cells:
             exact.setdefault(key(cell), []).append(cell["credit"] or 0.0)
-        cents = _apportion({k: fsum(v) * 100 for k, v in exact.items()}, attributed_cents)
+        cents = apportion({k: fsum(v) * 100 for k, v in exact.items()}, attributed_cents)
         return {k: _money(cents[k]) for k in sorted(cents, key=lambda k: (k is None, k))}
 
     return {
@@ -265,7 +265,7 @@ def _deals_query(t: Tables, options: Options, period: Period) -> ibis.Table:
 # --- Python's share --------------------------------------------------------------------------
 
 
-def _apportion(exact: dict[Hashable, float], total: int) -> dict[Hashable, int]:
+def apportion(exact: dict[Hashable, float], total: int) -> dict[Hashable, int]:
     """Whole cents near the exact ones that add up to `total`: each rounded down, then the
     cents left over one each to the largest remainders (taken back from the smallest, if
     float error left too many).
