@@ -69,6 +69,7 @@ def test_paths_are_written_in_channel_attributions_format_and_read_back(world, t
         (["run", "--model", "markov", "--engine", "nonsense"], "is not an engine URL"),
         (["run", "--model", "markov", "--engine", "foo://bar"], "Cannot use the engine"),
         (["run", "--model", "markov", "--lookback-days", "0"], "at least 1"),
+        (["run", "--model", "linear", "--lookback-days", "99999"], "at most 1095"),
         (["run", "--model", "markov", "--from", "someday"], "is not a date"),
         (
             ["run", "--model", "linear", "--from", "2026-02-01", "--to", "2026-01-01"],

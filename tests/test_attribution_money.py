@@ -277,6 +277,7 @@ def test_a_basis_nobody_computed_is_left_alone_by_the_refresh(world):
         (("pipeline", date(2026, 1, 1), date(2099, 1, 1)), "at most|future"),
         (("bookings", None, None), "Unknown basis"),
         (("pipeline", date(2026, 1, 1), None), "Give both the first and the last day"),
+        (("pipeline", None, None, 5000), "at most 1095"),
     ],
 )
 def test_a_bad_run_request_changes_nothing(world, cast, args, message):

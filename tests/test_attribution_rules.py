@@ -468,6 +468,7 @@ def test_bad_journeys_are_refused_naming_the_opportunity(bad, message):
         ({"lookback_days": 0}, "lookback_days must be a whole number above 0, not 0"),
         ({"lookback_days": -30}, "lookback_days must be a whole number above 0, not -30"),
         ({"lookback_days": 1.5}, "lookback_days must be a whole number above 0, not 1.5"),
+        ({"lookback_days": 1096}, "lookback_days must be at most 1095 (three years), not 1096"),
         ({"half_life_days": 0}, "half_life_days must be a number above 0, not 0"),
         ({"half_life_days": -7.0}, "half_life_days must be a number above 0, not -7.0"),
         ({"half_life_days": float("inf")}, "half_life_days must be a number above 0, not inf"),

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
+from accord.analytics.attribution.rules import Options
 from accord.attribution import compute
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
 from accord.crm.models import CampaignCost, Opportunity, OpportunityStageChange, Touchpoint
@@ -33,8 +34,7 @@ def request_run(
         permissions.require(permissions.can_run_attribution(actor), DENIED)
     if basis not in AttributionRun.Basis.values:
         raise ValueError(f"Unknown basis {basis!r}; choose pipeline or revenue.")
-    if not 1 <= lookback_days <= 3 * 365:
-        raise ValueError("The lookback is 1 to 1,095 days.")
+    Options(basis=basis, lookback_days=lookback_days)  # says what is wrong with the lookback
     start, end = compute.requested_period(start, end, timezone.now().date())
     same = AttributionRun.objects.filter(
         basis=basis, period_start=start, period_end=end, lookback_days=lookback_days

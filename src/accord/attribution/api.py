@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from accord.analytics.attribution.rules import MAX_LOOKBACK_DAYS
 from accord.api.auth import require_write_scope
 from accord.attribution import actions, compute, queries
 
@@ -59,7 +60,7 @@ class RunIn(Schema):
     basis: Literal["pipeline", "revenue"] = "pipeline"
     start: date | None = Field(None, description="first day; with `end`, or neither")
     end: date | None = Field(None, description="last day, today at the latest")
-    lookback_days: int = Field(365, ge=1, le=1095)
+    lookback_days: int = Field(365, ge=1, le=MAX_LOOKBACK_DAYS)
 
 
 def _run_out(run) -> dict:

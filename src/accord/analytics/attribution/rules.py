@@ -147,6 +147,9 @@ class Journey:
     touches: tuple[Touch, ...]  # any order
 
 
+MAX_LOOKBACK_DAYS = 3 * 365
+
+
 @dataclass(frozen=True)
 class Options:
     basis: str = "pipeline"  # or "revenue"
@@ -162,6 +165,10 @@ class Options:
         lookback = self.lookback_days
         if isinstance(lookback, bool) or not isinstance(lookback, int) or lookback <= 0:
             raise ValueError(f"lookback_days must be a whole number above 0, not {lookback!r}")
+        if lookback > MAX_LOOKBACK_DAYS:
+            raise ValueError(
+                f"lookback_days must be at most {MAX_LOOKBACK_DAYS} (three years), not {lookback}"
+            )
         half_life = self.half_life_days
         if (
             isinstance(half_life, bool)
