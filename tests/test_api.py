@@ -86,6 +86,38 @@ def test_touchpoints_attach_to_leads_by_email(api, write_token, cast, channels):
     assert Touchpoint.objects.get().lead.email == "ann@acme.example"
 
 
+def test_touch_times_in_any_offset_are_stored_as_their_instant(api, write_token, cast, channels):
+    from datetime import UTC, datetime
+
+    api("post", "/leads/bulk", write_token, {"items": LEADS})
+    sent = {
+        "T1": "2026-03-09T11:00:00+01:00",
+        "T2": "2026-03-09T04:30:00-05:30",
+        "T3": "2026-03-09T10:00:00.250Z",
+        "T4": "2026-10-25T01:30:00+02:00",  # the night Europe's clocks go back
+    }
+    batch = {
+        "source_system": "ads",
+        "items": [
+            {"external_id": k, "lead": "ann@acme.example", "channel": "webinar", "kind": "webinar"}
+            | {"occurred_at": v}
+            for k, v in sent.items()
+        ],
+    }
+    assert api("post", "/touchpoints/bulk", write_token, batch).json()["created"] == 4
+    stored = dict(Touchpoint.objects.values_list("external_id", "occurred_at"))
+    assert stored == {
+        "T1": datetime(2026, 3, 9, 10, 0, tzinfo=UTC),
+        "T2": datetime(2026, 3, 9, 10, 0, tzinfo=UTC),
+        "T3": datetime(2026, 3, 9, 10, 0, 0, 250_000, tzinfo=UTC),
+        "T4": datetime(2026, 10, 24, 23, 30, tzinfo=UTC),
+    }
+    # Stored as the ORM stores them: filters find them and a re-send changes nothing.
+    assert Touchpoint.objects.filter(occurred_at=datetime(2026, 3, 9, 10, tzinfo=UTC)).count() == 2
+    again = api("post", "/touchpoints/bulk", write_token, batch).json()
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 4)
+
+
 def test_a_batch_sent_again_costs_as_many_queries_whatever_its_size(
     api, write_token, cast, channels
 ):

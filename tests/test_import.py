@@ -2,16 +2,19 @@
 
 import csv
 import json
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.crm.imports.csv_import import ImportProblem, run_import
+from accord.crm.imports.upsert import _prepared
 from accord.crm.imports.values import DateOrder
 from accord.crm.models import (
     Account,
@@ -393,3 +396,31 @@ def test_a_campaign_given_one_row_per_month_reports_each_new_month_and_reimports
     assert [c.amount for c in costs] == [Decimal("100.00"), Decimal("120.00")]
     again = run_import("campaigns", path, tz=UTC)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.datetimes(
+                min_value=datetime(1900, 1, 1),
+                max_value=datetime(2200, 1, 1),
+                timezones=st.sampled_from(
+                    [
+                        UTC,
+                        ZoneInfo("Europe/Berlin"),
+                        ZoneInfo("Asia/Kolkata"),
+                        ZoneInfo("America/St_Johns"),
+                    ]
+                ),
+            ),
+        ),
+        max_size=20,
+    )
+)
+def test_bulk_inserts_prepare_times_exactly_as_the_orm_does(values):
+    field = Touchpoint._meta.get_field("occurred_at")
+    db = connections[DEFAULT_DB_ALIAS]
+    expected = [None if v is None else field.get_db_prep_save(v, db) for v in values]
+    assert _prepared(field, db, values) == expected

@@ -1149,6 +1149,17 @@ def _prepared(f, db, values: list) -> list:
         return [v if v is None else check(v) if type(v) is int else full(v, db) for v in values]
     if type(f) is models.DateTimeField:
         # to_python keeps a datetime; an aware one needs no default zone, only the backend's.
+        if db.vendor == "sqlite" and settings.USE_TZ:
+            # SQLite's adapter: the instant in the connection's zone, naive, as text.
+            zone = db.timezone
+            return [
+                v
+                if v is None
+                else str(v.astimezone(zone).replace(tzinfo=None))
+                if type(v) is datetime and v.utcoffset() is not None
+                else full(v, db)
+                for v in values
+            ]
         adapt = db.ops.adapt_datetimefield_value
         return [
             v
