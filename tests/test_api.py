@@ -118,6 +118,32 @@ def test_touch_times_in_any_offset_are_stored_as_their_instant(api, write_token,
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 4)
 
 
+def test_text_keeps_tabs_newlines_and_backslashes_and_a_nul_is_refused(api, write_token, cast):
+    from datetime import UTC, datetime
+
+    from accord.crm.models import Activity
+
+    api("post", "/leads/bulk", write_token, {"items": LEADS})  # Ann exists from now on
+    now = datetime.now(UTC).isoformat()
+    notes = 'Called twice.\nSaid:\t"send it"\\ then \\N and C:\\temp\\new\r\nDone'
+    items = [
+        {
+            "external_id": f"C{i}",
+            "lead": "ann@acme.example",
+            "kind": "call",
+            "occurred_at": now,
+            "notes": text,
+        }
+        for i, text in enumerate([notes, "before\x00after"])
+    ]
+    body = api("post", "/activities/bulk", write_token, {"items": items}).json()
+    assert [r["status"] for r in body["results"]] == ["created", "rejected"]
+    assert body["results"][1]["errors"] == [
+        {"field": "notes", "value": "before\x00after", "message": "contains a NUL character"}
+    ]
+    assert Activity.objects.get().notes == notes
+
+
 def test_a_batch_sent_again_costs_as_many_queries_whatever_its_size(
     api, write_token, cast, channels
 ):

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.crm.imports.csv_import import ImportProblem, run_import
-from accord.crm.imports.upsert import _prepared
+from accord.crm.imports.upsert import _prepared, insert_rows
 from accord.crm.imports.values import DateOrder
 from accord.crm.models import (
     Account,
@@ -424,3 +424,28 @@ def test_bulk_inserts_prepare_times_exactly_as_the_orm_does(values):
     db = connections[DEFAULT_DB_ALIAS]
     expected = [None if v is None else field.get_db_prep_save(v, db) for v in values]
     assert _prepared(field, db, values) == expected
+
+
+def test_a_bulk_insert_that_breaks_a_constraint_raises_and_stores_nothing(make_lead, channels):
+    from types import SimpleNamespace
+
+    from django.db import IntegrityError, transaction
+
+    lead = make_lead("ann@acme.example")
+    when = datetime(2026, 3, 9, 10, tzinfo=UTC)
+
+    def row(external_id):
+        return SimpleNamespace(
+            source_system="ads",
+            external_id=external_id,
+            lead_id=lead.pk,
+            channel=channels["webinar"],
+            campaign=None,
+            kind="webinar",
+            occurred_at=when,
+        )
+
+    insert_rows(Touchpoint, [row("T1")])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(Touchpoint, [row("T2"), row("T1")])  # T1 is stored already
+    assert list(Touchpoint.objects.values_list("external_id", flat=True)) == ["T1"]
