@@ -45,8 +45,11 @@ class Database:
         """A raw DB-API connection in autocommit mode; callers open their own transaction."""
         if self.engine == "sqlite":
             connection = sqlite3.connect(self.name, isolation_level=None)
-            # The same durability Accord's settings ask for, so neither side gets a discount.
+            # The same durability Accord's settings ask for and the foreign-key checks Django
+            # turns on for every SQLite connection (PostgreSQL always checks them), so
+            # neither side gets a discount.
             connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
             return connection
         import psycopg
 
