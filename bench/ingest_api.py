@@ -8,7 +8,8 @@ emails and channel keys, the upsert, the per-item results and decoding them.
 
 Baseline: the same 200,000 rows inserted into the same table (crm_touchpoint) of the same
 database (a copy of it as the API runs find it), by the DB-API driver's `executemany` in
-one transaction, with lead and channel ids resolved beforehand. It is the floor cost of
+one transaction, with lead and channel ids resolved beforehand and foreign keys checked
+(Django turns the checks on for every SQLite connection). It is the floor cost of
 putting these rows on disk with the same indexes and constraints; everything Accord does
 on top is what the ratio measures. The baseline rows use source_system 'baseline' so
 they do not collide with the API's. Goal (from the issue): API rate >= 0.5 x baseline.
