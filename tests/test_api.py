@@ -146,7 +146,7 @@ def test_text_keeps_tabs_newlines_and_backslashes_and_a_nul_is_refused(api, writ
     body = api("post", "/activities/bulk", write_token, {"items": items}).json()
     assert [r["status"] for r in body["results"]] == ["created", "rejected"]
     assert body["results"][1]["errors"] == [
-        {"field": "notes", "value": "before\x00after", "message": "contains a NUL character"}
+        {"field": "notes", "value": "before\u2400after", "message": "contains a NUL character"}
     ]
     assert Activity.objects.get().notes == notes
 

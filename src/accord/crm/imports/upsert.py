@@ -69,6 +69,12 @@ class ItemError:
     value: str
     message: str
 
+    def __post_init__(self):
+        # The value goes back into reports that PostgreSQL stores as JSON, which cannot
+        # hold a NUL character: it is shown as the symbol for one.
+        if isinstance(self.value, str) and "\x00" in self.value:
+            object.__setattr__(self, "value", self.value.replace("\x00", "\u2400"))
+
 
 @dataclass
 class ItemResult:
