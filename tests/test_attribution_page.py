@@ -127,6 +127,7 @@ def test_marketing_managers_keep_spend_and_members_only_read_it(world, cast, log
     edit = f"/attribution/spend/{spend.pk}/"
     assert login(cast["mike"]).get(edit).status_code == 403
     manager = login(cast["mona"])  # one test client: logging in switches who it is
+    assert "Marketing 2026-03 Agency: $1,200.50" in manager.get(edit).content.decode()
     manager.post(edit, line | {"channel": "webinar", "amount": "1300"})
     spend.refresh_from_db()
     assert spend.amount == Decimal("1300.00")

@@ -83,3 +83,18 @@ class UnitEconomicsForm(forms.Form):
         help_text="The share of customers' revenue lost in a year, e.g. 12. Accord has no "
         "renewal data to observe it, so it is yours to set.",
     )
+
+    @classmethod
+    def showing(cls, row) -> "UnitEconomicsForm":
+        """The form filled in with the stored fractions, as percentages."""
+        return cls(
+            initial={
+                "gross_margin": (row.gross_margin * HUNDRED).normalize(),
+                "annual_churn": (row.annual_churn * HUNDRED).normalize(),
+            }
+        )
+
+    def fractions(self) -> tuple[Decimal, Decimal]:
+        """The valid percentages typed, as the fractions stored: (gross margin, churn)."""
+        data = self.cleaned_data
+        return data["gross_margin"] / HUNDRED, data["annual_churn"] / HUNDRED

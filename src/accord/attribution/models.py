@@ -88,7 +88,7 @@ class Spend(models.Model):
         indexes = [models.Index(fields=["month", "side"])]
 
     def __str__(self) -> str:
-        return f"{self.get_side_display()} {self.month:%Y-%m} {self.label}: {self.amount}"
+        return f"{self.get_side_display()} {self.month:%Y-%m} {self.label}: ${self.amount:,.2f}"
 
 
 class UnitEconomics(models.Model):

@@ -114,22 +114,14 @@ def spend(request):
     """Spend lines, newest month first, with a form to add one; the unit-economics inputs."""
     can_edit = permissions.can_edit_spend(request.user)
     row = UnitEconomics.current()
-    economics_form = forms.UnitEconomicsForm(
-        initial={
-            "gross_margin": (row.gross_margin * 100).normalize(),
-            "annual_churn": (row.annual_churn * 100).normalize(),
-        }
-    )
+    economics_form = forms.UnitEconomicsForm.showing(row)
     spend_form = forms.SpendForm()
     if request.method == "POST":
         permissions.require(can_edit, actions.SPEND_DENIED)
         if "gross_margin" in request.POST:
             economics_form = forms.UnitEconomicsForm(request.POST)
             if economics_form.is_valid():
-                data = economics_form.cleaned_data
-                actions.save_unit_economics(
-                    request.user, data["gross_margin"] / 100, data["annual_churn"] / 100
-                )
+                actions.save_unit_economics(request.user, *economics_form.fractions())
                 messages.success(request, "Saved. The next attribution run uses these inputs.")
                 return redirect("attribution:spend")
         else:
