@@ -9,7 +9,7 @@ before it opened).
 """
 # ruff: noqa: F811 - `world` is a fixture imported from the journeys tests
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -247,6 +247,54 @@ def test_a_changed_touchpoint_makes_the_refresh_recompute_the_same_period(
     assert (again.period_start, again.period_end, again.requested_by) == (*YEAR, None)
     assert again.status == "done" and again.data_version != first.data_version
     assert actions.refresh() == []
+
+
+def test_a_touch_or_deal_changed_by_the_api_makes_the_refresh_recompute(
+    world, cast, django_capture_on_commit_callbacks
+):
+    from accord.crm.imports.formats import Kind
+    from accord.crm.imports.upsert import Options as UpsertOptions
+    from accord.crm.imports.upsert import Upserter
+
+    def send(kind, item):
+        options = UpsertOptions(source_system="crm", actor=cast["sam"], via="api")
+        (result,) = Upserter(kind, options).process([(0, item)])
+        return result.status
+
+    touch = {
+        "external_id": "T-9",
+        "lead": world["leads"]["ann"].email,
+        "channel": "paid_search",
+        "kind": "web_visit",
+        "occurred_at": "2026-02-01T10:00:00Z",
+    }
+    assert send(Kind.TOUCHPOINTS, touch) == "created"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = actions.request_run(cast["sam"], "pipeline", *YEAR)
+    assert actions.refresh() == []
+
+    assert send(Kind.TOUCHPOINTS, touch) == "unchanged"
+    assert actions.refresh() == []  # the same data sent again is no change
+    assert send(Kind.TOUCHPOINTS, touch | {"channel": "webinar"}) == "updated"
+    with django_capture_on_commit_callbacks(execute=True):
+        (moved,) = actions.refresh()
+    moved.refresh_from_db()
+    assert moved.data_version != first.data_version
+
+    deal = Opportunity.objects.select_related("account").get(name="open")
+    deal.source_system, deal.external_id = "crm", "O-1"
+    deal.save()
+    same_deal = {
+        "external_id": "O-1",
+        "name": deal.name,
+        "account": deal.account.name,
+        "amount": str(deal.amount),
+        "stage": deal.stage,
+    }
+    later = deal.close_date + timedelta(days=30)  # amount, stage and count stay the same
+    assert send(Kind.OPPORTUNITIES, same_deal | {"close_date": str(later)}) == "updated"
+    (again,) = actions.refresh()
+    assert again.pk != moved.pk
 
 
 def test_a_rolling_run_rolls_forward_when_refreshed(

@@ -12,7 +12,13 @@ from django.utils import timezone
 from accord.analytics.attribution.rules import Options
 from accord.attribution import compute
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
-from accord.crm.models import CampaignCost, Opportunity, OpportunityStageChange, Touchpoint
+from accord.crm.models import (
+    CampaignCost,
+    LeadFieldChange,
+    Opportunity,
+    OpportunityStageChange,
+    Touchpoint,
+)
 from accord.people import audit, permissions
 
 DENIED = "Only admins, leaders and managers start an attribution run."
@@ -59,12 +65,17 @@ def request_run(
 
 def data_version() -> str:
     """A fingerprint of what attribution reads: it changes when opportunities, their stages,
-    touchpoints, campaign costs, spend or the unit-economics inputs change."""
+    touchpoints, leads' imported fields (account, creation), campaign costs, spend or the
+    unit-economics inputs change. Deals and touches are changed only by imports and the API,
+    which stamp `updated_at`; leads' imported changes leave a LeadFieldChange row."""
+    changed = Max("updated_at")
     parts = [
-        Opportunity.objects.aggregate(n=Count("id"), last=Max("id"), amount=Sum("amount")),
+        Opportunity.objects.aggregate(
+            n=Count("id"), last=Max("id"), amount=Sum("amount"), changed=changed
+        ),
         OpportunityStageChange.objects.aggregate(n=Count("id"), last=Max("id")),
-        # Touchpoints are many and not edited in place: their count and newest id.
-        Touchpoint.objects.aggregate(n=Count("id"), last=Max("id")),
+        Touchpoint.objects.aggregate(n=Count("id"), last=Max("id"), changed=changed),
+        LeadFieldChange.objects.aggregate(last=Max("id")),
         CampaignCost.objects.aggregate(n=Count("id"), amount=Sum("amount")),
         Spend.objects.aggregate(n=Count("id"), amount=Sum("amount")),
         UnitEconomics.objects.aggregate(changed=Max("updated_at"), n=Count("id")),

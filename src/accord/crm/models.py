@@ -313,6 +313,9 @@ class Touchpoint(Imported):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     occurred_at = models.DateTimeField()
+    # When an import or the API last changed the touch (empty if never since it came in):
+    # stored results that read touchpoints, such as attribution, notice the change by it.
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(Imported.Meta):
         ordering = ["occurred_at", "id"]
@@ -393,6 +396,8 @@ class Opportunity(Imported):
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.DISCOVERY)
     created_at = models.DateTimeField()
     close_date = models.DateField(help_text="Expected close date, or actual once closed.")
+    # When an import or the API last changed the deal (empty if never since it came in).
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(Imported.Meta):

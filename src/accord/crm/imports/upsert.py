@@ -1322,9 +1322,11 @@ class Upserter:
             for row, record in to_create:
                 handler.costs_changed(row, record)
         updated = []
+        now = timezone.now()
         for row, changed, fields in to_update.values():
             fields = set(fields)
             if hasattr(row, "updated_at"):
+                row.updated_at = now  # a plain field on touchpoints and deals, not auto_now
                 fields.add("updated_at")
             row.save(update_fields=sorted(fields))
             updated.append((row, changed))
