@@ -19,7 +19,7 @@ from django.db.models import Sum
 from accord.analytics.attribution import economics
 from accord.analytics.attribution.economics import Inputs, MonthFigures
 from accord.analytics.django_source import app_tables
-from accord.attribution import actions, compute
+from accord.attribution import actions, compute, inputs
 from accord.attribution.models import AttributionRun, Spend
 from accord.crm import demo
 from accord.crm.models import Campaign, CampaignCost, Opportunity, Touchpoint
@@ -206,7 +206,7 @@ def test_the_economics_of_a_run(costs, channels):
         start=YEAR[0],
         end=YEAR[1],
         inputs=Inputs(D("0.8"), D("0.2")),
-        spend=actions.spend_lines(date(2024, 1, 1), YEAR[1]),
+        spend=inputs.spend_lines(date(2024, 1, 1), YEAR[1]),
     )
     figures = result["economics"]
 
@@ -390,4 +390,4 @@ def test_on_the_demo_every_model_attributes_all_won_revenue(small_demo, db):
 
 def seed_spend():
     assert Spend.objects.exists()  # the demo writes its people, tools and agency costs
-    return actions.spend_lines(date(2024, 1, 1), date(2026, 3, 1))
+    return inputs.spend_lines(date(2024, 1, 1), date(2026, 3, 1))

@@ -1,24 +1,15 @@
 """Verbs of attribution: ask for a run (the worker computes it), keep spend and the
 unit-economics inputs. Every change of spend or inputs is audited."""
 
-import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from accord.analytics.attribution.rules import Options
-from accord.attribution import compute
+from accord.attribution import compute, inputs
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
-from accord.crm.models import (
-    CampaignCost,
-    LeadFieldChange,
-    Opportunity,
-    OpportunityStageChange,
-    Touchpoint,
-)
 from accord.people import audit, permissions
 
 DENIED = "Only admins, leaders and managers start an attribution run."
@@ -57,30 +48,8 @@ def request_run(
         requested_by=actor,
         created_at=now,
     )
-    from accord.attribution.tasks import compute_run
-
-    transaction.on_commit(lambda: compute_run.enqueue(run.pk))
+    transaction.on_commit(lambda: compute.compute_run.enqueue(run.pk))
     return run
-
-
-def data_version() -> str:
-    """A fingerprint of what attribution reads: it changes when opportunities, their stages,
-    touchpoints, leads' imported fields (account, creation), campaign costs, spend or the
-    unit-economics inputs change. Deals and touches are changed only by imports and the API,
-    which stamp `updated_at`; leads' imported changes leave a LeadFieldChange row."""
-    changed = Max("updated_at")
-    parts = [
-        Opportunity.objects.aggregate(
-            n=Count("id"), last=Max("id"), amount=Sum("amount"), changed=changed
-        ),
-        OpportunityStageChange.objects.aggregate(n=Count("id"), last=Max("id")),
-        Touchpoint.objects.aggregate(n=Count("id"), last=Max("id"), changed=changed),
-        LeadFieldChange.objects.aggregate(last=Max("id")),
-        CampaignCost.objects.aggregate(n=Count("id"), amount=Sum("amount")),
-        Spend.objects.aggregate(n=Count("id"), amount=Sum("amount")),
-        UnitEconomics.objects.aggregate(changed=Max("updated_at"), n=Count("id")),
-    ]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def refresh(today: date | None = None) -> list[AttributionRun]:
@@ -88,7 +57,7 @@ def refresh(today: date | None = None) -> list[AttributionRun]:
     same period, or, for a run over the 365 days up to the day it was made, the 365 days up
     to today. A basis nobody has computed yet stays so (the first run is asked for)."""
     today = today or timezone.now().date()
-    version = data_version()
+    version = inputs.data_version()
     queued = []
     for basis in AttributionRun.Basis.values:
         runs = AttributionRun.objects.filter(basis=basis)
@@ -103,18 +72,6 @@ def refresh(today: date | None = None) -> list[AttributionRun]:
             start, end = compute.default_period(today)
         queued.append(request_run(None, basis, start, end, newest.lookback_days))
     return queued
-
-
-def spend_lines(first_month: date, last_month: date) -> list[dict]:
-    """The spend of the months from `first_month` to `last_month`, as `compute.run_all`
-    reads it."""
-    lines = Spend.objects.filter(month__gte=first_month, month__lte=last_month)
-    return [
-        {"month": month, "side": side, "channel": channel, "amount": amount}
-        for month, side, channel, amount in lines.values_list(
-            "month", "side", "channel__key", "amount"
-        )
-    ]
 
 
 @transaction.atomic

@@ -15,10 +15,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.tasks import task
+from django.utils import timezone
+
 from accord.analytics.attribution import credits, economics, journeys, markov, rules, shapley
+from accord.analytics.attribution.economics import Inputs
 from accord.analytics.attribution.rules import Options
 from accord.analytics.tables import Tables, rows
 from accord.attribution.engine import EngineError, engine_tables
+from accord.attribution.inputs import data_version, spend_lines
+from accord.attribution.models import AttributionRun, UnitEconomics
 
 DATA_DRIVEN = ("markov", "shapley")
 MODELS = (*rules.MODELS, *DATA_DRIVEN)
@@ -311,3 +317,34 @@ def trend_start(end: date) -> date:
     """The first day of the oldest of the `TREND_QUARTERS` quarters up to `end`'s."""
     index = end.year * 12 + (end.month - 1) // 3 * 3 - 3 * (TREND_QUARTERS - 1)
     return date(index // 12, index % 12 + 1, 1)
+
+
+@task
+def compute_run(run_id: int) -> None:
+    """The worker's part of a requested run: every model of the run's basis and period and
+    its economics, stored on the run."""
+    run = AttributionRun.objects.get(pk=run_id)
+    AttributionRun.objects.filter(pk=run_id).update(status=AttributionRun.Status.RUNNING)
+    try:
+        version = data_version()  # before reading: a later change makes it stale
+        row = UnitEconomics.current()
+        first = min(trend_start(run.period_end), run.period_start.replace(day=1))
+        result = run_all(
+            basis=run.basis,
+            start=run.period_start,
+            end=run.period_end,
+            lookback_days=run.lookback_days,
+            inputs=Inputs(gross_margin=row.gross_margin, annual_churn=row.annual_churn),
+            spend=spend_lines(first, run.period_end),
+        )
+    except Exception as error:  # the page must say it failed, whatever the cause
+        AttributionRun.objects.filter(pk=run_id).update(
+            status=AttributionRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+    AttributionRun.objects.filter(pk=run_id).update(
+        status=AttributionRun.Status.DONE,
+        result=result,
+        data_version=version,
+        finished_at=timezone.now(),
+    )

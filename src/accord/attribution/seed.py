@@ -68,8 +68,7 @@ def queue_runs(until: date | datetime) -> None:
     """Have the worker compute both bases over the demo's last 365 days when it starts (the
     refresh keeps them current afterwards). Not where tasks run on the spot (tests)."""
     from accord.attribution.actions import request_run
-    from accord.attribution.compute import default_period
-    from accord.attribution.tasks import compute_run
+    from accord.attribution.compute import compute_run, default_period
 
     if not compute_run.get_backend().supports_defer:
         return

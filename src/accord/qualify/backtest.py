@@ -16,7 +16,8 @@ database, one query per definition and month, and reports its progress as it goe
 
 from datetime import UTC, date, datetime
 
-from django.db import connection
+from django.db import connection, transaction
+from django.tasks import task
 from django.utils import timezone
 
 from accord.analytics.scoring import Definition
@@ -127,10 +128,6 @@ def backtest(definitions: list[LeadDefinition], start: date, end: date, progress
 
 def start(actor, definition: LeadDefinition, start: date, end: date) -> BacktestRun:
     """Queue a backtest of `definition` beside the active one (the worker runs it)."""
-    from django.db import transaction
-
-    from accord.qualify.tasks import run_backtest
-
     if start >= end:
         raise ValueError("The window must end after it starts.")
     if end > timezone.now().date():
@@ -148,7 +145,9 @@ def start(actor, definition: LeadDefinition, start: date, end: date) -> Backtest
     return run
 
 
-def run(run_id: int) -> None:
+@task
+def run_backtest(run_id: int) -> None:
+    """The worker's part: run the backtest, reporting progress on the run as it goes."""
     backtest_run = BacktestRun.objects.select_related("definition", "compared_to").get(pk=run_id)
     BacktestRun.objects.filter(pk=run_id).update(status=BacktestRun.Status.RUNNING, progress=0)
     definitions = [backtest_run.definition]

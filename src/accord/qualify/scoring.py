@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Max
+from django.tasks import task
 from django.utils import timezone
 
 from accord.analytics import scoring
@@ -172,12 +173,17 @@ def score_after_commit(lead_ids) -> None:
 
 def schedule_scoring() -> None:
     """Queue the scoring task a few seconds ahead, unless one is already waiting."""
-    from accord.qualify.tasks import score_pending
-
-    if not score_pending.get_backend().supports_defer:  # the immediate backend (tests): now
-        score_pending.enqueue()
+    if not scoring_pass.get_backend().supports_defer:  # the immediate backend (tests): now
+        scoring_pass.enqueue()
         return
-    recurring.schedule(score_pending, timezone.now() + timedelta(seconds=scoring_delay()))
+    recurring.schedule(scoring_pass, timezone.now() + timedelta(seconds=scoring_delay()))
+
+
+@task
+def scoring_pass() -> None:
+    """The worker's scoring pass: the leads created or touched since the last one, under the
+    active definition."""
+    score_pending()
 
 
 def scoring_delay() -> float:

@@ -1,4 +1,4 @@
-"""Background work of service levels: the tick the worker runs every minute."""
+"""Service levels' recurring work: the tick the worker runs every minute."""
 
 from datetime import timedelta
 
@@ -20,6 +20,7 @@ def sla_tick() -> None:
         schedule_tick(timezone.now() + TICK_EVERY)
 
 
+@recurring.entry_point
 def schedule_tick(at=None) -> bool:
     """Queue a tick (now by default) unless one is already waiting; True if queued."""
     return recurring.schedule(sla_tick, at)

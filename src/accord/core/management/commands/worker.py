@@ -25,11 +25,11 @@ class Command(BaseCommand):
     def handle(self, *args, interval, max_tasks, nice, **options):
         if nice:
             os.nice(nice)
-        from accord.attribution.tasks import schedule_refresh
-        from accord.sla.tasks import schedule_tick
+        from accord.core import recurring
 
-        schedule_tick()  # the service-level tick then queues itself every minute
-        schedule_refresh()  # attribution: recomputed when its data changed, every ten minutes
+        # e.g. the service-level tick (then every minute) and the attribution refresh
+        # (every ten minutes, recomputing when its data changed)
+        recurring.start_all()
         call_command(
             "db_worker",
             queue_name="*",

@@ -1,0 +1,23 @@
+"""The worker keeps every app's recurring work queued, found without naming the apps."""
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from accord.core import recurring
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.mark.django_db
+def test_starting_the_worker_queues_each_recurring_task_once(settings):
+    settings.TASKS = DATABASE_QUEUE
+
+    started = recurring.start_all()
+    recurring.start_all()  # a second worker, or a restart: nothing queued twice
+
+    queued = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
+    assert queued == ["accord.attribution.tasks.refresh", "accord.sla.tasks.sla_tick"]
+    assert started == [
+        "accord.attribution.tasks.schedule_refresh",
+        "accord.sla.tasks.schedule_tick",
+    ]
