@@ -16,9 +16,9 @@ import pytest
 from django.db import connection, transaction
 
 from accord.analytics import tables
-from accord.analytics.django_source import app_tables, connect
 from accord.analytics.funnel_rates import STAGES, STEPS, observed_funnel, observed_funnel_queries
 from accord.analytics.warehouse import EngineError
+from accord.core.engine import app_tables, connect
 from accord.crm import demo
 from accord.crm.models import Account, Lead, LeadStatusChange, Opportunity
 

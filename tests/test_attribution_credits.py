@@ -28,7 +28,7 @@ from accord.analytics.attribution.credits import (
     summarise,
     summary_queries,
 )
-from accord.analytics.django_source import app_tables, connect
+from accord.core.engine import app_tables, connect
 from accord.crm.models import Account, Campaign, Channel, Lead, Opportunity, Touchpoint
 from tests.test_attribution_journeys import rules_journey
 

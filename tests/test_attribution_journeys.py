@@ -34,7 +34,7 @@ from accord.analytics.attribution.markov import (
     markov,
     markov_from_transitions,
 )
-from accord.analytics.django_source import app_tables
+from accord.core.engine import app_tables
 from accord.crm.models import Account, Channel, Lead, Opportunity, Touchpoint
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,9 @@ from django.db.models import Sum
 
 from accord.analytics.attribution import economics
 from accord.analytics.attribution.economics import Inputs, MonthFigures
-from accord.analytics.django_source import app_tables
 from accord.attribution import actions, compute, inputs
 from accord.attribution.models import AttributionRun, Spend
+from accord.core.engine import app_tables
 from accord.crm import demo
 from accord.crm.models import Campaign, CampaignCost, Opportunity, Touchpoint
 from tests.test_attribution_journeys import world  # noqa: F401 - the fixture

@@ -23,8 +23,8 @@ from django.core.management import CommandError, call_command
 
 from accord.analytics import tables, warehouse
 from accord.analytics.attribution import credits, journeys, rules
-from accord.analytics.django_source import connect
 from accord.attribution import compute
+from accord.core.engine import connect
 from accord.crm.models import Touchpoint
 from tests.test_attribution_credits import world as credits_world  # noqa: F401 - fixture
 from tests.test_attribution_journeys import AS_OF

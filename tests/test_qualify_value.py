@@ -10,8 +10,8 @@ import pytest
 import time_machine
 
 from accord.analytics import tables
-from accord.analytics.django_source import app_tables
 from accord.analytics.lead_value import lead_value_query, lead_values, wilson_interval
+from accord.core.engine import app_tables
 from accord.crm.models import Account, Lead, LeadStatusChange, Opportunity
 from accord.people import tokens
 from accord.plan import actions

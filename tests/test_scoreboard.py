@@ -10,12 +10,13 @@ from django.db.models import Sum
 from django.test import override_settings
 from django.urls import reverse
 
+from accord.analytics import pacing
 from accord.analytics.funnel import month_starts
 from accord.crm import demo
 from accord.crm.models import Lead, LeadStatusChange, Opportunity, OpportunityStageChange
 from accord.people.models import User
 from accord.plan import actions
-from accord.scoreboard import pacing, queries
+from accord.scoreboard import queries
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from ninja import NinjaAPI
 
-from accord.api.auth import RateLimited, TokenAuth
 from accord.crm.api import router as crm_router
+from accord.people.api_auth import RateLimited, TokenAuth
 from accord.plan.api import router as plan_router
 
 api = NinjaAPI(

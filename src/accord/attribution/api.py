@@ -9,8 +9,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from accord.analytics.attribution.rules import MAX_LOOKBACK_DAYS
-from accord.api.auth import require_write_scope
 from accord.attribution import actions, compute, queries
+from accord.people.api_auth import require_write_scope
 
 router = Router(tags=["attribution"])
 

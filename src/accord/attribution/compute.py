@@ -22,9 +22,9 @@ from accord.analytics.attribution import credits, economics, journeys, markov, r
 from accord.analytics.attribution.economics import Inputs
 from accord.analytics.attribution.rules import Options
 from accord.analytics.tables import Tables, rows
-from accord.attribution.engine import EngineError, engine_tables
 from accord.attribution.inputs import data_version, spend_lines
 from accord.attribution.models import AttributionRun, UnitEconomics
+from accord.core.engine import EngineError, engine_tables
 
 DATA_DRIVEN = ("markov", "shapley")
 MODELS = (*rules.MODELS, *DATA_DRIVEN)

@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from accord.api.auth import require_write
 from accord.crm import filters
 from accord.crm.imports.formats import Kind
 from accord.crm.imports.upsert import (
@@ -25,6 +24,7 @@ from accord.crm.imports.upsert import (
     sqlite_cache_for_bulk_writes,
 )
 from accord.crm.models import Account, Activity, Campaign, Lead, Opportunity, Touchpoint
+from accord.people.api_auth import require_write
 
 router = Router(tags=["CRM"])
 

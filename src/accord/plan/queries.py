@@ -15,8 +15,11 @@ from accord.analytics.funnel import (
     Funnel,
     reverse_funnel,
 )
+from accord.analytics.pacing import next_month
+from accord.crm.models import Channel
 from accord.plan.models import Plan, PlanRevision
 
+MARKETING = Channel.Group.MARKETING
 SOURCE_NAMES = {"marketing": "Marketing", "sales": "Sales (outbound)", "partner": "Partner"}
 
 
@@ -162,14 +165,49 @@ def observed_rates(months: int) -> dict:
     by the analytics engine; the plan form shows them beside the assumed rates.
     """
     # Imported here: Ibis takes most of a second to load, and only plan forms need it.
-    from accord.analytics import django_source
     from accord.analytics.funnel_rates import observed_funnel
+    from accord.core import engine
 
     start, end = observed_window(months)
     found = observed_funnel(
-        django_source.app_tables(), cohort_start=start, cohort_end=end, as_of=timezone.now()
+        engine.app_tables(), cohort_start=start, cohort_end=end, as_of=timezone.now()
     )
     return {
         step: {**figures, "rate": str(figures["rate"]) if figures["rate"] is not None else None}
         for step, figures in found["steps"].items()
+    }
+
+
+def default_plan(today: date) -> Plan | None:
+    """The plan in force for today's fiscal year, else the latest plan in force, else the
+    latest plan (which is then only a draft)."""
+    in_force = list(Plan.objects.filter(revisions__status=PlanRevision.Status.APPROVED).distinct())
+    for plan in in_force:
+        if plan.start <= today < next_month(plan.months[-1]):
+            return plan
+    return in_force[0] if in_force else Plan.objects.first()
+
+
+def revision_shown(plan: Plan) -> PlanRevision | None:
+    """The revision both teams signed; the draft under discussion if none is signed yet."""
+    return plan.in_force or plan.current
+
+
+def plan_by_month(funnel, revision: PlanRevision) -> dict[str, list[Decimal]]:
+    """Metric -> the plan's figure for each plan month."""
+    asp = revision.asp
+    monthly = {s: [Decimal(n) for n in funnel.monthly[s]] for s in STAGES}
+    marketing = funnel.by_source.get(MARKETING, {})
+
+    def share(stage: str) -> Decimal:
+        # Marketing's quota of a stage, spread over the months like the stage itself.
+        total = funnel.counts[stage]
+        return Decimal(marketing.get(stage, 0)) / Decimal(total) if total else Decimal(0)
+
+    return {
+        **monthly,
+        "bookings": [n * asp for n in monthly["won"]],
+        "pipeline": [n * asp for n in monthly["opportunity"]],
+        "mql_marketing": [n * share("mql") for n in monthly["mql"]],
+        "marketing_pipeline": [n * share("opportunity") * asp for n in monthly["opportunity"]],
     }

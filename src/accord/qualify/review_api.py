@@ -9,8 +9,8 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from accord.api.auth import require_write_scope
 from accord.crm.models import Lead
+from accord.people.api_auth import require_write_scope
 from accord.qualify import reviews
 from accord.qualify.models import LeadReview
 

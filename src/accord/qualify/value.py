@@ -40,12 +40,11 @@ from django.utils import timezone
 
 from accord.analytics import lead_value
 from accord.analytics.funnel import month_starts
+from accord.analytics.pacing import BEHIND_BELOW, next_month
 from accord.crm.filters import day_bounds, first_reached
 from accord.crm.models import Channel, Lead
 from accord.plan.models import PlanRevision
-from accord.plan.queries import funnel_of
-from accord.scoreboard.pacing import BEHIND_BELOW, next_month
-from accord.scoreboard.queries import default_plan, plan_by_month
+from accord.plan.queries import default_plan, funnel_of, plan_by_month
 
 if TYPE_CHECKING:
     from accord.analytics.lead_value import LeadType, LeadValues
@@ -130,10 +129,10 @@ def lead_values(opts: Options, reached: str | None = None) -> LeadValues:
     """The value of each lead type (of those that reached `reached`), computed by the
     analytics engine."""
     # Imported here: Ibis takes most of a second to load, and only lead value needs it.
-    from accord.analytics import django_source
+    from accord.core import engine
 
     return lead_value.lead_values(
-        django_source.app_tables(),
+        engine.app_tables(),
         group_by=opts.group_by,
         horizon_days=opts.horizon_days,
         cohort_from=opts.cohort_from,

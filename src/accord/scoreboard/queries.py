@@ -29,19 +29,18 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
+from accord.analytics import pacing
 from accord.analytics.funnel import STAGE_LABELS, STAGES
+from accord.analytics.pacing import Period, next_month
 from accord.crm.filters import day_bounds, first_reached
 from accord.crm.models import Channel, Lead, Opportunity, OpportunityStageChange
-from accord.plan.models import Plan, PlanRevision
-from accord.plan.queries import funnel_of
-from accord.scoreboard import pacing
-from accord.scoreboard.pacing import Period, next_month
+from accord.plan.models import PlanRevision
+from accord.plan.queries import MARKETING, funnel_of, plan_by_month
 
 # Plan stage -> the lead status that marks it.
 LEAD_STATUS = {"mql": "mql", "sal": "accepted", "sql": "sql", "opportunity": "opportunity"}
 OPEN_STAGES = tuple(s for s in Opportunity.Stage.values if s not in Opportunity.CLOSED_STAGES)
 GROUPS = tuple(Channel.Group.values)
-MARKETING = Channel.Group.MARKETING
 WIN_RATE_DAYS = 365
 
 
@@ -206,7 +205,7 @@ def closed_outcomes(now: datetime) -> tuple[dict[str, tuple[int, int]], tuple[in
 
 
 def observed_win_rates(now: datetime, plan_rate: Decimal) -> dict[str, pacing.WinRate]:
-    """Win probability per open stage (see accord.scoreboard.pacing)."""
+    """Win probability per open stage (see accord.analytics.pacing)."""
     by_stage, overall = closed_outcomes(now)
     return pacing.win_rates(OPEN_STAGES, by_stage, overall, plan_rate)
 
@@ -221,24 +220,6 @@ def open_pipeline(period: Period) -> dict[str, tuple[int, Decimal]]:
         .order_by()
     )
     return {r["stage"]: (r["n"], r["amount"] or Decimal(0)) for r in rows}
-
-
-# --- Choosing the plan -----------------------------------------------------------------------
-
-
-def default_plan(today: date) -> Plan | None:
-    """The plan in force for today's fiscal year, else the latest plan in force, else the
-    latest plan (which is then only a draft)."""
-    in_force = list(Plan.objects.filter(revisions__status=PlanRevision.Status.APPROVED).distinct())
-    for plan in in_force:
-        if plan.start <= today < next_month(plan.months[-1]):
-            return plan
-    return in_force[0] if in_force else Plan.objects.first()
-
-
-def revision_shown(plan: Plan) -> PlanRevision | None:
-    """The revision both teams signed; the draft under discussion if none is signed yet."""
-    return plan.in_force or plan.current
 
 
 # --- The page --------------------------------------------------------------------------------
@@ -275,26 +256,6 @@ TEAM_KPIS = {
     "sales": ("bookings", "won", "pipeline"),
     "marketing": ("mql_marketing", "marketing_pipeline"),
 }
-
-
-def plan_by_month(funnel, revision: PlanRevision) -> dict[str, list[Decimal]]:
-    """Metric -> the plan's figure for each plan month."""
-    asp = revision.asp
-    monthly = {s: [Decimal(n) for n in funnel.monthly[s]] for s in STAGES}
-    marketing = funnel.by_source.get(MARKETING, {})
-
-    def share(stage: str) -> Decimal:
-        # Marketing's quota of a stage, spread over the months like the stage itself.
-        total = funnel.counts[stage]
-        return Decimal(marketing.get(stage, 0)) / Decimal(total) if total else Decimal(0)
-
-    return {
-        **monthly,
-        "bookings": [n * asp for n in monthly["won"]],
-        "pipeline": [n * asp for n in monthly["opportunity"]],
-        "mql_marketing": [n * share("mql") for n in monthly["mql"]],
-        "marketing_pipeline": [n * share("opportunity") * asp for n in monthly["opportunity"]],
-    }
 
 
 def _actual_by_month(found: Actuals) -> dict[str, list]:

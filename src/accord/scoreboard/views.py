@@ -3,10 +3,11 @@
 from django.shortcuts import render
 from django.utils import timezone
 
+from accord.analytics.pacing import PeriodError, default_period, period_named
 from accord.people.permissions import can_edit_plan
+from accord.plan import queries as plan_queries
 from accord.plan.models import Plan
 from accord.scoreboard import queries
-from accord.scoreboard.pacing import PeriodError, default_period, period_named
 
 
 def _plan_from(value: str) -> Plan | None:
@@ -25,11 +26,11 @@ def home(request):
         return render(request, "scoreboard/home.html", context)
 
     chosen = request.GET.get("plan", "").strip()
-    plan = _plan_from(chosen) if chosen else queries.default_plan(today)
+    plan = _plan_from(chosen) if chosen else plan_queries.default_plan(today)
     if plan is None:
         context["plan_error"] = f"There is no plan “{chosen[:20]}”. Choose one of these:"
         return render(request, "scoreboard/home.html", context, status=404)
-    revision = queries.revision_shown(plan)
+    revision = plan_queries.revision_shown(plan)
 
     months = plan.months
     period = default_period(months, today)

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accord.analytics import sla
+from accord.analytics.pacing import next_month
 from accord.crm.models import Lead
 from accord.people.models import User
-from accord.scoreboard.pacing import next_month
 from accord.sla.clocks import Scope, evaluate_all
 
 # "About 70% of new leads are never followed up": the industry figure the board compares to.

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accord.analytics import warehouse
 from accord.analytics.attribution.rules import U_SHAPES
-from accord.attribution import compute, engine
+from accord.attribution import compute
+from accord.core import engine
 
 
 def _day(text: str, flag: str) -> date:

@@ -1,4 +1,4 @@
-"""Where the analytics read from: the one module of `accord.analytics` that imports Django.
+"""Which analytics engine the app reads: the one Django-side door into `accord.analytics`.
 
 `ACCORD_ANALYTICS_URL` names another engine as an Ibis URL (duckdb:///var/copy.duckdb,
 postgres://...); empty means the app database itself. There the Ibis backend wraps Django's
@@ -8,17 +8,28 @@ credentials or pool is needed.
 
 The backend borrows the connection of the current thread for one unit of work (a request,
 a task): open it when needed and do not keep it, because Django closes and reopens its
-connections between requests.
+connections between requests. Every failure to reach an engine is an `EngineError` with a
+sentence a person can act on, on a page, in a task and on the command line alike.
 """
 
 import ibis
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from ibis.backends import BaseBackend
 
 from accord.analytics import tables, warehouse
+from accord.analytics.warehouse import EngineError  # raised here; callers catch it from here
 from accord.env import envstr
+
+__all__ = [
+    "EngineError",
+    "analytics_url",
+    "app_database",
+    "app_tables",
+    "connect",
+    "engine_backend",
+    "engine_tables",
+]
 
 
 def analytics_url() -> str:
@@ -38,7 +49,8 @@ def connect(alias: str = "default") -> BaseBackend:
 
 
 def app_database(alias: str = "default") -> BaseBackend:
-    """The app database itself as an Ibis backend, whatever ACCORD_ANALYTICS_URL says."""
+    """The app database itself as an Ibis backend, whatever ACCORD_ANALYTICS_URL says (what
+    `accord attribution copy` reads by default)."""
     connection = connections[alias]
     connection.ensure_connection()
     raw = connection.connection
@@ -50,7 +62,7 @@ def app_database(alias: str = "default") -> BaseBackend:
         return backend
     if connection.vendor == "postgresql":
         return ibis.postgres.from_connection(raw)
-    raise ImproperlyConfigured(
+    raise EngineError(
         f"The analytics cannot read a {connection.vendor} database; "
         "set ACCORD_ANALYTICS_URL to an engine that holds a copy of the CRM tables."
     )
@@ -59,3 +71,25 @@ def app_database(alias: str = "default") -> BaseBackend:
 def app_tables(alias: str = "default") -> tables.Tables:
     """The contract's tables on the analytics engine."""
     return tables.load(connect(alias))
+
+
+def engine_tables(url: str | None) -> tables.Tables:
+    """The contract's tables on `url` (an engine URL: `warehouse.connect`), else on the
+    configured analytics engine: ACCORD_ANALYTICS_URL, else the app database."""
+    url = url or analytics_url()
+    if not url:
+        return app_tables()
+    return tables.load(engine_backend(url))
+
+
+def engine_backend(url: str) -> BaseBackend:
+    """The engine `url` names, holding every table the contract reads, or an EngineError."""
+    backend = warehouse.connect(url)
+    if unreadable := warehouse.unreadable_tables(backend):
+        first, why = next(iter(unreadable.items()))
+        raise EngineError(
+            f"The engine {warehouse.redacted(url)!r} lacks tables the analytics read: "
+            f"{', '.join(unreadable)} ({first}: {why}). Copy them there with "
+            "`accord attribution copy --to URL`."
+        )
+    return backend
