@@ -75,10 +75,11 @@ def can_edit_plan(user) -> bool:
     return can_change_anything(user) and user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
 
 
-def plan_approval_side(user) -> str | None:
+def approval_side(user) -> str | None:
     """'marketing' or 'sales' for a leader of a marketing or sales team, else None.
 
-    A plan needs one approval from each side. A leader in both kinds of team approves for
+    What both teams sign (plans, lead definitions: `signoff.py`) needs one approval from
+    each side. A leader in both kinds of team approves for
     marketing first, then (a different person being required for the other side) nobody
     can sign for both.
     """
@@ -95,11 +96,6 @@ def plan_approval_side(user) -> str | None:
 def can_edit_definition(user) -> bool:
     """Lead definitions are drafted by the same people as plans; everybody reads them."""
     return can_edit_plan(user)
-
-
-def definition_approval_side(user) -> str | None:
-    """Lead definitions are signed by the same two sides as plans: one of each."""
-    return plan_approval_side(user)
 
 
 def can_review_lead(user, lead) -> bool:

@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accord.analytics.funnel import STAGES, STEPS, FunnelError, validate
-from accord.people import audit
-from accord.people.permissions import can_edit_plan, plan_approval_side, require
+from accord.people import audit, signoff
+from accord.people.permissions import can_edit_plan, require
 from accord.plan.models import Plan, PlanApproval, PlanGoal, PlanRevision
 
 EDIT_DENIED = "Only admins, leaders and managers can create or change a revenue plan."
@@ -150,31 +150,23 @@ def change_plan(actor, plan: Plan, values: PlanValues, *, note: str = "") -> Pla
 
 
 def approval_blocker(actor, revision: PlanRevision) -> Exception | None:
-    """Why `actor` may not approve `revision` now (the error `approve` raises), or None.
-
-    The plan page asks this to decide whether to offer the button, so the rule lives here
-    once."""
-    side = plan_approval_side(actor)
-    if side is None:
-        return PermissionDenied(
-            "Only a marketing leader or a sales leader can approve a plan: one of each."
-        )
+    """Why `actor` may not approve `revision` now (the error `approve` raises), or None."""
+    not_ready = ""
     if revision.status != PlanRevision.Status.DRAFT:
-        return ValidationError(
+        not_ready = (
             f"Revision {revision.number} is {revision.get_status_display().lower()}; "
             "only the current draft can be approved."
         )
-    if revision.plan.current.pk != revision.pk:
-        return ValidationError(f"Revision {revision.number} is not the plan's latest revision.")
-    if revision.approvals.filter(user=actor).exists():
-        return ValidationError("You have already approved this revision.")
-    signed = revision.approvals.filter(side=side).select_related("user").first()
-    if signed is not None:
-        return ValidationError(
-            f"{signed.user.display_name} has already approved this revision for {side}; "
-            f"it now needs a {'sales' if side == 'marketing' else 'marketing'} leader."
-        )
-    return None
+    elif revision.plan.current.pk != revision.pk:
+        not_ready = f"Revision {revision.number} is not the plan's latest revision."
+    return signoff.blocker(
+        actor,
+        revision.approvals,
+        kind="a plan",
+        this="this revision",
+        name="this revision",
+        not_ready=not_ready,
+    )
 
 
 @transaction.atomic
@@ -183,11 +175,7 @@ def approve(actor, revision: PlanRevision) -> PlanRevision:
     revision = PlanRevision.objects.select_for_update().select_related("plan").get(pk=revision.pk)
     if (blocker := approval_blocker(actor, revision)) is not None:
         raise blocker
-    side = plan_approval_side(actor)
-    now = timezone.now()
-    PlanApproval.objects.create(revision=revision, user=actor, side=side, approved_at=now)
-    sides = set(revision.approvals.values_list("side", flat=True))
-    complete = sides == {PlanApproval.Side.MARKETING, PlanApproval.Side.SALES}
+    side, complete, now = signoff.sign(actor, revision.approvals)
     if complete:
         revision.status = PlanRevision.Status.APPROVED
         revision.approved_at = now

@@ -153,7 +153,7 @@ def plan_detail(request, pk: int):
             raise Http404("No such revision.")
     previous = next((r for r in revisions if r.number < shown.number), None)
     approvals = list(shown.approvals.select_related("user"))
-    side = permissions.plan_approval_side(request.user)
+    side = permissions.approval_side(request.user)
     signed_sides = {a.side for a in approvals}
     can_approve = actions.approval_blocker(request.user, shown) is None
     context = {

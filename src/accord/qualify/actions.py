@@ -6,16 +6,16 @@ on it. A proposal needs one marketing leader and one sales leader, and the perso
 proposed it cannot be one of them. Activation rescores every lead.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accord.analytics.scoring import DefinitionError
-from accord.people import audit
-from accord.people.permissions import can_edit_definition, definition_approval_side, require
+from accord.people import audit, signoff
+from accord.people.permissions import can_edit_definition, require
 from accord.qualify import scoring
-from accord.qualify.models import DefinitionApproval, LeadDefinition, ScoringRun
+from accord.qualify.models import LeadDefinition, ScoringRun
 
 EDIT_DENIED = "Only admins, leaders and managers can draft or change a lead definition."
 Status = LeadDefinition.Status
@@ -137,35 +137,22 @@ def withdraw(actor, definition: LeadDefinition) -> LeadDefinition:
 
 
 def approval_blocker(actor, definition: LeadDefinition) -> Exception | None:
-    """Why `actor` may not approve `definition` now (the error `approve` raises), or None.
-
-    The definition page asks this to decide whether to offer the button, so the rule lives
-    here once."""
-    side = definition_approval_side(actor)
-    if side is None:
-        return PermissionDenied(
-            "Only a marketing leader or a sales leader can approve a lead definition."
-        )
+    """Why `actor` may not approve `definition` now (the error `approve` raises), or None."""
+    not_ready = ""
     if definition.status != Status.PROPOSED:
-        return ValidationError(
+        not_ready = (
             f"v{definition.version} is {definition.get_status_display().lower()}; "
             "only a proposed definition can be approved."
         )
-    if definition.proposed_by_id == actor.pk:
-        return ValidationError(
-            "You proposed this definition; it needs the approval of two other people, "
-            "a marketing leader and a sales leader."
-        )
-    if definition.approvals.filter(user=actor).exists():
-        return ValidationError("You have already approved this definition.")
-    signed = definition.approvals.filter(side=side).select_related("user").first()
-    if signed is not None:
-        other = "sales" if side == "marketing" else "marketing"
-        return ValidationError(
-            f"{signed.user.display_name} has already approved v{definition.version} for "
-            f"{side}; it now needs a {other} leader."
-        )
-    return None
+    return signoff.blocker(
+        actor,
+        definition.approvals,
+        kind="a lead definition",
+        this="this definition",
+        name=f"v{definition.version}",
+        not_ready=not_ready,
+        proposed_by_id=definition.proposed_by_id,
+    )
 
 
 @transaction.atomic
@@ -173,10 +160,7 @@ def approve(actor, definition: LeadDefinition) -> LeadDefinition:
     definition = LeadDefinition.objects.select_for_update().get(pk=definition.pk)
     if (blocker := approval_blocker(actor, definition)) is not None:
         raise blocker
-    side = definition_approval_side(actor)
-    now = timezone.now()
-    DefinitionApproval.objects.create(definition=definition, user=actor, side=side, approved_at=now)
-    complete = definition.approvals.count() == 2
+    side, complete, now = signoff.sign(actor, definition.approvals)
     if complete:
         definition.status = Status.APPROVED
         definition.approved_at = now

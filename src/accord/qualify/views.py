@@ -109,7 +109,7 @@ def definition_detail(request, pk: int):
         pk=pk,
     )
     approvals = list(definition.approvals.select_related("user"))
-    side = permissions.definition_approval_side(request.user)
+    side = permissions.approval_side(request.user)
     signed = {a.side for a in approvals}
     can_edit = permissions.can_edit_definition(request.user)
     can_approve = actions.approval_blocker(request.user, definition) is None

@@ -1,0 +1,69 @@
+"""The two-sided sign-off. What both teams are held to (a plan revision, a lead definition,
+and what comes next) holds only once a marketing leader and a sales leader, two different
+people, have approved the same version of it.
+
+Each signed thing keeps its approvals in a model of its own (user, side, approved_at, one
+per side and one per person). Who stands for a side is a permission
+(`permissions.approval_side`); when a signature may be added and when the set is complete
+is decided here, once, for every such thing.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from accord.people.permissions import approval_side
+
+SIDES = ("marketing", "sales")
+
+
+def other_side(side: str) -> str:
+    return SIDES[1] if side == SIDES[0] else SIDES[0]
+
+
+def blocker(
+    actor,
+    approvals,
+    *,
+    kind: str,
+    this: str,
+    name: str,
+    not_ready: str = "",
+    proposed_by_id: int | None = None,
+) -> Exception | None:
+    """Why `actor` may not add a signature to `approvals` now (the error `sign`'s callers
+    raise), or None. Pages ask this to decide whether to offer the button.
+
+    `kind` says what is signed in a refusal ("a lead definition"), `this` and `name` which
+    one ("this definition", "v3"); `not_ready` is the thing's own reason it cannot be signed in its state, if any;
+    `proposed_by_id`, when given, is a person who may not sign what they proposed."""
+    side = approval_side(actor)
+    if side is None:
+        return PermissionDenied(
+            f"Only a marketing leader or a sales leader can approve {kind}: one of each."
+        )
+    if not_ready:
+        return ValidationError(not_ready)
+    if proposed_by_id is not None and proposed_by_id == actor.pk:
+        return ValidationError(
+            f"You proposed {this}; it needs the approval of two other people, "
+            "a marketing leader and a sales leader."
+        )
+    if approvals.filter(user=actor).exists():
+        return ValidationError(f"You have already approved {this}.")
+    signed = approvals.filter(side=side).select_related("user").first()
+    if signed is not None:
+        return ValidationError(
+            f"{signed.user.display_name} has already approved {name} for {side}; "
+            f"it now needs a {other_side(side)} leader."
+        )
+    return None
+
+
+def sign(actor, approvals) -> tuple[str, bool, object]:
+    """Add `actor`'s signature (after `blocker` said None): their side, whether both sides
+    have now signed, and the moment."""
+    side = approval_side(actor)
+    now = timezone.now()
+    approvals.create(user=actor, side=side, approved_at=now)
+    complete = set(approvals.values_list("side", flat=True)) == set(SIDES)
+    return side, complete, now
