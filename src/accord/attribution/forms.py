@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from accord.attribution import compute
 from accord.attribution.models import AttributionRun, Spend
+from accord.core.forms import PercentField, as_percent
 from accord.crm.models import Channel
-
-HUNDRED = Decimal(100)
 
 
 class PeriodForm(forms.Form):
@@ -68,18 +67,20 @@ class SpendForm(forms.ModelForm):
 
 
 class UnitEconomicsForm(forms.Form):
-    gross_margin = forms.DecimalField(
+    gross_margin = PercentField(
         label="Gross margin (%)",
         min_value=Decimal("0.01"),
-        max_value=HUNDRED,
+        max_digits=None,
         decimal_places=2,
+        widget=None,
         help_text="Revenue left after the cost of serving it, e.g. 78.",
     )
-    annual_churn = forms.DecimalField(
+    annual_churn = PercentField(
         label="Annual revenue churn (%)",
         min_value=Decimal("0.01"),
-        max_value=HUNDRED,
+        max_digits=None,
         decimal_places=2,
+        widget=None,
         help_text="The share of customers' revenue lost in a year, e.g. 12. Accord has no "
         "renewal data to observe it, so it is yours to set.",
     )
@@ -89,12 +90,11 @@ class UnitEconomicsForm(forms.Form):
         """The form filled in with the stored fractions, as percentages."""
         return cls(
             initial={
-                "gross_margin": (row.gross_margin * HUNDRED).normalize(),
-                "annual_churn": (row.annual_churn * HUNDRED).normalize(),
+                "gross_margin": as_percent(row.gross_margin),
+                "annual_churn": as_percent(row.annual_churn),
             }
         )
 
     def fractions(self) -> tuple[Decimal, Decimal]:
-        """The valid percentages typed, as the fractions stored: (gross margin, churn)."""
-        data = self.cleaned_data
-        return data["gross_margin"] / HUNDRED, data["annual_churn"] / HUNDRED
+        """The fractions to store: (gross margin, churn)."""
+        return self.cleaned_data["gross_margin"], self.cleaned_data["annual_churn"]

@@ -34,8 +34,9 @@ def blocker(
     raise), or None. Pages ask this to decide whether to offer the button.
 
     `kind` says what is signed in a refusal ("a lead definition"), `this` and `name` which
-    one ("this definition", "v3"); `not_ready` is the thing's own reason it cannot be signed in its state, if any;
-    `proposed_by_id`, when given, is a person who may not sign what they proposed."""
+    one ("this definition", "v3"); `not_ready` is the thing's own reason it cannot be
+    signed in its state, if any; `proposed_by_id`, when given, is a person who may not
+    sign what they proposed."""
     side = approval_side(actor)
     if side is None:
         return PermissionDenied(

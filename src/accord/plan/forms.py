@@ -7,11 +7,11 @@ from django import forms
 from django.utils import timezone
 
 from accord.analytics.funnel import SOURCES, STAGE_LABELS, STAGES, STEP_LABELS, STEPS
+from accord.core.forms import PercentField, as_percent, plain_number
 from accord.people.models import User
 from accord.plan.actions import PlanValues
 from accord.plan.models import PlanRevision
 
-HUNDRED = Decimal(100)
 DEFAULT_RATES = {
     "lead_mql": "10",
     "mql_sal": "70",
@@ -26,23 +26,6 @@ SOURCE_LABELS = {
     "sales": "Sales-sourced (outbound)",
     "partner": "Partner",
 }
-
-
-def _plain(value) -> str:
-    """A Decimal as typed by a person: 50, 0.25, 12500000 (no exponent, no trailing zeros)."""
-    return format(Decimal(value).normalize(), "f")
-
-
-def _percent(label: str, **kwargs) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        max_digits=7,
-        decimal_places=3,
-        min_value=Decimal(0),
-        max_value=HUNDRED,
-        widget=forms.NumberInput(attrs={"step": "any", "class": "num"}),
-        **kwargs,
-    )
 
 
 class PlanForm(forms.Form):
@@ -92,8 +75,8 @@ class PlanForm(forms.Form):
             del self.fields["note"]
             self.fields["fiscal_year"].initial = timezone.localdate().year + 1
         for step in STEPS:
-            self.fields[f"rate_{step}"] = _percent(
-                f"{STEP_LABELS[step]} (%)", required=False, initial=DEFAULT_RATES[step]
+            self.fields[f"rate_{step}"] = PercentField(
+                label=f"{STEP_LABELS[step]} (%)", required=False, initial=DEFAULT_RATES[step]
             )
             self.fields[f"lag_{step}"] = forms.IntegerField(
                 label=f"{STEP_LABELS[step]} lag (days)",
@@ -107,8 +90,8 @@ class PlanForm(forms.Form):
                 choices=PlanRevision.Basis.choices, initial=PlanRevision.Basis.ASSUMED
             )
         for source in SOURCES:
-            self.fields[f"share_{source}"] = _percent(
-                f"{SOURCE_LABELS[source]} (%)", initial=DEFAULT_SHARES[source]
+            self.fields[f"share_{source}"] = PercentField(
+                label=f"{SOURCE_LABELS[source]} (%)", initial=DEFAULT_SHARES[source]
             )
         for i in range(12):
             self.fields[f"season_{i}"] = forms.DecimalField(
@@ -135,18 +118,18 @@ class PlanForm(forms.Form):
     @classmethod
     def initial_from(cls, revision: PlanRevision) -> dict:
         initial = {
-            "target": _plain(revision.target),
-            "asp": _plain(revision.asp),
+            "target": plain_number(revision.target),
+            "asp": plain_number(revision.asp),
             "observed_months": revision.observed_months,
         }
         for step in STEPS:
-            initial[f"rate_{step}"] = _plain(Decimal(revision.rates[step]) * HUNDRED)
+            initial[f"rate_{step}"] = as_percent(revision.rates[step])
             initial[f"lag_{step}"] = revision.lags.get(step, 0)
             initial[f"basis_{step}"] = revision.basis.get(step, PlanRevision.Basis.ASSUMED)
         for source in SOURCES:
-            initial[f"share_{source}"] = _plain(Decimal(revision.shares.get(source, "0")) * HUNDRED)
+            initial[f"share_{source}"] = as_percent(revision.shares.get(source, "0"))
         for i, weight in enumerate(revision.seasonality or ["1"] * 12):
-            initial[f"season_{i}"] = _plain(weight)
+            initial[f"season_{i}"] = plain_number(weight)
         for goal in revision.goals.all():
             initial[f"owner_{goal.stage}"] = goal.owner_id
             initial[f"due_{goal.stage}"] = goal.due_on
@@ -195,7 +178,7 @@ class PlanForm(forms.Form):
                         f"{data.get('observed_months') or 12} months; type an assumed rate.",
                     )
                     continue
-                data[f"rate_{step}"] = Decimal(str(observed["rate"])) * HUNDRED
+                data[f"rate_{step}"] = Decimal(str(observed["rate"]))
                 if observed.get("lag_days") is not None:
                     data[f"lag_{step}"] = round(observed["lag_days"])
             rate = data.get(f"rate_{step}")
@@ -207,10 +190,11 @@ class PlanForm(forms.Form):
             if data.get(f"lag_{step}") is None and f"lag_{step}" not in self.errors:
                 data[f"lag_{step}"] = 0
         shares = [data.get(f"share_{s}") for s in SOURCES]
-        if all(s is not None for s in shares) and sum(shares) != HUNDRED:
+        if all(s is not None for s in shares) and sum(shares) != 1:
             self.add_error(
                 "share_marketing",
-                f"The source shares must add up to 100%; they add up to {sum(shares):g}%.",
+                "The source shares must add up to 100%; "
+                f"they add up to {as_percent(sum(shares))}%.",
             )
         weights = [data.get(f"season_{i}") for i in range(12)]
         if all(w is not None for w in weights) and not any(weights):
@@ -225,10 +209,10 @@ class PlanForm(forms.Form):
         return PlanValues(
             target=data["target"],
             asp=data["asp"],
-            rates={s: data[f"rate_{s}"] / HUNDRED for s in STEPS},
+            rates={s: data[f"rate_{s}"] for s in STEPS},
             lags={s: data[f"lag_{s}"] for s in STEPS},
             basis={s: data[f"basis_{s}"] for s in STEPS},
-            shares={s: data[f"share_{s}"] / HUNDRED for s in SOURCES},
+            shares={s: data[f"share_{s}"] for s in SOURCES},
             seasonality=[data[f"season_{i}"] for i in range(12)],
             observed_months=data["observed_months"],
             observed=self.observed,

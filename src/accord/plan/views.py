@@ -8,6 +8,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accord.analytics.funnel import STEPS
+from accord.core.forms import errors_onto
 from accord.people import permissions
 from accord.plan import actions, queries
 from accord.plan.forms import PlanForm
@@ -30,16 +32,8 @@ def plan_list(request):
     )
 
 
-def _form_errors_to(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            if field in ("lead_mql", "mql_sal", "sal_sql", "sql_opp", "opp_won"):
-                target = f"rate_{field}"
-            for e in errors:
-                form.add_error(target, e.messages[0] if hasattr(e, "messages") else str(e))
-    else:
-        form.add_error(None, error.messages[0])
+# The verb names a rate by its step; the form's field is rate_<step>.
+RATE_FIELDS = {step: f"rate_{step}" for step in STEPS}
 
 
 def plan_new(request):
@@ -58,7 +52,7 @@ def plan_new(request):
                 values=form.values(),
             )
         except ValidationError as error:
-            _form_errors_to(form, error)
+            errors_onto(form, error, RATE_FIELDS)
         else:
             messages.success(
                 request,
@@ -112,7 +106,7 @@ def plan_edit(request, pk: int):
                 request.user, plan, form.values(), note=form.cleaned_data.get("note", "")
             )
         except ValidationError as error:
-            _form_errors_to(form, error)
+            errors_onto(form, error, RATE_FIELDS)
         else:
             if revision.number != current.number:
                 messages.success(

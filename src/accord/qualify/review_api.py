@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from accord.core.periods import reporting_period
 from accord.crm.models import Lead
 from accord.people.api_auth import require_write_scope
 from accord.qualify import reviews
@@ -156,7 +157,7 @@ def review_lead(request, lead_id: int, payload: ReviewIn):
 )
 def rejection_rates(request, period: Query[PeriodIn]):
     try:
-        start, end = reviews.review_period(period.from_, period.to, timezone.localdate())
+        start, end = reporting_period(period.from_, period.to, timezone.localdate())
     except ValidationError as error:
         raise HttpError(422, "to: " + " ".join(error.messages)) from None
     rates = reviews.rejection_rates(start, end)

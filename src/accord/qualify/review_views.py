@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accord.core.forms import PeriodForm
 from accord.crm.models import Lead
 from accord.crm.views import run_lead_form
 from accord.people import permissions
@@ -25,26 +26,6 @@ class ReviewForm(forms.Form):
 class RejectForm(ReviewForm):
     # Any key is let through: the verb says clearly why a missing or retired reason won't do.
     reason = forms.CharField(required=False, max_length=40)
-
-
-class PeriodForm(forms.Form):
-    date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            try:
-                reviews.review_period(
-                    cleaned.get("date_from"), cleaned.get("date_to"), timezone.localdate()
-                )
-            except ValidationError as error:
-                self.add_error(None, error)
-        return cleaned
 
 
 def _review(request, pk: int, form_class, act):
@@ -76,12 +57,8 @@ def reject(request, pk: int):
 
 def home(request):
     """Rejection rates by source, campaign, reason and rep, for everybody to see."""
-    today = timezone.localdate()
-    start, end = reviews.review_period(None, None, today)
-    form = PeriodForm(request.GET or None, initial={"date_from": start, "date_to": end})
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        start, end = reviews.review_period(data["date_from"], data["date_to"], today)
+    form = PeriodForm(request.GET or None, timezone.localdate())
+    start, end = form.period()
     rates = reviews.rejection_rates(start, end)
     # The chart ranks sources by how often their leads are turned down; the table by volume.
     ranked = sorted(rates.by_source, key=lambda row: -(row.rejection_rate or 0))

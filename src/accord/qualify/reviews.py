@@ -12,7 +12,7 @@ counts once as accepted and once as rejected.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,7 +34,6 @@ ACCEPTABLE = (Status.MQL,)
 # A rep may still change their mind about an accepted lead until it becomes SQL.
 REJECTABLE = (Status.MQL, Status.ACCEPTED)
 COMMENT_MAX = LeadReview._meta.get_field("comment").max_length
-DEFAULT_PERIOD_DAYS = 90
 
 
 def can_be_accepted(lead: Lead) -> bool:
@@ -215,17 +214,6 @@ def reasons_with_use():
 
 
 # --- Rejection rates ----------------------------------------------------------------------
-
-
-def review_period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
-    """The days to report on, both included: by default the last 90 days up to today."""
-    end = end or today
-    start = start or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
-    if end > today:
-        raise ValidationError({"date_to": "The period cannot end after today."})
-    if start > end:
-        raise ValidationError({"date_to": "The end date is before the start date."})
-    return start, end
 
 
 def rate(part: int, whole: int) -> Decimal | None:

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accord.core.forms import errors_onto
 from accord.people import permissions
 from accord.qualify import actions, backtest, queries, scoring
 from accord.qualify.forms import DefinitionEditor
@@ -46,8 +47,7 @@ def _save(request, editor, save):
     try:
         return save(content)
     except ValidationError as error:
-        for message in error.messages:
-            editor.form.add_error(None, message)
+        errors_onto(editor.form, error)
         return None
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from accord.core.periods import reporting_period
 from accord.crm.models import Lead
 from accord.people.api_auth import require_write_scope
 from accord.sla import actions, queries
@@ -182,7 +183,9 @@ def lead_clocks(request, lead_id: int):
 )
 def board(request, period: Query[BoardIn]):
     try:
-        start, end = queries.period(period.from_, period.to, timezone.localdate())
+        start, end = reporting_period(
+            period.from_, period.to, timezone.localdate(), at_most_a_year=True
+        )
     except ValidationError as error:
         raise HttpError(
             422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())

@@ -5,22 +5,14 @@ Choices are offered as checkboxes and selects, but any value posted is let throu
 typed as a percentage and handed over as a fraction.
 """
 
-from decimal import Decimal
-
 from django import forms
 from django.core.exceptions import ValidationError
 
 from accord.analytics import business_hours
+from accord.core.forms import PercentField, as_percent, plain_number
 from accord.crm.models import Activity, Channel, Touchpoint
 from accord.sla import actions
 from accord.sla.models import BusinessCalendar, FollowUpPolicy
-
-HUNDRED = Decimal(100)
-
-
-def plain_number(value: Decimal) -> str:
-    """A Decimal as a person types it: 8, 1.5, 75 (no exponent, no trailing zeros)."""
-    return format(value.normalize(), "f")
 
 
 class OpenMultipleChoiceField(forms.MultipleChoiceField):
@@ -92,8 +84,11 @@ class PolicyForm(forms.Form):
         choices=[(k, label) for k, label in Activity.Kind.choices if k != Activity.Kind.NOTE],
         help_text="Tick at least one kind of follow-up; notes never count.",
     )
-    at_risk_share = forms.DecimalField(
+    at_risk_share = PercentField(
         label="At risk at (%)",
+        min_value=None,  # the verb says why a share outside 5-99% will not do
+        max_value=None,
+        max_digits=None,
         decimal_places=1,
         help_text="A percentage from 5 to 99: the clock turns at risk, and the owner is "
         "warned, once this much of its time is used.",
@@ -142,24 +137,12 @@ class PolicyForm(forms.Form):
         return {
             **{field: getattr(policy, field) for field in actions.POLICY_FIELDS},
             "first_response_hours": plain_number(policy.first_response_hours),
-            "at_risk_share": plain_number(policy.at_risk_share * HUNDRED),
+            "at_risk_share": as_percent(policy.at_risk_share),
         }
 
     def values(self) -> dict:
-        """The cleaned data as `actions.save_policy` takes it: the share as a fraction."""
-        data = dict(self.cleaned_data)
-        share = data["at_risk_share"]
-        data["at_risk_share"] = share / HUNDRED if share is not None else None
-        return data
-
-
-def show_errors(form: forms.Form, error: ValidationError) -> None:
-    """A verb's ValidationError next to the fields it names; the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+        """The cleaned data as `actions.save_policy` takes it (the share as a fraction)."""
+        return dict(self.cleaned_data)
 
 
 class CalendarForm(forms.Form):

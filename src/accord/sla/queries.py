@@ -3,7 +3,6 @@
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accord.analytics import sla
@@ -14,22 +13,7 @@ from accord.sla.clocks import Scope, evaluate_all
 
 # "About 70% of new leads are never followed up": the industry figure the board compares to.
 INDUSTRY_NEVER_FOLLOWED_UP = 0.70
-DEFAULT_PERIOD_DAYS = 90
 UNASSIGNED_LABEL = "(unassigned)"
-MAX_PERIOD_DAYS = 366
-
-
-def period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
-    """The MQL start days to report on, both included: by default the last 90 days."""
-    end = end or today
-    start = start or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
-    if end > today:
-        raise ValidationError({"date_to": "The period cannot end after today."})
-    if start > end:
-        raise ValidationError({"date_to": "The end date is before the start date."})
-    if (end - start).days >= MAX_PERIOD_DAYS:
-        raise ValidationError({"date_from": "Choose a period of at most a year."})
-    return start, end
 
 
 def day_start(day: date) -> datetime:

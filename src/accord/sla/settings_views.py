@@ -15,18 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accord.analytics import business_hours
+from accord.core.forms import as_percent, errors_onto, plain_number
 from accord.crm.models import Activity, Channel, Touchpoint
 from accord.people import permissions
 from accord.sla import actions
 from accord.sla.clocks import as_calendar
-from accord.sla.forms import (
-    HUNDRED,
-    CalendarForm,
-    DayOffForm,
-    PolicyForm,
-    plain_number,
-    show_errors,
-)
+from accord.sla.forms import CalendarForm, DayOffForm, PolicyForm
 from accord.sla.models import BusinessCalendar, DayOff, FollowUpPolicy
 
 UPCOMING_CLOSED_DAYS = 5
@@ -97,7 +91,7 @@ def policy_rows() -> list[PolicyRow]:
                 attempts=f"{policy.attempts} within "
                 + _plural(policy.attempt_days, "business day"),
                 counts=_listed(kinds),
-                at_risk=f"{plain_number(policy.at_risk_share * HUNDRED)}%",
+                at_risk=f"{as_percent(policy.at_risk_share)}%",
             )
         )
     return rows
@@ -195,7 +189,7 @@ def policy_edit(request, pk: int | None = None):
         try:
             saved = actions.save_policy(request.user, form.values(), policy)
         except ValidationError as error:
-            show_errors(form, error)
+            errors_onto(form, error)
         else:
             verb = "Saved" if policy else "Created"
             messages.success(request, f"{verb} “{saved.name}” (priority {saved.priority}).")
@@ -247,7 +241,7 @@ def calendar_edit(request, pk: int):
         try:
             day_off = actions.add_day_off(request.user, calendar, data["date"], data["name"])
         except ValidationError as error:
-            show_errors(day_off_form, error)
+            errors_onto(day_off_form, error)
         else:
             messages.success(request, f"{day_off.date:%a %d %b %Y} is a day off: {day_off.name}.")
             return redirect("sla:calendar_edit", pk=calendar.pk)
@@ -255,7 +249,7 @@ def calendar_edit(request, pk: int):
         try:
             actions.save_calendar(request.user, calendar, form.values())
         except ValidationError as error:
-            show_errors(form, error)
+            errors_onto(form, error)
         else:
             messages.success(request, f"Saved the business hours: {calendar.name}.")
             return redirect("sla:calendars")

@@ -1,23 +1,22 @@
 """The follow-up board and the two-way page: everybody signed in sees the same numbers."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 
+from accord.core.forms import PeriodForm
 from accord.people.models import Team
 from accord.sla import queries
 
 
-class BoardForm(forms.Form):
+class BoardForm(PeriodForm):
+    at_most_a_year = True
+
     date_from = forms.DateField(
         required=False,
         label="MQL from",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leads that became MQL from this day",
-    )
-    date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
     team = forms.ModelChoiceField(
         queryset=Team.objects.filter(kind__in=(Team.Kind.SALES, Team.Kind.SDR)),
@@ -25,27 +24,11 @@ class BoardForm(forms.Form):
         empty_label="All reps",
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            try:
-                queries.period(
-                    cleaned.get("date_from"), cleaned.get("date_to"), timezone.localdate()
-                )
-            except ValidationError as error:
-                self.add_error(None, error)
-        return cleaned
-
 
 def board(request):
-    today = timezone.localdate()
-    start, end = queries.period(None, None, today)
-    form = BoardForm(request.GET or None, initial={"date_from": start, "date_to": end})
-    team = None
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        start, end = queries.period(data["date_from"], data["date_to"], today)
-        team = data["team"]
+    form = BoardForm(request.GET or None, timezone.localdate())
+    start, end = form.period()
+    team = form.cleaned_data["team"] if form.is_bound and form.is_valid() else None
     owners = list(team.members.values_list("pk", flat=True)) if team else None
     data = queries.board(start, end, owner_ids=owners)
     return render(

@@ -1,0 +1,94 @@
+"""What every app's forms share: percentages typed and shown while fractions are stored, the
+reporting-period form, and a verb's refusal laid onto the form that asked for it."""
+
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accord.core.periods import reporting_period
+
+HUNDRED = Decimal(100)
+
+
+def plain_number(value) -> str:
+    """A Decimal as a person types it: 8, 1.5, 75 (no exponent, no trailing zeros)."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def as_percent(fraction) -> str:
+    """A stored fraction as the percentage a form shows: 0.755 -> '75.5'."""
+    return plain_number(Decimal(str(fraction)) * HUNDRED)
+
+
+class PercentField(forms.DecimalField):
+    """A share typed as a percentage and cleaned to the fraction stored: 75 -> 0.75.
+
+    `min_value` and `max_value` are percentages, as the person types them (0 and 100 unless
+    given; None for no limit). Fill the form's initial values with `as_percent`."""
+
+    def __init__(
+        self, *, min_value=0, max_value=100, max_digits=7, decimal_places=3, **kwargs
+    ) -> None:
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"step": "any", "class": "num"}))
+        super().__init__(
+            min_value=None if min_value is None else Decimal(min_value),
+            max_value=None if max_value is None else Decimal(max_value),
+            max_digits=max_digits,
+            decimal_places=decimal_places,
+            **kwargs,
+        )
+
+    def clean(self, value):
+        percent = super().clean(value)
+        return None if percent is None else percent / HUNDRED
+
+
+def errors_onto(form: forms.Form, error: ValidationError, fields: dict[str, str] | None = None):
+    """A verb's refusal shown where it belongs: each message beside the field it names (a
+    verb's field name that the form calls otherwise is mapped through `fields`), the rest
+    above the form."""
+    fields = fields or {}
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for field, errors in error.error_dict.items():
+        target = fields.get(field, field)
+        form.add_error(target if target in form.fields else None, errors)
+
+
+class PeriodForm(forms.Form):
+    """The days a report covers (GET): by default the 90 up to today (`reporting_period`)."""
+
+    at_most_a_year = False  # a page whose report must not run longer sets this
+
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, data, today: date, **kwargs) -> None:
+        start, end = reporting_period(None, None, today)
+        super().__init__(data, initial={"date_from": start, "date_to": end}, **kwargs)
+        self.today = today
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                self._period(cleaned)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+    def period(self) -> tuple[date, date]:
+        """The days asked for if they are valid, else the default days."""
+        return self._period(self.cleaned_data if self.is_bound and self.is_valid() else {})
+
+    def _period(self, data: dict) -> tuple[date, date]:
+        start, end = data.get("date_from"), data.get("date_to")
+        return reporting_period(start, end, self.today, at_most_a_year=self.at_most_a_year)
