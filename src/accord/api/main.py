@@ -1,10 +1,18 @@
+"""The API assembled: every app's router under /api/v1/, token auth, and the one front door
+that turns a verb's refusal into an answer. Handlers just call the verb; a PermissionDenied
+becomes 403 and a ValidationError 422 naming each field, here and nowhere else."""
+
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from ninja import NinjaAPI
 
+from accord.attribution.api import router as attribution_router
 from accord.crm.api import router as crm_router
 from accord.people.api_auth import RateLimited, TokenAuth
 from accord.plan.api import router as plan_router
+from accord.qualify.review_api import router as review_router
+from accord.qualify.value_api import router as value_router
+from accord.sla.api import router as sla_router
 
 api = NinjaAPI(
     title="Accord API",
@@ -21,10 +29,27 @@ api = NinjaAPI(
 )
 api.add_router("/", crm_router)
 api.add_router("/", plan_router)
-api.add_router("/", "accord.qualify.value_api.router")
-api.add_router("/", "accord.qualify.review_api.router")
-api.add_router("/", "accord.sla.api.router")
-api.add_router("/", "accord.attribution.api.router")
+api.add_router("/", value_router)
+api.add_router("/", review_router)
+api.add_router("/", sla_router)
+api.add_router("/", attribution_router)
+
+
+def refusal(error: ValidationError) -> str:
+    """A verb's refusal in one line: `field: why; other: why`, or the reasons alone."""
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+    return " ".join(error.messages)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Not allowed."}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def refused(request, exc):
+    return api.create_response(request, {"detail": refusal(exc)}, status=422)
 
 
 @api.exception_handler(RateLimited)

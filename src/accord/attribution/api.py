@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -118,8 +117,6 @@ def start(request, payload: RunIn):
         run = actions.request_run(
             token.user, payload.basis, payload.start, payload.end, payload.lookback_days
         )
-    except PermissionDenied as error:
-        raise HttpError(403, str(error)) from None
     except ValueError as error:
         raise HttpError(422, str(error)) from None
     run.refresh_from_db()

@@ -3,7 +3,6 @@
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -175,20 +174,6 @@ def _missing_rates(payload: InputsIn) -> None:
         raise HttpError(422, f"rates: missing {', '.join(missing)}")
 
 
-def _run(callable_, *args, **kwargs):
-    """Run an action as the token's user, mapping its refusals onto HTTP answers."""
-    try:
-        return callable_(*args, **kwargs)
-    except PermissionDenied as error:
-        raise HttpError(403, str(error) or "Not allowed.") from None
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            text = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-        else:
-            text = " ".join(error.messages)
-        raise HttpError(422, text) from None
-
-
 def _writer(request) -> User:
     if request.auth.scope != "write":
         raise HttpError(403, "This token is read-only; create a token with write scope.")
@@ -222,8 +207,7 @@ def list_plans(request):
 def create_plan(request, payload: PlanIn):
     actor = _writer(request)
     _missing_rates(payload)
-    plan = _run(
-        actions.create_plan,
+    plan = actions.create_plan(
         actor,
         name=payload.name.strip(),
         fiscal_year=payload.fiscal_year,
@@ -249,7 +233,7 @@ def change_plan(request, plan_id: int, payload: ChangeIn):
     actor = _writer(request)
     plan = get_object_or_404(Plan, pk=plan_id)
     _missing_rates(payload)
-    _run(actions.change_plan, actor, plan, _values(payload), note=payload.note)
+    actions.change_plan(actor, plan, _values(payload), note=payload.note)
     return _plan_out(plan)
 
 
@@ -257,7 +241,7 @@ def change_plan(request, plan_id: int, payload: ChangeIn):
 def delete_plan(request, plan_id: int):
     actor = _writer(request)
     plan = get_object_or_404(Plan, pk=plan_id)
-    _run(actions.delete_plan, actor, plan)
+    actions.delete_plan(actor, plan)
     return Status(204, None)
 
 
@@ -279,7 +263,7 @@ def list_revisions(request, plan_id: int):
 def approve_revision(request, plan_id: int, number: int):
     actor = _writer(request)
     revision = get_object_or_404(PlanRevision, plan_id=plan_id, number=number)
-    _run(actions.approve, actor, revision)
+    actions.approve(actor, revision)
     return _plan_out(revision.plan)
 
 

@@ -3,11 +3,9 @@
 from datetime import date, datetime
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 
 from accord.core.periods import reporting_period
 from accord.crm.models import Lead
@@ -99,14 +97,6 @@ def _review_out(review: LeadReview) -> dict:
     }
 
 
-def _refused(error: ValidationError) -> HttpError:
-    if hasattr(error, "error_dict"):
-        text = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-    else:
-        text = " ".join(error.messages)
-    return HttpError(422, text)
-
-
 @router.post(
     "/leads/{lead_id}/review",
     response=ReviewOut,
@@ -132,17 +122,12 @@ def _refused(error: ValidationError) -> HttpError:
 def review_lead(request, lead_id: int, payload: ReviewIn):
     token = require_write_scope(request)
     lead = get_object_or_404(Lead, pk=lead_id)
-    try:
-        if payload.decision == LeadReview.Decision.ACCEPTED:
-            review = reviews.accept_lead(lead, actor=token.user, comment=payload.comment)
-        else:
-            review = reviews.reject_lead(
-                lead, actor=token.user, reason=payload.reason, comment=payload.comment
-            )
-    except PermissionDenied as error:
-        raise HttpError(403, str(error) or "Not allowed.") from None
-    except ValidationError as error:
-        raise _refused(error) from None
+    if payload.decision == LeadReview.Decision.ACCEPTED:
+        review = reviews.accept_lead(lead, actor=token.user, comment=payload.comment)
+    else:
+        review = reviews.reject_lead(
+            lead, actor=token.user, reason=payload.reason, comment=payload.comment
+        )
     return _review_out(review)
 
 
@@ -156,10 +141,9 @@ def review_lead(request, lead_id: int, payload: ReviewIn):
     "lead's campaign is the campaign of its first touchpoint with one since it was created.",
 )
 def rejection_rates(request, period: Query[PeriodIn]):
-    try:
-        start, end = reporting_period(period.from_, period.to, timezone.localdate())
-    except ValidationError as error:
-        raise HttpError(422, "to: " + " ".join(error.messages)) from None
+    start, end = reporting_period(
+        period.from_, period.to, timezone.localdate(), fields=("from", "to")
+    )
     rates = reviews.rejection_rates(start, end)
     return {
         "from": rates.start,

@@ -3,11 +3,9 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
 
 from accord.core.periods import reporting_period
 from accord.crm.models import Lead
@@ -149,13 +147,7 @@ def list_policies(request):
 )
 def create_policy(request, payload: PolicyIn):
     token = require_write_scope(request)
-    try:
-        policy = actions.save_policy(token.user, payload.dict())
-    except PermissionDenied as error:
-        raise HttpError(403, str(error)) from None
-    except ValidationError as error:
-        text = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-        raise HttpError(422, text) from None
+    policy = actions.save_policy(token.user, payload.dict())
     return Status(201, _policy_out(policy))
 
 
@@ -182,14 +174,9 @@ def lead_clocks(request, lead_id: int):
     "days in the server's time zone; default the last 90 days). Fractions, not percentages.",
 )
 def board(request, period: Query[BoardIn]):
-    try:
-        start, end = reporting_period(
-            period.from_, period.to, timezone.localdate(), at_most_a_year=True
-        )
-    except ValidationError as error:
-        raise HttpError(
-            422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-        ) from None
+    start, end = reporting_period(
+        period.from_, period.to, timezone.localdate(), at_most_a_year=True, fields=("from", "to")
+    )
     data = queries.board(start, end)
     return {
         "from": data["from"],
