@@ -143,7 +143,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 
 from accord.crm.models import (
@@ -159,6 +159,7 @@ from accord.crm.models import (
     OpportunityStageChange,
     Touchpoint,
 )
+from accord.crm.queries import company_counts
 from accord.people.models import Team, User
 
 COMPANY_NAME = "Northwind Analytics"
@@ -1570,25 +1571,6 @@ def _persist(world: World) -> None:
 
 
 # --- The public verbs ---------------------------------------------------------------------
-
-
-def company_counts() -> dict[str, int | str]:
-    """What the database holds, as `accord stats` and `accord demo` report it."""
-    won = Opportunity.objects.filter(stage=Opportunity.Stage.WON)
-    won_amount = won.aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    return {
-        "leads": Lead.objects.count(),
-        "accounts": Account.objects.count(),
-        "opportunities": Opportunity.objects.count(),
-        "campaigns": Campaign.objects.count(),
-        "touchpoints": Touchpoint.objects.count(),
-        "activities": Activity.objects.count(),
-        "users": User.objects.count(),
-        "channels": Channel.objects.count(),
-        "teams": Team.objects.count(),
-        "won_opportunities": won.count(),
-        "won_amount": str(Decimal(won_amount).quantize(Decimal("0.01"))),
-    }
 
 
 def has_company_data() -> bool:
