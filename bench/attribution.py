@@ -456,9 +456,9 @@ def _end_to_end(engines: list[str], scale: float, ca_python: str, workdir: Path)
 
 
 def _demo_files() -> tuple[str, ...]:
-    """What the demo build writes with: the demo and every app's seed module."""
-    seeds = sorted((HOME / "src" / "accord").glob("*/seed.py"))
-    return ("src/accord/crm/demo.py", *(str(p.relative_to(HOME)) for p in seeds))
+    """What the demo build writes with: every module of the demo app (accord.demo)."""
+    modules = sorted((HOME / "src" / "accord" / "demo").glob("*.py"))
+    return tuple(str(p.relative_to(HOME)) for p in modules)
 
 
 def _end_to_end_on(

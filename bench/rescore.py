@@ -4,9 +4,10 @@ The database: `accord migrate` + `accord demo --seed 7 --scale 50 --until 2026-1
 (1,000,000 leads, ~12.5 million touchpoints). Building it takes many minutes, so the
 built database is cached: the SQLite file under var/bench/cache/, and for PostgreSQL a
 database `accord_bench_rescore_*` kept as a template. The cache key holds the scale, the
-seed, the end date and a hash of src/accord/crm/demo.py, src/accord/qualify/seed.py and
-every migration, so a change to what the build writes rebuilds it; the log says whether
-it built or reused. BENCH_RESCORE_SCALE shrinks it (1 = 20,000 leads; --quick uses 1).
+seed, the end date and a hash of the demo's company, simulation, persist, build and
+definitions modules (src/accord/demo/) and every migration, so a change to what the build
+writes rebuilds it; the log says whether it built or reused. BENCH_RESCORE_SCALE shrinks
+it (1 = 20,000 leads; --quick uses 1).
 
 Measured: `accord.qualify.scoring.rescore(v2, trigger="manual", promote=True)` for the
 demo's proposed definition v2 (the same fit as the active v1, engagement that halves every
@@ -58,7 +59,10 @@ UNTIL = "2026-11-01"  # fixed, so that a cached database is the same whatever th
 FULL_SCALE = 50  # 1,000,000 leads
 QUICK_SCALE = 1  # 20,000 leads
 LEADS_PER_SCALE = 20_000
-KEYED_FILES = ("src/accord/crm/demo.py", "src/accord/qualify/seed.py")
+KEYED_FILES = tuple(
+    f"src/accord/demo/{name}.py"
+    for name in ("company", "simulation", "persist", "build", "definitions")
+)
 
 
 # The baseline: v2 by hand. Fit points, grades A >= 60, B >= 40, C >= 20; engagement:

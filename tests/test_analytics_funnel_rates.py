@@ -19,8 +19,10 @@ from accord.analytics import tables
 from accord.analytics.funnel_rates import STAGES, STEPS, observed_funnel, observed_funnel_queries
 from accord.analytics.warehouse import EngineError
 from accord.core.engine import app_tables, connect
-from accord.crm import demo
 from accord.crm.models import Account, Lead, LeadStatusChange, Opportunity
+from accord.demo import company
+from accord.demo.build import build_demo_company
+from accord.demo.simulation import simulate, speed_effect
 
 S = Lead.Status
 MARCH = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -249,8 +251,8 @@ DEMO_AS_OF = datetime(2026, 3, 1, tzinfo=UTC)
 def demo_company(django_db_setup, django_db_blocker):
     """The demo company, written once for this module and rolled back after it."""
     with django_db_blocker.unblock(), transaction.atomic():
-        demo.build_demo_company(**DEMO)
-        yield demo.simulate(**DEMO)  # the same seed replays it, hidden parts too
+        build_demo_company(**DEMO)
+        yield simulate(**DEMO)  # the same seed replays it, hidden parts too
         transaction.set_rollback(True)
 
 
@@ -345,14 +347,14 @@ def logistic(x: float) -> float:
 def follow_up_effect(lead) -> float:
     """The model's follow-up term, from what the rep did (or did not do)."""
     if lead.first_response_hours is None:
-        return demo.NO_FOLLOW_UP_EFFECT
-    speed = demo.speed_effect(lead.first_response_hours)
-    return speed + demo.PERSISTENCE_EFFECT * (lead.attempts - 1)
+        return company.NO_FOLLOW_UP_EFFECT
+    speed = speed_effect(lead.first_response_hours)
+    return speed + company.PERSISTENCE_EFFECT * (lead.attempts - 1)
 
 
 def chance(params, quality: float, follow: float) -> float:
     base, per_quality, per_follow = params
-    return logistic(base + per_quality * (quality - demo.Q_CENTER) + per_follow * follow)
+    return logistic(base + per_quality * (quality - company.Q_CENTER) + per_follow * follow)
 
 
 def model_probabilities(world) -> dict[str, list[float]]:
@@ -364,21 +366,21 @@ def model_probabilities(world) -> dict[str, list[float]]:
         return [lead for lead in cohort if reached[id(lead)][stage] is not None]
 
     def accept(lead) -> float:
-        if lead.seniority in demo.NOT_BUYERS:
+        if lead.seniority in company.NOT_BUYERS:
             return 0.0
         if lead.first_response_hours is None:  # never followed up: accepted blind, rarely
-            return demo.ACCEPT_WITHOUT_FOLLOW_UP
-        return chance(demo.ACCEPT, lead.quality, follow_up_effect(lead))
+            return company.ACCEPT_WITHOUT_FOLLOW_UP
+        return chance(company.ACCEPT, lead.quality, follow_up_effect(lead))
 
     def win(deal) -> float:
-        follow = follow_up_effect(deal.lead) if deal.lead else demo.DIRECT_FOLLOW_UP
-        return chance(demo.WIN, deal.quality, follow)
+        follow = follow_up_effect(deal.lead) if deal.lead else company.DIRECT_FOLLOW_UP
+        return chance(company.WIN, deal.quality, follow)
 
     return {
         "mql_sal": [accept(lead) for lead in took(1)],
-        "sal_sql": [chance(demo.SQL, lead.quality, follow_up_effect(lead)) for lead in took(2)],
+        "sal_sql": [chance(company.SQL, lead.quality, follow_up_effect(lead)) for lead in took(2)],
         "sql_opp": [
-            chance(demo.OPPORTUNITY, lead.quality, follow_up_effect(lead)) for lead in took(3)
+            chance(company.OPPORTUNITY, lead.quality, follow_up_effect(lead)) for lead in took(3)
         ],
         "opp_won": [win(o) for o in world.opportunities if in_window(o.created)],
     }

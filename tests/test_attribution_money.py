@@ -21,8 +21,8 @@ from accord.analytics.attribution.economics import Inputs, MonthFigures
 from accord.attribution import actions, compute, inputs
 from accord.attribution.models import AttributionRun, Spend
 from accord.core.engine import app_tables
-from accord.crm import demo
 from accord.crm.models import Campaign, CampaignCost, Opportunity, Touchpoint
+from accord.demo.build import build_demo_company
 from tests.test_attribution_journeys import world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -365,7 +365,7 @@ def small_demo(django_db_setup, django_db_blocker):
     from django.db import transaction
 
     with django_db_blocker.unblock(), transaction.atomic():
-        demo.build_demo_company(**DEMO)
+        build_demo_company(**DEMO)
         yield
         transaction.set_rollback(True)
 

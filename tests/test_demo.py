@@ -17,7 +17,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F, Q, Sum
 
-from accord.crm import demo
 from accord.crm.models import (
     Account,
     Activity,
@@ -31,6 +30,8 @@ from accord.crm.models import (
     OpportunityStageChange,
     Touchpoint,
 )
+from accord.demo.company import DEMO_LOGINS
+from accord.demo.simulation import SimLead, simulate
 from accord.people.models import Team, User
 
 UNTIL = date(2026, 3, 2)
@@ -88,14 +89,14 @@ def digest() -> str:
 
 @pytest.fixture(scope="module")
 def world():
-    return demo.simulate(seed=7, scale=0.25, months=24, until=UNTIL)
+    return simulate(seed=7, scale=0.25, months=24, until=UNTIL)
 
 
-def reached(lead: demo.SimLead, status: str) -> bool:
+def reached(lead: SimLead, status: str) -> bool:
     return any(to == status for _, _, to, _, _ in lead.statuses)
 
 
-def settled_mqls(world, days: int = 120) -> list[demo.SimLead]:
+def settled_mqls(world, days: int = 120) -> list[SimLead]:
     """MQLs old enough for their story to have played out."""
     cutoff = (UNTIL_AT - timedelta(days=days)).timestamp()
     return [lead for lead in world.leads if lead.mql_at is not None and lead.mql_at < cutoff]
@@ -126,7 +127,7 @@ def test_it_builds_a_different_company_from_another_seed(db):
 
 
 def test_it_writes_the_simulated_world_to_the_database(db):
-    world = demo.simulate(seed=7, scale=0.03, months=12, until=UNTIL)
+    world = simulate(seed=7, scale=0.03, months=12, until=UNTIL)
 
     run_demo(*SMALL)
 
@@ -191,7 +192,7 @@ def test_it_prints_counts_and_the_demo_logins(db):
     assert ["leads", f"{Lead.objects.count():,}"] in lines
     assert ["touchpoints", f"{Touchpoint.objects.count():,}"] in lines
     assert "Demo logins (password: accord-demo):" in out
-    for person in demo.DEMO_LOGINS:
+    for person in DEMO_LOGINS:
         assert [person.username, person.role, *person.team.split()] in lines
 
 
@@ -241,7 +242,7 @@ def test_it_staffs_five_teams_with_thirty_named_people(db):
         assert user.first_name and user.last_name and user.title
         assert user.email.endswith("@northwind-analytics.example")
         assert len(user.teams.all()) == 1
-    for person in demo.DEMO_LOGINS:
+    for person in DEMO_LOGINS:
         user = users[person.username]
         assert (user.role, user.teams.all()[0].name) == (person.role, person.team)
     assert users["rep"].check_password("accord-demo")

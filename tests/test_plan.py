@@ -481,7 +481,7 @@ def test_choosing_observed_without_history_says_so_and_stores_nothing(client, ca
 
 
 def test_an_observed_rate_comes_from_the_companys_own_history(client, db):
-    from accord.crm.demo import build_demo_company
+    from accord.demo.build import build_demo_company
     from accord.plan.queries import observed_rates
 
     # The history ends where the observed window does (the whole months before today), so

@@ -9,12 +9,12 @@ import pytest
 from django.db.models import Q
 from django.urls import reverse
 
-from accord.crm.demo import build_demo_company
 from accord.crm.models import Campaign, Lead, LeadStatusChange, Touchpoint
+from accord.demo.build import build_demo_company
+from accord.demo.reviews import reviews_from_history
 from accord.people import tokens
 from accord.people.models import AuditLog
 from accord.qualify import reviews
-from accord.qualify.demo import reviews_from_history
 from accord.qualify.models import LeadReview, RejectionReason
 
 from .conftest import T0

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from accord.analytics import pacing
 from accord.analytics.funnel import month_starts
-from accord.crm import demo
 from accord.crm.models import Lead, LeadStatusChange, Opportunity, OpportunityStageChange
+from accord.demo.build import build_demo_company
 from accord.people.models import User
 from accord.plan import actions
 from accord.scoreboard import queries
@@ -386,7 +386,7 @@ def _check_drill_downs(client, context) -> int:
 
 def test_the_demo_companys_numbers_match_their_lists(client):
     until = date(2026, 3, 1)
-    demo.build_demo_company(seed=7, scale=0.05, months=14, until=until)
+    build_demo_company(seed=7, scale=0.05, months=14, until=until)
     cmo, vp = User.objects.get(username="cmo"), User.objects.get(username="vp.sales")
     plan = actions.create_plan(
         cmo, name="FY2025", fiscal_year=2025, first_month=4, values=plan_values()

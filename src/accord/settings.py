@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accord.qualify",
     "accord.sla",
     "accord.attribution",
+    "accord.demo",
 ]
 
 MIDDLEWARE = [

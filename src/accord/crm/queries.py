@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -9,13 +10,16 @@ from django.utils import timezone
 
 from accord.crm.models import (
     Account,
+    Activity,
     Campaign,
+    Channel,
     Lead,
     LeadOwnerChange,
     LeadStatusChange,
     Opportunity,
     Touchpoint,
 )
+from accord.people.models import Team, User
 
 
 @dataclass(frozen=True)
@@ -158,4 +162,23 @@ def campaign_summary(campaign: Campaign) -> dict:
         "touches": touches.count(),
         "leads": leads.count(),
         "mqls": leads.filter(Q(status_changes__to_status=Lead.Status.MQL)).distinct().count(),
+    }
+
+
+def company_counts() -> dict[str, int | str]:
+    """What the database holds, as `accord stats` and `accord demo` report it."""
+    won = Opportunity.objects.filter(stage=Opportunity.Stage.WON)
+    won_amount = won.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return {
+        "leads": Lead.objects.count(),
+        "accounts": Account.objects.count(),
+        "opportunities": Opportunity.objects.count(),
+        "campaigns": Campaign.objects.count(),
+        "touchpoints": Touchpoint.objects.count(),
+        "activities": Activity.objects.count(),
+        "users": User.objects.count(),
+        "channels": Channel.objects.count(),
+        "teams": Team.objects.count(),
+        "won_opportunities": won.count(),
+        "won_amount": str(Decimal(won_amount).quantize(Decimal("0.01"))),
     }

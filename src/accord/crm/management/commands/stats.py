@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from accord.crm.demo import company_counts
+from accord.crm.queries import company_counts
 
 
 class Command(BaseCommand):

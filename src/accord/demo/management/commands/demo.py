@@ -7,14 +7,8 @@ from datetime import UTC, date, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accord.crm.demo import (
-    COMPANY_NAME,
-    DEMO_LOGINS,
-    DEMO_PASSWORD,
-    build_demo_company,
-    erase_company,
-    has_company_data,
-)
+from accord.demo.build import build_demo_company, erase_company, has_company_data
+from accord.demo.company import COMPANY_NAME, DEMO_LOGINS, DEMO_PASSWORD
 from accord.people.models import User
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accord.people import audit
 from accord.people.models import User
 from accord.qualify.models import DefinitionApproval, LeadDefinition, ScoringRun
+from accord.qualify.scoring import rescore
 
 
 def _fit(field, op, value, points, label=""):
@@ -72,8 +73,6 @@ def engagement(half_life=None):
 
 def install(start: datetime, until: datetime) -> LeadDefinition:
     """Write v1 (active since `start`) and v2 (proposed), and score every lead under v1."""
-    from accord.qualify.scoring import rescore
-
     people = {u.username: u for u in User.objects.filter(
         username__in=["cmo", "vp.sales", "ops.manager", "marketing.manager"]
     )}  # fmt: skip

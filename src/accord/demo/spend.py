@@ -4,6 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from accord.analytics.attribution.economics import month_range
+from accord.attribution.actions import request_run
+from accord.attribution.compute import compute_run, default_period
 from accord.attribution.models import Spend, UnitEconomics
 from accord.crm.models import Channel
 from accord.people.models import Team
@@ -67,9 +69,6 @@ def _day(moment: date | datetime) -> date:
 def queue_runs(until: date | datetime) -> None:
     """Have the worker compute both bases over the demo's last 365 days when it starts (the
     refresh keeps them current afterwards). Not where tasks run on the spot (tests)."""
-    from accord.attribution.actions import request_run
-    from accord.attribution.compute import compute_run, default_period
-
     if not compute_run.get_backend().supports_defer:
         return
     start, end = default_period(_day(until))

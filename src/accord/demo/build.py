@@ -1,0 +1,116 @@
+"""Build and erase the demo company: the one place that fills, and empties, every app.
+
+`build_demo_company()` simulates the company (`simulation.py`), writes it (`persist.py`) and
+then gives each app its part, in this order: the lead definitions and the scores under v1
+(`definitions.py`), the sales reviews read off the history (`reviews.py`), the revenue plan
+(`plan.py`), the service levels (`service_levels.py`) and the spend beyond campaigns with the
+attribution runs to compute (`spend.py`). All in one transaction.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+
+from accord.attribution.models import AttributionRun, Spend, UnitEconomics
+from accord.crm.models import (
+    Account,
+    Activity,
+    Campaign,
+    CampaignCost,
+    Channel,
+    Lead,
+    LeadOwnerChange,
+    LeadStatusChange,
+    Opportunity,
+    OpportunityStageChange,
+    Touchpoint,
+)
+from accord.crm.queries import company_counts
+from accord.demo import definitions, plan, reviews, service_levels, spend
+from accord.demo.persist import large_sqlite_cache, persist
+from accord.demo.simulation import simulate
+from accord.people.models import Team, User
+from accord.plan.models import Plan, PlanApproval, PlanGoal, PlanRevision
+from accord.qualify.models import (
+    BacktestRun,
+    DefinitionApproval,
+    LeadDefinition,
+    LeadReview,
+    Qualification,
+    ScoringRun,
+)
+from accord.sla.models import BusinessCalendar, DayOff, FollowUpPolicy, SlaAlert, TickState
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    seed: int
+    scale: float
+    months: int
+    start: datetime
+    until: datetime
+    counts: dict[str, int | str]
+
+
+def has_company_data() -> bool:
+    models = (Lead, Account, Opportunity, Campaign, User, Channel, Team)
+    return any(model.objects.exists() for model in models)
+
+
+def erase_company() -> None:
+    """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
+    with transaction.atomic():
+        for model in (
+            AttributionRun,
+            Spend,
+            UnitEconomics,
+            SlaAlert,
+            TickState,
+            FollowUpPolicy,
+            DayOff,
+            BusinessCalendar,
+            PlanApproval,
+            PlanGoal,
+            PlanRevision,
+            Plan,
+            BacktestRun,
+            Qualification,
+            ScoringRun,
+            LeadReview,
+            DefinitionApproval,
+            LeadDefinition,
+            OpportunityStageChange,
+            Opportunity,
+            Touchpoint,
+            Activity,
+            LeadStatusChange,
+            LeadOwnerChange,
+            Lead,
+            CampaignCost,
+            Campaign,
+            Account,
+            Channel,
+            User,
+            Team,
+        ):
+            model.objects.all().delete()
+
+
+def build_demo_company(
+    *, seed: int = 7, scale: float = 1.0, months: int = 24, until: date
+) -> DemoSummary:
+    """Simulate the company and write it to an empty database in one transaction."""
+    world = simulate(seed=seed, scale=scale, months=months, until=until)
+    with transaction.atomic(), large_sqlite_cache():
+        persist(world)
+        definitions.install(world.start, world.until)
+        reviews.reviews_from_history()
+        plan.install(world.until)
+        service_levels.install()
+        spend.install(world.start, world.until)
+        spend.queue_runs(world.until)
+        counts = company_counts()
+    return DemoSummary(
+        seed=seed, scale=scale, months=months, start=world.start, until=world.until, counts=counts
+    )
