@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from accord.crm import exports
 from accord.crm.imports.csv_import import run_import
-from accord.crm.imports.formats import FIELDS, Kind
+from accord.crm.imports.formats import FIELDS
+from accord.crm.kinds import Kind
 from accord.crm.models import Activity, Campaign, Lead, Opportunity, Touchpoint
 from tests.conftest import T0
 

@@ -13,8 +13,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accord.core.bulk import _prepared, insert_rows
 from accord.crm.imports.csv_import import ImportProblem, run_import
-from accord.crm.imports.upsert import _prepared, insert_rows
 from accord.crm.imports.values import DateOrder
 from accord.crm.models import (
     Account,

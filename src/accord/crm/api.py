@@ -14,16 +14,16 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from accord.api.auth import require_write
+from accord.core.bulk import sqlite_cache_for_bulk_writes
 from accord.crm import filters
-from accord.crm.imports.formats import Kind
 from accord.crm.imports.upsert import (
     CREATED,
     REJECTED,
     UPDATED,
     Options,
     Upserter,
-    sqlite_cache_for_bulk_writes,
 )
+from accord.crm.kinds import Kind
 from accord.crm.models import Account, Activity, Campaign, Lead, Opportunity, Touchpoint
 
 router = Router(tags=["CRM"])

@@ -9,7 +9,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accord.crm.imports import jobs
-from accord.crm.imports.formats import Format, Kind, normalise
+from accord.crm.imports.formats import Format, normalise
+from accord.crm.kinds import Kind
 from accord.crm.models import ImportJob, Lead, Opportunity
 from accord.people import permissions
 

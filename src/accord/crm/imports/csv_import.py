@@ -17,17 +17,18 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from accord.core.bulk import sqlite_cache_for_bulk_writes
 from accord.crm.imports import reading
-from accord.crm.imports.formats import FIELDS, Format, Kind, Mapping, mapping_for
+from accord.crm.imports.formats import FIELDS, Format, Mapping, mapping_for
 from accord.crm.imports.upsert import (
     CREATED,
     REJECTED,
     UPDATED,
     Options,
     Upserter,
-    sqlite_cache_for_bulk_writes,
 )
 from accord.crm.imports.values import DateOrder, date_order_hint
+from accord.crm.kinds import Kind
 
 DATE_FIELDS = {"created_at", "close_date", "starts_on", "ends_on", "month", "occurred_at"}
 MAX_ERRORS_REPORTED = 1000

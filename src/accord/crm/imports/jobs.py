@@ -18,12 +18,12 @@ from accord.crm.imports import csv_import, reading
 from accord.crm.imports.formats import (
     FIELDS,
     Format,
-    Kind,
     Mapping,
     mapping_for,
     normalise,
 )
 from accord.crm.imports.values import DateOrder
+from accord.crm.kinds import Kind
 from accord.crm.models import ImportJob, ImportMapping, Lead, Opportunity
 from accord.people import permissions
 

@@ -6,8 +6,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accord.crm.imports.csv_import import ImportProblem, run_import
-from accord.crm.imports.formats import Format, Kind
+from accord.crm.imports.formats import Format
 from accord.crm.imports.values import DateOrder
+from accord.crm.kinds import Kind
 
 
 class Command(BaseCommand):
