@@ -14,8 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.core.bulk import _prepared, insert_rows
-from accord.crm.imports.csv_import import ImportProblem, run_import
-from accord.crm.imports.values import DateOrder
 from accord.crm.models import (
     Account,
     Activity,
@@ -27,6 +25,8 @@ from accord.crm.models import (
     Opportunity,
     Touchpoint,
 )
+from accord.imports.csv_import import ImportProblem, run_import
+from accord.imports.values import DateOrder
 from accord.people.models import User
 
 pytestmark = pytest.mark.django_db

@@ -3,10 +3,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accord.api.main import urls as api_urls
+from accord.crm import urls as crm_urls
+from accord.imports import urls as imports_urls
 
 urlpatterns = [
     path("api/v1/", api_urls()),
-    path("", include("accord.crm.urls")),
+    # The import pages kept their names in the CRM's namespace (`crm:imports`…).
+    path("", include((crm_urls.urlpatterns + imports_urls.urlpatterns, crm_urls.app_name))),
     path("", include("accord.people.urls")),
     path("", include("accord.plan.urls")),
     path("", include("accord.scoreboard.urls")),

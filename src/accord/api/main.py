@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from accord.api.auth import RateLimited, TokenAuth
 from accord.crm.api import router as crm_router
+from accord.imports.api import router as imports_router
 from accord.plan.api import router as plan_router
 
 api = NinjaAPI(
@@ -19,6 +20,8 @@ api = NinjaAPI(
     auth=TokenAuth(),
     urls_namespace="api",
 )
+# The bulk upserts first: they were listed before the CRM's lists when both were one router.
+api.add_router("/", imports_router)
 api.add_router("/", crm_router)
 api.add_router("/", plan_router)
 api.add_router("/", "accord.qualify.value_api.router")

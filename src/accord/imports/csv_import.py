@@ -18,17 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.bulk import sqlite_cache_for_bulk_writes
-from accord.crm.imports import reading
-from accord.crm.imports.formats import FIELDS, Format, Mapping, mapping_for
-from accord.crm.imports.upsert import (
-    CREATED,
-    REJECTED,
-    UPDATED,
-    Options,
-    Upserter,
-)
-from accord.crm.imports.values import DateOrder, date_order_hint
 from accord.crm.kinds import Kind
+from accord.imports import reading
+from accord.imports.formats import FIELDS, Format, Mapping, mapping_for
+from accord.imports.items import CREATED, REJECTED, UPDATED, Options
+from accord.imports.upsert import Upserter
+from accord.imports.values import DateOrder, date_order_hint
 
 DATE_FIELDS = {"created_at", "close_date", "starts_on", "ends_on", "month", "occurred_at"}
 MAX_ERRORS_REPORTED = 1000

@@ -8,10 +8,10 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accord.crm.imports import jobs
-from accord.crm.imports.formats import Format, normalise
 from accord.crm.kinds import Kind
 from accord.crm.models import ImportJob, Lead, Opportunity
+from accord.imports import jobs
+from accord.imports.formats import Format, normalise
 from accord.people import permissions
 
 VALUE_CHOICES = {
