@@ -4,16 +4,14 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpResponse
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from accord.api.auth import require_write
-from accord.core.bulk import sqlite_cache_for_bulk_writes
 from accord.crm.kinds import Kind
-from accord.imports.items import CREATED, REJECTED, UPDATED, Options
-from accord.imports.upsert import Upserter
+from accord.imports.actions import upsert_items
+from accord.imports.items import ItemResult, Options
 
 # Listed with the CRM's endpoints, as before they had a module of their own.
 router = Router(tags=["CRM"])
@@ -107,28 +105,29 @@ def _bulk(request, kind: Kind, payload: BulkIn) -> HttpResponse:
         actor=request.auth.user,
         via=f"api ({request.auth.name})",
     )
-    counts = {CREATED: 0, UPDATED: 0, "unchanged": 0, REJECTED: 0}
     results = []
-    with sqlite_cache_for_bulk_writes(), transaction.atomic():
-        # One batch for the whole request: one look-up per kind of reference, one insert.
-        upserter = Upserter(kind, options, batch_size=max(limit, 1))
-        for result in upserter.process(enumerate(payload.items)):
-            counts[result.status] += 1
-            if not result.errors:
-                # Most items: the status is one of four fixed words, the index a number.
-                results.append(
-                    f'{{"index": {result.index:d}, "status": "{result.status}", "errors": []}}'
-                )
-                continue
-            errors = [
-                {"field": e.column, "value": e.value, "message": e.message} for e in result.errors
-            ]
+
+    def each(result: ItemResult, _) -> None:
+        if not result.errors:
+            # Most items: the status is one of four fixed words, the index a number.
             results.append(
-                json.dumps({"index": result.index, "status": result.status, "errors": errors})
+                f'{{"index": {result.index:d}, "status": "{result.status}", "errors": []}}'
             )
+            return
+        errors = [
+            {"field": e.column, "value": e.value, "message": e.message} for e in result.errors
+        ]
+        results.append(
+            json.dumps({"index": result.index, "status": result.status, "errors": errors})
+        )
+
+    # One batch for the whole request: one look-up per kind of reference, one insert.
+    upserted = upsert_items(
+        kind, enumerate(payload.items), options, batch_size=max(limit, 1), each=each
+    )
     # The body BulkOut describes, written as text: validating thousands of results into
     # models and dumping them again cost more than the upsert's own Python work.
-    body = json.dumps(counts)[:-1] + ', "results": [' + ", ".join(results) + "]}"
+    body = json.dumps(upserted.counts())[:-1] + ', "results": [' + ", ".join(results) + "]}"
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 

@@ -6,8 +6,9 @@ others go on. Items are matched to stored rows on `(source_system, external_id)`
 natural key when there is no id (a lead's normalised email, an account's name...), so
 running the same input twice creates and changes nothing the second time.
 
-The caller owns the transaction: wrap a whole import in one, so it lands whole or not at
-all. Within it, items are handled in batches with set-based look-ups and bulk writes.
+`actions.upsert_items` owns the transaction (a whole import lands whole or not at all) and
+the counting; within it, the `Upserter` handles items in batches with set-based look-ups
+and bulk writes, and has the touched leads scored after the commit.
 """
 
 from collections.abc import Iterable, Iterator
