@@ -252,9 +252,9 @@ def test_a_changed_touchpoint_makes_the_refresh_recompute_the_same_period(
 def test_a_touch_or_deal_changed_by_the_api_makes_the_refresh_recompute(
     world, cast, django_capture_on_commit_callbacks
 ):
-    from accord.crm.imports.formats import Kind
-    from accord.crm.imports.upsert import Options as UpsertOptions
-    from accord.crm.imports.upsert import Upserter
+    from accord.crm.kinds import Kind
+    from accord.imports.items import Options as UpsertOptions
+    from accord.imports.upsert import Upserter
 
     def send(kind, item):
         options = UpsertOptions(source_system="crm", actor=cast["sam"], via="api")

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord.crm import exports
-from accord.crm.imports.csv_import import run_import
-from accord.crm.imports.formats import FIELDS, Kind
+from accord.crm.kinds import Kind
 from accord.crm.models import Activity, Campaign, Lead, Opportunity, Touchpoint
+from accord.imports.csv_import import run_import
+from accord.imports.formats import FIELDS
 from tests.conftest import T0
 
 pytestmark = pytest.mark.django_db

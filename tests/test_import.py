@@ -13,9 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.crm.imports.csv_import import ImportProblem, run_import
-from accord.crm.imports.upsert import _prepared, insert_rows
-from accord.crm.imports.values import DateOrder
+from accord.core.bulk import _prepared, insert_rows
 from accord.crm.models import (
     Account,
     Activity,
@@ -27,6 +25,11 @@ from accord.crm.models import (
     Opportunity,
     Touchpoint,
 )
+from accord.imports.actions import upsert_items
+from accord.imports.csv_import import ImportProblem, run_import
+from accord.imports.handlers import LeadHandler
+from accord.imports.items import Options
+from accord.imports.values import DateOrder
 from accord.people.models import User
 
 pytestmark = pytest.mark.django_db
@@ -278,6 +281,24 @@ def test_strict_mode_imports_nothing_if_any_row_is_bad(tmp_path, cast):
 def test_a_dry_run_counts_but_stores_nothing(tmp_path, cast):
     report = run_import("leads", write(tmp_path, HUBSPOT_CONTACTS), tz=UTC, dry_run=True)
     assert report.created == 2 and not report.committed
+    assert counts() == (0, 0, 0)
+
+
+def test_an_upsert_that_fails_in_a_later_batch_takes_the_earlier_batches_with_it(cast, monkeypatch):
+    # The CSV import and the bulk API both go through `upsert_items`: one transaction.
+    real, batches = LeadHandler.saved, []
+
+    def saved(handler, created, updated):
+        batches.append(len(created))
+        if len(batches) == 2:
+            raise RuntimeError("the disk is full")
+        real(handler, created, updated)
+
+    monkeypatch.setattr(LeadHandler, "saved", saved)
+    items = enumerate([{"email": f"p{i}@x.example"} for i in range(3)])
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        upsert_items("leads", items, Options(source_system="crm"), batch_size=1)
+    assert batches == [1, 1]
     assert counts() == (0, 0, 0)
 
 

@@ -22,7 +22,7 @@ def upload(settings, tmp_path):
 
     def send(client, text=SALESFORCE_LEADS, name="leads.csv", kind="leads", **extra):
         file = SimpleUploadedFile(name, text.encode(), content_type="text/csv")
-        return client.post(reverse("crm:imports"), {"kind": kind, "file": file, **extra})
+        return client.post(reverse("imports:list"), {"kind": kind, "file": file, **extra})
 
     return send
 
@@ -79,7 +79,7 @@ def test_starting_runs_the_import_as_a_task_and_shows_the_summary(login, cast, u
         '<td>email</td><td>“not-an-email” is not an email address</td><td class="num">1</td>'
         in summary
     )
-    rejects = client.get(reverse("crm:import_rejects", args=[job.pk]))
+    rejects = client.get(reverse("imports:rejects", args=[job.pk]))
     assert b"not-an-email" in b"".join(rejects.streaming_content)
     remembered = ImportMapping.objects.get(source_system="salesforce", kind="leads")
     assert remembered.values["status"]["hot prospect"] == "mql"
@@ -123,7 +123,7 @@ def test_a_binary_or_empty_upload_is_refused_by_its_content(login, cast, upload)
 def test_members_and_viewers_cannot_import(login, cast, upload):
     for name in ("alice", "vera"):
         client = login(cast[name])
-        assert client.get(reverse("crm:imports")).status_code == 403
+        assert client.get(reverse("imports:list")).status_code == 403
         assert upload(client).status_code == 403
     assert not ImportJob.objects.exists()
 
@@ -133,7 +133,7 @@ def test_the_progress_endpoint_reports_rows_and_refreshes_when_done(login, cast,
     upload(client, text="email\na@x.example\nb@x.example\n")
     job = ImportJob.objects.get()
     start(client, job, mapping_form(job))
-    response = client.get(reverse("crm:import_progress", args=[job.pk]))
+    response = client.get(reverse("imports:progress", args=[job.pk]))
     assert response["HX-Refresh"] == "true"
     assert "Done" in response.content.decode()
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "accord.core",
     "accord.people",
     "accord.crm",
+    "accord.imports",
     "accord.plan",
     "accord.scoreboard",
     "accord.qualify",

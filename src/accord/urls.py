@@ -7,6 +7,7 @@ from accord.api.main import urls as api_urls
 urlpatterns = [
     path("api/v1/", api_urls()),
     path("", include("accord.crm.urls")),
+    path("", include("accord.imports.urls")),
     path("", include("accord.people.urls")),
     path("", include("accord.plan.urls")),
     path("", include("accord.scoreboard.urls")),

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 
 from accord.attribution.api import router as attribution_router
 from accord.crm.api import router as crm_router
+from accord.imports.api import router as imports_router
 from accord.people.api_auth import RateLimited, TokenAuth
 from accord.plan.api import router as plan_router
 from accord.qualify.review_api import router as review_router
@@ -27,6 +28,8 @@ api = NinjaAPI(
     auth=TokenAuth(),
     urls_namespace="api",
 )
+# The bulk upserts first: they were listed before the CRM's lists when both were one router.
+api.add_router("/", imports_router)
 api.add_router("/", crm_router)
 api.add_router("/", plan_router)
 api.add_router("/", value_router)

@@ -14,7 +14,7 @@ from accord.crm.filters import (
     ListFilterForm,
     OpportunityFilterForm,
 )
-from accord.crm.imports.formats import Kind
+from accord.crm.kinds import Kind
 
 LIST_FILTERS: dict[Kind, type[ListFilterForm]] = {
     Kind.LEADS: LeadFilterForm,

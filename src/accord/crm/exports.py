@@ -19,7 +19,7 @@ import xlsxwriter
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from accord.crm.imports.formats import Kind
+from accord.crm.kinds import Kind
 from accord.crm.models import Account, Activity, Campaign, Lead, Opportunity, Touchpoint
 
 CHUNK_SIZE = 2000

@@ -503,4 +503,4 @@ class ImportJob(models.Model):
         return f"{self.kind} from {self.original_name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("crm:import", args=[self.pk])
+        return reverse("imports:detail", args=[self.pk])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.crm import export_views, import_views, views
+from accord.crm import export_views, views
 
 app_name = "crm"
 urlpatterns = [
@@ -17,8 +17,4 @@ urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaigns"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("export/<str:kind>.<str:file_format>", export_views.export_list, name="export"),
-    path("imports/", import_views.import_list, name="imports"),
-    path("imports/<int:pk>/", import_views.import_detail, name="import"),
-    path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
-    path("imports/<int:pk>/rejects.csv", import_views.import_rejects, name="import_rejects"),
 ]

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accord.crm import exports
-from accord.crm.imports.formats import Kind
+from accord.crm.kinds import Kind
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
 

@@ -10,14 +10,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-
-class Kind(StrEnum):
-    LEADS = "leads"
-    ACCOUNTS = "accounts"
-    OPPORTUNITIES = "opportunities"
-    CAMPAIGNS = "campaigns"
-    TOUCHPOINTS = "touchpoints"
-    ACTIVITIES = "activities"
+from accord.crm.kinds import Kind
 
 
 class Format(StrEnum):

@@ -5,9 +5,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accord.crm.imports.csv_import import ImportProblem, run_import
-from accord.crm.imports.formats import Format, Kind
-from accord.crm.imports.values import DateOrder
+from accord.crm.kinds import Kind
+from accord.imports.csv_import import ImportProblem, run_import
+from accord.imports.formats import Format
+from accord.imports.values import DateOrder
 
 
 class Command(BaseCommand):

@@ -12,19 +12,20 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 
-from accord.crm.imports import csv_import, reading
-from accord.crm.imports.formats import (
+from accord.crm.kinds import Kind
+from accord.crm.models import ImportJob, ImportMapping, Lead, Opportunity
+from accord.imports import csv_import, reading
+from accord.imports.formats import (
     FIELDS,
     Format,
-    Kind,
     Mapping,
     mapping_for,
     normalise,
 )
-from accord.crm.imports.values import DateOrder
-from accord.crm.models import ImportJob, ImportMapping, Lead, Opportunity
+from accord.imports.values import DateOrder
 from accord.people import permissions
 
 VALUE_CODES = {
@@ -157,8 +158,6 @@ def start(job: ImportJob, actor, *, columns: dict, values: dict, date_order: str
         kind=job.kind,
         defaults={"columns": job.columns, "values": values},
     )
-    from accord.crm.tasks import run_import_job
-
     transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     return job
 
@@ -215,3 +214,9 @@ def run(job_id: int) -> None:
         report=json.loads(json.dumps(report.as_json(), default=str)),
         finished_at=timezone.now(),
     )
+
+
+@task
+def run_import_job(job_id: int) -> None:
+    """Queued by `start`, run by `accord worker`."""
+    run(job_id)

@@ -8,9 +8,10 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accord.crm.imports import jobs
-from accord.crm.imports.formats import Format, Kind, normalise
+from accord.crm.kinds import Kind
 from accord.crm.models import ImportJob, Lead, Opportunity
+from accord.imports import jobs
+from accord.imports.formats import Format, normalise
 from accord.people import permissions
 
 VALUE_CHOICES = {
@@ -56,7 +57,7 @@ def import_list(request):
     page = Paginator(ImportJob.objects.select_related("created_by"), 25).get_page(
         request.GET.get("page")
     )
-    return render(request, "crm/import_list.html", {"form": form, "page": page, "query": ""})
+    return render(request, "imports/list.html", {"form": form, "page": page, "query": ""})
 
 
 def _job(request, pk) -> ImportJob:
@@ -74,7 +75,7 @@ def import_detail(request, pk):
             "progress": jobs.progress(job),
             "reasons": jobs.rejection_reasons(job.report or {}),
         }
-        return render(request, "crm/import_detail.html", context)
+        return render(request, "imports/detail.html", context)
     preview = jobs.preview(job)
     header = preview["layout"].header
     errors = []
@@ -115,13 +116,13 @@ def import_detail(request, pk):
         "errors": errors,
         "value_choices": VALUE_CHOICES,
     }
-    return render(request, "crm/import_preview.html", context, status=400 if errors else 200)
+    return render(request, "imports/preview.html", context, status=400 if errors else 200)
 
 
 def import_progress(request, pk):
     job = _job(request, pk)
     response = render(
-        request, "crm/import_detail.html#status", {"job": job, "progress": jobs.progress(job)}
+        request, "imports/detail.html#status", {"job": job, "progress": jobs.progress(job)}
     )
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         response["HX-Refresh"] = "true"  # show the full summary once

@@ -14,20 +14,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import timezone
 
-from accord.crm.imports import reading
-from accord.crm.imports.formats import FIELDS, Format, Kind, Mapping, mapping_for
-from accord.crm.imports.upsert import (
-    CREATED,
-    REJECTED,
-    UPDATED,
-    Options,
-    Upserter,
-    sqlite_cache_for_bulk_writes,
-)
-from accord.crm.imports.values import DateOrder, date_order_hint
+from accord.crm.kinds import Kind
+from accord.imports import reading
+from accord.imports.actions import Upserted, upsert_items
+from accord.imports.formats import FIELDS, Format, Mapping, mapping_for
+from accord.imports.items import REJECTED, ItemResult, Options
+from accord.imports.values import DateOrder, date_order_hint
 
 DATE_FIELDS = {"created_at", "close_date", "starts_on", "ends_on", "month", "occurred_at"}
 MAX_ERRORS_REPORTED = 1000
@@ -196,7 +190,6 @@ def run_import(
         actor=actor,
         via=f"import of {mapping.format} {kind} {path.name}",
     )
-    upserter = Upserter(kind, options)
     known = {spec.name for spec in FIELDS[kind]}
     columns = {name: i for name, i in mapping.columns.items() if name in known}
     rejected_rows: dict[int, list[str]] = {}
@@ -213,42 +206,33 @@ def run_import(
             rejected_rows[number] = cells
             yield number, {name: cells[i] if i < len(cells) else "" for name, i in columns.items()}
 
+    def each(result: ItemResult, upserted: Upserted) -> None:
+        cells = rejected_rows.pop(result.index)
+        if result.status == REJECTED:
+            reasons = "; ".join(f"{e.column}: {e.message}" for e in result.errors)
+            writer.writerow([*cells, result.index, result.errors[0].column, reasons])
+            for e in result.errors:
+                if len(report.errors) < MAX_ERRORS_REPORTED:
+                    report.errors.append(RowError(result.index, e.column, e.value, e.message))
+        if progress and upserted.items % 1000 == 0:
+            progress(upserted.items)
+
     try:
-        with sqlite_cache_for_bulk_writes(), transaction.atomic():
-            for result in upserter.process(items()):
-                report.rows += 1
-                cells = rejected_rows.pop(result.index)
-                if result.status == REJECTED:
-                    report.rejected += 1
-                    reasons = "; ".join(f"{e.column}: {e.message}" for e in result.errors)
-                    writer.writerow([*cells, result.index, result.errors[0].column, reasons])
-                    for e in result.errors:
-                        if len(report.errors) < MAX_ERRORS_REPORTED:
-                            report.errors.append(
-                                RowError(result.index, e.column, e.value, e.message)
-                            )
-                elif result.status == CREATED:
-                    report.created += 1
-                elif result.status == UPDATED:
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
-                if progress and report.rows % 1000 == 0:
-                    progress(report.rows)
-            if dry_run or (strict and report.rejected):
-                transaction.set_rollback(True)
-            else:
-                report.committed = True
+        upserted = upsert_items(kind, items(), options, dry_run=dry_run, strict=strict, each=each)
     except reading.FileProblem as problem:
         rejects.close()
         rejects_path.unlink(missing_ok=True)
         raise ImportProblem(str(problem)) from None
     rejects.close()
+    report.rows = upserted.items
+    report.created, report.updated = upserted.created, upserted.updated
+    report.unchanged, report.rejected = upserted.unchanged, upserted.rejected
+    report.committed = upserted.committed
     if report.rejected:
         report.rejects_file = str(rejects_path)
     else:
         rejects_path.unlink(missing_ok=True)
-    created = upserter.resolver.created
+    created = upserted.new_references
     report.created_owners = created["owners"]
     report.created_channels = created["channels"]
     report.created_accounts = len(created["accounts"])

@@ -1,1 +1,0 @@
-"""Bringing CRM exports into Accord: reading messy files, recognising formats, upserting."""

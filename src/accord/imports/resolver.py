@@ -1,0 +1,198 @@
+"""The people, channels, accounts, campaigns and leads that items refer to."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth.hashers import make_password
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accord.core.bulk import OneOf, by_external_id
+from accord.crm.models import Account, Campaign, Channel, Lead
+from accord.imports.formats import normalise
+from accord.imports.items import BATCH_SIZE, CHANNEL_ALIASES, Options
+from accord.people.models import User
+
+
+class Resolver:
+    """Finds (or creates) the people, channels, accounts and campaigns items refer to.
+
+    Look-ups are cached for the whole run; creations are reported so nothing is silent.
+    """
+
+    def __init__(self, options: Options):
+        self.options = options
+        self.created: dict[str, list[str]] = {"owners": [], "channels": [], "accounts": []}
+        self._users: dict[str, User | None] = {}
+        self._channels: dict[str, Channel] = {}
+        self._channels_loaded = False
+        self._channel_refs: dict[str, Channel] = {}
+        self._accounts: dict[str, Account] | None = None
+        self._pending_accounts: list[Account] = []
+        self._campaigns: dict[str, Campaign] | None = None
+        self._leads: dict[str, int] = {}
+        self.lead_created_at: dict[int, datetime] = {}
+        self._password = make_password(None)
+
+    def user(self, value: str | None) -> User | None:
+        if not value:
+            return None
+        key = value.strip().lower()
+        if key in self._users:
+            return self._users[key]
+        parts = key.split()
+        match = Q(email__iexact=key) | Q(username__iexact=key)
+        if len(parts) >= 2:
+            match |= Q(first_name__iexact=parts[0], last_name__iexact=" ".join(parts[1:]))
+        user = User.objects.filter(match).order_by("id").first()
+        if user is None:
+            user = self._placeholder_user(value.strip())
+        self._users[key] = user
+        return user
+
+    def _placeholder_user(self, value: str) -> User:
+        # An owner the source knows but Accord does not yet: keep the assignment as an
+        # inactive user an admin can activate, rather than dropping it.
+        email = value.lower() if "@" in value else ""
+        first, _, last = ("" if email else value).partition(" ")
+        base = slugify(email.split("@")[0] if email else value)[:140] or "owner"
+        username, n = base, 1
+        while User.objects.filter(username=username).exists():
+            n += 1
+            username = f"{base}-{n}"
+        user = User.objects.create(
+            username=username,
+            email=email,
+            first_name=first[:150],
+            last_name=last[:150],
+            is_active=False,
+            password=self._password,
+            role=User.Role.MEMBER,
+        )
+        self.created["owners"].append(value)
+        return user
+
+    def channel(self, value: str | None) -> Channel | None:
+        if not value:
+            return None
+        if value in self._channel_refs:
+            return self._channel_refs[value]  # this very reference seen before
+        channel = self._channel(value)
+        self._channel_refs[value] = channel
+        return channel
+
+    def _channel(self, value: str) -> Channel:
+        key = normalise(value).replace(" ", "_")
+        if key in self._channels:
+            return self._channels[key]
+        if not self._channels_loaded:
+            self._channels_loaded = True
+            for channel in Channel.objects.all():
+                self._channels[channel.key] = channel
+                self._channels.setdefault(normalise(channel.name).replace(" ", "_"), channel)
+            if key in self._channels:
+                return self._channels[key]
+        alias = CHANNEL_ALIASES.get(key)
+        if alias in self._channels:
+            self._channels[key] = self._channels[alias]
+            return self._channels[key]
+        channel = Channel.objects.create(key=key[:40] or "unknown", name=value.strip()[:80])
+        self._channels[key] = channel
+        self.created["channels"].append(value.strip())
+        return channel
+
+    def _load_accounts(self) -> dict[str, Account]:
+        if self._accounts is None:
+            self._accounts = {}
+            for account in Account.objects.only("id", "name", "external_id", "source_system"):
+                self._accounts.setdefault(account.name.lower(), account)
+                if account.external_id:
+                    self._accounts[f"#{account.source_system}#{account.external_id}"] = account
+        return self._accounts
+
+    def account(
+        self, name: str | None, *, domain: str | None = None, create: bool = True, defer=False
+    ):
+        """The account of that name or id, created if new. With `defer`, a new account is
+        saved with the others of its batch by `flush_accounts()`, before any row uses it."""
+        if not name:
+            return None
+        accounts = self._load_accounts()
+        found = accounts.get(f"#{self.options.source_system}#{name}") or accounts.get(name.lower())
+        if found or not create:
+            return found
+        account = Account(
+            name=name[:200],
+            domain=(domain or "")[:200],
+            created_at=timezone.now(),
+            source_system=self.options.source_system,
+        )
+        if defer:
+            self._pending_accounts.append(account)
+        else:
+            account.save()
+        self.remember_account(account)
+        self.created["accounts"].append(name)
+        return account
+
+    def flush_accounts(self) -> None:
+        if self._pending_accounts:
+            Account.objects.bulk_create(self._pending_accounts, batch_size=BATCH_SIZE)
+            self._pending_accounts = []
+
+    def remember_account(self, account: Account) -> None:
+        accounts = self._load_accounts()
+        accounts.setdefault(account.name.lower(), account)
+        if account.external_id:
+            accounts[f"#{account.source_system}#{account.external_id}"] = account
+
+    def campaign(self, value: str | None) -> Campaign | None:
+        if not value:
+            return None
+        if self._campaigns is None:
+            self._campaigns = {}
+            for c in Campaign.objects.all():
+                self._campaigns.setdefault(c.name.lower(), c)
+                if c.external_id:
+                    self._campaigns[f"#{c.source_system}#{c.external_id}"] = c
+        return self._campaigns.get(f"#{self.options.source_system}#{value}") or self._campaigns.get(
+            value.lower()
+        )
+
+    def prefetch_leads(self, refs: Iterable, *, created_at: bool = False) -> None:
+        """Look up a batch's lead references in two queries instead of one per item; with
+        `created_at`, also when each lead was created (`lead_created_at`), which costs a
+        timestamp conversion per lead, so only handlers that check it ask for it."""
+        emails, ids = set(), set()
+        for ref in refs:
+            if isinstance(ref, str) and ref.strip():
+                ref = ref.strip()
+                (emails if "@" in ref else ids).add(ref.lower() if "@" in ref else ref)
+        self._leads, self.lead_created_at = {}, {}
+        columns = ("id", "created_at") if created_at else ("id",)
+        by_email = Lead.objects.filter(OneOf(F("email"), emails)).order_by("-id")
+        by_id = by_external_id(Lead, self.options.source_system, ids)
+        for key, rows in (("email", by_email), ("external_id", by_id)):
+            for key_value, lead_id, *created in rows.values_list(key, *columns):
+                self._leads[key_value] = lead_id
+                if created:
+                    self.lead_created_at[lead_id] = created[0]
+
+    def lead(self, value: str | None):
+        """The lead's id for an email or external id (None if there is no such lead)."""
+        if not value:
+            return None
+        key = value.lower() if "@" in value else value
+        if key in self._leads:
+            return self._leads[key]
+        match = (
+            Lead.objects.filter(email=key)
+            if "@" in value
+            else by_external_id(Lead, self.options.source_system, [value])
+        )
+        found = match.order_by("id").values_list("id", "created_at").first()
+        if found is None:
+            return None
+        self._leads[key], self.lead_created_at[found[0]] = found
+        return found[0]
