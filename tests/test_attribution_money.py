@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from django.db.models import Sum
 
+from accord.analytics import months
 from accord.analytics.attribution import economics
 from accord.analytics.attribution.economics import Inputs, MonthFigures
 from accord.attribution import actions, compute, inputs
@@ -144,7 +145,7 @@ def test_inputs_outside_zero_to_one_are_refused(margin, churn):
 def test_roi_and_month_ranges():
     assert economics.roi(D("3000"), D("1000")) == D("3.00")
     assert economics.roi(D("3000"), D(0)) is None
-    assert economics.month_range(date(2025, 11, 15), date(2026, 2, 1)) == [
+    assert months.between(date(2025, 11, 15), date(2026, 2, 1)) == [
         date(2025, 11, 1),
         date(2025, 12, 1),
         date(2026, 1, 1),

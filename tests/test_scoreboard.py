@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accord.analytics import pacing
-from accord.analytics.funnel import month_starts
+from accord.analytics.months import starting as month_starts
 from accord.crm.models import Lead, LeadStatusChange, Opportunity, OpportunityStageChange
 from accord.demo.build import build_demo_company
 from accord.people.models import User

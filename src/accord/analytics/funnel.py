@@ -23,12 +23,13 @@ splits every stage's count the same way (largest remainders), so marketing's quo
 share of MQLs and its share of opportunities at the average selling price.
 """
 
-import calendar
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+
+from accord.analytics.months import next_month, starting
 
 STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won")
 STAGE_LABELS = {
@@ -137,19 +138,6 @@ def validate(inputs: FunnelInputs) -> None:
             )
 
 
-def month_starts(start: date, count: int) -> list[date]:
-    months = []
-    year, month = start.year, start.month
-    for _ in range(count):
-        months.append(date(year, month, 1))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def _month_end(first: date) -> date:
-    return first + timedelta(days=calendar.monthrange(first.year, first.month)[1])
-
-
 def _ceil(value: Fraction) -> int:
     return math.ceil(value)
 
@@ -171,12 +159,12 @@ def _shift_back(volume: dict[date, Fraction], days: int) -> dict[date, Fraction]
     for first, amount in volume.items():
         if not amount:
             continue
-        end = _month_end(first)
+        end = next_month(first)
         span = (end - first).days
         lo, hi = first - timedelta(days=days), end - timedelta(days=days)
         cursor = date(lo.year, lo.month, 1)
         while cursor < hi:
-            nxt = _month_end(cursor)
+            nxt = next_month(cursor)
             overlap = (min(hi, nxt) - max(lo, cursor)).days
             if overlap > 0:
                 moved[cursor] = moved.get(cursor, Fraction(0)) + amount * Fraction(overlap, span)
@@ -282,7 +270,7 @@ class Funnel:
 def reverse_funnel(inputs: FunnelInputs) -> Funnel:
     validate(inputs)
     counts = stage_counts(inputs)
-    months = month_starts(inputs.start, inputs.months)
+    months = starting(inputs.start, inputs.months)
     weights = [Fraction(w) for w in inputs.seasonality] or [Fraction(1)] * len(months)
 
     # The fractional shape of each stage over time, walking up from won.

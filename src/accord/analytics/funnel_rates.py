@@ -41,6 +41,7 @@ from typing import Any
 import ibis
 
 from accord.analytics.funnel import STAGES, STEPS
+from accord.analytics.months import touching
 from accord.analytics.tables import Tables, rows
 
 # Cohort stages and steps are the plan's (funnel.py); in a cohort "won" means the lead
@@ -125,22 +126,13 @@ def observed_funnel(
         "steps": steps,
         "cohorts": [
             {"month": month, **{stage: months.get(month, {}).get(stage, 0) for stage in STAGES}}
-            for month in _cohort_months(cohort_start, cohort_end)
+            for month in touching(cohort_start, cohort_end)
         ],
         "asp": {
             "amount": _money(deals["won_cents"], deals["won"]),
             "sample": deals["won"],
         },
     }
-
-
-def _cohort_months(cohort_start: date, cohort_end: date) -> list[date]:
-    """The first day of every month that has a day in [cohort_start, cohort_end)."""
-    months, month = [], cohort_start.replace(day=1)
-    while month < cohort_end:
-        months.append(month)
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return months
 
 
 # --- Queries --------------------------------------------------------------------------------

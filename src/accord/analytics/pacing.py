@@ -25,11 +25,12 @@ A stage that fewer than MIN_STAGE_SAMPLE such deals went through uses the rate o
 opportunities closed in those months; with no closed deal at all, the plan's own rate.
 """
 
-import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+
+from accord.analytics.months import days_in, next_month
 
 BEHIND_BELOW = Decimal("0.9")
 MIN_STAGE_SAMPLE = 20
@@ -37,14 +38,6 @@ MIN_STAGE_SAMPLE = 20
 
 class PeriodError(ValueError):
     """A period that is not one of the plan's; the message says what would be."""
-
-
-def next_month(first: date) -> date:
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
-
-
-def days_in(first: date) -> int:
-    return calendar.monthrange(first.year, first.month)[1]
 
 
 @dataclass(frozen=True)

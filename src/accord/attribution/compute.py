@@ -21,6 +21,7 @@ from django.utils import timezone
 from accord.analytics.attribution import credits, economics, journeys, markov, rules, shapley
 from accord.analytics.attribution.economics import Inputs
 from accord.analytics.attribution.rules import Options
+from accord.analytics.months import add_months, between
 from accord.analytics.tables import Tables, rows
 from accord.attribution.inputs import data_version, spend_lines
 from accord.attribution.models import AttributionRun, UnitEconomics
@@ -180,9 +181,9 @@ def economics_of(
 ) -> dict[str, Any]:
     """Costs by channel and campaign, unit economics of the period and per quarter over the
     last `TREND_QUARTERS` quarters up to its end, sourced and influenced pipeline and revenue."""
-    months = economics.month_range(start, end)
+    months = between(start, end)
     first = trend_start(end)
-    trend = economics.month_range(min(first, months[0]), months[-1])
+    trend = between(min(first, months[0]), months[-1])
     campaign_costs = economics.campaign_costs(t, trend[0], trend[-1])
     customers = economics.new_customers(t)
 
@@ -315,8 +316,8 @@ def _spend(spend, month: date, side: str) -> Decimal:
 
 def trend_start(end: date) -> date:
     """The first day of the oldest of the `TREND_QUARTERS` quarters up to `end`'s."""
-    index = end.year * 12 + (end.month - 1) // 3 * 3 - 3 * (TREND_QUARTERS - 1)
-    return date(index // 12, index % 12 + 1, 1)
+    quarter = end.replace(month=(end.month - 1) // 3 * 3 + 1, day=1)
+    return add_months(quarter, -3 * (TREND_QUARTERS - 1))
 
 
 @task

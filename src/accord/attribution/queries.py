@@ -4,7 +4,9 @@ on spend, unit economics over time, sourced and influenced pipeline."""
 from datetime import date
 from decimal import Decimal
 
-from accord.analytics.attribution.economics import month_range, roi
+from accord.analytics.attribution.economics import roi
+from accord.analytics.months import add_months, first_of
+from accord.analytics.months import between as month_range
 from accord.attribution.compute import DATA_DRIVEN, LABELS, MODELS
 from accord.attribution.models import AttributionRun, Spend
 from accord.crm.models import Campaign, CampaignCost, Channel
@@ -193,8 +195,7 @@ def spend_by_month(today: date, months: int = SPEND_MONTHS) -> dict | None:
     """What sales and marketing cost in each of the last `months` months up to this one:
     marketing spend lines, campaign costs and sales spend lines, as the spend page charts
     them; None when nothing was spent in those months."""
-    index = today.year * 12 + today.month - 1 - (months - 1)  # months since year 0
-    first = date(index // 12, index % 12 + 1, 1)
+    first = add_months(first_of(today), -(months - 1))
     labels = month_range(first, today)
     sums: dict[str, dict[date, Decimal]] = {"marketing": {}, "campaigns": {}, "sales": {}}
     for month, side, amount in Spend.objects.filter(month__gte=first, month__lte=today).values_list(

@@ -1,13 +1,14 @@
 """Read models for the CRM pages: timelines, overviews and the figures behind charts."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from accord.analytics.months import add_months, between, first_of, months_apart
 from accord.crm.models import (
     Account,
     Activity,
@@ -75,8 +76,7 @@ def lead_timeline(lead: Lead) -> list[TimelineEntry]:
 def monthly_counts(queryset, field: str, months: int = 12, *, end: date | None = None) -> dict:
     """Counts per calendar month for the last `months` months, as chart data."""
     end = end or timezone.localdate()
-    index = end.year * 12 + end.month - 1 - (months - 1)
-    first = date(index // 12, index % 12 + 1, 1)
+    first = add_months(first_of(end), -(months - 1))
     rows = (
         queryset.filter(**{f"{field}__date__gte": first})
         .annotate(month=TruncMonth(field))
@@ -86,12 +86,11 @@ def monthly_counts(queryset, field: str, months: int = 12, *, end: date | None =
     found = {
         r["month"].date() if isinstance(r["month"], datetime) else r["month"]: r["n"] for r in rows
     }
-    labels, values, month = [], [], first
-    while month <= end:
-        labels.append(month.strftime("%b %Y"))
-        values.append(found.get(month, 0))
-        month = (month + timedelta(days=32)).replace(day=1)
-    return {"labels": labels, "values": values}
+    shown = between(first, end)
+    return {
+        "labels": [month.strftime("%b %Y") for month in shown],
+        "values": [found.get(month, 0) for month in shown],
+    }
 
 
 def overview() -> dict:
@@ -124,8 +123,7 @@ def overview() -> dict:
 
 
 def _months_since(moment: datetime, most: int = 24) -> int:
-    today = timezone.localdate()
-    return max(3, min(most, (today.year - moment.year) * 12 + today.month - moment.month + 1))
+    return max(3, min(most, months_apart(moment.date(), timezone.localdate()) + 1))
 
 
 def account_summary(account: Account) -> dict:

@@ -4,7 +4,6 @@ No database here (the model classes are read for their choices only); `persist.p
 the World and `build.py` puts it all together.
 """
 
-import calendar
 import math
 import random
 from bisect import bisect_right
@@ -14,6 +13,7 @@ from decimal import Decimal
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
+from accord.analytics.months import add_months, days_in
 from accord.demo.company import (
     ACCEPT,
     ACCEPT_WITHOUT_FOLLOW_UP,
@@ -234,12 +234,6 @@ def _logistic(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def _add_months(day: date, months: int) -> date:
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
 def _ts(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
@@ -314,7 +308,7 @@ class _Simulation:
         self.rng = random.Random(seed)
         self.seed, self.scale, self.months = seed, scale, months
         self.until_day = until
-        self.start_day = _add_months(until, -months)
+        self.start_day = add_months(until, -months)
         self.until = _ts(until)
         self.start = _ts(self.start_day)
         self.emails: set[str] = set()
@@ -368,18 +362,18 @@ class _Simulation:
     def _plan_days(self) -> None:
         self.days = self._days(self.start_day)
         self.day_cw = list(accumulate(self._day_weight(day) for day in self.days))
-        two_years = self._days(_add_months(self.until_day, -24))
+        two_years = self._days(add_months(self.until_day, -24))
         # Volume is set for a 24-month window; other windows keep the same daily rate.
         self.volume = self.day_cw[-1] / sum(self._day_weight(day) for day in two_years)
         first_month = date(self.start_day.year, self.start_day.month, 1)
         last_month = date(self.until_day.year, self.until_day.month, 1)
         if last_month == self.until_day:
-            last_month = _add_months(last_month, -1)
+            last_month = add_months(last_month, -1)
         self.month_starts = []
-        month = _add_months(first_month, -3)  # anonymous visits precede the window
+        month = add_months(first_month, -3)  # anonymous visits precede the window
         while month <= last_month:
             self.month_starts.append(month)
-            month = _add_months(month, 1)
+            month = add_months(month, 1)
         self.month_ts = [_ts(m) for m in self.month_starts]
         self.window_months = [m for m in self.month_starts if m >= first_month]
 
@@ -396,8 +390,8 @@ class _Simulation:
 
     def _month_fraction(self, month: date) -> float:
         """The share of a calendar month that lies inside the window (spend to date)."""
-        days = calendar.monthrange(month.year, month.month)[1]
-        end = _add_months(month, 1)
+        days = days_in(month)
+        end = add_months(month, 1)
         inside = (min(end, self.until_day) - max(month, self.start_day)).days
         return max(0.0, min(1.0, inside / days))
 
@@ -407,7 +401,7 @@ class _Simulation:
         return Decimal(str(round(amount * self._month_fraction(month), 2)))
 
     def _campaign(self, name, channel, kind, months, owner, monthly) -> SimCampaign:
-        end = _add_months(months[-1], 1) - timedelta(days=1)
+        end = add_months(months[-1], 1) - timedelta(days=1)
         campaign = SimCampaign(
             name=name,
             channel=channel,
@@ -443,14 +437,14 @@ class _Simulation:
                                    [LAUNCH_MONTHLY_COST] * len(running))
                 )  # fmt: skip
         for n, first in enumerate(range(0, count, 2)):
-            running = [_add_months(months[first], i) for i in range(2)]
+            running = [add_months(months[first], i) for i in range(2)]
             topic = WEBINAR_TOPICS[n % len(WEBINAR_TOPICS)]
             campaigns.append(
                 self._campaign(f"Webinar: {topic} ({running[-1]:%b %Y})", "webinar", CK.WEBINAR,
                                running, "marketer", [WEBINAR_MONTHLY_COST] * 2)
             )  # fmt: skip
         for n, first in enumerate(range(-1, count, 3)):
-            running = [_add_months(months[0], first + i) for i in range(3)]
+            running = [add_months(months[0], first + i) for i in range(3)]
             event = EVENT_NAMES[n % len(EVENT_NAMES)]
             campaigns.append(
                 self._campaign(f"{event} {running[1]:%Y}", "events", CK.EVENT, running,

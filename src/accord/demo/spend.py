@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from accord.analytics.attribution.economics import month_range
+from accord.analytics.months import between as month_range
 from accord.attribution.actions import request_run
 from accord.attribution.compute import compute_run, default_period
 from accord.attribution.models import Spend, UnitEconomics

@@ -1,7 +1,7 @@
 """One handler per kind of record: how to parse an item, find its stored row, and write it
 (with the history rows and side effects that go with it)."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from accord.analytics.months import between as month_span
 from accord.core.bulk import OneOf, by_external_id, insert_rows
 from accord.crm.kinds import Kind
 from accord.crm.models import (
@@ -415,14 +416,6 @@ class OpportunityHandler(Handler):
         OpportunityStageChange.objects.bulk_create(rows, batch_size=BATCH_SIZE)
 
 
-def _months(first: date, last: date) -> list[date]:
-    months, month = [], first.replace(day=1)
-    while month <= last and len(months) < 240:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
-
-
 class CampaignHandler(Handler):
     model = Campaign
     compare = ("name", "channel", "kind", "starts_on", "ends_on", "owner")
@@ -473,7 +466,7 @@ class CampaignHandler(Handler):
             months = [month.replace(day=1)]
             amounts = [cost]
         else:
-            months = _months(campaign.starts_on, campaign.ends_on or campaign.starts_on)
+            months = month_span(campaign.starts_on, campaign.ends_on or campaign.starts_on)[:240]
             share = (cost / len(months)).quantize(Decimal("0.01"))
             amounts = [share] * (len(months) - 1) + [cost - share * (len(months) - 1)]
         current = dict(

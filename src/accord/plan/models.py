@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from accord.analytics.funnel import SOURCES, STAGES, STEPS, FunnelInputs, month_starts
+from accord.analytics.funnel import SOURCES, STAGES, STEPS, FunnelInputs
+from accord.analytics.months import starting
 
 
 class Plan(models.Model):
@@ -50,7 +51,7 @@ class Plan(models.Model):
 
     @property
     def months(self):
-        return month_starts(self.start, 12)
+        return starting(self.start, 12)
 
     @property
     def current(self) -> "PlanRevision":

@@ -15,7 +15,7 @@ from accord.analytics.funnel import (
     Funnel,
     reverse_funnel,
 )
-from accord.analytics.pacing import next_month
+from accord.analytics.months import next_month
 from accord.crm.models import Channel
 from accord.plan.models import Plan, PlanRevision
 

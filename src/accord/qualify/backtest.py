@@ -20,6 +20,8 @@ from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 
+from accord.analytics.months import add_months
+from accord.analytics.months import touching as month_span
 from accord.analytics.scoring import Definition
 from accord.qualify import scoring, sql
 from accord.qualify.models import BacktestRun, LeadDefinition
@@ -28,24 +30,11 @@ WINDOW_DAYS = 30
 COUNTS = ("leads", "mqls", "mql_opportunities", "mql_won", "opportunities", "won")
 
 
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def default_window(today: date | None = None) -> tuple[date, date]:
     """The 12 months ending six months ago: recent enough to matter, old enough to be known."""
     today = today or timezone.now().date()
     to = add_months(today.replace(day=1), -6)
     return add_months(to, -12), to
-
-
-def _months(start: date, end: date) -> list[date]:
-    months, month = [], start.replace(day=1)
-    while month < end:
-        months.append(month)
-        month = add_months(month, 1)
-    return months
 
 
 def _moment(day: date) -> datetime:
@@ -92,7 +81,7 @@ def backtest(definitions: list[LeadDefinition], start: date, end: date, progress
     """Replay each definition month by month on the leads created in [start, end)."""
     if start >= end:
         raise ValueError("The window must end after it starts.")
-    months = _months(start, end)
+    months = month_span(start, end)
     steps, done = len(months) * len(definitions), 0
     results = []
     for definition in definitions:

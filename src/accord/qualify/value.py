@@ -27,7 +27,6 @@ counted before the win rate, so it is several times the value of the same leads.
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -39,8 +38,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accord.analytics import lead_value
-from accord.analytics.funnel import month_starts
-from accord.analytics.pacing import BEHIND_BELOW, next_month
+from accord.analytics.months import add_months, next_month, starting
+from accord.analytics.pacing import BEHIND_BELOW
 from accord.crm.filters import day_bounds, first_reached
 from accord.crm.models import Channel, Lead
 from accord.plan.models import PlanRevision
@@ -72,13 +71,6 @@ class Options:
     cohort_from: date
     cohort_to: date
     warnings: tuple[str, ...] = ()
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (or earlier), or the month's last day if it is shorter."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def default_cohort(horizon_days: int, today: date) -> tuple[date, date]:
@@ -232,7 +224,7 @@ def delivered_value(mql_values: LeadValues, now: datetime) -> dict[str, Any]:
         months, early = planned["months"], planned["early"]
         mql_quota, quota, pipeline_quota = planned["mqls"], planned["value"], planned["pipeline"]
     else:
-        months = month_starts(add_months(this_month, -(COHORT_MONTHS - 1)), COHORT_MONTHS)
+        months = starting(add_months(this_month, -(COHORT_MONTHS - 1)), COHORT_MONTHS)
         mql_quota = quota = pipeline_quota = [None] * len(months)
     found = marketing_mqls(months, mql_values.group_by)
     rows = []

@@ -31,7 +31,8 @@ from django.utils import timezone
 
 from accord.analytics import pacing
 from accord.analytics.funnel import STAGE_LABELS, STAGES
-from accord.analytics.pacing import Period, next_month
+from accord.analytics.months import days_in, last_day, next_month
+from accord.analytics.pacing import Period
 from accord.crm.filters import day_bounds, first_reached
 from accord.crm.models import Channel, Lead, Opportunity, OpportunityStageChange
 from accord.plan.models import PlanRevision
@@ -267,10 +268,6 @@ def _actual_by_month(found: Actuals) -> dict[str, list]:
     }
 
 
-def _last_day(month: date) -> date:
-    return next_month(month) - timedelta(days=1)
-
-
 def _cell(metric: str, month: date, plan, actual, share: Decimal, early: int = 0) -> dict:
     started = share > 0
     return {
@@ -278,7 +275,7 @@ def _cell(metric: str, month: date, plan, actual, share: Decimal, early: int = 0
         "month": month,
         "plan": plan,
         "actual": actual if started else None,
-        "link": drill_down(metric, month, _last_day(month)) if started else "",
+        "link": drill_down(metric, month, last_day(month)) if started else "",
         "state": pacing.pace([plan], [actual], [share]).state if started else "",
         "current": 0 < share < 1,
     }
@@ -305,7 +302,7 @@ class Timeline:
         """The last day "to date" covers: the end of the current month (nothing is
         recorded after now, and the lists filter by whole days)."""
         started = self.started
-        return _last_day(self.plan_months[started[-1]]) if started else self.period.start
+        return last_day(self.plan_months[started[-1]]) if started else self.period.start
 
     def to_date_link(self, metric: str) -> str:
         return drill_down(metric, self.period.start, self.to_date_last) if self.started else ""
@@ -314,7 +311,7 @@ class Timeline:
         for i in self.in_period:
             if 0 < self.shares[i] < 1:
                 month, share = self.plan_months[i], self.shares[i]
-                days = pacing.days_in(month)
+                days = days_in(month)
                 return {"month": month, "share": share, "days": share * days, "of_days": days}
         return None
 

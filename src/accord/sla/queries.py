@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from accord.analytics import sla
-from accord.analytics.pacing import next_month
+from accord.analytics.months import next_month
 from accord.crm.models import Lead
 from accord.people.models import User
 from accord.sla.clocks import Scope, evaluate_all

@@ -230,15 +230,6 @@ def roi(credit: Decimal, cost: Decimal) -> Decimal | None:
     return _round(_ratio(credit, cost), "0.01")
 
 
-def month_range(first: date, last: date) -> list[date]:
-    """The first days of the months from `first`'s to `last`'s, both included."""
-    months, year, month = [], first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(date(year, month, 1))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
 def _summed(months: list[MonthFigures], inputs: Inputs) -> dict[str, Any]:
     return unit_economics(
         sum((m.marketing_cost for m in months), Decimal(0)),
