@@ -13,6 +13,7 @@ from datetime import date, datetime
 from django.db import transaction
 
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
+from accord.core.bulk import sqlite_cache_for_bulk_writes
 from accord.crm.models import (
     Account,
     Activity,
@@ -28,7 +29,7 @@ from accord.crm.models import (
 )
 from accord.crm.queries import company_counts
 from accord.demo import definitions, plan, reviews, service_levels, spend
-from accord.demo.persist import large_sqlite_cache, persist
+from accord.demo.persist import persist
 from accord.demo.simulation import simulate
 from accord.people.models import Team, User
 from accord.plan.models import Plan, PlanApproval, PlanGoal, PlanRevision
@@ -102,7 +103,7 @@ def build_demo_company(
 ) -> DemoSummary:
     """Simulate the company and write it to an empty database in one transaction."""
     world = simulate(seed=seed, scale=scale, months=months, until=until)
-    with transaction.atomic(), large_sqlite_cache():
+    with transaction.atomic(), sqlite_cache_for_bulk_writes(megabytes=256):
         persist(world)
         definitions.install(world.start, world.until)
         reviews.reviews_from_history()

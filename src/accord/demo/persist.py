@@ -1,14 +1,11 @@
 """The demo company written to the database: fast, in batches, with explicit primary keys.
 
 `persist(world)` writes what `simulation.simulate()` produced; the caller (`build.py`) holds
-the transaction and, on SQLite, `large_sqlite_cache()`.
+the transaction and, on SQLite, a large page cache. Rows go through `core.bulk`, the same
+insert path as imports.
 """
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from functools import partial
-from itertools import islice
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
@@ -16,6 +13,7 @@ from django.db import connection, models
 from django.db.models import Max
 from django.utils import timezone
 
+from accord.core.bulk import insert_values
 from accord.crm.models import (
     Account,
     Activity,
@@ -33,74 +31,12 @@ from accord.demo.company import CHANNELS, DEMO_PASSWORD, PEOPLE, TEAMS
 from accord.demo.simulation import World, as_datetime
 from accord.people.models import Team, User
 
-BATCH_SIZE = 5000
-
-
-def _chunks(iterable: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:
-    iterator = iter(iterable)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def _write(model: type[models.Model], names: tuple[str, ...], rows: Iterable[tuple]) -> None:
-    """Insert rows with executemany, in batches.
-
-    bulk_create builds SQL and prepares every value per row in Python, which took over a
-    minute for the default company; executemany with prepared values takes seconds.
-    """
-    meta = model._meta
-    fields = [meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
-    # Only our own table and column names go into the statement; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    # Dates, datetimes and decimals need the backend's own representation (text on SQLite).
-    ops = connection.ops
-    prepared = []
-    for i, f in enumerate(fields):
-        if isinstance(f, models.DateTimeField):
-            prepared.append((i, ops.adapt_datetimefield_value))
-        elif isinstance(f, models.DateField):
-            prepared.append((i, ops.adapt_datefield_value))
-        elif isinstance(f, models.DecimalField):
-            prepared.append((i, partial(ops.adapt_decimalfield_value, max_digits=f.max_digits,
-                                        decimal_places=f.decimal_places)))  # fmt: skip
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            if prepared:
-                chunk = [list(row) for row in chunk]
-                for row in chunk:
-                    for i, adapt in prepared:
-                        if row[i] is not None:
-                            row[i] = adapt(row[i])
-            cursor.executemany(sql, chunk)
-
 
 def _number(records: list, model: type[models.Model]) -> None:
     """Give records explicit primary keys so children can refer to them without a query."""
     first = (model.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
     for pk, record in enumerate(records, start=first):
         record.pk = pk
-
-
-@contextmanager
-def large_sqlite_cache() -> Iterator[None]:
-    """Keep SQLite's growing indexes in memory: at scale 10 this saves about a third."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (before,) = cursor.fetchone()
-        cursor.execute("PRAGMA cache_size = -262144")  # KiB, so 256 MiB at most
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def persist(world: World) -> None:
@@ -146,7 +82,7 @@ def persist(world: World) -> None:
     origin = ("accord", "")
     now = timezone.now()
 
-    _write(
+    insert_values(
         Campaign,
         ("id", "name", "channel", "kind", "starts_on", "ends_on", "owner", *imported),
         (
@@ -154,12 +90,12 @@ def persist(world: World) -> None:
             for c in campaigns
         ),
     )
-    _write(
+    insert_values(
         CampaignCost,
         ("campaign", "month", "amount"),
         ((c.pk, month, amount) for c in campaigns for month, amount in c.costs),
     )
-    _write(
+    insert_values(
         Account,
         ("id", "name", "domain", "industry", "employees", "country", "owner", "created_at",
          *imported),
@@ -169,7 +105,7 @@ def persist(world: World) -> None:
             for a in accounts
         ),
     )  # fmt: skip
-    _write(
+    insert_values(
         Lead,
         ("id", "email", "first_name", "last_name", "title", "account", "source", "owner",
          "status", "status_changed_at", "fit_grade", "engagement_score", "created_at",
@@ -182,7 +118,7 @@ def persist(world: World) -> None:
             for lead in leads
         ),
     )  # fmt: skip
-    _write(
+    insert_values(
         LeadOwnerChange,
         ("lead", "from_owner", "to_owner", "changed_at", "changed_by"),
         (
@@ -191,7 +127,7 @@ def persist(world: World) -> None:
             for at, old, new, by in lead.owners
         ),
     )
-    _write(
+    insert_values(
         LeadStatusChange,
         ("lead", "from_status", "to_status", "changed_at", "changed_by", "reason"),
         (
@@ -200,7 +136,7 @@ def persist(world: World) -> None:
             for at, old, new, by, reason in lead.statuses
         ),
     )
-    _write(
+    insert_values(
         Touchpoint,
         ("lead", "channel", "campaign", "kind", "occurred_at", *imported),
         (
@@ -216,7 +152,7 @@ def persist(world: World) -> None:
             for at, channel, kind, campaign in lead.touches
         ),
     )
-    _write(
+    insert_values(
         Activity,
         ("lead", "user", "kind", "occurred_at", "outcome", "notes", *imported),
         (
@@ -225,7 +161,7 @@ def persist(world: World) -> None:
             for at, user, kind, outcome in lead.activities
         ),
     )
-    _write(
+    insert_values(
         Opportunity,
         ("id", "name", "account", "primary_lead", "owner", "source", "amount", "stage",
          "created_at", "close_date", "closed_at", *imported),
@@ -236,7 +172,7 @@ def persist(world: World) -> None:
             for o in opportunities
         ),
     )  # fmt: skip
-    _write(
+    insert_values(
         OpportunityStageChange,
         ("opportunity", "from_stage", "to_stage", "changed_at"),
         ((o.pk, old, new, as_datetime(at)) for o in opportunities for at, old, new in o.stages),
