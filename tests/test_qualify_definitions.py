@@ -440,6 +440,16 @@ def test_a_backtest_window_in_the_future_or_backwards_is_refused(login, cast, dr
     assert not BacktestRun.objects.exists()
 
 
+def test_only_those_who_draft_definitions_run_backtests_at_any_door(login, cast, draft):
+    response = login(cast["alice"]).post(
+        f"/qualify/definitions/{draft.pk}/backtest/", {"from": "2025-03-01", "to": "2025-05-01"}
+    )
+    assert response.status_code == 403
+    with pytest.raises(PermissionDenied, match="run backtests"):
+        backtest.start(cast["vera"], draft, date(2025, 3, 1), date(2025, 5, 1))
+    assert not BacktestRun.objects.exists()
+
+
 def test_writes_to_the_same_leads_share_one_scoring_pass_and_a_rollback_leaves_nothing(
     draft, cast, make_lead, channels
 ):

@@ -98,6 +98,11 @@ def can_edit_definition(user) -> bool:
     return can_edit_plan(user)
 
 
+def can_run_backtest(user) -> bool:
+    """Backtests load the worker; they are run by the people who draft definitions."""
+    return can_edit_definition(user)
+
+
 def can_review_lead(user, lead) -> bool:
     """Accepting or rejecting a lead handed to sales: whoever may work the lead."""
     return can_change_lead(user, lead)

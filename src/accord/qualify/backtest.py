@@ -23,10 +23,12 @@ from django.utils import timezone
 from accord.analytics.months import add_months
 from accord.analytics.months import touching as month_span
 from accord.analytics.scoring import Definition
+from accord.people import permissions
 from accord.qualify import scoring, sql
 from accord.qualify.models import BacktestRun, LeadDefinition
 
 WINDOW_DAYS = 30
+BACKTEST_DENIED = "Only admins, leaders and managers run backtests."
 COUNTS = ("leads", "mqls", "mql_opportunities", "mql_won", "opportunities", "won")
 
 
@@ -117,6 +119,7 @@ def backtest(definitions: list[LeadDefinition], start: date, end: date, progress
 
 def start(actor, definition: LeadDefinition, start: date, end: date) -> BacktestRun:
     """Queue a backtest of `definition` beside the active one (the worker runs it)."""
+    permissions.require(permissions.can_run_backtest(actor), BACKTEST_DENIED)
     if start >= end:
         raise ValueError("The window must end after it starts.")
     if end > timezone.now().date():
