@@ -21,3 +21,23 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
         "accord.attribution.tasks.schedule_refresh",
         "accord.sla.tasks.schedule_tick",
     ]
+
+
+@pytest.mark.django_db
+def test_tasks_queued_before_the_upgrade_still_run_from_their_new_place(settings):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    moved = import_module("accord.core.migrations.0001_tasks_beside_their_work")
+    settings.TASKS = DATABASE_QUEUE
+    for old in moved.MOVED:
+        DBTaskResult.objects.create(
+            task_path=old, args_kwargs={"args": [1], "kwargs": {}}, backend_name="default"
+        )
+
+    moved.forwards(apps, None)
+
+    for path in DBTaskResult.objects.values_list("task_path", flat=True):
+        assert import_string(path).module_path == path  # the worker can load each one
