@@ -23,7 +23,7 @@ from accord.attribution.models import AttributionRun, Spend
 from accord.core.engine import app_tables
 from accord.crm.models import Campaign, CampaignCost, Opportunity, Touchpoint
 from accord.demo.build import build_demo_company
-from tests.test_attribution_journeys import world  # noqa: F401 - the fixture
+from tests.attribution.test_journeys import world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,7 @@ from accord.analytics.attribution.credits import (
 )
 from accord.core.engine import app_tables, connect
 from accord.crm.models import Account, Campaign, Channel, Lead, Opportunity, Touchpoint
-from tests.test_attribution_journeys import rules_journey
+from tests.attribution.test_journeys import rules_journey
 
 pytestmark = pytest.mark.django_db
 

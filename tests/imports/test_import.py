@@ -391,7 +391,7 @@ def test_hostile_files_never_crash_and_never_half_import(
 def test_the_readme_example_files_import_cleanly_in_order(cast):
     from pathlib import Path
 
-    examples = Path(__file__).resolve().parent.parent / "docs" / "examples"
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
     for kind in ("accounts", "campaigns", "leads", "opportunities", "touchpoints", "activities"):
         report = run_import(kind, examples / f"{kind}.csv", tz=UTC, source_system="example")
         assert (report.format, report.rejected) == ("accord", 0), (kind, report.errors)

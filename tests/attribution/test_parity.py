@@ -26,9 +26,9 @@ from accord.analytics.attribution import credits, journeys, rules
 from accord.attribution import compute
 from accord.core.engine import connect
 from accord.crm.models import Touchpoint
-from tests.test_attribution_credits import world as credits_world  # noqa: F401 - fixture
-from tests.test_attribution_journeys import AS_OF
-from tests.test_attribution_journeys import world as journeys_world  # noqa: F401 - fixture
+from tests.attribution.test_credits import world as credits_world  # noqa: F401 - fixture
+from tests.attribution.test_journeys import AS_OF
+from tests.attribution.test_journeys import world as journeys_world  # noqa: F401 - fixture
 
 pytestmark = [
     pytest.mark.django_db,

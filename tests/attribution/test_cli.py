@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from accord.analytics.attribution.markov import read_paths
 from accord.attribution.compute import MODELS
-from tests.test_attribution_journeys import AS_OF, world  # noqa: F401 - the fixture
+from tests.attribution.test_journeys import AS_OF, world  # noqa: F401 - the fixture
 
 PERIOD = ("--from", "2025-07-01", "--to", AS_OF.date().isoformat())
 

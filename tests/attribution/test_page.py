@@ -11,8 +11,8 @@ import pytest
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
 from accord.people.models import AuditLog
 from accord.people.tokens import issue_token
-from tests.test_attribution_journeys import world  # noqa: F401 - the fixture
-from tests.test_attribution_money import costs  # noqa: F401 - the fixture
+from tests.attribution.test_journeys import world  # noqa: F401 - the fixture
+from tests.attribution.test_money import costs  # noqa: F401 - the fixture
 
 PERIOD = {"basis": "pipeline", "start": "2025-07-01", "end": "2026-06-30"}
 
