@@ -1,95 +1,48 @@
-"""The shared cast: a small company that most tests act in.
+"""The shared cast: a small company that most tests act in (built by tests/factories.py).
 
 - Marketing: carol (leader, the CMO), mona (manager), mike (member)
 - Sales: victor (leader, VP Sales), sam (manager), alice and bob (members, reps)
 - vera (viewer), ada (admin)
 """
 
-from datetime import UTC, datetime
-
 import pytest
 
-from accord.crm.models import Account, Channel, Lead
-from accord.people.models import Team, User
-
-PASSWORD = "correct-horse-battery"
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from accord.crm.models import Lead
+from tests import factories
 
 
 @pytest.fixture
 def teams(db):
-    return {
-        "marketing": Team.objects.create(name="Marketing", kind=Team.Kind.MARKETING),
-        "sales": Team.objects.create(name="Sales", kind=Team.Kind.SALES),
-    }
+    return factories.create_teams()
 
 
 @pytest.fixture
 def cast(teams):
-    def person(username, role, team=None, **extra):
-        user = User.objects.create_user(
-            username=username,
-            password=PASSWORD,
-            email=f"{username}@example.com",
-            first_name=username.title(),
-            role=role,
-            **extra,
-        )
-        if team:
-            user.teams.add(teams[team])
-        return user
-
-    R = User.Role
-    return {
-        "ada": person("ada", R.ADMIN),
-        "carol": person("carol", R.LEADER, "marketing"),
-        "mona": person("mona", R.MANAGER, "marketing"),
-        "mike": person("mike", R.MEMBER, "marketing"),
-        "victor": person("victor", R.LEADER, "sales"),
-        "sam": person("sam", R.MANAGER, "sales"),
-        "alice": person("alice", R.MEMBER, "sales"),
-        "bob": person("bob", R.MEMBER, "sales"),
-        "vera": person("vera", R.VIEWER),
-    }
+    return factories.create_cast(teams)
 
 
 @pytest.fixture
 def channels(db):
-    return {
-        key: Channel.objects.create(key=key, name=name, group=group)
-        for key, name, group in [
-            ("webinar", "Webinar", Channel.Group.MARKETING),
-            ("paid_search", "Paid search", Channel.Group.MARKETING),
-            ("outbound_sdr", "Outbound SDR", Channel.Group.SALES),
-        ]
-    }
+    return factories.create_channels()
 
 
 @pytest.fixture
 def acme(db):
-    return Account.objects.create(
-        name="Acme Robotics",
-        domain="acme.example",
-        industry="Manufacturing",
-        employees=800,
-        country="DE",
-        created_at=T0,
-    )
+    return factories.create_acme()
 
 
 @pytest.fixture
 def make_lead(cast, channels, acme):
     def make(email, owner="alice", status=Lead.Status.NEW, source="webinar", **extra):
-        return Lead.objects.create(
-            email=email,
-            first_name=extra.pop("first_name", email.split("@")[0].title()),
-            last_name=extra.pop("last_name", "Tester"),
-            account=extra.pop("account", acme),
-            owner=cast[owner] if owner else None,
-            source=channels[source] if source else None,
+        account = extra.pop("account", acme)
+        return factories.create_lead(
+            email,
+            cast=cast,
+            channels=channels,
+            account=account,
+            owner=owner,
             status=status,
-            status_changed_at=extra.pop("created_at", T0),
-            created_at=T0,
+            source=source,
             **extra,
         )
 

@@ -1,5 +1,4 @@
 """`accord attribution run` and `accord attribution paths` on a small hand-made company."""
-# ruff: noqa: F811 - `world` is a fixture imported from the journeys tests
 
 import csv
 import json
@@ -11,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from accord.analytics.attribution.markov import read_paths
 from accord.attribution.compute import MODELS
-from tests.attribution.test_journeys import AS_OF, world  # noqa: F401 - the fixture
+from tests.attribution.factories import AS_OF
 
 PERIOD = ("--from", "2025-07-01", "--to", AS_OF.date().isoformat())
 
@@ -24,7 +23,7 @@ def run(*args) -> str:
 
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("basis", ["pipeline", "revenue"])
-def test_run_credits_every_dollar_to_channels_or_reports_it_unattributed(world, model, basis):  # noqa: F811
+def test_run_credits_every_dollar_to_channels_or_reports_it_unattributed(world, model, basis):
     result = json.loads(run("run", "--model", model, "--basis", basis, *PERIOD, "--json"))
 
     assert (result["model"], result["basis"]) == (model, basis)
@@ -42,7 +41,7 @@ def test_run_credits_every_dollar_to_channels_or_reports_it_unattributed(world, 
     assert set(result["unattributed"]) == {"opportunities", "amount"}
 
 
-def test_the_u_shape_option_and_the_plain_output(world):  # noqa: F811
+def test_the_u_shape_option_and_the_plain_output(world):
     lead = json.loads(run("run", "--model", "u_shaped", *PERIOD, "--json"))
     last = json.loads(
         run("run", "--model", "u_shaped", "--u-shape", "last_touch", *PERIOD, "--json")
@@ -52,7 +51,7 @@ def test_the_u_shape_option_and_the_plain_output(world):  # noqa: F811
     assert text.startswith("Time decay on pipeline, 2025-07-01 to 2026-06-30:")
 
 
-def test_paths_are_written_in_channel_attributions_format_and_read_back(world, tmp_path):  # noqa: F811
+def test_paths_are_written_in_channel_attributions_format_and_read_back(world, tmp_path):
     out = tmp_path / "paths.csv"
     assert "paths to" in run("paths", "--out", str(out), *PERIOD)
     with open(out, newline="") as f:

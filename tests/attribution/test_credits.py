@@ -1,11 +1,11 @@
 """Rule-based attribution in the engine, held against the reference (`rules.py`) on the app
 database (SQLite or PostgreSQL), and compiled for DuckDB and PySpark.
 
-A hand-made company pins the cases: touches outside the lookback and after the close,
-touches at the very moments of a lead's creation, the opportunity's creation and its close,
-two touches at one instant, touches shared by two opportunities of one account, a lead
-created after its opportunity, a won opportunity touched only after it opened, and
-opportunities without a touch in their window. For every model and both bases, the engine's
+A hand-made company (`credits_world`, in conftest.py) pins the cases: touches outside the
+lookback and after the close, touches at the very moments of a lead's creation, the
+opportunity's creation and its close, two touches at one instant, touches shared by two
+opportunities of one account, a lead created after its opportunity, a won opportunity touched
+only after it opened, and opportunities without a touch in their window. For every model and both bases, the engine's
 weight of every (opportunity, touch) must be the reference's, and its money summaries the
 reference's credits summed. Hypothesis then does the same on small random companies.
 """
@@ -30,12 +30,10 @@ from accord.analytics.attribution.credits import (
 )
 from accord.core.engine import app_tables, connect
 from accord.crm.models import Account, Campaign, Channel, Lead, Opportunity, Touchpoint
-from tests.attribution.test_journeys import rules_journey
+from tests.attribution.factories import rules_journey
 
 pytestmark = pytest.mark.django_db
 
-OPENED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Acme's big deal
-CLOSED = OPENED + timedelta(days=44)
 CHANNELS = ("webinar", "paid_search", "outbound_sdr", "email_nurture")
 VARIANTS = [
     *((model, {}) for model in rules.MODELS),
@@ -44,98 +42,10 @@ VARIANTS = [
 ]
 
 
-def at(year, month, day, hour=0, second=0):
-    return datetime(year, month, day, hour, 0, second, tzinfo=UTC)
-
-
 @pytest.fixture
-def world(channels, acme):
-    """Acme: ann (the big deal's primary lead) and ben (Acme's earliest lead), a won deal
-    and a later lost one that share their touches; Globex's lost deal, whose primary lead
-    fay has no account; Umbrella's open deal, whose primary lead eve came after it; Initech's
-    won deal, touched only outside its window; Hooli's won deal, touched only after it
-    opened; Stark's deal, without a lead."""
-    channels["email_nurture"] = Channel.objects.create(key="email_nurture", name="Email nurture")
-    campaigns = {
-        name: Campaign.objects.create(
-            name=name, channel=channels[channel], starts_on=date(2025, 1, 1)
-        )
-        for name, channel in [("spring", "webinar"), ("brand", "paid_search")]
-    }
-    accounts = {"acme": acme}
-    for name in ("globex", "umbrella", "initech", "hooli", "stark"):
-        accounts[name] = Account.objects.create(name=name.title(), created_at=OPENED)
-    leads = {}
-    for name, account, created in [
-        ("ben", "acme", at(2025, 6, 1)),
-        ("ann", "acme", at(2025, 12, 1)),
-        ("cat", "globex", at(2026, 1, 5)),
-        ("fay", None, at(2026, 1, 20)),
-        ("eve", "umbrella", at(2026, 4, 20)),
-        ("dan", "initech", at(2024, 11, 1)),
-        ("hal", "hooli", at(2026, 1, 15)),
-    ]:
-        leads[name] = Lead.objects.create(
-            email=f"{name}@example.com",
-            account=accounts[account] if account else None,
-            status_changed_at=created,
-            created_at=created,
-        )
-    touches = {}
-    for name, lead, channel, campaign, moment in [
-        ("ann_old", "ann", "paid_search", "brand", OPENED - timedelta(days=400)),
-        ("ben_web1", "ben", "webinar", "spring", at(2025, 7, 1)),
-        ("ben_web2", "ben", "webinar", "spring", at(2025, 7, 1)),  # the same instant
-        ("ann_search", "ann", "paid_search", "brand", at(2025, 11, 20)),
-        ("ann_email", "ann", "email_nurture", None, at(2025, 12, 1)),  # ann's creation
-        ("ben_sdr", "ben", "outbound_sdr", None, at(2026, 1, 15)),
-        ("ann_web", "ann", "webinar", None, at(2026, 2, 10, 8, 30)),
-        ("ben_at_open", "ben", "paid_search", "brand", OPENED),
-        ("ann_after_open", "ann", "webinar", "spring", OPENED + timedelta(days=10)),
-        ("ben_at_close", "ben", "email_nurture", None, CLOSED),
-        ("ann_after_close", "ann", "outbound_sdr", None, CLOSED + timedelta(seconds=1)),
-        ("cat_web", "cat", "webinar", "spring", at(2026, 1, 10)),
-        ("cat_search", "cat", "paid_search", None, at(2026, 1, 20)),  # fay's creation
-        ("fay_sdr1", "fay", "outbound_sdr", None, at(2026, 1, 25, 14)),
-        ("fay_sdr2", "fay", "outbound_sdr", None, at(2026, 1, 25, 14)),
-        ("fay_late", "fay", "webinar", None, at(2026, 2, 10)),
-        ("eve_search", "eve", "paid_search", "brand", at(2026, 3, 25)),
-        ("eve_web", "eve", "webinar", None, at(2026, 3, 28, 17, 59)),
-        ("eve_late", "eve", "email_nurture", None, at(2026, 4, 5)),
-        ("dan_old", "dan", "webinar", None, at(2024, 12, 1)),
-        ("dan_late", "dan", "paid_search", None, at(2026, 3, 20)),
-        ("hal_web", "hal", "webinar", "spring", at(2026, 1, 20)),
-        ("hal_search", "hal", "paid_search", None, at(2026, 2, 1)),
-        ("hal_sdr", "hal", "outbound_sdr", None, at(2026, 2, 20)),
-    ]:
-        touches[name] = Touchpoint.objects.create(
-            lead=leads[lead],
-            channel=channels[channel],
-            campaign=campaigns[campaign] if campaign else None,
-            kind="web_visit",
-            occurred_at=moment,
-        )
-    deals = {}
-    for name, account, lead, stage, created, closed, amount in [
-        ("big", "acme", "ann", "won", OPENED, CLOSED, "50000.00"),
-        ("renewal", "acme", None, "lost", at(2026, 5, 1), at(2026, 6, 1), "12000.01"),
-        ("lost", "globex", "fay", "lost", at(2026, 2, 1, 9), at(2026, 5, 1), "20000.03"),
-        ("open", "umbrella", "eve", "discovery", at(2026, 4, 1), None, "30000.00"),
-        ("quiet", "initech", "dan", "won", at(2026, 3, 1), at(2026, 3, 15), "8000.00"),
-        ("late", "hooli", "hal", "won", at(2026, 1, 10), at(2026, 2, 20), "7777.77"),
-        ("walk_in", "stark", None, "discovery", at(2026, 2, 2), None, "5000.00"),
-    ]:
-        deals[name] = Opportunity.objects.create(
-            name=name,
-            account=accounts[account],
-            primary_lead=leads[lead] if lead else None,
-            amount=Decimal(amount),
-            stage=stage,
-            created_at=created,
-            close_date=(closed or created + timedelta(days=90)).date(),
-            closed_at=closed,
-        )
-    return {"touches": touches, "deals": deals}
+def world(credits_world):
+    """This module's company: the credits tests' own (`credits_world`, in conftest.py)."""
+    return credits_world
 
 
 @pytest.fixture

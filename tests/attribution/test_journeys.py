@@ -1,12 +1,12 @@
 """Journeys in the engine: the touches of each opportunity's window, the channel transitions
 and the path summary, read by Ibis from the app database (SQLite or PostgreSQL).
 
-A hand-made company pins the rules: touches just outside and exactly at the lookback's
-start, at the creation and the close and just after, two touches at one instant, repeats,
-a primary lead outside the account, a won, a lost and an open opportunity (the open one with
-no touch in its window), and visitors with touches but no opportunity. The engine must
-select what `rules.window()` selects, and count the transitions and paths that plain Python
-builds from the same rows.
+A hand-made company (`world`, in conftest.py) pins the rules: touches just outside and
+exactly at the lookback's start, at the creation and the close and just after, two touches at
+one instant, repeats, a primary lead outside the account, a won, a lost and an open
+opportunity (the open one with no touch in its window), and visitors with touches but no
+opportunity. The engine must select what `rules.window()` selects, and count the transitions
+and paths that plain Python builds from the same rows.
 """
 
 from collections import Counter
@@ -35,139 +35,15 @@ from accord.analytics.attribution.markov import (
     markov_from_transitions,
 )
 from accord.core.engine import app_tables
-from accord.crm.models import Account, Channel, Lead, Opportunity, Touchpoint
+from accord.crm.models import Lead, Opportunity, Touchpoint
+from tests.attribution.factories import AS_OF, rules_journey
 
 pytestmark = pytest.mark.django_db
 
-OPENED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Acme's big deal
-CLOSED = OPENED + timedelta(days=44)
-AS_OF = datetime(2026, 6, 30, tzinfo=UTC)  # the period: a year back from here
 BASES = ("pipeline", "revenue")
 
 
-def days(n, seconds=0):
-    return timedelta(days=n, seconds=seconds)
-
-
-@pytest.fixture
-def world(channels, acme):
-    """Acme: ann (the primary lead of the big deal) and ben; a deal of Acme's from last
-    year without a primary lead; Globex's lost deal, whose primary lead fay has no account;
-    Umbrella's open deal, touched only after it opened; Initech and gus (no account), with
-    touches and no deal."""
-    channels["email_nurture"] = Channel.objects.create(key="email_nurture", name="Email nurture")
-    accounts = {"acme": acme}
-    for name in ("globex", "umbrella", "initech"):
-        accounts[name] = Account.objects.create(name=name.title(), created_at=OPENED)
-    leads = {}
-    for name, account, created in [
-        ("ben", "acme", datetime(2025, 6, 1, tzinfo=UTC)),  # Acme's earliest
-        ("ann", "acme", datetime(2025, 12, 1, tzinfo=UTC)),
-        ("cat", "globex", datetime(2026, 1, 5, tzinfo=UTC)),
-        ("fay", None, datetime(2026, 1, 20, tzinfo=UTC)),
-        ("eve", "umbrella", datetime(2026, 3, 20, tzinfo=UTC)),
-        ("dan", "initech", datetime(2025, 4, 1, tzinfo=UTC)),
-        ("gus", None, datetime(2026, 1, 30, tzinfo=UTC)),
-    ]:
-        leads[name] = Lead.objects.create(
-            email=f"{name}@example.com",
-            account=accounts[account] if account else None,
-            status_changed_at=created,
-            created_at=created,
-        )
-    touches = {}
-    for name, lead, channel, at in [
-        ("ann_old", "ann", "paid_search", OPENED - days(400)),
-        ("ann_edge_out", "ann", "paid_search", OPENED - days(365, seconds=1)),
-        ("ann_edge_in", "ann", "paid_search", OPENED - days(365)),
-        ("ann_search", "ann", "paid_search", OPENED - days(200)),
-        ("ben_web1", "ben", "webinar", OPENED - days(80)),
-        ("ben_web2", "ben", "webinar", OPENED - days(60)),
-        # One instant, two touches: the smaller id comes first.
-        ("ben_sdr", "ben", "outbound_sdr", OPENED - days(50)),
-        ("ann_email", "ann", "email_nurture", OPENED - days(50)),
-        ("ben_at_open", "ben", "paid_search", OPENED),
-        ("ben_after_open", "ben", "webinar", OPENED + days(10)),
-        ("ann_at_close", "ann", "webinar", CLOSED),
-        ("ann_after_close", "ann", "outbound_sdr", CLOSED + days(0, seconds=1)),
-        ("cat_web", "cat", "webinar", datetime(2026, 1, 10, tzinfo=UTC)),
-        ("cat_search", "cat", "paid_search", datetime(2026, 1, 20, tzinfo=UTC)),
-        ("fay_sdr", "fay", "outbound_sdr", datetime(2026, 1, 25, tzinfo=UTC)),
-        ("fay_late", "fay", "webinar", datetime(2026, 2, 10, tzinfo=UTC)),
-        ("eve_late", "eve", "email_nurture", datetime(2026, 4, 5, tzinfo=UTC)),
-        ("dan_before", "dan", "webinar", datetime(2025, 5, 1, tzinfo=UTC)),
-        ("dan_web1", "dan", "webinar", datetime(2025, 11, 1, tzinfo=UTC)),
-        ("dan_web2", "dan", "webinar", datetime(2025, 11, 2, tzinfo=UTC)),
-        ("dan_search", "dan", "paid_search", datetime(2026, 1, 5, tzinfo=UTC)),
-        ("gus_email", "gus", "email_nurture", datetime(2026, 2, 1, tzinfo=UTC)),
-        ("gus_after", "gus", "email_nurture", AS_OF + days(1)),
-    ]:
-        touches[name] = Touchpoint.objects.create(
-            lead=leads[lead], channel=channels[channel], kind="web_visit", occurred_at=at
-        )
-    deals = {}
-    for name, account, lead, stage, created, closed, amount in [
-        ("big", "acme", "ann", "won", OPENED, CLOSED, "50000.00"),
-        (
-            "last_year",
-            "acme",
-            None,
-            "won",
-            datetime(2025, 9, 1, 9, tzinfo=UTC),
-            datetime(2025, 10, 1, 9, tzinfo=UTC),
-            "10000.00",
-        ),  # fmt: skip
-        (
-            "lost",
-            "globex",
-            "fay",
-            "lost",
-            datetime(2026, 2, 1, 9, tzinfo=UTC),
-            datetime(2026, 5, 1, tzinfo=UTC),
-            "20000.00",
-        ),  # fmt: skip
-        (
-            "open",
-            "umbrella",
-            "eve",
-            "discovery",
-            datetime(2026, 4, 1, tzinfo=UTC),
-            None,
-            "30000.00",
-        ),  # fmt: skip
-    ]:
-        deals[name] = Opportunity.objects.create(
-            name=name,
-            account=accounts[account],
-            primary_lead=leads[lead] if lead else None,
-            amount=Decimal(amount),
-            stage=stage,
-            created_at=created,
-            close_date=(closed or created + days(90)).date(),
-            closed_at=closed,
-        )
-    return {"accounts": accounts, "leads": leads, "touches": touches, "deals": deals}
-
-
 # --- Plain Python, from the ORM: what the engine must agree with -------------------------------
-
-
-def rules_journey(deal: Opportunity) -> rules.Journey:
-    leads = {lead.pk: lead for lead in Lead.objects.filter(account=deal.account_id)}
-    if deal.primary_lead:
-        leads[deal.primary_lead_id] = deal.primary_lead
-    earliest = min((lead.created_at for lead in leads.values()), default=None)
-    return rules.Journey(
-        opportunity=deal.pk,
-        amount=deal.amount,
-        created_at=deal.created_at,
-        lead_created_at=deal.primary_lead.created_at if deal.primary_lead else earliest,
-        closed_won_at=deal.closed_at if deal.stage == "won" else None,
-        touches=tuple(
-            rules.Touch(touch.pk, touch.occurred_at, touch.channel.key, touch.campaign_id)
-            for touch in Touchpoint.objects.filter(lead__in=leads).select_related("channel")
-        ),
-    )
 
 
 def visitor(lead: Lead) -> tuple[str, int]:

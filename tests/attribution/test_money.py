@@ -7,7 +7,6 @@ $10,000: Acme's first, so Acme became a customer in October 2025), Globex's lost
 (created 2026-02-01, $20,000) and Umbrella's open deal (created 2026-04-01, $30,000, no touch
 before it opened).
 """
-# ruff: noqa: F811 - `world` is a fixture imported from the journeys tests
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -21,35 +20,13 @@ from accord.analytics.attribution.economics import Inputs, MonthFigures
 from accord.attribution import actions, compute, inputs
 from accord.attribution.models import AttributionRun, Spend
 from accord.core.engine import app_tables
-from accord.crm.models import Campaign, CampaignCost, Opportunity, Touchpoint
+from accord.crm.models import Opportunity, Touchpoint
 from accord.demo.build import build_demo_company
-from tests.attribution.test_journeys import world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
 YEAR = (date(2025, 7, 1), date(2026, 6, 30))  # all four deals were created in it
 D = Decimal
-
-
-@pytest.fixture
-def costs(world, channels):
-    webinars = Campaign.objects.create(
-        name="Webinar series", channel=channels["webinar"], starts_on=date(2025, 1, 1)
-    )
-    search = Campaign.objects.create(
-        name="Search ads", channel=channels["paid_search"], starts_on=date(2025, 1, 1)
-    )
-    for campaign, month, amount in [
-        (webinars, date(2026, 3, 1), "1000.00"),
-        (webinars, date(2026, 4, 1), "500.00"),
-        (search, date(2025, 6, 1), "700.00"),  # before the period
-        (search, date(2026, 6, 1), "250.50"),
-    ]:
-        CampaignCost.objects.create(campaign=campaign, month=month, amount=D(amount))
-    touch = world["touches"]["ben_web2"]
-    touch.campaign = webinars
-    touch.save()
-    return {"webinars": webinars, "search": search}
 
 
 # --- The analytics: queries in the engine, arithmetic in Python -------------------------------

@@ -1,6 +1,5 @@
 """The attribution pages and API: runs computed by the worker and stored, models compared,
 return on spend and unit economics, spend and its inputs kept by the right people."""
-# ruff: noqa: F811 - `world` is a fixture imported from the journeys tests
 
 import json
 from datetime import date
@@ -11,8 +10,6 @@ import pytest
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
 from accord.people.models import AuditLog
 from accord.people.tokens import issue_token
-from tests.attribution.test_journeys import world  # noqa: F401 - the fixture
-from tests.attribution.test_money import costs  # noqa: F401 - the fixture
 
 PERIOD = {"basis": "pipeline", "start": "2025-07-01", "end": "2026-06-30"}
 

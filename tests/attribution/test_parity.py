@@ -7,7 +7,6 @@ into a Spark warehouse; then the journeys' transitions and path summary, every r
 model's credits (to the cent) and the data-driven models' results must equal the app
 database's. One Spark session serves the module: it takes a while to start.
 """
-# ruff: noqa: F811 - the `world` fixtures are imported from the journeys and credits tests
 
 import gc
 import json
@@ -26,9 +25,7 @@ from accord.analytics.attribution import credits, journeys, rules
 from accord.attribution import compute
 from accord.core.engine import connect
 from accord.crm.models import Touchpoint
-from tests.attribution.test_credits import world as credits_world  # noqa: F401 - fixture
-from tests.attribution.test_journeys import AS_OF
-from tests.attribution.test_journeys import world as journeys_world  # noqa: F401 - fixture
+from tests.attribution.factories import AS_OF
 
 pytestmark = [
     pytest.mark.django_db,

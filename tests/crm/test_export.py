@@ -19,7 +19,7 @@ from accord.crm.kinds import Kind
 from accord.crm.models import Activity, Campaign, Lead, Opportunity, Touchpoint
 from accord.imports.csv_import import run_import
 from accord.imports.formats import FIELDS
-from tests.conftest import T0
+from tests.factories import T0
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord.crm.models import Activity, Lead, LeadOwnerChange, LeadStatusChange
+from tests.factories import T0
 
 pytestmark = pytest.mark.django_db
 
@@ -142,8 +143,6 @@ def test_members_cannot_reassign_but_managers_route_within_their_team(login, cas
 def test_the_timeline_shows_touchpoints_activities_status_and_owner_changes(
     login, cast, make_lead, channels
 ):
-    from tests.conftest import T0
-
     lead = make_lead("ann@acme.example", owner="alice")
     lead.touchpoints.create(
         channel=channels["webinar"], kind="webinar", occurred_at=T0 + timedelta(days=1)

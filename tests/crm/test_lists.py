@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accord.crm.models import Campaign, Lead, Opportunity
 from accord.crm.views import PAGE_SIZE
-from tests.conftest import T0
+from tests.factories import T0
 
 pytestmark = pytest.mark.django_db
 

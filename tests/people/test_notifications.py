@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accord.people.models import Notification
 from accord.people.notify import mark_read, notify, send_digests, unread_count
-from tests.conftest import T0
+from tests.factories import T0
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from accord.people.models import AuditLog
 from accord.qualify import actions, backtest
 from accord.qualify.models import BacktestRun, LeadDefinition, ScoringRun
 from accord.qualify.scoring import score_after_commit
-from tests.conftest import T0
+from tests.factories import T0
 
 RULES = [
     {"type": "fit", "field": "title", "op": "contains", "value": "vp", "points": 40},

@@ -16,7 +16,7 @@ from accord.people import tokens
 from accord.people.models import AuditLog
 from accord.qualify import reviews
 from accord.qualify.models import LeadReview, RejectionReason
-from tests.conftest import T0
+from tests.factories import T0
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from accord.crm.models import Account, Campaign, Lead, LeadStatusChange, Touchpo
 from accord.qualify import sql
 from accord.qualify.models import LeadDefinition, Qualification
 from accord.qualify.scoring import explain, rescore
-from tests.conftest import T0
+from tests.factories import T0
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 THRESHOLDS = {"A": 60, "B": 30, "C": 10}
