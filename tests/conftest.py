@@ -3,9 +3,15 @@
 - Marketing: carol (leader, the CMO), mona (manager), mike (member)
 - Sales: victor (leader, VP Sales), sam (manager), alice and bob (members, reps)
 - vera (viewer), ada (admin)
+
+And the small demo company, built once for the session, for tests that only read it.
 """
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 
 from accord.crm.models import Lead
 from tests import factories
@@ -56,3 +62,35 @@ def login(client):
         return client
 
     return as_user
+
+
+# --- The small demo company, built once for the session -----------------------------------
+
+
+@pytest.fixture(scope="session")
+def session_demo(django_db_setup, django_db_blocker):
+    """The small demo company (tests/factories.py: SMALL_DEMO), written by `accord demo` once
+    for the session and rolled back at its end; what the command printed.
+
+    Once it is written every database test would see it, so the tests that use it run after
+    all the others (pytest_collection_modifyitems below). Each of them still runs in its own
+    savepoint, rolled back after it: what one test writes, the next does not see.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("demo", *factories.SMALL_DEMO, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def small_demo_company(session_demo, db):
+    """The session's small demo company (`session_demo`), for a test that only reads it."""
+    return session_demo
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The tests on the session's demo company run last, in their order (pytest-django has
+    already put the database tests first): nothing after them expects an empty database."""
+    items.sort(key=lambda item: "session_demo" in getattr(item, "fixturenames", ()))

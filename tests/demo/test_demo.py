@@ -1,8 +1,10 @@
 """The demo company: reproducible, careful with existing data, and true to its model.
 
-Database tests build a small company (3% scale, 12 months). The model's promises are
-checked on a larger simulation in memory, where the hidden quality and diligence are
-visible; one test ties that simulation to what the command writes.
+Database tests read a small company (3% scale, 12 months) that `accord demo` writes once for
+the session (`small_demo_company`, tests/conftest.py); the tests of what the command does to
+a database build their own. The model's promises are checked on a larger simulation in
+memory, where the hidden quality and diligence are visible; one test ties that simulation to
+what the command writes.
 """
 
 import hashlib
@@ -33,10 +35,11 @@ from accord.crm.models import (
 from accord.demo.company import DEMO_LOGINS
 from accord.demo.simulation import SimLead, simulate
 from accord.people.models import Team, User
+from tests.factories import SMALL_DEMO
 
 UNTIL = date(2026, 3, 2)
 UNTIL_AT = datetime(2026, 3, 2, tzinfo=UTC)
-SMALL = ("--scale", "0.03", "--months", "12", "--until", UNTIL.isoformat())
+SMALL = SMALL_DEMO  # the session's small demo company is built with these
 STATS_KEYS = [
     "leads",
     "accounts",
@@ -126,10 +129,8 @@ def test_it_builds_a_different_company_from_another_seed(db):
     assert set(Lead.objects.values_list("email", flat=True)) != emails
 
 
-def test_it_writes_the_simulated_world_to_the_database(db):
+def test_it_writes_the_simulated_world_to_the_database(small_demo_company):
     world = simulate(seed=7, scale=0.03, months=12, until=UNTIL)
-
-    run_demo(*SMALL)
 
     assert Lead.objects.count() == len(world.leads)
     assert Touchpoint.objects.count() == sum(len(lead.touches) for lead in world.leads)
@@ -151,8 +152,7 @@ def test_it_refuses_a_database_that_already_has_data(db):
     assert not Lead.objects.exists()
 
 
-def test_it_keeps_existing_data_when_asked_to_build_only_if_empty(db):
-    run_demo(*SMALL)
+def test_it_keeps_existing_data_when_asked_to_build_only_if_empty(small_demo_company):
     before = stats_json()
 
     out = run_demo("--if-empty", "--seed", "8", *SMALL)
@@ -199,9 +199,7 @@ def test_it_prints_counts_and_the_demo_logins(db):
 # --- Stats -----------------------------------------------------------------------------
 
 
-def test_it_reports_stats_that_match_the_database(db):
-    run_demo(*SMALL)
-
+def test_it_reports_stats_that_match_the_database(small_demo_company):
     counts = stats_json()
 
     assert list(counts)[:7] == STATS_KEYS
@@ -212,8 +210,7 @@ def test_it_reports_stats_that_match_the_database(db):
     assert Decimal(counts["won_amount"]) == won.aggregate(total=Sum("amount"))["total"]
 
 
-def test_it_reports_stats_as_a_table_without_json(db):
-    run_demo(*SMALL)
+def test_it_reports_stats_as_a_table_without_json(small_demo_company):
     out = StringIO()
 
     call_command("stats", stdout=out)
@@ -226,9 +223,7 @@ def test_it_reports_stats_as_a_table_without_json(db):
 # --- The company ------------------------------------------------------------------------
 
 
-def test_it_staffs_five_teams_with_thirty_named_people(db):
-    run_demo(*SMALL)
-
+def test_it_staffs_five_teams_with_thirty_named_people(small_demo_company):
     assert User.objects.count() == 30
     assert set(Team.objects.values_list("name", "kind")) == {
         ("Marketing", "marketing"),
@@ -248,9 +243,7 @@ def test_it_staffs_five_teams_with_thirty_named_people(db):
     assert users["rep"].check_password("accord-demo")
 
 
-def test_it_has_twelve_channels_with_campaigns_that_cost_money(db):
-    run_demo(*SMALL)
-
+def test_it_has_twelve_channels_with_campaigns_that_cost_money(small_demo_company):
     groups = dict(Channel.objects.values_list("key", "group"))
     assert len(groups) == 12
     assert groups["outbound_sdr"] == "sales" and groups["partner"] == "partner"
@@ -272,9 +265,7 @@ def test_it_has_twelve_channels_with_campaigns_that_cost_money(db):
     )
 
 
-def test_it_keeps_a_complete_status_history_for_every_lead(db):
-    run_demo(*SMALL)
-
+def test_it_keeps_a_complete_status_history_for_every_lead(small_demo_company):
     history: dict[int, list] = {}
     for change in LeadStatusChange.objects.order_by("changed_at", "id"):
         history.setdefault(change.lead_id, []).append(change)
@@ -289,9 +280,7 @@ def test_it_keeps_a_complete_status_history_for_every_lead(db):
         assert changes[-1].changed_at == lead.status_changed_at
 
 
-def test_it_records_who_owned_each_lead_and_when(db):
-    run_demo(*SMALL)
-
+def test_it_records_who_owned_each_lead_and_when(small_demo_company):
     changes: dict[int, list] = {}
     for change in LeadOwnerChange.objects.order_by("changed_at", "id"):
         changes.setdefault(change.lead_id, []).append(change)
@@ -303,9 +292,7 @@ def test_it_records_who_owned_each_lead_and_when(db):
     assert set(teams.values_list("name", flat=True)) == {"Sales", "Sales development"}
 
 
-def test_it_gives_leads_distinct_emails_and_rejections_a_reason(db):
-    run_demo(*SMALL)
-
+def test_it_gives_leads_distinct_emails_and_rejections_a_reason(small_demo_company):
     emails = list(Lead.objects.values_list("email", flat=True))
     assert len(emails) == len(set(emails))
     rejected = LeadStatusChange.objects.filter(to_status=Lead.Status.REJECTED)
@@ -317,17 +304,13 @@ def test_it_gives_leads_distinct_emails_and_rejections_a_reason(db):
     }  # fmt: skip
 
 
-def test_it_leaves_some_mqls_without_any_follow_up(db):
-    run_demo(*SMALL)
-
+def test_it_leaves_some_mqls_without_any_follow_up(small_demo_company):
     mqls = Lead.objects.filter(status_changes__to_status=Lead.Status.MQL).distinct()
     ignored = mqls.exclude(activities__isnull=False)
     assert 0 < ignored.count() < mqls.count()
 
 
-def test_it_writes_only_aware_datetimes_and_nothing_after_until(db):
-    run_demo(*SMALL)
-
+def test_it_writes_only_aware_datetimes_and_nothing_after_until(small_demo_company):
     columns = [
         (Lead, ["created_at", "status_changed_at"]),
         (Account, ["created_at"]),
@@ -348,9 +331,7 @@ def test_it_writes_only_aware_datetimes_and_nothing_after_until(db):
     assert earliest < Lead.objects.order_by("created_at").first().created_at
 
 
-def test_it_sizes_opportunities_in_whole_dollars_in_the_deal_range(db):
-    run_demo(*SMALL)
-
+def test_it_sizes_opportunities_in_whole_dollars_in_the_deal_range(small_demo_company):
     opportunities = list(Opportunity.objects.select_related("primary_lead"))
     amounts = sorted(o.amount for o in opportunities)
     assert all(isinstance(a, Decimal) and a == a.to_integral_value() for a in amounts)

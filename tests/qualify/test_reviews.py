@@ -10,13 +10,12 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accord.crm.models import Campaign, Lead, LeadStatusChange, Touchpoint
-from accord.demo.build import build_demo_company
 from accord.demo.reviews import reviews_from_history
 from accord.people import tokens
 from accord.people.models import AuditLog
 from accord.qualify import reviews
 from accord.qualify.models import LeadReview, RejectionReason
-from tests.factories import T0
+from tests.factories import SMALL_DEMO_UNTIL, T0
 
 pytestmark = pytest.mark.django_db
 
@@ -583,9 +582,8 @@ def test_the_api_gives_the_rejection_rates(api, cast, reviewed, april):
 # --- The demo company --------------------------------------------------------------------
 
 
-def test_the_demo_history_becomes_reviews_with_sensible_rates(db):
-    until = date(2026, 3, 2)
-    build_demo_company(seed=7, scale=0.03, months=12, until=until)
+def test_the_demo_history_becomes_reviews_with_sensible_rates(small_demo_company):
+    until = SMALL_DEMO_UNTIL
     history = LeadStatusChange.objects.filter(from_status=Status.MQL)
     accepted_changes = history.filter(to_status=Status.ACCEPTED).count()
     turned_down = history.filter(
