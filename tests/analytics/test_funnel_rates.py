@@ -10,8 +10,8 @@ import math
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
-import ibis
 import pytest
 from django.db import connection, transaction
 
@@ -23,11 +23,13 @@ from accord.crm.models import Account, Lead, LeadStatusChange, Opportunity
 from accord.demo import company
 from accord.demo.build import build_demo_company
 from accord.demo.simulation import simulate, speed_effect
+from tests.sql_snapshots import DIALECTS, assert_sql_snapshot
 
 S = Lead.Status
 MARCH = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 WINDOW = {"cohort_start": date(2025, 3, 1), "cohort_end": date(2025, 5, 1)}
 AS_OF = datetime(2025, 7, 1, tzinfo=UTC)
+SNAPSHOTS = Path(__file__).with_name("snapshots")
 
 
 @pytest.fixture
@@ -229,12 +231,12 @@ def test_an_analytics_url_names_another_engine(db, settings, tmp_path):
     assert backend.con is not connection.connection
 
 
-@pytest.mark.parametrize("dialect", ["sqlite", "postgres", "duckdb", "pyspark"])
+@pytest.mark.parametrize("dialect", DIALECTS)
 def test_the_queries_compile_for_every_engine(dialect):
     queries = observed_funnel_queries(tables.unbound(), **WINDOW, as_of=AS_OF)
 
-    for query in queries.values():
-        assert ibis.to_sql(query, dialect=dialect)
+    # To the SQL in snapshots/ (tests/sql_snapshots.py says how to refresh it).
+    assert_sql_snapshot(SNAPSHOTS / f"funnel_rates.{dialect}.sql", queries, dialect)
 
 
 # --- The demo company against the model that generated it ------------------------------------

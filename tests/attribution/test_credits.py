@@ -13,6 +13,7 @@ reference's credits summed. Hypothesis then does the same on small random compan
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import ibis
 import pytest
@@ -31,9 +32,11 @@ from accord.analytics.attribution.credits import (
 from accord.core.engine import app_tables, connect
 from accord.crm.models import Account, Campaign, Channel, Lead, Opportunity, Touchpoint
 from tests.attribution.factories import rules_journey
+from tests.sql_snapshots import DIALECTS, assert_sql_snapshot
 
 pytestmark = pytest.mark.django_db
 
+SNAPSHOTS = Path(__file__).with_name("snapshots")
 CHANNELS = ("webinar", "paid_search", "outbound_sdr", "email_nurture")
 VARIANTS = [
     *((model, {}) for model in rules.MODELS),
@@ -201,20 +204,20 @@ def test_it_says_what_is_wrong_with_its_arguments(world):
 
 
 @pytest.mark.usefixtures("spark_options")
-@pytest.mark.parametrize("dialect", ["sqlite", "postgres", "duckdb", "pyspark"])
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("basis", rules.BASES)
 def test_the_queries_compile_for_every_engine(dialect, basis):
     t = tables.unbound()
     options = rules.Options(basis=basis)
 
-    queries = [summary_queries(t, "linear", options)["deals"]]
+    queries = {"deals": summary_queries(t, "linear", options)["deals"]}
     # One model of each kind (equal shares, decay, one milestone, milestones and a spread),
     # each inside the query of its cells.
     for model in ("linear", "time_decay", "lead_creation", "full_path"):
-        queries.append(summary_queries(t, model, options)["cells"])
+        queries[f"cells ({model})"] = summary_queries(t, model, options)["cells"]
 
-    for query in queries:
-        assert ibis.to_sql(query, dialect=dialect)
+    # To the SQL in snapshots/ (tests/sql_snapshots.py says how to refresh it).
+    assert_sql_snapshot(SNAPSHOTS / f"credits.{basis}.{dialect}.sql", queries, dialect)
 
 
 # --- Random companies ---------------------------------------------------------------------------

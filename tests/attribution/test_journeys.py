@@ -12,8 +12,8 @@ and paths that plain Python builds from the same rows.
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
-import ibis
 import pytest
 
 from accord.analytics import tables
@@ -37,10 +37,12 @@ from accord.analytics.attribution.markov import (
 from accord.core.engine import app_tables
 from accord.crm.models import Lead, Opportunity, Touchpoint
 from tests.attribution.factories import AS_OF, rules_journey
+from tests.sql_snapshots import DIALECTS, assert_sql_snapshot
 
 pytestmark = pytest.mark.django_db
 
 BASES = ("pipeline", "revenue")
+SNAPSHOTS = Path(__file__).with_name("snapshots")
 
 
 # --- Plain Python, from the ORM: what the engine must agree with -------------------------------
@@ -294,16 +296,16 @@ def test_markov_on_the_path_rows_sees_the_transitions_the_engine_counted(world, 
         assert counts_only.value[channel] == pytest.approx(chain.value[channel], abs=1e-6)
 
 
-@pytest.mark.parametrize("dialect", ["sqlite", "postgres", "duckdb", "pyspark"])
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("basis", BASES)
 def test_the_queries_compile_for_every_engine(dialect, basis):
     t = tables.unbound()
 
-    queries = [
-        journey_touches(t, basis=basis),
-        path_query(t, basis=basis, as_of=AS_OF),
-        *transitions_query(t, basis=basis, as_of=AS_OF).values(),
-    ]
+    queries = {
+        "journey touches": journey_touches(t, basis=basis),
+        "paths": path_query(t, basis=basis, as_of=AS_OF),
+        **transitions_query(t, basis=basis, as_of=AS_OF),
+    }
 
-    for query in queries:
-        assert ibis.to_sql(query, dialect=dialect)
+    # To the SQL in snapshots/ (tests/sql_snapshots.py says how to refresh it).
+    assert_sql_snapshot(SNAPSHOTS / f"journeys.{basis}.{dialect}.sql", queries, dialect)

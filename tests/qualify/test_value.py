@@ -4,8 +4,8 @@ delivered value against the plan, and the page, the CLI function and the API tha
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
+from pathlib import Path
 
-import ibis
 import pytest
 import time_machine
 
@@ -16,6 +16,7 @@ from accord.crm.models import Account, Lead, LeadStatusChange, Opportunity
 from accord.people import tokens
 from accord.plan import actions
 from accord.qualify import value
+from tests.sql_snapshots import DIALECTS, assert_sql_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,7 @@ COHORT = {"cohort_from": date(2025, 1, 1), "cohort_to": date(2025, 7, 1)}
 JAN = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
 # Late enough that the cohort's whole 365-day horizon has passed.
 NOW = datetime(2026, 8, 15, 12, 0, tzinfo=UTC)
+SNAPSHOTS = Path(__file__).with_name("snapshots")
 PARAMS = "group_by=source&group_by=grade&horizon=12&cohort_from=2025-01-01&cohort_to=2025-07-01"
 
 
@@ -250,11 +252,15 @@ def test_it_refuses_a_bad_horizon_or_window():
         lead_value_query(tables.unbound(), cohort_from=date(2025, 7, 1), cohort_to=date(2025, 1, 1))
 
 
-@pytest.mark.parametrize("dialect", ["sqlite", "postgres", "duckdb", "pyspark"])
+@pytest.mark.parametrize("dialect", DIALECTS)
 def test_the_query_compiles_for_every_engine(dialect):
+    queries = {}
     for keys in (("source", "grade"), ("source_group", "country", "industry")):
         query = lead_value_query(tables.unbound(), group_by=keys, reached="mql", **COHORT)
-        assert ibis.to_sql(query, dialect=dialect)
+        queries[f"by {', '.join(keys)}"] = query
+
+    # To the SQL in snapshots/ (tests/sql_snapshots.py says how to refresh it).
+    assert_sql_snapshot(SNAPSHOTS / f"lead_value.{dialect}.sql", queries, dialect)
 
 
 # --- Marketing's delivered value against the plan ------------------------------------------
