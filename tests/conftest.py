@@ -1,95 +1,54 @@
-"""The shared cast: a small company that most tests act in.
+"""The shared cast: a small company that most tests act in (built by tests/factories.py).
 
 - Marketing: carol (leader, the CMO), mona (manager), mike (member)
 - Sales: victor (leader, VP Sales), sam (manager), alice and bob (members, reps)
 - vera (viewer), ada (admin)
+
+And the small demo company, built once for the session, for tests that only read it.
 """
 
-from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 
-from accord.crm.models import Account, Channel, Lead
-from accord.people.models import Team, User
-
-PASSWORD = "correct-horse-battery"
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from accord.crm.models import Lead
+from tests import factories
 
 
 @pytest.fixture
 def teams(db):
-    return {
-        "marketing": Team.objects.create(name="Marketing", kind=Team.Kind.MARKETING),
-        "sales": Team.objects.create(name="Sales", kind=Team.Kind.SALES),
-    }
+    return factories.create_teams()
 
 
 @pytest.fixture
 def cast(teams):
-    def person(username, role, team=None, **extra):
-        user = User.objects.create_user(
-            username=username,
-            password=PASSWORD,
-            email=f"{username}@example.com",
-            first_name=username.title(),
-            role=role,
-            **extra,
-        )
-        if team:
-            user.teams.add(teams[team])
-        return user
-
-    R = User.Role
-    return {
-        "ada": person("ada", R.ADMIN),
-        "carol": person("carol", R.LEADER, "marketing"),
-        "mona": person("mona", R.MANAGER, "marketing"),
-        "mike": person("mike", R.MEMBER, "marketing"),
-        "victor": person("victor", R.LEADER, "sales"),
-        "sam": person("sam", R.MANAGER, "sales"),
-        "alice": person("alice", R.MEMBER, "sales"),
-        "bob": person("bob", R.MEMBER, "sales"),
-        "vera": person("vera", R.VIEWER),
-    }
+    return factories.create_cast(teams)
 
 
 @pytest.fixture
 def channels(db):
-    return {
-        key: Channel.objects.create(key=key, name=name, group=group)
-        for key, name, group in [
-            ("webinar", "Webinar", Channel.Group.MARKETING),
-            ("paid_search", "Paid search", Channel.Group.MARKETING),
-            ("outbound_sdr", "Outbound SDR", Channel.Group.SALES),
-        ]
-    }
+    return factories.create_channels()
 
 
 @pytest.fixture
 def acme(db):
-    return Account.objects.create(
-        name="Acme Robotics",
-        domain="acme.example",
-        industry="Manufacturing",
-        employees=800,
-        country="DE",
-        created_at=T0,
-    )
+    return factories.create_acme()
 
 
 @pytest.fixture
 def make_lead(cast, channels, acme):
     def make(email, owner="alice", status=Lead.Status.NEW, source="webinar", **extra):
-        return Lead.objects.create(
-            email=email,
-            first_name=extra.pop("first_name", email.split("@")[0].title()),
-            last_name=extra.pop("last_name", "Tester"),
-            account=extra.pop("account", acme),
-            owner=cast[owner] if owner else None,
-            source=channels[source] if source else None,
+        account = extra.pop("account", acme)
+        return factories.create_lead(
+            email,
+            cast=cast,
+            channels=channels,
+            account=account,
+            owner=owner,
             status=status,
-            status_changed_at=extra.pop("created_at", T0),
-            created_at=T0,
+            source=source,
             **extra,
         )
 
@@ -103,3 +62,35 @@ def login(client):
         return client
 
     return as_user
+
+
+# --- The small demo company, built once for the session -----------------------------------
+
+
+@pytest.fixture(scope="session")
+def session_demo(django_db_setup, django_db_blocker):
+    """The small demo company (tests/factories.py: SMALL_DEMO), written by `accord demo` once
+    for the session and rolled back at its end; what the command printed.
+
+    Once it is written every database test would see it, so the tests that use it run after
+    all the others (pytest_collection_modifyitems below). Each of them still runs in its own
+    savepoint, rolled back after it: what one test writes, the next does not see.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("demo", *factories.SMALL_DEMO, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def small_demo_company(session_demo, db):
+    """The session's small demo company (`session_demo`), for a test that only reads it."""
+    return session_demo
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The tests on the session's demo company run last, in their order (pytest-django has
+    already put the database tests first): nothing after them expects an empty database."""
+    items.sort(key=lambda item: "session_demo" in getattr(item, "fixturenames", ()))

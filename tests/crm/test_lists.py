@@ -1,0 +1,168 @@
+"""Browsing lists: search, filter, sort, paginate; bad filters are reported, not fatal."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accord.crm.models import Campaign, Lead, Opportunity
+from accord.crm.views import PAGE_SIZE
+from tests.factories import T0
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response):
+    return [lead.email for lead in response.context["page"].object_list]
+
+
+@pytest.fixture
+def leads(make_lead):
+    ann = make_lead("ann@acme.example", owner="alice", status=Lead.Status.MQL, title="CFO")
+    ben = make_lead("ben@acme.example", owner="bob", source="paid_search")
+    cid = make_lead("cid@acme.example", owner="alice", status=Lead.Status.SQL, engagement_score=90)
+    Lead.objects.filter(pk=ben.pk).update(created_at=T0 - timedelta(days=40))
+    Lead.objects.filter(pk=cid.pk).update(created_at=T0 + timedelta(days=1))
+    return ann, ben, cid
+
+
+def test_it_searches_by_name_email_title_and_account(login, cast, leads):
+    client = login(cast["vera"])
+    assert names(client.get(reverse("crm:leads"), {"q": "cfo"})) == ["ann@acme.example"]
+    assert names(client.get(reverse("crm:leads"), {"q": "BEN@"})) == ["ben@acme.example"]
+    assert len(names(client.get(reverse("crm:leads"), {"q": "acme robotics"}))) == 3
+
+
+def test_it_filters_by_owner_status_source_and_date_range(login, cast, leads):
+    client = login(cast["vera"])
+    url = reverse("crm:leads")
+    assert names(client.get(url, {"owner": cast["alice"].pk})) == [
+        "cid@acme.example",
+        "ann@acme.example",
+    ]
+    assert names(client.get(url, {"status": "sql"})) == ["cid@acme.example"]
+    assert names(client.get(url, {"source": "paid_search"})) == ["ben@acme.example"]
+    in_range = client.get(url, {"date_from": "2026-02-01", "date_to": "2026-03-02"})
+    assert names(in_range) == ["ann@acme.example"]  # the end date is inclusive
+    combined = client.get(url, {"owner": cast["alice"].pk, "status": "mql"})
+    assert names(combined) == ["ann@acme.example"]
+
+
+def test_it_sorts_by_the_chosen_column(login, cast, leads):
+    client = login(cast["vera"])
+    url = reverse("crm:leads")
+    assert names(client.get(url)) == ["cid@acme.example", "ann@acme.example", "ben@acme.example"]
+    assert names(client.get(url, {"sort": "oldest"}))[0] == "ben@acme.example"
+    assert names(client.get(url, {"sort": "score"}))[0] == "cid@acme.example"
+
+
+def test_bad_filter_values_are_reported_and_ignored(login, cast, leads):
+    client = login(cast["vera"])
+    response = client.get(
+        reverse("crm:leads"),
+        {"status": "hot", "date_from": "31/02/2026", "owner": "abc", "sort": "evil"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"status", "date_from", "owner", "sort"}
+    assert "Enter a valid date." in response.content.decode()
+    assert len(names(response)) == 3
+
+
+def test_a_reversed_date_range_says_so(login, cast, leads):
+    response = login(cast["vera"]).get(
+        reverse("crm:leads"), {"date_from": "2026-04-01", "date_to": "2026-03-01"}
+    )
+    assert "The end date is before the start date." in response.content.decode()
+
+
+def test_it_paginates_and_keeps_the_filters_in_page_links(login, cast, make_lead):
+    for i in range(PAGE_SIZE + 5):
+        make_lead(f"p{i:03}@acme.example", owner="alice", status=Lead.Status.MQL)
+    client = login(cast["vera"])
+    first = client.get(reverse("crm:leads"), {"status": "mql"})
+    assert len(names(first)) == PAGE_SIZE
+    assert "status=mql&amp;page=2" in first.content.decode()
+    second = client.get(reverse("crm:leads"), {"status": "mql", "page": 2})
+    assert len(names(second)) == 5
+    assert set(names(first)).isdisjoint(names(second))
+    beyond = client.get(reverse("crm:leads"), {"status": "mql", "page": 999})
+    assert names(beyond) == names(second)  # out-of-range pages show the last page
+
+
+def test_htmx_requests_get_only_the_results(login, cast, leads):
+    response = login(cast["vera"]).get(
+        reverse("crm:leads"), {"q": "ann"}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert "ann@acme.example" in html
+    assert "<html" not in html and 'class="filters"' not in html
+
+
+def test_an_empty_result_says_so(login, cast, leads):
+    response = login(cast["vera"]).get(reverse("crm:leads"), {"q": "nobody-like-this"})
+    assert "No leads match these filters." in response.content.decode()
+
+
+def test_accounts_opportunities_and_campaigns_lists_filter_too(login, cast, acme, channels, leads):
+    lost = Opportunity.objects.create(
+        name="Acme platform",
+        account=acme,
+        amount=Decimal("125000.00"),
+        stage="lost",
+        created_at=T0,
+        close_date=T0.date(),
+    )
+    Opportunity.objects.create(
+        name="Acme expansion",
+        account=acme,
+        amount=Decimal("40000.00"),
+        stage="proposal",
+        created_at=T0,
+        close_date=T0.date(),
+    )
+    Campaign.objects.create(
+        name="Spring webinar", channel=channels["webinar"], kind="webinar", starts_on=T0.date()
+    )
+    client = login(cast["vera"])
+    opps = client.get(reverse("crm:opportunities"), {"stage": "lost"})
+    assert list(opps.context["page"].object_list) == [lost]
+    assert "$125,000" in opps.content.decode()
+    by_amount = client.get(reverse("crm:opportunities"), {"sort": "amount"})
+    assert by_amount.context["page"].object_list[0] == lost
+    accounts = client.get(reverse("crm:accounts"), {"industry": "Manufacturing", "country": "de"})
+    assert [a.name for a in accounts.context["page"].object_list] == ["Acme Robotics"]
+    assert accounts.context["page"].object_list[0].people == 3
+    campaigns = client.get(reverse("crm:campaigns"), {"channel": "webinar"})
+    assert [c.name for c in campaigns.context["page"].object_list] == ["Spring webinar"]
+    none = client.get(reverse("crm:campaigns"), {"channel": "paid_search"})
+    assert list(none.context["page"].object_list) == []
+
+
+def test_an_account_page_shows_its_people_and_opportunities(login, cast, acme, leads):
+    Opportunity.objects.create(
+        name="Acme platform",
+        account=acme,
+        amount=Decimal("98000"),
+        stage="won",
+        created_at=T0,
+        close_date=T0.date(),
+    )
+    page = login(cast["vera"]).get(acme.get_absolute_url()).content.decode()
+    for text in ("Ann Tester", "Ben Tester", "Acme platform", "$98,000", "Closed won"):
+        assert text in page
+
+
+def test_the_open_stage_filter_shows_every_opportunity_not_yet_closed(login, cast, acme):
+    for stage in ("discovery", "proposal", "won", "lost"):
+        Opportunity.objects.create(
+            name=stage,
+            account=acme,
+            amount=Decimal("1000"),
+            stage=stage,
+            created_at=T0,
+            close_date=T0.date(),
+        )
+    response = login(cast["vera"]).get(reverse("crm:opportunities"), {"stage": "open"})
+    assert sorted(o.name for o in response.context["page"].object_list) == ["discovery", "proposal"]
