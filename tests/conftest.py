@@ -2,6 +2,7 @@
 
 - Marketing: carol (leader, the CMO), mona (manager), mike (member)
 - Sales: victor (leader, VP Sales), sam (manager), alice and bob (members, reps)
+- Sales & marketing operations: otto (member), who keeps the CRM in sync (imports)
 - vera (viewer), ada (admin)
 
 And the small demo company, built once for the session, for tests that only read it.

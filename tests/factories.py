@@ -23,6 +23,7 @@ def create_teams() -> dict[str, Team]:
     return {
         "marketing": Team.objects.create(name="Marketing", kind=Team.Kind.MARKETING),
         "sales": Team.objects.create(name="Sales", kind=Team.Kind.SALES),
+        "ops": Team.objects.create(name="Sales & marketing operations", kind=Team.Kind.SALES_OPS),
     }
 
 
@@ -58,6 +59,7 @@ def create_cast(teams: dict[str, Team]) -> dict[str, User]:
         "alice": person("alice", R.MEMBER, "sales"),
         "bob": person("bob", R.MEMBER, "sales"),
         "vera": person("vera", R.VIEWER),
+        "otto": person("otto", R.MEMBER, "ops"),
     }
 
 

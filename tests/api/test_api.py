@@ -1,13 +1,15 @@
 """The bulk API: tokens and scopes, per-item results, idempotency, limits, reading back."""
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from accord.crm.models import Lead, Touchpoint
+from accord.crm.models import Lead, Opportunity, Touchpoint
 from accord.people import tokens
 from accord.people.models import ApiToken
+from tests.factories import T0
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,7 @@ def api(client):
 
 @pytest.fixture
 def write_token(cast):
-    return tokens.issue_token(cast["sam"], name="CRM sync", scope="write")[1]
+    return tokens.issue_token(cast["otto"], name="CRM sync", scope="write")[1]
 
 
 LEADS = [
@@ -192,7 +194,7 @@ def test_no_token_or_an_unknown_or_revoked_token_is_401(api, cast, write_token):
     assert api("get", "/leads").status_code == 401
     assert api("get", "/leads", "acc_not-a-real-token").status_code == 401
     token = ApiToken.objects.get()
-    tokens.revoke_token(cast["sam"], token.pk)
+    tokens.revoke_token(cast["otto"], token.pk)
     response = api("get", "/leads", write_token)
     assert response.status_code == 401
     assert response.json() == {"detail": "Unauthorized"}
@@ -215,8 +217,8 @@ def test_a_members_write_token_cannot_bulk_write(api, cast):
 
 
 def test_a_deactivated_users_token_stops_working(api, cast, write_token):
-    cast["sam"].is_active = False
-    cast["sam"].save()
+    cast["otto"].is_active = False
+    cast["otto"].save()
     assert api("get", "/leads", write_token).status_code == 401
 
 
@@ -295,3 +297,130 @@ def test_a_user_cannot_revoke_someone_elses_token(login, cast):
     assert response.status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+# Every door, the same rights --------------------------------------------------------------
+
+
+def _token(user):
+    return tokens.issue_token(user, name="bulk", scope="write")[1]
+
+
+def test_the_bulk_api_changes_only_what_the_senders_pages_would_let_them(
+    api, cast, make_lead, acme
+):
+    alices = make_lead("ann@acme.example", owner="alice", external_id="A1", source_system="crm")
+    mikes = make_lead("max@acme.example", owner="mike", external_id="M1", source_system="crm")
+    items = [
+        # a sales rep's lead: a marketing manager gets 403 on its page, so here too
+        {"external_id": "A1", "email": alices.email, "status": "disqualified", "owner": "mona"},
+        # her own team's lead: she may move it on
+        {"external_id": "M1", "email": mikes.email, "status": "sql"},
+        # nobody's page creates leads: admins and operations import them
+        {"external_id": "N1", "email": "new@acme.example"},
+    ]
+    body = api(
+        "post", "/leads/bulk", _token(cast["mona"]), {"source_system": "crm", "items": items}
+    )
+
+    assert body.status_code == 200
+    results = body.json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "updated", "rejected"]
+    assert "only leads you are allowed to work" in results[0]["errors"][0]["message"]
+    assert "sales & marketing operations import new leads" in results[2]["errors"][0]["message"]
+    alices.refresh_from_db()
+    assert (alices.status, alices.owner) == ("new", cast["alice"])
+    assert Lead.objects.get(pk=mikes.pk).status == "sql"
+    assert not Lead.objects.filter(email="new@acme.example").exists()
+
+
+def test_a_deal_is_marked_won_in_bulk_only_by_who_may_change_it(api, cast, acme):
+    deal = Opportunity.objects.create(
+        name="Acme platform", account=acme, owner=cast["bob"], amount=Decimal("80000"),
+        stage="negotiation", created_at=T0, close_date=T0.date(), source_system="crm",
+        external_id="O1",
+    )  # fmt: skip
+    won = {"external_id": "O1", "name": deal.name, "account": acme.name, "amount": "9999999",
+           "stage": "won"}  # fmt: skip
+
+    refused = api("post", "/opportunities/bulk", _token(cast["mona"]),
+                  {"source_system": "crm", "items": [won]}).json()  # fmt: skip
+    assert refused["rejected"] == 1
+    deal.refresh_from_db()
+    assert (deal.stage, deal.amount) == ("negotiation", Decimal("80000"))
+
+    by_manager = api("post", "/opportunities/bulk", _token(cast["sam"]),
+                     {"source_system": "crm", "items": [won]}).json()  # fmt: skip
+    assert by_manager["updated"] == 1  # bob is in sam's team
+    deal.refresh_from_db()
+    assert (deal.stage, deal.amount) == ("won", Decimal("9999999"))
+
+
+def test_a_rejection_needs_its_reason_even_from_operations(api, cast, make_lead):
+    lead = make_lead("ann@acme.example", status="sql", external_id="A1", source_system="crm")
+    item = {"external_id": "A1", "email": lead.email, "status": "rejected"}
+    token = _token(cast["otto"])
+
+    refused = api("post", "/leads/bulk", token, {"source_system": "crm", "items": [item]}).json()
+    assert refused["results"][0]["errors"][0] == {
+        "field": "status_reason",
+        "value": "",
+        "message": "Say why: a rejected or disqualified lead needs a reason.",
+    }
+    item["status_reason"] = "Went with a competitor"
+    stored = api("post", "/leads/bulk", token, {"source_system": "crm", "items": [item]}).json()
+    assert stored["updated"] == 1
+    change = lead.status_changes.order_by("-id").first()
+    assert (change.to_status, change.reason) == ("rejected", "Went with a competitor (api (bulk))")
+
+
+def test_sales_verdict_on_an_mql_goes_through_review_unless_operations_sync_it(
+    api, cast, make_lead
+):
+    lead = make_lead("ann@acme.example", status="mql", external_id="A1", source_system="crm")
+    item = {"external_id": "A1", "email": lead.email, "status": "accepted"}
+    by_rep = api("post", "/leads/bulk", _token(cast["alice"]), {"source_system": "crm",
+                                                                "items": [item]})  # fmt: skip
+    assert by_rep.status_code == 403  # members write on their pages, not in bulk
+    by_leader = api("post", "/leads/bulk", _token(cast["victor"]),
+                    {"source_system": "crm", "items": [item]}).json()  # fmt: skip
+    assert "Sales review" in by_leader["results"][0]["errors"][0]["message"]
+    synced = api("post", "/leads/bulk", _token(cast["otto"]),
+                 {"source_system": "crm", "items": [item]}).json()  # fmt: skip
+    assert synced["updated"] == 1
+
+
+def test_follow_ups_in_bulk_are_logged_on_ones_own_teams_leads_as_oneself(api, cast, make_lead):
+    make_lead("ann@acme.example", owner="alice")
+    make_lead("max@acme.example", owner="mike")
+    when = "2026-03-03T10:00:00Z"
+    items = [
+        {"lead": "ann@acme.example", "kind": "call", "occurred_at": when, "user": "sam"},
+        {"lead": "ann@acme.example", "kind": "email", "occurred_at": when, "user": "alice"},
+        {"lead": "max@acme.example", "kind": "call", "occurred_at": when, "user": "sam"},
+    ]
+    body = api("post", "/activities/bulk", _token(cast["sam"]), {"items": items}).json()
+    assert [r["status"] for r in body["results"]] == ["created", "rejected", "rejected"]
+    assert body["results"][1]["errors"][0]["message"] == "You log follow-ups as yourself."
+    assert "only on leads you work" in body["results"][2]["errors"][0]["message"]
+
+
+def test_touchpoints_and_accounts_in_bulk_are_for_admins_and_operations(api, cast, make_lead):
+    make_lead("ann@acme.example")
+    touch = {"lead": "ann@acme.example", "channel": "webinar", "kind": "webinar",
+             "occurred_at": "2026-03-03T10:00:00Z"}  # fmt: skip
+    refused = api("post", "/touchpoints/bulk", _token(cast["mona"]), {"items": [touch]}).json()
+    assert refused["rejected"] == 1 and Touchpoint.objects.count() == 0
+    stored = api("post", "/touchpoints/bulk", _token(cast["otto"]), {"items": [touch]}).json()
+    assert stored["created"] == 1
+    account = {"name": "Beta Systems"}
+    assert (
+        api("post", "/accounts/bulk", _token(cast["carol"]), {"items": [account]}).json()[
+            "rejected"
+        ]
+        == 1
+    )
+    assert (
+        api("post", "/accounts/bulk", _token(cast["ada"]), {"items": [account]}).json()["created"]
+        == 1
+    )

@@ -235,7 +235,7 @@ def test_a_touch_or_deal_changed_by_the_api_makes_the_refresh_recompute(
     from accord.imports.upsert import Upserter
 
     def send(kind, item):
-        options = UpsertOptions(source_system="crm", actor=cast["sam"], via="api")
+        options = UpsertOptions(source_system="crm", actor=cast["otto"], via="api")
         (result,) = Upserter(kind, options).process([(0, item)])
         return result.status
 

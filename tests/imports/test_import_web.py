@@ -45,7 +45,7 @@ def mapping_form(job, **overrides):
 
 
 def test_an_upload_is_previewed_with_its_detected_format_and_mapping(login, cast, upload):
-    client = login(cast["sam"])
+    client = login(cast["otto"])
     response = upload(client)
     job = ImportJob.objects.get()
     assert response["Location"] == job.get_absolute_url()
@@ -58,7 +58,7 @@ def test_an_upload_is_previewed_with_its_detected_format_and_mapping(login, cast
 
 
 def test_starting_runs_the_import_as_a_task_and_shows_the_summary(login, cast, upload, start):
-    client = login(cast["sam"])
+    client = login(cast["otto"])
     upload(client)
     job = ImportJob.objects.get()
     page = client.get(job.get_absolute_url()).content.decode()
@@ -92,14 +92,14 @@ def test_the_remembered_mapping_is_offered_for_the_next_file_from_that_source(lo
         columns={"title": "Lead Source"},
         values={"status": {"hot prospect": "sql"}},
     )
-    upload(login(cast["sam"]))
+    upload(login(cast["otto"]))
     job = ImportJob.objects.get()
     assert job.columns["title"] == "Lead Source"
     assert job.values["status"]["hot prospect"] == "sql"
 
 
 def test_a_missing_required_column_is_refused_and_nothing_runs(login, cast, upload):
-    client = login(cast["sam"])
+    client = login(cast["otto"])
     upload(client)
     job = ImportJob.objects.get()
     response = client.post(
@@ -112,7 +112,7 @@ def test_a_missing_required_column_is_refused_and_nothing_runs(login, cast, uplo
 
 
 def test_a_binary_or_empty_upload_is_refused_by_its_content(login, cast, upload):
-    client = login(cast["sam"])
+    client = login(cast["otto"])
     response = upload(client, text="\x00\x01PK\x03\x04binary", name="leads.csv")
     assert "binary file" in response.content.decode()
     response = upload(client, text="", name="leads.csv")
@@ -129,7 +129,7 @@ def test_members_and_viewers_cannot_import(login, cast, upload):
 
 
 def test_the_progress_endpoint_reports_rows_and_refreshes_when_done(login, cast, upload, start):
-    client = login(cast["sam"])
+    client = login(cast["otto"])
     upload(client, text="email\na@x.example\nb@x.example\n")
     job = ImportJob.objects.get()
     start(client, job, mapping_form(job))
@@ -139,7 +139,7 @@ def test_the_progress_endpoint_reports_rows_and_refreshes_when_done(login, cast,
 
 
 def test_a_started_import_cannot_be_started_twice(login, cast, upload, start):
-    client = login(cast["sam"])
+    client = login(cast["otto"])
     upload(client, text="email\na@x.example\n")
     job = ImportJob.objects.get()
     start(client, job, mapping_form(job))

@@ -200,7 +200,7 @@ def test_the_bulk_api_scores_the_leads_it_touched(
     actions.approve(cast["victor"], definition)
     actions.activate(cast["sam"], definition)
     lead = make_lead("vp@acme.example", title="VP Plant")
-    _, secret = issue_token(cast["sam"], name="site", scope="write")
+    _, secret = issue_token(cast["otto"], name="site", scope="write")
     body = {
         "source_system": "web",
         "items": [{"lead": "vp@acme.example", "channel": "webinar", "kind": "demo_request",

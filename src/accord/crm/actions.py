@@ -27,29 +27,41 @@ NEEDS_REASON = (Status.REJECTED, Status.DISQUALIFIED)
 REVIEWED = {Status.MQL: (Status.ACCEPTED, Status.REJECTED), Status.ACCEPTED: (Status.REJECTED,)}
 
 
+CHANGE_DENIED = "You may change only leads you are allowed to work."
+
+
+def status_move_refusal(
+    from_status: str, to_status: str, reason: str, *, by_hand: bool = True
+) -> dict[str, str] | None:
+    """Why a lead may not move from `from_status` to `to_status` ({field: why}), or None.
+
+    The rule of every door that moves a lead: its page, the bulk API and the CSV import. A
+    rejection or disqualification needs a reason, always. A move made `by_hand` (a person's
+    page, or the import of somebody who may change only what their pages allow) sets only
+    the statuses a person sets, and sales' verdict on a lead handed over goes through Sales
+    review; admins and sales & marketing operations syncing the CRM set what the source
+    system says (`by_hand=False`)."""
+    if by_hand and to_status not in MANUAL_STATUSES:
+        return {"status": f"“{to_status}” cannot be set by hand."}
+    if to_status == from_status:
+        return {"status": f"The lead is already {Status(from_status).label}."}
+    if by_hand and to_status in REVIEWED.get(from_status, ()):
+        return {
+            "status": f"Accept or reject an {Status(from_status).label} with Sales review "
+            "on this page, so that the reason is counted."
+        }
+    if to_status in NEEDS_REASON and not reason.strip():
+        return {"reason": "Say why: a rejected or disqualified lead needs a reason."}
+    return None
+
+
 @transaction.atomic
 def change_lead_status(lead: Lead, to_status: str, *, actor, reason: str = "") -> Lead:
-    permissions.require(
-        permissions.can_change_lead(actor, lead),
-        "You may change only leads you are allowed to work.",
-    )
+    permissions.require(permissions.can_change_lead(actor, lead), CHANGE_DENIED)
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     reason = reason.strip()
-    if to_status not in MANUAL_STATUSES:
-        raise ValidationError({"status": f"“{to_status}” cannot be set by hand."})
-    if to_status == lead.status:
-        raise ValidationError({"status": f"The lead is already {lead.get_status_display()}."})
-    if to_status in REVIEWED.get(lead.status, ()):
-        raise ValidationError(
-            {
-                "status": f"Accept or reject an {lead.get_status_display()} with Sales review "
-                "on this page, so that the reason is counted."
-            }
-        )
-    if to_status in NEEDS_REASON and not reason:
-        raise ValidationError(
-            {"reason": "Say why: a rejected or disqualified lead needs a reason."}
-        )
+    if refusal := status_move_refusal(lead.status, to_status, reason):
+        raise ValidationError(refusal)
     now = timezone.now()
     LeadStatusChange.objects.create(
         lead=lead,

@@ -39,6 +39,7 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
         FieldSpec("source", help="channel key or name, e.g. paid_search or Paid search"),
         FieldSpec("status", help="new, mql, accepted, sql, opportunity, customer, rejected, …"),
         FieldSpec("lead_status", help="a secondary status that can refine the status"),
+        FieldSpec("status_reason", help="why the status changed; a rejection needs one"),
         FieldSpec("owner", help="a user's email, username or full name"),
         FieldSpec("created_at"),
     ),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accord.analytics.months import between as month_span
 from accord.core.bulk import OneOf, by_external_id, insert_rows
+from accord.crm.actions import status_move_refusal
 from accord.crm.kinds import Kind
 from accord.crm.models import (
     Account,
@@ -104,9 +105,54 @@ class Handler:
         row.__dict__.update({name: value for name, value in record.items() if value is not None})
         return row
 
-    def after_update(self, row, changed: dict) -> list[str]:
+    def after_update(self, row, changed: dict, record: dict) -> list[str]:
         """Refresh fields derived from the changed ones; returns their names."""
         return []
+
+    # --- Who may write it ------------------------------------------------------------------
+    noun = "records"
+    # Whether an item may be refused even for admins and operations (`refusal` is asked then
+    # too); otherwise they write whatever they send, at no cost per item.
+    checks_everybody = False
+
+    def prepare(self, records: list[dict]) -> None:
+        """Load what `refusal` needs for a batch, once (importers not allowed everything)."""
+
+    def refusal(self, rights, row, record: dict, changed: dict) -> ItemError | None:
+        """Why the importer may not write this item, or None. `row` is the stored row (None:
+        the item creates one) and `changed` what the item changes in it. Who may do what is
+        `permissions.ItemRights`' answer; by default only admins and sales & marketing
+        operations write records of this kind in bulk, since no page lets anybody else."""
+        if rights.everything:
+            return None
+        return ItemError(
+            "item", "", f"Only admins and sales & marketing operations import {self.noun}."
+        )
+
+    def owned_refusal(self, rights, row, record: dict, changed: dict) -> ItemError | None:
+        """The rule of a record somebody owns (a lead, a deal): nothing new unless allowed
+        everything; a change only to what the importer may change on its page, a new owner
+        only one they may hand it to."""
+        if rights.everything:
+            return None
+        if row is None:
+            return ItemError(
+                "item",
+                "",
+                f"Only admins and sales & marketing operations import new {self.noun}; "
+                f"you may change the {self.noun} you work.",
+            )
+        if not rights.may_change(row.owner_id):
+            return ItemError(
+                "item", "", f"You may change only {self.noun} you are allowed to work."
+            )
+        if "owner" in changed:
+            new_owner = changed["owner"][1]
+            if not rights.may_hand_over(row.owner_id, new_owner.pk if new_owner else None):
+                return ItemError(
+                    "owner", str(new_owner), f"You cannot hand these {self.noun} to them."
+                )
+        return None
 
     def saved(self, created: list, updated: list[tuple[Any, dict]]) -> None:
         """Side effects after a batch is written (history rows)."""
@@ -124,6 +170,8 @@ def _display(value) -> Any:
 
 class LeadHandler(Handler):
     model = Lead
+    noun = "leads"
+    checks_everybody = True  # a rejection needs its reason, whoever imports it
 
     def scored_leads(self, created, updated):
         return {lead.pk for lead in created} | {lead.pk for lead, _ in updated}
@@ -146,6 +194,7 @@ class LeadHandler(Handler):
         if "lead_status" in self.options.value_maps and refined is None:
             p.errors = [e for e in p.errors if e.column != "lead_status"]  # unmapped: ignore
         record["status"] = refined or status
+        record["_reason"] = p.text("status_reason", 200) or ""
         company = p.text("company", 200)
         domain = p.text("company_domain", 200)
         p.finish()
@@ -163,9 +212,22 @@ class LeadHandler(Handler):
                 found[("natural", lead.email)] = lead
         return found
 
+    def refusal(self, rights, row, record, changed):
+        if problem := self.owned_refusal(rights, row, record, changed):
+            return problem
+        if row is not None and "status" in changed:
+            before, after = changed["status"]
+            by_hand = not rights.everything
+            if found := status_move_refusal(before, after, record["_reason"], by_hand=by_hand):
+                ((field, message),) = found.items()
+                if field == "reason":
+                    return ItemError("status_reason", record["_reason"], message)
+                return ItemError("status", after, message)
+        return None
+
     def new(self, record):
         created_at = record["created_at"] or self.now
-        fields = {k: v for k, v in record.items() if v is not None}
+        fields = {k: v for k, v in record.items() if v is not None and not k.startswith("_")}
         fields.update(created_at=created_at, status_changed_at=created_at)
         fields.setdefault("status", Lead.Status.NEW)
         for name in ("first_name", "last_name", "title"):
@@ -202,7 +264,9 @@ class LeadHandler(Handler):
                         to_status=lead.status,
                         changed_at=self.now,
                         changed_by=actor,
-                        reason=via[:200],
+                        reason=(f"{lead._status_reason} ({via})" if lead._status_reason else via)[
+                            :200
+                        ],
                     )
                 )
             if "owner" in changed:
@@ -236,15 +300,17 @@ class LeadHandler(Handler):
         insert_rows(LeadOwnerChange, owners)
         LeadFieldChange.objects.bulk_create(fields, batch_size=BATCH_SIZE)
 
-    def after_update(self, lead, changed):
+    def after_update(self, lead, changed, record):
         if "status" in changed:
             lead.status_changed_at = self.now
+            lead._status_reason = record["_reason"]  # for the history row (`saved`)
             return ["status_changed_at"]
         return []
 
 
 class AccountHandler(Handler):
     model = Account
+    noun = "accounts"
     compare = ("name", "domain", "industry", "employees", "country", "owner")
 
     def parse(self, p):
@@ -332,6 +398,7 @@ def _country(value: str | None, p: Parser) -> str | None:
 
 class OpportunityHandler(Handler):
     model = Opportunity
+    noun = "opportunities"
     lead_field = "primary_lead"
     compare = (
         "name",
@@ -392,7 +459,10 @@ class OpportunityHandler(Handler):
             )
         return Opportunity(source_system=self.options.source_system, **fields)
 
-    def after_update(self, opp, changed):
+    def refusal(self, rights, row, record, changed):
+        return self.owned_refusal(rights, row, record, changed)
+
+    def after_update(self, opp, changed, record):
         if "stage" in changed and opp.stage in Opportunity.CLOSED_STAGES and not opp.closed_at:
             opp.closed_at = self.now
             return ["closed_at"]
@@ -418,6 +488,7 @@ class OpportunityHandler(Handler):
 
 class CampaignHandler(Handler):
     model = Campaign
+    noun = "campaigns"
     compare = ("name", "channel", "kind", "starts_on", "ends_on", "owner")
 
     def parse(self, p):
@@ -486,6 +557,7 @@ class CampaignHandler(Handler):
 
 class TouchpointHandler(Handler):
     model = Touchpoint
+    noun = "touchpoints"
     lead_field = "lead"
     fast_insert = True
     compare = ("channel", "campaign", "kind", "occurred_at")
@@ -531,6 +603,7 @@ class TouchpointHandler(Handler):
 
 class ActivityHandler(Handler):
     model = Activity
+    noun = "follow-ups"
     lead_field = "lead"
     fast_insert = True
     compare = ("kind", "occurred_at", "outcome", "notes", "user")
@@ -572,6 +645,23 @@ class ActivityHandler(Handler):
             for a in rows:
                 found[("natural", (a.lead_id, a.kind, a.occurred_at, a.user_id))] = a
         return found
+
+    def prepare(self, records):
+        ids = {r["lead_id"] for r in records}
+        self._lead_owners = dict(Lead.objects.filter(pk__in=ids).values_list("pk", "owner_id"))
+
+    def refusal(self, rights, row, record, changed):
+        """As on a lead's page: follow-ups on the leads the importer works, as themselves."""
+        if rights.everything:
+            return None
+        if not rights.may_change(self._lead_owners.get(record["lead_id"])):
+            return ItemError(
+                "lead", str(record["lead_id"]), "You may log follow-ups only on leads you work."
+            )
+        user = record["user"] if row is None else changed.get("user", (None, row.user))[1]
+        if user is not None and user.pk != rights.user.pk:
+            return ItemError("user", str(user), "You log follow-ups as yourself.")
+        return None
 
     def new(self, record):
         fields = {k: v for k, v in record.items() if v is not None}

@@ -31,6 +31,7 @@ from accord.imports.items import (
     Rejected,
 )
 from accord.imports.resolver import Resolver
+from accord.people import permissions
 from accord.qualify.scoring import score_after_commit
 
 
@@ -43,6 +44,7 @@ class Upserter:
         self.batch_size = batch_size
         self.resolver = Resolver(options)
         self.handler = HANDLERS[self.kind](options, self.resolver)
+        self.rights = permissions.ItemRights(options.actor)
 
     def process(self, items: Iterable[tuple[int, dict]]) -> Iterator[ItemResult]:
         """Upsert items in batches; yields one result per item, in order."""
@@ -78,6 +80,12 @@ class Upserter:
         self.resolver.flush_accounts()
 
         stored = handler.find([record for _, record in parsed])
+        rights = self.rights
+        # Admins and operations write what they send; anybody else item by item, as on
+        # their pages (and a lead's rejection needs its reason whoever sends it).
+        checked = not rights.everything or handler.checks_everybody
+        if not rights.everything:
+            handler.prepare([record for _, record in parsed])
         pending: dict = {}  # key -> new, unsaved row (a later duplicate updates it in memory)
         to_create, to_update = [], {}
         costs_seen: dict[int, set] = {}  # campaigns only: the month costs met in this batch
@@ -90,6 +98,9 @@ class Upserter:
             if row is None and key is not None:
                 row = stored.get(key)
             if row is None:
+                if checked and (refused := handler.refusal(rights, None, record, {})):
+                    result.status, result.errors = REJECTED, [refused]
+                    continue
                 row = new(record)
                 to_create.append((row, record))
                 if key is not None:
@@ -99,6 +110,10 @@ class Upserter:
                 result.status = CREATED
                 continue
             changed = handler.changes(row, record)
+            if checked and row.pk is not None and changed:
+                if refused := handler.refusal(rights, row, record, changed):
+                    result.status, result.errors = REJECTED, [refused]
+                    continue
             for name, (_, after) in changed.items():
                 setattr(row, name, after)
             if row.pk is None:
@@ -116,7 +131,7 @@ class Upserter:
                 for name, (before, after) in changed.items():
                     # Two items change one row in a batch: keep the first before, last after.
                     so_far[name] = (so_far.get(name, (before,))[0], after)
-                fields.update(changed, handler.after_update(row, changed))
+                fields.update(changed, handler.after_update(row, changed, record))
                 result.status = UPDATED
             if campaigns and handler.costs_changed(row, record):
                 result.status = UPDATED

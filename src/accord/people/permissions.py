@@ -1,12 +1,18 @@
-"""Who may do what. Every role check in Accord goes through this module.
+"""Who may do what. Every role check in Accord goes through this module, whichever door the
+request comes through: a page, a form, the API, the bulk API, a CSV import, a command.
 
 Everybody signed in may read everything (transparency is the point). Changes:
 - admin: everything, including users, teams and roles;
 - leader: every lead and opportunity;
-- manager: the leads owned by people in their teams (and unowned leads);
-- member: only the leads they own;
+- manager: the leads and opportunities owned by people in their teams (and unowned ones);
+- member: only the leads and opportunities they own;
 - viewer: nothing.
+Sales & marketing operations (anybody but a viewer in a team of that kind) keep the CRM in
+sync: with admins, they may import and bulk-write anything. Anybody else who may import
+writes in bulk only what their own pages would let them change (`ItemRights`).
 """
+
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 
@@ -33,26 +39,86 @@ def team_member_ids(user) -> set[int]:
     )
 
 
+def is_operations(user) -> bool:
+    """Sales & marketing operations: anybody but a viewer in a team of that kind."""
+    return can_change_anything(user) and user.teams.filter(kind="sales_ops").exists()
+
+
 def can_import(user) -> bool:
-    """Bulk writes (CSV imports, the bulk API) are for managers, leaders and admins."""
-    return can_change_anything(user) and user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
-
-
-def can_change_lead(user, lead) -> bool:
+    """May open the imports and use the bulk API at all: admins, sales & marketing
+    operations, leaders and managers. What each item may change is `ItemRights`' answer."""
     if not can_change_anything(user):
         return False
-    if user.role in (Role.ADMIN, Role.LEADER):
-        return True
-    if lead.owner_id == user.id:
+    return user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER) or is_operations(user)
+
+
+def can_import_everything(user) -> bool:
+    """Admins and sales & marketing operations keep the CRM in sync: any record, any owner,
+    any status or stage the source system says (a rejection still needs its reason)."""
+    return is_admin(user) or is_operations(user)
+
+
+def _may_change_owned(user, owner_id: int | None, team: Callable[[], set[int]]) -> bool:
+    """The one rule for a record somebody owns (a lead, an opportunity): leaders and admins
+    change all of them, a manager their team's and unowned ones, a member their own."""
+    if not can_change_anything(user):
+        return False
+    if user.role in (Role.ADMIN, Role.LEADER) or owner_id == user.id:
         return True
     if user.role == Role.MANAGER:
-        return lead.owner_id is None or lead.owner_id in team_member_ids(user)
+        return owner_id is None or owner_id in team()
     return False
 
 
+def _may_route(user) -> bool:
+    """Members work their own records but may not hand them out; managers route their team's."""
+    return user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
+
+
+def can_change_lead(user, lead) -> bool:
+    return _may_change_owned(user, lead.owner_id, lambda: team_member_ids(user))
+
+
 def can_reassign_lead(user, lead) -> bool:
-    """Members work their own leads but may not hand them out; managers route their team's."""
-    return can_change_lead(user, lead) and user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
+    return can_change_lead(user, lead) and _may_route(user)
+
+
+def can_change_opportunity(user, opportunity) -> bool:
+    """A deal's amount, stage (won, lost) and owner: by the same rule as a lead's."""
+    return _may_change_owned(user, opportunity.owner_id, lambda: team_member_ids(user))
+
+
+class ItemRights:
+    """What one person may write through the CSV import and the bulk API, item by item: the
+    same rules as their pages, with their team read once for a whole import. `None` as the
+    actor is the server's operator (`accord import` on the command line): everything."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self.everything = user is None or can_import_everything(user)
+        self._team: set[int] | None = None
+        self._assignable: set[int] | None = None
+
+    def team(self) -> set[int]:
+        if self._team is None:
+            self._team = team_member_ids(self.user)
+        return self._team
+
+    def may_change(self, owner_id: int | None) -> bool:
+        """A record owned by `owner_id` (a lead, an opportunity, a lead's follow-ups)."""
+        return self.everything or _may_change_owned(self.user, owner_id, self.team)
+
+    def may_hand_over(self, owner_id: int | None, to_owner_id: int | None) -> bool:
+        """Reassigning a record owned by `owner_id` to `to_owner_id` (None: nobody)."""
+        if self.everything:
+            return True
+        if not (self.may_change(owner_id) and _may_route(self.user)):
+            return False
+        if to_owner_id is None:
+            return True
+        if self._assignable is None:
+            self._assignable = set(assignable_owners(self.user).values_list("id", flat=True))
+        return to_owner_id in self._assignable
 
 
 def assignable_owners(user):
