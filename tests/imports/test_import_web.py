@@ -147,3 +147,21 @@ def test_a_started_import_cannot_be_started_twice(login, cast, upload, start):
     assert Lead.objects.count() == 1
     job.refresh_from_db()
     assert job.report["created"] == 1
+
+
+def test_a_managers_web_import_changes_only_the_leads_their_pages_would_let_them(
+    login, cast, make_lead, upload, start
+):
+    alices = make_lead("ann@acme.example", owner="alice", external_id="A1", source_system="crm")
+    mikes = make_lead("max@acme.example", owner="mike", external_id="M1", source_system="crm")
+    text = "external_id,email,status,owner\nA1,ann@acme.example,disqualified,mona\nM1,max@acme.example,sql,\n"
+    client = login(cast["mona"])
+    upload(client, text=text, source_system="crm")
+    job = ImportJob.objects.get()
+    start(client, job, mapping_form(job))
+    job.refresh_from_db()
+    assert (job.report["updated"], job.report["rejected"]) == (1, 1), job.report
+    assert "only leads you are allowed to work" in job.report["errors"][0]["message"]
+    alices.refresh_from_db()
+    mikes.refresh_from_db()
+    assert (alices.status, alices.owner, mikes.status) == ("new", cast["alice"], "sql")
