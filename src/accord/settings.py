@@ -4,6 +4,7 @@
 anywhere else a missing SECRET_KEY is an error.
 """
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "accord.sla",
     "accord.attribution",
     "accord.demo",
+    "accord.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +243,24 @@ ACCORD_BASE_URL = envstr("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ACCORD_DIGEST_HOUR = envint("ACCORD_DIGEST_HOUR", 7)
 if not 0 <= ACCORD_DIGEST_HOUR <= 23:
     raise ImproperlyConfigured(f"ACCORD_DIGEST_HOUR={ACCORD_DIGEST_HOUR} is not an hour (0-23).")
+
+# Outbound webhooks (accord.webhooks). Deliveries go only to public addresses over HTTPS;
+# networks listed here (CIDR, e.g. 10.1.0.0/16 for a receiver inside the company, or
+# 127.0.0.0/8 in tests) are allowed too, and loopback ones also over plain HTTP.
+WEBHOOK_ALLOWED_NETWORKS = envlist("WEBHOOK_ALLOWED_NETWORKS", [])
+for _network in WEBHOOK_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"WEBHOOK_ALLOWED_NETWORKS: {_network!r} is not a network such as 10.1.0.0/16."
+        ) from None
+# Seconds to connect and for each read of an endpoint's answer.
+WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 10)
+# After a secret is rotated, the old one keeps signing beside the new one this long.
+WEBHOOK_SECRET_GRACE_HOURS = envint("WEBHOOK_SECRET_GRACE_HOURS", 24)
+# Finished deliveries (and the events behind them) are kept this many days.
+WEBHOOK_LOG_DAYS = envint("WEBHOOK_LOG_DAYS", 30)
 
 LOGGING = {
     "version": 1,

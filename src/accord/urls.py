@@ -16,6 +16,7 @@ urlpatterns = [
     path("qualify/", include("accord.qualify.review_urls")),
     path("", include("accord.sla.urls")),
     path("", include("accord.attribution.urls")),
+    path("", include("accord.webhooks.urls")),
     path(
         "favicon.ico",
         login_not_required(RedirectView.as_view(url="/static/accord/favicon.svg", permanent=True)),

@@ -18,7 +18,7 @@ FLOORS = (
     ("qualify",),
     ("imports", "sla"),
     ("scoreboard",),
-    ("demo", "api"),
+    ("demo", "api", "webhooks"),
 )
 FLOOR = {app: number for number, apps in enumerate(FLOORS, 1) for app in apps}
 FRAME = {"env", "settings"}  # what every floor may read

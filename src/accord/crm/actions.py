@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accord.core import events
 from accord.crm.models import Activity, Lead, LeadOwnerChange, LeadStatusChange
 from accord.people import permissions
 
@@ -55,6 +56,21 @@ def status_move_refusal(
     return None
 
 
+def lead_event_payload(
+    lead_id: int, *, from_status: str, to_status: str, owner_id: int | None, reason: str = ""
+) -> dict:
+    """The payload of every lead event (`lead.mql`, `lead.accepted`, `lead.rejected`),
+    whichever door moved the lead: its page, Sales review, an import. Scoring writes the same
+    keys in SQL (`qualify/scoring.py`)."""
+    return {
+        "lead_id": lead_id,
+        "from_status": from_status,
+        "to_status": to_status,
+        "owner_id": owner_id,
+        "reason": reason,
+    }
+
+
 @transaction.atomic
 def change_lead_status(lead: Lead, to_status: str, *, actor, reason: str = "") -> Lead:
     permissions.require(permissions.can_change_lead(actor, lead), CHANGE_DENIED)
@@ -71,6 +87,15 @@ def change_lead_status(lead: Lead, to_status: str, *, actor, reason: str = "") -
         changed_by=actor,
         reason=reason[:200],
     )
+    if kind := events.LEAD_STATUS_KINDS.get(to_status):
+        payload = lead_event_payload(
+            lead.pk,
+            from_status=lead.status,
+            to_status=to_status,
+            owner_id=lead.owner_id,
+            reason=reason[:200],
+        )
+        events.record(kind, payload, at=now)
     lead.status, lead.status_changed_at = to_status, now
     lead.save(update_fields=["status", "status_changed_at", "updated_at"])
     return lead

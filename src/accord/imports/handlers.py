@@ -10,8 +10,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accord.analytics.months import between as month_span
+from accord.core import events
 from accord.core.bulk import OneOf, by_external_id, insert_rows
-from accord.crm.actions import status_move_refusal
+from accord.crm.actions import lead_event_payload, status_move_refusal
 from accord.crm.kinds import Kind
 from accord.crm.models import (
     Account,
@@ -299,6 +300,24 @@ class LeadHandler(Handler):
         insert_rows(LeadStatusChange, statuses)
         insert_rows(LeadOwnerChange, owners)
         LeadFieldChange.objects.bulk_create(fields, batch_size=BATCH_SIZE)
+        # The moves that announce something (became MQL, accepted, rejected), the same way.
+        events.record_many(
+            (
+                (
+                    events.LEAD_STATUS_KINDS[change.to_status],
+                    lead_event_payload(
+                        change.lead.pk,
+                        from_status=change.from_status,
+                        to_status=change.to_status,
+                        owner_id=change.lead.owner_id,
+                        reason=change.reason,
+                    ),
+                )
+                for change in statuses
+                if change.to_status in events.LEAD_STATUS_KINDS
+            ),
+            at=self.now,
+        )
 
     def after_update(self, lead, changed, record):
         if "status" in changed:
@@ -484,6 +503,36 @@ class OpportunityHandler(Handler):
             if "stage" in changed
         ]
         OpportunityStageChange.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        events.record_many(self._events(created, updated), at=self.now)
+
+    def _events(self, created, updated):
+        """opportunity.created for each new deal, and .won or .lost for each deal that closed
+        (a deal imported closed announces both)."""
+        closing = {
+            Opportunity.Stage.WON: events.Kind.OPPORTUNITY_WON,
+            Opportunity.Stage.LOST: events.Kind.OPPORTUNITY_LOST,
+        }
+        for o in created:
+            yield events.Kind.OPPORTUNITY_CREATED, opportunity_event_payload(o, "")
+            if o.stage in closing:
+                yield closing[o.stage], opportunity_event_payload(o, "")
+        for o, changed in updated:
+            if "stage" in changed and o.stage in closing:
+                yield closing[o.stage], opportunity_event_payload(o, changed["stage"][0])
+
+
+def opportunity_event_payload(o: Opportunity, from_stage: str) -> dict:
+    """The payload of every opportunity event: ids, stages, the amount as a string."""
+    return {
+        "opportunity_id": o.pk,
+        "account_id": o.account_id,
+        "primary_lead_id": o.primary_lead_id,
+        "owner_id": o.owner_id,
+        "from_stage": from_stage,
+        "stage": o.stage,
+        "amount": f"{Decimal(o.amount):.2f}",
+        "close_date": o.close_date,
+    }
 
 
 class CampaignHandler(Handler):

@@ -12,6 +12,7 @@ def abilities(request) -> dict:
     return {
         "can_import": permissions.can_import(user),
         "can_manage_people": permissions.can_manage_people(user),
+        "can_manage_webhooks": permissions.can_manage_webhooks(user),
     }
 
 

@@ -206,3 +206,10 @@ def can_edit_spend(user) -> bool:
         user.role == Role.MANAGER
         and user.teams.filter(kind__in=("marketing", "sales_ops")).exists()
     )
+
+
+def can_manage_webhooks(user) -> bool:
+    """Webhook subscriptions send Accord's events out of the company, signed with secrets:
+    admins and sales & marketing operations, who keep the integrations, manage them (all of
+    them, whoever created one); nobody else sees them."""
+    return is_admin(user) or is_operations(user)

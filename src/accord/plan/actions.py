@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.analytics.funnel import STAGES, STEPS, FunnelError, validate
+from accord.core import events
 from accord.people import audit, signoff
 from accord.people.permissions import can_edit_plan, require
 from accord.plan.models import Plan, PlanApproval, PlanGoal, PlanRevision
@@ -183,6 +184,16 @@ def approve(actor, revision: PlanRevision) -> PlanRevision:
         revision.plan.revisions.filter(status=PlanRevision.Status.APPROVED).exclude(
             pk=revision.pk
         ).update(status=PlanRevision.Status.SUPERSEDED)
+        plan = revision.plan
+        payload = {
+            "plan_id": plan.pk,
+            "revision": revision.number,
+            "name": plan.name,
+            "starts": f"{plan.start:%Y-%m}",
+            "target": str(revision.target),
+            "approved_at": now,
+        }
+        events.record(events.Kind.PLAN_SIGNED, payload, at=now)
     audit.record(
         actor,
         "plan.approved",

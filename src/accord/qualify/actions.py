@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accord.analytics.scoring import DefinitionError
+from accord.core import events
 from accord.people import audit, signoff
 from accord.people.permissions import can_edit_definition, require
 from accord.qualify import scoring
@@ -204,6 +205,15 @@ def activate(actor, definition: LeadDefinition) -> ScoringRun:
     definition.activated_at = now
     definition.save(update_fields=["status", "activated_by", "activated_at"])
     run = scoring.rescore(definition, trigger=ScoringRun.Trigger.ACTIVATION, now=now)
+    payload = {
+        "definition_id": definition.pk,
+        "version": definition.version,
+        "name": definition.name,
+        "previous_version": previous.version if previous else None,
+        "leads_scored": run.leads_scored,
+        "promoted": run.promoted,
+    }
+    events.record(events.Kind.DEFINITION_ACTIVATED, payload, at=now)
     audit.record(
         actor,
         "definition.activated",

@@ -21,6 +21,8 @@ from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accord.core import events
+from accord.crm.actions import lead_event_payload
 from accord.crm.filters import day_bounds
 from accord.crm.models import Campaign, Channel, Lead, LeadStatusChange, Touchpoint
 from accord.people import audit, permissions
@@ -80,8 +82,9 @@ def _clean_comment(comment: str) -> str:
     return comment
 
 
-def _move(lead: Lead, to_status: str, *, actor, reason: str, at) -> None:
-    """Change the lead's status the way every status change is written (see crm.actions)."""
+def _move(lead: Lead, to_status: str, *, actor, reason: str, at, event: str, **extra) -> None:
+    """Change the lead's status the way every status change is written (see crm.actions),
+    and record the `event` it announces (a rejected lead goes to nurture, `recycled`)."""
     LeadStatusChange.objects.create(
         lead=lead,
         from_status=lead.status,
@@ -90,6 +93,14 @@ def _move(lead: Lead, to_status: str, *, actor, reason: str, at) -> None:
         changed_by=actor,
         reason=reason[:200],
     )
+    payload = lead_event_payload(
+        lead.pk,
+        from_status=lead.status,
+        to_status=to_status,
+        owner_id=lead.owner_id,
+        reason=reason[:200],
+    )
+    events.record(event, {**payload, **extra}, at=at)
     lead.status, lead.status_changed_at = to_status, at
     lead.save(update_fields=["status", "status_changed_at", "updated_at"])
 
@@ -106,7 +117,14 @@ def accept_lead(lead: Lead, *, actor, comment: str = "") -> LeadReview:
         )
     comment = _clean_comment(comment)
     now = timezone.now()
-    _move(lead, Status.ACCEPTED, actor=actor, reason="Accepted by sales", at=now)
+    _move(
+        lead,
+        Status.ACCEPTED,
+        actor=actor,
+        reason="Accepted by sales",
+        at=now,
+        event=events.Kind.LEAD_ACCEPTED,
+    )
     return LeadReview.objects.create(
         lead=lead, reviewer=actor, decision=Decision.ACCEPTED, comment=comment, at=now
     )
@@ -124,7 +142,15 @@ def reject_lead(lead: Lead, *, actor, reason: str, comment: str = "") -> LeadRev
     chosen = _active_reason(reason)
     comment = _clean_comment(comment)
     now = timezone.now()
-    _move(lead, Status.RECYCLED, actor=actor, reason=f"Rejected by sales: {chosen.label}", at=now)
+    _move(
+        lead,
+        Status.RECYCLED,
+        actor=actor,
+        reason=f"Rejected by sales: {chosen.label}",
+        at=now,
+        event=events.Kind.LEAD_REJECTED,
+        rejection_reason=chosen.key,
+    )
     return LeadReview.objects.create(
         lead=lead,
         reviewer=actor,

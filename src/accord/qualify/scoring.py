@@ -12,12 +12,13 @@ import json
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import CharField, F, Max, Value
+from django.db.models.functions import Cast, JSONObject
 from django.tasks import task
 from django.utils import timezone
 
 from accord.analytics import scoring
-from accord.core import recurring
+from accord.core import events, recurring
 from accord.crm.models import Campaign, Channel, Lead, LeadStatusChange, Touchpoint
 from accord.qualify import sql
 from accord.qualify.models import LeadDefinition, PendingScore, Qualification, ScoringRun
@@ -110,11 +111,29 @@ def rescore(
                 )
                 promoted = cursor.rowcount
             if promoted:
+                reason = f"Met lead definition v{definition.version}"
+                # One INSERT of their lead.mql events, before their status moves (the
+                # payload of crm.actions.lead_event_payload, with the grade and score).
+                events.record_select(
+                    events.Kind.LEAD_MQL,
+                    Qualification.objects.filter(run=run).values(
+                        payload=JSONObject(
+                            lead_id=F("lead_id"),
+                            from_status=F("lead__status"),
+                            to_status=_text("mql"),
+                            owner_id=F("lead__owner_id"),
+                            reason=_text(reason),
+                            fit_grade=F("fit_grade"),
+                            score=F("score"),
+                        )
+                    ),
+                    at=now,
+                )
                 cursor.execute(
                     f"INSERT INTO {change} (lead_id, from_status, to_status, changed_at, "
                     "changed_by_id, reason) SELECT q.lead_id, l.status, 'mql', %s, NULL, %s "
                     f"FROM {qual} q JOIN {lead} l ON l.id = q.lead_id WHERE q.run_id = %s",
-                    [at, f"Met lead definition v{definition.version}", run.pk],
+                    [at, reason, run.pk],
                 )
                 cursor.execute(
                     f"UPDATE {lead} SET status = 'mql', status_changed_at = %s "
@@ -127,6 +146,11 @@ def rescore(
         run.finished_at = timezone.now()
         run.save(update_fields=["leads_scored", "promoted", "finished_at"])
     return run
+
+
+def _text(value: str) -> Cast:
+    # A constant typed as text: PostgreSQL's JSONB_BUILD_OBJECT cannot type a bare literal.
+    return Cast(Value(value), CharField())
 
 
 SCORING_BATCH = 5000

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord.analytics import sla
+from accord.core import events
 from accord.crm.models import Lead
 from accord.people import notify
 from accord.people.models import Team, User
@@ -77,11 +78,25 @@ def _raise(e: sla.Evaluation, name: str, level: str, at: datetime, now: datetime
     )
     if not created:
         return 0
+    clock = e.first if name == "first_response" else e.attempts
+    kind = (
+        events.Kind.FOLLOW_UP_AT_RISK
+        if level == SlaAlert.Level.AT_RISK
+        else events.Kind.FOLLOW_UP_BREACHED
+    )
+    payload = {
+        "lead_id": e.lead_id,
+        "owner_id": e.owner,
+        "policy_id": e.policy.id,
+        "clock": name,
+        "mql_at": e.started_at,
+        "due_at": clock.due_at,
+    }
+    events.record(kind, payload, at=now)
     lead = Lead.objects.only("first_name", "last_name", "email").get(pk=e.lead_id)
     what = CLOCK_NAMES[name]
     url = reverse("crm:lead", args=[e.lead_id])
     key = f"sla:{e.lead_id}:{e.started_at.isoformat()}:{name}:{level}"
-    clock = e.first if name == "first_response" else e.attempts
     due = timezone.localtime(clock.due_at)
     sent = 0
     owner = User.objects.filter(pk=e.owner, is_active=True).first() if e.owner else None
