@@ -16,10 +16,15 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     recurring.start_all()  # a second worker, or a restart: nothing queued twice
 
     queued = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
-    assert queued == ["accord.attribution.tasks.refresh", "accord.sla.tasks.sla_tick"]
+    assert queued == [
+        "accord.attribution.tasks.refresh",
+        "accord.sla.tasks.sla_tick",
+        "accord.webhooks.tasks.webhooks_sweep",
+    ]
     assert started == [
         "accord.attribution.tasks.schedule_refresh",
         "accord.sla.tasks.schedule_tick",
+        "accord.webhooks.tasks.schedule_sweep",
     ]
 
 
