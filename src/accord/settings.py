@@ -165,9 +165,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Repeated wrong passwords for one account lock it for a while (see people.actions).
+# Repeated wrong passwords for one account lock it for a while; too many from one client
+# address, whichever accounts they were for, refuse that address until its window ends
+# (see people.logins; `accord unlock` clears either).
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+LOGIN_ADDRESS_WINDOW_SECONDS = envint("LOGIN_ADDRESS_WINDOW_SECONDS", 15 * 60)
 
 # API: requests per token per minute, and the largest request body (bulk upserts of
 # 10,000 items are a few megabytes).
@@ -196,7 +200,7 @@ WHITENOISE_USE_FINDERS = True
 # Served over HTTPS only (ACCORD_HTTPS=1, see README "Running in production"): plain HTTP is
 # redirected, browsers are told to use HTTPS for a year (HSTS), cookies travel only over
 # HTTPS. Behind a proxy that ends TLS (ACCORD_BEHIND_PROXY=1), its X-Forwarded-Proto says
-# whether the request came over HTTPS.
+# whether the request came over HTTPS, and X-Forwarded-For who sent it (people.logins).
 HTTPS = envbool("ACCORD_HTTPS", False)
 ACCORD_BEHIND_PROXY = envbool("ACCORD_BEHIND_PROXY", False)
 SECURE_SSL_REDIRECT = HTTPS
