@@ -6,11 +6,19 @@ conftest or another test module).
 """
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import accord
 from accord.crm.models import Account, Channel, Lead
 from accord.people.models import Team, User
 
 PASSWORD = "correct-horse-battery"
+
+# For tests that start Accord in a subprocess with the production settings: a key of the
+# kind the README asks for (`openssl rand -hex 32`; a weak one is refused), and where the
+# subprocess imports accord from: the code under test, wherever this process found it.
+PRODUCTION_SECRET_KEY = "3f1c9a7e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a"
+ACCORD_SOURCE = str(Path(accord.__file__).resolve().parent.parent)
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 # The small demo company: `accord demo` with these arguments (and its default seed, 7), as

@@ -1,7 +1,7 @@
 """Django settings for Accord: everything comes from the environment.
 
 `ACCORD_DEMO=1` (set by `make run`) allows a generated secret key kept under `var/`;
-anywhere else a missing SECRET_KEY is an error.
+anywhere else a missing or weak SECRET_KEY is an error.
 """
 
 import ipaddress
@@ -9,6 +9,11 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -26,9 +31,16 @@ TESTING = envbool("ACCORD_TESTING", False)
 
 def _secret_key() -> str:
     key = envstr("SECRET_KEY")
+    throwaway = DEMO or DEBUG or TESTING
+    if key and not throwaway and _is_weak(key):
+        # Sessions, CSRF tokens and password-reset links are only as strong as the key.
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak: use at least {SECRET_KEY_MIN_LENGTH} random characters "
+            f"(e.g. `openssl rand -hex 32`), not starting with {SECRET_KEY_INSECURE_PREFIX!r}."
+        )
     if key:
         return key
-    if DEMO or DEBUG or TESTING:
+    if throwaway:
         # A local, throwaway installation: keep one random key so sessions survive restarts.
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         path = VAR_DIR / "secret_key"
@@ -39,6 +51,15 @@ def _secret_key() -> str:
     raise ImproperlyConfigured(
         "SECRET_KEY is not set. Set it in the environment (any long random string), "
         "or set ACCORD_DEMO=1 for a local demo."
+    )
+
+
+def _is_weak(key: str) -> bool:
+    """Django's own test of a key (security.W009), which `check --deploy` only warns about."""
+    return (
+        len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or key.startswith(SECRET_KEY_INSECURE_PREFIX)
     )
 
 
@@ -146,9 +167,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Repeated wrong passwords for one account lock it for a while (see people.actions).
+# Repeated wrong passwords for one account lock it for a while; too many from one client
+# address, whichever accounts they were for, refuse that address until its window ends
+# (see people.logins; `accord unlock` clears either).
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+LOGIN_ADDRESS_WINDOW_SECONDS = envint("LOGIN_ADDRESS_WINDOW_SECONDS", 15 * 60)
 
 # API: requests per token per minute, and the largest request body (bulk upserts of
 # 10,000 items are a few megabytes).
@@ -174,9 +199,26 @@ STATICFILES_DIRS = [
 # Serve straight from the finders too, so a checkout works without collectstatic.
 WHITENOISE_USE_FINDERS = True
 
+# Served over HTTPS only (ACCORD_HTTPS=1, see README "Running in production"): plain HTTP is
+# redirected, browsers are told to use HTTPS for a year (HSTS), cookies travel only over
+# HTTPS. Behind a proxy that ends TLS (ACCORD_BEHIND_PROXY=1), its X-Forwarded-Proto says
+# whether the request came over HTTPS, and X-Forwarded-For who sent it (people.logins).
+HTTPS = envbool("ACCORD_HTTPS", False)
+ACCORD_BEHIND_PROXY = envbool("ACCORD_BEHIND_PROXY", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = envint("ACCORD_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("ACCORD_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("ACCORD_HSTS_PRELOAD", False)
+if ACCORD_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Preloading is a promise about a whole domain that only its owner can make (hstspreload.org
+# asks software not to send it by default), so it stays off, and so does the check that
+# would warn about that on every installation.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -265,6 +307,9 @@ WEBHOOK_LOG_DAYS = envint("WEBHOOK_LOG_DAYS", 30)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request (403, or another 4xx) is the app working: one line, no traceback.
+    "filters": {"refusals_in_one_line": {"()": "accord.logs.RefusalsInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["refusals_in_one_line"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.factories import PRODUCTION_SECRET_KEY
+
 ROWS = 50_000
 
 
@@ -30,7 +32,7 @@ def test_a_killed_import_leaves_no_rows_and_the_rerun_imports_everything(tmp_pat
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
-        "SECRET_KEY": "tests",
+        "SECRET_KEY": PRODUCTION_SECRET_KEY,
         "DJANGO_SETTINGS_MODULE": "accord.settings",
         # A small page cache spills the transaction's pages to the write-ahead log as it
         # goes, so the log grows while the import is still writing, not only at its commit

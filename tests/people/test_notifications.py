@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from accord.people.models import Notification
 from accord.people.notify import mark_read, notify, send_digests, unread_count
-from tests.factories import T0
+from tests.factories import ACCORD_SOURCE, PRODUCTION_SECRET_KEY, T0
 
 pytestmark = pytest.mark.django_db
 
@@ -369,8 +369,9 @@ def mailer_settings(**env):
     )
     clean = {
         "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": ACCORD_SOURCE,
         "DJANGO_SETTINGS_MODULE": "accord.settings",
-        "SECRET_KEY": "k",
+        "SECRET_KEY": PRODUCTION_SECRET_KEY,
         **env,
     }
     return subprocess.run(

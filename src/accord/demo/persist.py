@@ -47,7 +47,8 @@ def persist(world: World) -> None:
     joined = world.start - timedelta(days=365)
     users = {
         p.username: User(
-            username=p.username,
+            # bulk_create skips User.save(): store the one spelling login looks up here too.
+            username=User.normalize_username(p.username),
             password=password,
             email=p.email,
             first_name=p.first_name,

@@ -1,15 +1,10 @@
 """Verbs that change people, teams and roles. Each runs in one transaction and is audited."""
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 
-from accord.people import audit
-from accord.people.models import LoginThrottle, Team, User
+from accord.people import audit, logins
+from accord.people.models import Team, User
 
 
 def _user_snapshot(user: User) -> dict:
@@ -28,6 +23,7 @@ def _user_snapshot(user: User) -> dict:
 @transaction.atomic
 def create_user(actor, *, password: str, teams=(), **fields) -> User:
     user = User(**fields)
+    _ensure_the_name_is_free(user)
     user.set_password(password)
     user.save()
     user.teams.set(teams)
@@ -47,9 +43,12 @@ def update_user(actor, user: User, *, teams=None, password: str = "", **fields) 
     before = _user_snapshot(user)
     for name, value in fields.items():
         setattr(user, name, value)
+    _ensure_the_name_is_free(user)
     _ensure_an_admin_remains(user)
     if password:
         user.set_password(password)
+        # The lock message tells a locked-out person to ask an admin for a new password.
+        logins.clear_account(user.username)
     user.save()
     if teams is not None:
         user.teams.set(teams)
@@ -57,7 +56,7 @@ def update_user(actor, user: User, *, teams=None, password: str = "", **fields) 
     if password:
         after["password"] = "changed"  # noqa: S105 - a marker in the audit, never the password
     if after != before:
-        changed = ", ".join(k for k in after if after[k] != before[k])
+        changed = ", ".join(k for k in after if after[k] != before.get(k))
         audit.record(
             actor,
             "user.changed",
@@ -67,6 +66,13 @@ def update_user(actor, user: User, *, teams=None, password: str = "", **fields) 
             summary=f"Changed {user.username}: {changed}",
         )
     return user
+
+
+def _ensure_the_name_is_free(user: User) -> None:
+    """Another spelling of a taken name (`ＡＤＡ` beside `ada`) is the same name."""
+    user.username = User.normalize_username(user.username)
+    if User.objects.filter(username=user.username).exclude(pk=user.pk).exists():
+        raise ValidationError({"username": f"A user named {user.username!r} already exists."})
 
 
 def _ensure_an_admin_remains(user: User) -> None:
@@ -101,36 +107,3 @@ def save_team(actor, team: Team) -> Team:
             summary=f"{'Created' if creating else 'Changed'} team {team}",
         )
     return team
-
-
-# Login throttling. The lock is per username so that a password-guessing run against one
-# account stops, whatever address it comes from.
-
-
-def login_locked_until(username: str):
-    throttle = LoginThrottle.objects.filter(username=username.lower()).first()
-    if throttle and throttle.locked_until and throttle.locked_until > timezone.now():
-        return throttle.locked_until
-    return None
-
-
-def record_login_failure(username: str) -> None:
-    now = timezone.now()
-    with transaction.atomic():
-        throttle, _ = LoginThrottle.objects.get_or_create(username=username.lower())
-        # An expired lock starts a fresh count.
-        if throttle.locked_until and throttle.locked_until <= now:
-            throttle.failures = 0
-            throttle.locked_until = None
-            throttle.save()
-        LoginThrottle.objects.filter(pk=throttle.pk).update(
-            failures=F("failures") + 1, last_failure_at=now
-        )
-        throttle.refresh_from_db()
-        if throttle.failures >= settings.LOGIN_FAILURE_LIMIT:
-            throttle.locked_until = now + timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-            throttle.save(update_fields=["locked_until"])
-
-
-def record_login_success(username: str) -> None:
-    LoginThrottle.objects.filter(username=username.lower()).delete()

@@ -3,12 +3,13 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
-from accord.people import actions, permissions
+from accord.people import logins, permissions
 from accord.people.models import ApiToken, Team, User
 
 
 class ThrottledLoginForm(AuthenticationForm):
-    """The standard login form, refusing accounts locked by repeated failures."""
+    """The standard login form, refusing accounts and client addresses locked by repeated
+    failures (see people.logins)."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -17,25 +18,45 @@ class ThrottledLoginForm(AuthenticationForm):
             "Too many failed attempts for this account. Try again in %(minutes)s minutes, "
             "or ask an admin to reset your password."
         ),
+        "address_locked": (
+            "Too many failed attempts from your network address. Try again in %(minutes)s minutes."
+        ),
     }
 
+    def clean_username(self):
+        # Every spelling (ＡＤＡ, 𝐚𝐝𝐚, Ada) is the one account: for the password and for the
+        # count of failures alike.
+        return User.normalize_username(self.cleaned_data["username"])
+
     def clean(self):
-        username = (self.data.get("username") or "").strip()
-        if username:
-            locked_until = actions.login_locked_until(username)
+        username = self.cleaned_data.get("username")
+        if not username:
+            return super().clean()
+        address = logins.client_address(self.request) if self.request else None
+        for code, locked_until in (
+            ("address_locked", logins.address_locked_until(address)),
+            ("locked", logins.account_locked_until(username)),
+        ):
             if locked_until:
                 minutes = max(1, round((locked_until - timezone.now()).total_seconds() / 60))
                 raise forms.ValidationError(
-                    self.error_messages["locked"], code="locked", params={"minutes": minutes}
+                    self.error_messages[code], code=code, params={"minutes": minutes}
                 )
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            if username:
-                actions.record_login_failure(username)
+            logins.record_failure(username, address)
             raise
-        actions.record_login_success(username)
+        logins.clear_account(username)
         return cleaned
+
+
+class NormalUsernameField(forms.CharField):
+    """A username in its one spelling before it is validated, so the name checked (allowed
+    characters, not taken) is the name stored."""
+
+    def to_python(self, value):
+        return User.normalize_username(super().to_python(value))
 
 
 class UserForm(forms.ModelForm):
@@ -52,6 +73,7 @@ class UserForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["username", "first_name", "last_name", "email", "title", "role", "is_active"]
+        field_classes = {"username": NormalUsernameField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

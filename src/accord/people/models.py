@@ -1,9 +1,18 @@
 """Users, teams, roles and the append-only audit log."""
 
+import unicodedata
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+
+
+def normal_username(value: str) -> str:
+    """The one spelling of a username: compatibility characters (ｗ, 𝐰, ⓦ) folded by NFKC,
+    then case-folded, then NFKC again, because case folding can leave a string that NFKC
+    would still change. Stored names and names typed at login both go through it."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
 
 
 class Team(models.Model):
@@ -51,21 +60,45 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def save(self, *args, **kwargs):
+        # Whichever door creates or renames a user (a form, a verb, a command, an import),
+        # the name stored is the one spelling that login looks up.
+        self.username = self.normalize_username(self.username)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def normalize_username(cls, username):
+        # Django's own hook, called by ModelForm validation and the manager's create_user.
+        return normal_username(username) if isinstance(username, str) else username
+
     @property
     def display_name(self) -> str:
         return str(self)
 
 
 class LoginThrottle(models.Model):
-    """Failed logins per username; a run of failures locks the account for a while."""
+    """Failed logins per account and per client address (see people.logins)."""
 
-    username = models.CharField(max_length=150, unique=True)
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", "Account"
+        ADDRESS = "address", "Client address"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ACCOUNT)
+    key = models.CharField(
+        max_length=150, help_text="The username in normal form, or the client's address."
+    )
     failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(null=True)
     last_failure_at = models.DateTimeField(null=True)
     locked_until = models.DateTimeField(null=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="login_throttle_once_per_key")
+        ]
+
     def __str__(self) -> str:
-        return f"{self.username}: {self.failures} failures"
+        return f"{self.kind} {self.key}: {self.failures} failures"
 
 
 class AuditLog(models.Model):

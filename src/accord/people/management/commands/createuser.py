@@ -29,6 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args, username, email, role, first_name, last_name, team, password_env, **o):
         import os
 
+        username = User.normalize_username(username)  # the one spelling login looks up
         if User.objects.filter(username=username).exists():
             raise CommandError(f"A user named {username!r} already exists.")
         teams = []
