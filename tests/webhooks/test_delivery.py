@@ -153,7 +153,7 @@ def test_a_failed_delivery_is_retried_after_1_then_2_then_4_minutes_under_the_sa
 
 
 def test_an_endpoint_failing_for_a_day_is_given_up_disabled_and_its_owner_told(
-    subscribe, receiver, lead, make_lead, cast, now_run
+    subscribe, receiver, lead, make_lead, cast, now_run, login
 ):
     subscription = subscribe("lead.mql", who="otto")
     receiver.answers = [(503, "maintenance")] * 100
@@ -181,6 +181,10 @@ def test_an_endpoint_failing_for_a_day_is_given_up_disabled_and_its_owner_told(
     note = Notification.objects.get(user=cast["otto"], kind="webhooks.disabled")
     assert note.url == f"/webhooks/{subscription.pk}/"
     assert subscription.url in note.title
+
+    page = login(cast["otto"]).get(note.url).content.decode()
+    assert "Disabled by Accord: every attempt has failed since 2026-03-02 09:00" in page
+    assert "The subscription was disabled." in page and "HTTP 503" in page
 
 
 def test_one_success_resets_the_count_so_a_flaky_endpoint_stays_enabled(
@@ -212,6 +216,9 @@ def test_one_success_resets_the_count_so_a_flaky_endpoint_stays_enabled(
         ("https://localhost/hook", "loopback"),
         ("https://[::1]/hook", "loopback"),
         ("https://[::ffff:10.0.0.1]/hook", "private"),
+        ("https://[2002:a00:1::]/hook", "private"),  # 6to4 around 10.0.0.1
+        ("https://[64:ff9b::a9fe:a9fe]/hook", "link-local"),  # NAT64 around 169.254.169.254
+        ("https://224.0.0.1/hook", "multicast"),
         ("https://169.254.169.254/latest/meta-data", "link-local"),
         ("https://[fe80::1]/hook", "link-local"),
         ("https://100.64.0.1/hook", "private"),

@@ -221,3 +221,22 @@ def test_the_delivery_log_pages_by_25_and_htmx_asks_only_for_the_rows(login, cas
     rows = client.get(f"/webhooks/{subscription.pk}/?page=2", headers={"HX-Request": "true"})
     text = rows.content.decode()
     assert "<html" not in text and text.count("Send again") == 5
+
+
+# --- Through the pages that make events happen -------------------------------------------------
+
+
+def test_a_status_change_on_the_lead_page_is_sent_after_it_is_saved_and_a_refused_one_never(
+    login, cast, make_lead, subscribe, receiver, django_capture_on_commit_callbacks
+):
+    subscribe("lead.mql", "lead.rejected")
+    lead = make_lead("ann@acme.example", owner="alice")
+    client = login(cast["alice"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/leads/{lead.pk}/status/", {"status": "rejected", "reason": ""})
+    assert receiver.received == []  # refused: a rejection needs a reason
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/leads/{lead.pk}/status/", {"status": "mql", "reason": ""})
+    (message,) = receiver.received
+    assert message.verified["type"] == "lead.mql"
+    assert message.verified["data"]["lead_id"] == lead.pk
