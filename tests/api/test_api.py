@@ -1,7 +1,5 @@
 """The bulk API: tokens and scopes, per-item results, idempotency, limits, reading back."""
 
-import json
-
 import pytest
 from django.urls import reverse
 
@@ -10,24 +8,6 @@ from accord.people import tokens
 from accord.people.models import ApiToken
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(client):
-    def call(method, path, token=None, body=None, **params):
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        if body is not None:
-            return getattr(client, method)(
-                f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers
-            )
-        return getattr(client, method)(f"/api/v1{path}", params, headers=headers)
-
-    return call
-
-
-@pytest.fixture
-def write_token(cast):
-    return tokens.issue_token(cast["sam"], name="CRM sync", scope="write")[1]
 
 
 LEADS = [
