@@ -3,8 +3,11 @@ moments beyond the calendar, dates written as numbers and numbers too large to s
 refused up front (404 or 422); an error nobody expected answers JSON too; and the OpenAPI
 document says which errors each operation answers and which filters each list takes."""
 
+import json
 import logging
+import re
 from datetime import date
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -249,3 +252,56 @@ def test_every_id_parameter_fits_a_64_bit_integer(spec):
                     assert each.get("maximum") == 2**63 - 1, (method, path, parameter["name"])
                 if parameter["name"].endswith("_id") and each.get("type") == "integer":
                     assert each.get("maximum") == 2**63 - 1, (method, path, parameter["name"])
+
+
+HOSTILE = [
+    "99999999999999999999",
+    "-1",
+    "0",
+    "1e400",
+    "NaN",
+    "9999-12-31",
+    "0001-01-01T00:00:00+14:00",
+    "a\x00b",
+    "é",
+    "",
+]
+HOSTILE_BODIES = [{}, [], "text", None, {"items": [{"email": 1}]}, {"name": "\ud800"}]
+
+
+def test_every_operation_answers_hostile_input_in_json_and_never_500(
+    spec, client, admin_token, make_lead, settings
+):
+    # A small, fixed sweep of what fuzzing sent: every parameter of every operation given
+    # each hostile value in turn, and every body each hostile body.
+    settings.API_RATE_LIMIT_PER_MINUTE = 100_000
+    make_lead("ann@acme.example")
+    client.raise_request_exception = False
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    answers = []
+
+    def send(method, path, query, body=None):
+        url = f"{path}?{urlencode(query)}" if query else path
+        if method == "get":
+            response = client.get(url, headers=headers)
+        else:
+            response = getattr(client, method)(
+                url, json.dumps(body), content_type="application/json", headers=headers
+            )
+        answers.append((response.status_code, method, url, body))
+        assert response["Content-Type"].startswith("application/json"), (method, url)
+
+    for path, method, operation in _operations(spec):
+        plain = re.sub(r"\{\w+\}", "1", path)
+        for parameter in operation.get("parameters", []):
+            for value in HOSTILE:
+                if parameter["in"] == "path":
+                    named = path.replace(f"{{{parameter['name']}}}", quote(value) or "x")
+                    send(method, re.sub(r"\{\w+\}", "1", named), {}, {})
+                else:
+                    send(method, plain, {parameter["name"]: value}, {})
+        if "requestBody" in operation:
+            for body in HOSTILE_BODIES:
+                send(method, plain, {}, body)
+    assert len(answers) > 500
+    assert [a for a in answers if a[0] >= 500 or a[0] == 429] == []
