@@ -5,12 +5,13 @@ from pathlib import Path
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 
 from accord.crm.kinds import Kind
 from accord.crm.models import ImportJob, Lead, Opportunity
-from accord.imports import jobs
+from accord.imports import csv_import, jobs
 from accord.imports.formats import Format, normalise
 from accord.people import permissions
 
@@ -135,4 +136,8 @@ def import_rejects(request, pk):
     if not path or not Path(path).is_file():
         raise Http404("This import has no rejected rows.")
     name = f"{Path(job.original_name).stem}-rejects.csv"
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=name)  # noqa: SIM115
+    return StreamingHttpResponse(
+        csv_import.inert_rejects(Path(path)),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(True, name)},
+    )
