@@ -4,41 +4,11 @@ import csv
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accord.crm.models import ImportJob, ImportMapping, Lead
 
 pytestmark = pytest.mark.django_db
-
-SALESFORCE_LEADS = (
-    "Lead ID,First Name,Last Name,Title,Company / Account,Email,Lead Source,Lead Status,Created Date,Lead Owner\n"
-    "00Q1,Ann,Lee,CFO,Acme,ann@acme.example,Webinar,Hot Prospect,03/04/2025,alice\n"
-    "00Q2,Bob,Ray,CTO,Beta,bob@beta.example,Webinar,Working - Contacted,05/06/2025,\n"
-    "00Q3,Cy,Ng,VP,Gamma,not-an-email,Webinar,Open - Not Contacted,07/08/2025,\n"
-)
-
-
-@pytest.fixture
-def upload(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-
-    def send(client, text=SALESFORCE_LEADS, name="leads.csv", kind="leads", **extra):
-        file = SimpleUploadedFile(name, text.encode(), content_type="text/csv")
-        return client.post(reverse("imports:list"), {"kind": kind, "file": file, **extra})
-
-    return send
-
-
-@pytest.fixture
-def start(django_capture_on_commit_callbacks):
-    """POST the mapping; the queued task runs when the transaction commits (immediately here)."""
-
-    def post(client, job, data):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(job.get_absolute_url(), data)
-
-    return post
 
 
 def mapping_form(job, **overrides):

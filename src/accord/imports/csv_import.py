@@ -136,21 +136,28 @@ def preview(path: Path, kind: Kind, fmt: Format | None = None, limit: int = 10) 
 
 
 def inspect_file(path: Path) -> reading.Layout:
+    return inspect_and_count(path)[0]
+
+
+def inspect_and_count(path: Path) -> tuple[reading.Layout, int]:
+    """The file's layout and its number of data rows, in one pass over it."""
     try:
         layout = reading.inspect(path)
     except reading.FileProblem as problem:
         raise ImportProblem(str(problem)) from None
     try:
         # Read it through once now: a bad byte far into a "UTF-8" file means Windows-1252.
-        for _ in reading.rows(path, layout):
-            pass
+        return layout, sum(1 for _ in reading.rows(path, layout))
     except reading.EncodingProblem as problem:
         if layout.encoding != "utf-8":
             raise ImportProblem(str(problem)) from None
         layout = reading.Layout("cp1252", layout.delimiter, layout.header)
     except reading.FileProblem as problem:
         raise ImportProblem(str(problem)) from None
-    return layout
+    try:
+        return layout, sum(1 for _ in reading.rows(path, layout))
+    except reading.FileProblem as problem:
+        raise ImportProblem(str(problem)) from None
 
 
 def run_import(
@@ -232,10 +239,12 @@ def run_import(
 
     try:
         upserted = upsert_items(kind, items(), options, dry_run=dry_run, strict=strict, each=each)
-    except reading.FileProblem as problem:
+    except BaseException as error:  # nothing was stored: keep no rejects either
         rejects.close()
         rejects_path.unlink(missing_ok=True)
-        raise ImportProblem(str(problem)) from None
+        if isinstance(error, reading.FileProblem):
+            raise ImportProblem(str(error)) from None
+        raise
     rejects.close()
     report.rows = upserted.items
     report.created, report.updated = upserted.created, upserted.updated

@@ -3,16 +3,20 @@
 from pathlib import Path
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
 
 from accord.crm.kinds import Kind
 from accord.crm.models import ImportJob, Lead, Opportunity
 from accord.imports import csv_import, jobs
 from accord.imports.formats import Format, normalise
+from accord.imports.uploads import ImportUploadHandler
 from accord.people import permissions
 
 VALUE_CHOICES = {
@@ -36,10 +40,18 @@ class UploadForm(forms.Form):
     )
 
 
+@csrf_exempt  # checked below, once the upload handler is in place (Django's docs' recipe)
 def import_list(request):
     permissions.require(
         permissions.can_import(request.user), "Only managers, leaders and admins import."
     )
+    handler = ImportUploadHandler(request)
+    request.upload_handlers = [handler]
+    return _import_list(request, handler)
+
+
+@csrf_protect
+def _import_list(request, handler: ImportUploadHandler):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -55,6 +67,12 @@ def import_list(request):
             form.add_error("file", error)
         else:
             return redirect(job)
+    elif request.method == "POST":
+        for _, uploads in request.FILES.lists():
+            for upload in uploads:
+                upload.discard()  # the form was refused: keep nothing
+        if handler.refused:
+            form.errors["file"] = form.error_class([handler.refused])
     page = Paginator(ImportJob.objects.select_related("created_by"), 25).get_page(
         request.GET.get("page")
     )
@@ -68,14 +86,16 @@ def _job(request, pk) -> ImportJob:
     return get_object_or_404(ImportJob, pk=pk)
 
 
+def _status_context(job: ImportJob) -> dict:
+    return {"job": job, "progress": jobs.progress(job), "can_retry": jobs.can_retry(job)}
+
+
 def import_detail(request, pk):
     job = _job(request, pk)
-    if job.status != ImportJob.Status.UPLOADED:
-        context = {
-            "job": job,
-            "progress": jobs.progress(job),
-            "reasons": jobs.rejection_reasons(job.report or {}),
-        }
+    if jobs.mark_interrupted(ImportJob.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
+    if job.status != ImportJob.Status.UPLOADED or job.files_deleted_at:
+        context = {**_status_context(job), "reasons": jobs.rejection_reasons(job.report or {})}
         return render(request, "imports/detail.html", context)
     preview = jobs.preview(job)
     header = preview["layout"].header
@@ -122,12 +142,22 @@ def import_detail(request, pk):
 
 def import_progress(request, pk):
     job = _job(request, pk)
-    response = render(
-        request, "imports/detail.html#status", {"job": job, "progress": jobs.progress(job)}
-    )
-    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+    if jobs.mark_interrupted(ImportJob.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
+    response = render(request, "imports/detail.html#status", _status_context(job))
+    if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
         response["HX-Refresh"] = "true"  # show the full summary once
     return response
+
+
+@require_POST
+def import_retry(request, pk):
+    job = _job(request, pk)
+    try:
+        jobs.retry(job, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(job)
 
 
 def import_rejects(request, pk):
