@@ -117,6 +117,14 @@ def accept_upload(actor, upload, *, kind: str, source_system: str = "", fmt: str
     return job
 
 
+def discard_unclaimed(paths: list[Path]) -> None:
+    """Delete the uploaded files no import took (its form or CSRF check refused it)."""
+    claimed = set(ImportJob.objects.filter(path__in=map(str, paths)).values_list("path", flat=True))
+    for path in paths:
+        if str(path) not in claimed:
+            path.unlink(missing_ok=True)
+
+
 def mapping_of(job: ImportJob, header: tuple[str, ...]) -> Mapping:
     columns = {f: header.index(h) for f, h in job.columns.items() if h in header}
     return Mapping(Format(job.format), columns, job.values)

@@ -47,11 +47,13 @@ class StoredUpload(UploadedFile):
 
 
 class ImportUploadHandler(FileUploadHandler):
-    """Streams each uploaded file into the imports folder; `refused` says why one was not."""
+    """Streams each uploaded file into the imports folder; `refused` says why one was not,
+    `stored` lists the files it kept."""
 
     def __init__(self, request=None):
         super().__init__(request)
         self.refused = ""
+        self.stored: list[Path] = []
         self._path: Path | None = None
         self._file = None
         self._size = 0
@@ -77,6 +79,7 @@ class ImportUploadHandler(FileUploadHandler):
         self._file.close()
         self._file = None
         path, self._path = self._path, None
+        self.stored.append(path)
         return StoredUpload(
             path,
             self.file_name,

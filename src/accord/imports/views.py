@@ -47,7 +47,10 @@ def import_list(request):
     )
     handler = ImportUploadHandler(request)
     request.upload_handlers = [handler]
-    return _import_list(request, handler)
+    try:
+        return _import_list(request, handler)
+    finally:
+        jobs.discard_unclaimed(handler.stored)  # a refused upload keeps nothing
 
 
 @csrf_protect
@@ -67,12 +70,8 @@ def _import_list(request, handler: ImportUploadHandler):
             form.add_error("file", error)
         else:
             return redirect(job)
-    elif request.method == "POST":
-        for _, uploads in request.FILES.lists():
-            for upload in uploads:
-                upload.discard()  # the form was refused: keep nothing
-        if handler.refused:
-            form.errors["file"] = form.error_class([handler.refused])
+    elif request.method == "POST" and handler.refused:
+        form.errors["file"] = form.error_class([handler.refused])
     page = Paginator(ImportJob.objects.select_related("created_by"), 25).get_page(
         request.GET.get("page")
     )
