@@ -16,9 +16,16 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     recurring.start_all()  # a second worker, or a restart: nothing queued twice
 
     queued = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
-    assert queued == ["accord.attribution.tasks.refresh", "accord.sla.tasks.sla_tick"]
+    assert queued == [
+        "accord.attribution.tasks.refresh",
+        "accord.imports.tasks.check_running_imports",
+        "accord.imports.tasks.clean_import_files",
+        "accord.sla.tasks.sla_tick",
+    ]
     assert started == [
         "accord.attribution.tasks.schedule_refresh",
+        "accord.imports.tasks.schedule_check",
+        "accord.imports.tasks.schedule_cleaning",
         "accord.sla.tasks.schedule_tick",
     ]
 
