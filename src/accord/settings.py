@@ -179,7 +179,10 @@ LOGIN_ADDRESS_WINDOW_SECONDS = envint("LOGIN_ADDRESS_WINDOW_SECONDS", 15 * 60)
 # 10,000 items are a few megabytes).
 API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", 600)
 API_BULK_MAX_ITEMS = 10_000
-IMPORT_MAX_MEGABYTES = envint("IMPORT_MAX_MEGABYTES", 500)
+# The web import: the largest file it accepts (checked while the file arrives), and how
+# many days an import's files (the upload, its rejected rows) are kept after it ends.
+IMPORT_MAX_MEGABYTES = envint("IMPORT_MAX_MEGABYTES", 500, minimum=1)
+IMPORT_FILES_KEEP_DAYS = envint("IMPORT_FILES_KEEP_DAYS", 30, minimum=0)
 # SQLite only: the page cache one bulk write (an import, a bulk API request) may use.
 SQLITE_BULK_CACHE_MEGABYTES = envint("SQLITE_BULK_CACHE_MEGABYTES", 128)
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_REQUEST_MEGABYTES", 32) * 1024 * 1024

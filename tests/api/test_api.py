@@ -1,6 +1,5 @@
 """The bulk API: tokens and scopes, per-item results, idempotency, limits, reading back."""
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -12,24 +11,6 @@ from accord.people.models import ApiToken
 from tests.factories import T0
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(client):
-    def call(method, path, token=None, body=None, **params):
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        if body is not None:
-            return getattr(client, method)(
-                f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers
-            )
-        return getattr(client, method)(f"/api/v1{path}", params, headers=headers)
-
-    return call
-
-
-@pytest.fixture
-def write_token(cast):
-    return tokens.issue_token(cast["otto"], name="CRM sync", scope="write")[1]
 
 
 LEADS = [

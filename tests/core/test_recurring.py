@@ -18,11 +18,15 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     queued = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
     assert queued == [
         "accord.attribution.tasks.refresh",
+        "accord.imports.tasks.check_running_imports",
+        "accord.imports.tasks.clean_import_files",
         "accord.sla.tasks.sla_tick",
         "accord.webhooks.tasks.webhooks_sweep",
     ]
     assert started == [
         "accord.attribution.tasks.schedule_refresh",
+        "accord.imports.tasks.schedule_check",
+        "accord.imports.tasks.schedule_cleaning",
         "accord.sla.tasks.schedule_tick",
         "accord.webhooks.tasks.schedule_sweep",
     ]

@@ -16,9 +16,19 @@ from django.utils import timezone
 
 from accord.crm import exports
 from accord.crm.kinds import Kind
-from accord.crm.models import Activity, Campaign, Lead, Opportunity, Touchpoint
+from accord.crm.models import (
+    Account,
+    Activity,
+    Campaign,
+    Channel,
+    Lead,
+    Opportunity,
+    Touchpoint,
+)
 from accord.imports.csv_import import run_import
 from accord.imports.formats import FIELDS
+from accord.people.models import User
+from tests import factories
 from tests.factories import T0
 
 pytestmark = pytest.mark.django_db
@@ -297,3 +307,138 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client):
 )
 def test_an_unknown_kind_or_format_is_not_found(login, cast, kind, file_format):
     assert login(cast["vera"]).get(export_url(kind, file_format)).status_code == 404
+
+
+# --- Formula-looking text: inert in every file, unchanged by an export imported again ------
+
+
+@pytest.fixture
+def formula_company(cast, channels):
+    """A company whose names, titles, domains and ids look like formulas, in every kind."""
+    accounts = [
+        Account.objects.create(
+            name=name, domain=domain, industry=industry, external_id=ext, created_at=T0
+        )
+        for name, domain, industry, ext in [
+            ("=Acme", "=acme.example", "@Manufacturing", "-001"),
+            ("+Beta", "@beta.example", "|DDE", "+44"),
+            ("＝Gamma", "＝gamma.example", "－Retail", ""),
+            ("|Pipe Co", "｜pipe.example", "", "＠7"),
+            ("'=Quoted", "'+quoted.example", "'plain", ""),
+            ("-Delta", "-delta.example", "", ""),
+        ]
+    ]
+    people = [
+        ("ann@f.example", '=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "+1"),
+        ("ben@f.example", "@SUM(A1)", "＠Ben", ""),
+        ("cy@f.example", "｜cmd", "-Smith", "-7"),
+        ("dee@f.example", "'=already quoted", "＝Dee", ""),
+        ("eve@f.example", "＋1 555 0100", "|Eve", "=X"),
+        ("fay@f.example", "-10% for a 3-year term", "﹦Fay", ""),
+    ]
+    leads = [
+        factories.create_lead(
+            email,
+            cast=cast,
+            channels=channels,
+            account=account,
+            owner="alice",
+            status=Lead.Status.MQL,
+            source="webinar",
+            title=title,
+            first_name=first,
+            external_id=ext,
+        )
+        for (email, title, first, ext), account in zip(people, accounts, strict=True)
+    ]
+    campaign = Campaign.objects.create(
+        name="@Spring webinar",
+        channel=channels["webinar"],
+        kind=Campaign.Kind.WEBINAR,
+        starts_on=date(2026, 3, 1),
+        external_id="=C1",
+    )
+    for i, lead in enumerate(leads):
+        Touchpoint.objects.create(
+            lead=lead,
+            channel=channels["webinar"],
+            campaign=campaign,
+            kind=Touchpoint.Kind.WEBINAR,
+            occurred_at=T0 + timedelta(hours=i),
+            external_id=f"-tp{i}",
+        )
+        Activity.objects.create(
+            lead=lead,
+            user=cast["alice"],
+            kind=Activity.Kind.CALL,
+            occurred_at=T0 + timedelta(hours=i),
+            outcome="=Connected",
+            notes="-call back\n+next week",
+        )
+        Opportunity.objects.create(
+            name=f"=1+{i} deal",
+            account=lead.account,
+            primary_lead=lead,
+            owner=cast["alice"],
+            amount=Decimal("1000.00"),
+            stage=Opportunity.Stage.PROPOSAL,
+            created_at=T0,
+            close_date=date(2026, 6, 30),
+        )
+
+
+def everything() -> dict[str, list[dict]]:
+    models = (User, Channel, Account, Lead, Campaign, Touchpoint, Activity, Opportunity)
+    return {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_formula_looking_text_is_quoted_in_every_export_including_fullwidth_and_pipes(
+    tmp_path, formula_company, file_format
+):
+    for kind in HEADERS:
+        path = tmp_path / f"{kind}.{file_format}"
+        call_command("export", kind, str(path), stdout=io.StringIO())
+        if file_format == "csv":
+            with open(path, newline="", encoding="utf-8") as f:
+                header, *rows = list(csv.reader(f))
+        else:
+            header, *rows = xlsx_rows(path.read_bytes())
+        for row in rows:
+            for name, cell in zip(header, row, strict=False):
+                if isinstance(cell, str) and cell and cell[0] in "=+-@|＝＋－＠｜﹦":
+                    pytest.fail(f"{kind}.{name} would run in a spreadsheet: {cell!r}")
+    assert ["'＝Gamma", "'|Pipe Co"] == [r[1] for r in rows_of(tmp_path, "accounts")[2:4]]
+
+
+def rows_of(folder, kind) -> list[list[str]]:
+    path = folder / f"{kind}.csv"
+    if not path.exists():
+        call_command("export", kind, str(path), stdout=io.StringIO())
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))[1:]
+
+
+def test_an_export_of_formula_looking_text_imports_again_without_changing_anything(
+    tmp_path, formula_company
+):
+    before = everything()
+    assert len(before["Account"]) == 6 and len(before["Opportunity"]) == 6
+    files = {}
+    for kind in HEADERS:
+        files[kind] = tmp_path / f"{kind}.csv"
+        call_command("export", kind, str(files[kind]), stdout=io.StringIO())
+
+    for kind, path in files.items():
+        report = run_import(kind, path, source_system="accord")
+        assert report.rows > 0, kind
+        assert (report.created, report.updated, report.rejected) == (0, 0, 0), (
+            kind,
+            report.errors,
+        )
+        assert report.created_accounts == 0, kind
+
+    after = everything()
+    assert after == before
+    assert Account.objects.get(external_id="-001").name == "=Acme"
+    assert Lead.objects.get(email="dee@f.example").title == "'=already quoted"

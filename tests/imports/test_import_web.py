@@ -1,41 +1,14 @@
 """Importing from the browser: upload, check the mapping, run as a task, read the result."""
 
+import csv
+import io
+
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accord.crm.models import ImportJob, ImportMapping, Lead
 
 pytestmark = pytest.mark.django_db
-
-SALESFORCE_LEADS = (
-    "Lead ID,First Name,Last Name,Title,Company / Account,Email,Lead Source,Lead Status,Created Date,Lead Owner\n"
-    "00Q1,Ann,Lee,CFO,Acme,ann@acme.example,Webinar,Hot Prospect,03/04/2025,alice\n"
-    "00Q2,Bob,Ray,CTO,Beta,bob@beta.example,Webinar,Working - Contacted,05/06/2025,\n"
-    "00Q3,Cy,Ng,VP,Gamma,not-an-email,Webinar,Open - Not Contacted,07/08/2025,\n"
-)
-
-
-@pytest.fixture
-def upload(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-
-    def send(client, text=SALESFORCE_LEADS, name="leads.csv", kind="leads", **extra):
-        file = SimpleUploadedFile(name, text.encode(), content_type="text/csv")
-        return client.post(reverse("imports:list"), {"kind": kind, "file": file, **extra})
-
-    return send
-
-
-@pytest.fixture
-def start(django_capture_on_commit_callbacks):
-    """POST the mapping; the queued task runs when the transaction commits (immediately here)."""
-
-    def post(client, job, data):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(job.get_absolute_url(), data)
-
-    return post
 
 
 def mapping_form(job, **overrides):
@@ -165,3 +138,67 @@ def test_a_managers_web_import_changes_only_the_leads_their_pages_would_let_them
     alices.refresh_from_db()
     mikes.refresh_from_db()
     assert (alices.status, alices.owner, mikes.status) == ("new", cast["alice"], "sql")
+
+
+def rejects_of(client, job) -> list[list[str]]:
+    response = client.get(reverse("imports:rejects", args=[job.pk]))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    text = b"".join(response.streaming_content).decode("utf-8")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_the_rejected_rows_download_never_holds_a_formula(login, cast, upload, start):
+    cells = [
+        ['=HYPERLINK("http://evil.example","x")', "@SUM(A1)", "+cmd|' /C calc'!A0", "＝Acme"],
+        ["not-an-email", "｜cmd", "-2+3", "'=Quoted"],
+        ["ok@x.example", "Ok", "", ""],
+    ]
+    file = io.StringIO()
+    csv.writer(file).writerows([["email", "first_name", "title", "=company"], *cells])
+    client = login(cast["sam"])
+    upload(client, text=file.getvalue())
+    job = ImportJob.objects.get()
+    start(client, job, mapping_form(job))
+    job.refresh_from_db()
+    assert (job.report["created"], job.report["rejected"]) == (1, 2)
+
+    header, *rows = rejects_of(client, job)
+    assert header == [
+        "email",
+        "first_name",
+        "title",
+        "'=company",
+        "accord_row",
+        "accord_column",
+        "accord_reason",
+    ]
+    assert [row[:4] for row in rows] == [
+        ['\'=HYPERLINK("http://evil.example","x")', "'@SUM(A1)", "'+cmd|' /C calc'!A0", "'＝Acme"],
+        ["not-an-email", "'｜cmd", "'-2+3", "'=Quoted"],
+    ]
+    assert [row[4:6] for row in rows] == [["1", "email"], ["2", "email"]]
+    assert rows[0][6].startswith("email: ")
+
+
+def test_a_rejects_file_written_before_the_rule_is_made_inert_when_downloaded(
+    login, cast, settings, tmp_path
+):
+    old = tmp_path / "old.rejects.csv"
+    old.write_text("email,title,accord_reason\n=1+1,@SUM(A1),-bad\n'=kept,x,y\n")
+    job = ImportJob.objects.create(
+        created_by=cast["sam"],
+        kind="leads",
+        original_name="old.csv",
+        path=str(tmp_path / "old.csv"),
+        size=1,
+        format="accord",
+        source_system="accord",
+        status=ImportJob.Status.DONE,
+        report={"rejected": 2, "rejects_file": str(old)},
+    )
+    assert rejects_of(login(cast["sam"]), job) == [
+        ["email", "title", "accord_reason"],
+        ["'=1+1", "'@SUM(A1)", "'-bad"],
+        ["'=kept", "x", "y"],
+    ]

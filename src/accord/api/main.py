@@ -1,12 +1,23 @@
 """The API assembled: every app's router under /api/v1/, token auth, and the one front door
 that turns a verb's refusal into an answer. Handlers just call the verb; a PermissionDenied
-becomes 403 and a ValidationError 422 naming each field, here and nowhere else."""
+becomes 403 and a ValidationError 422 naming each field, here and nowhere else. Every error
+answers JSON `{"detail": …}`, an unexpected one too (500, logged, saying nothing of the
+internals), and the OpenAPI document says which errors each operation can answer."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.core import signals
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
+from django.utils.log import log_response
 from ninja import NinjaAPI
 
 from accord.attribution.api import router as attribution_router
+from accord.core.api_types import ErrorOut
 from accord.crm.api import router as crm_router
 from accord.imports.api import router as imports_router
 from accord.people.api_auth import RateLimited, TokenAuth
@@ -15,7 +26,15 @@ from accord.qualify.review_api import router as review_router
 from accord.qualify.value_api import router as value_router
 from accord.sla.api import router as sla_router
 
-api = NinjaAPI(
+
+class AccordAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        _document_errors(schema)
+        return schema
+
+
+api = AccordAPI(
     title="Accord API",
     version="1",
     description=(
@@ -65,12 +84,88 @@ def rate_limited(request, exc):
     return response
 
 
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+def bad_request(request, exc):
+    # What Django answers 400 to (too many fields, a bad host...), in JSON.
+    return api.create_response(request, {"detail": "Bad request."}, status=400)
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc):
+    # As Django treats an error nobody expected, the signal (error reporting, the test
+    # client) and the logged traceback included; but in JSON, and without the internals.
+    signals.got_request_exception.send(sender=None, request=request)
+    response = api.create_response(
+        request, {"detail": "Something went wrong on our side; it has been logged."}, status=500
+    )
+    log_response(
+        "%s: %s",
+        "Internal Server Error",
+        request.path,
+        response=response,
+        request=request,
+        exception=exc,
+    )
+    return response
+
+
 @api.exception_handler(RequestDataTooBig)
 def too_big(request, exc):
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
     return api.create_response(
         request, {"detail": f"The request body is larger than {limit} MB."}, status=413
     )
+
+
+ERROR_RESPONSES = {
+    "400": "Bad request: the body is not JSON, or a filter or cursor this API does not know.",
+    "401": "No token, or an unknown or revoked one, or one of a deactivated user.",
+    "403": "A read-only token, or a role that may not do this.",
+    "404": "No such record.",
+    "413": "Too many items, or a body larger than the limit.",
+    "422": "Invalid input: a refusal naming each field, or where the request does not fit "
+    "the schema.",
+    "429": "Rate limit reached; retry after the seconds in Retry-After.",
+}
+
+
+def _document_errors(schema: dict) -> None:
+    """Each operation's error answers: any can be refused its token (401) or rate limited
+    (429); one that takes input can find it malformed (400) or invalid (422); only writes
+    refuse a scope or a role (403), only a path names a record that may be missing (404),
+    only a body can be too large (413). An answer the operation documents itself is kept."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        "ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            codes = ["401", "429"]
+            if operation.get("parameters") or "requestBody" in operation:
+                codes += ["400", "422"]
+            if method != "get":
+                codes.append("403")
+            if "{" in path:
+                codes.append("404")
+            if "requestBody" in operation:
+                codes.append("413")
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                answer = {
+                    "description": ERROR_RESPONSES[code],
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
+                    },
+                }
+                if code == "429":
+                    answer["headers"] = {
+                        "Retry-After": {
+                            "description": "Seconds to wait",
+                            "schema": {"type": "integer"},
+                        }
+                    }
+                responses.setdefault(code, answer)
 
 
 def urls():

@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 
 from accord.analytics.attribution.rules import MAX_LOOKBACK_DAYS
 from accord.attribution import actions, compute, queries
+from accord.core.api_types import Day, ErrorOut
 from accord.people.api_auth import require_write_scope
 
 router = Router(tags=["attribution"])
@@ -57,8 +58,8 @@ class RunOut(Schema):
 
 class RunIn(Schema):
     basis: Literal["pipeline", "revenue"] = "pipeline"
-    start: date | None = Field(None, description="first day; with `end`, or neither")
-    end: date | None = Field(None, description="last day, today at the latest")
+    start: Day | None = Field(None, description="first day; with `end`, or neither")
+    end: Day | None = Field(None, description="last day, today at the latest")
     lookback_days: int = Field(365, ge=1, le=MAX_LOOKBACK_DAYS)
 
 
@@ -79,7 +80,7 @@ def _run_out(run) -> dict:
 
 @router.get(
     "/attribution",
-    response=RunOut,
+    response={200: RunOut, 404: ErrorOut},
     summary="The latest attribution results",
     description="Every model's credit by channel (and campaign, for rule-based models) and "
     "the period's economics, from the newest finished run on `basis` (pipeline or revenue), "
@@ -89,8 +90,8 @@ def _run_out(run) -> dict:
 def latest(
     request,
     basis: Literal["pipeline", "revenue"] = "pipeline",
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ):
     try:
         compute.requested_period(start, end, timezone.now().date())

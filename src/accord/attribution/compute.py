@@ -26,6 +26,7 @@ from accord.analytics.tables import Tables, rows
 from accord.attribution.inputs import data_version, spend_lines
 from accord.attribution.models import AttributionRun, UnitEconomics
 from accord.core.engine import EngineError, engine_tables
+from accord.core.periods import OUT_OF_RANGE, in_range
 
 DATA_DRIVEN = ("markov", "shapley")
 MODELS = (*rules.MODELS, *DATA_DRIVEN)
@@ -79,11 +80,14 @@ def period(start: date, end: date) -> tuple[datetime, datetime]:
 def requested_period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
     """The period someone asked for: both days, or neither for the 365 days up to `today`.
     A ValueError says what is wrong: half a period, one that is backwards or too long, or
-    one that ends after today."""
+    one that ends after today, or a day outside the years Accord accepts (a look-back from
+    the year 1 cannot be computed)."""
     if (start is None) != (end is None):
         raise ValueError("Give both the first and the last day of the period, or neither.")
     if start is None or end is None:
         return default_period(today)
+    if not (in_range(start) and in_range(end)):
+        raise ValueError(OUT_OF_RANGE)
     period(start, end)
     if end > today:
         raise ValueError(f"The period ends in the future ({end}); end it today at the latest.")

@@ -1,4 +1,5 @@
-"""The reporting period a page or an API call asks for, checked once for every door."""
+"""The reporting period a page or an API call asks for, and the days Accord accepts at all,
+checked once for every door."""
 
 from datetime import date, timedelta
 
@@ -6,6 +7,22 @@ from django.core.exceptions import ValidationError
 
 DEFAULT_DAYS = 90
 A_YEAR = 366  # days: the longest period a page that caps it shows
+# The years a day Accord stores or reports on may fall in: any date a business record could
+# carry, far enough from datetime's own limits (years 1 and 9999) that a time zone, a
+# look-back or a month added to it never overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+OUT_OF_RANGE = f"Choose a day from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31."
+
+
+def in_range(day: date) -> bool:
+    """Whether a date (or a date and time) falls in the years Accord accepts."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def validate_day(day: date | None) -> None:
+    """A form field's validator: a day outside the years Accord accepts is refused."""
+    if day is not None and not in_range(day):
+        raise ValidationError(OUT_OF_RANGE, code="out_of_range")
 
 
 def reporting_period(
@@ -19,8 +36,12 @@ def reporting_period(
     """The days to report on, both included: by default the `DEFAULT_DAYS` up to today
     (or up to `end`). A ValidationError names the field that is wrong: a period that ends
     after today, runs backwards or (where capped) is longer than a year; `fields` are
-    the names the asker gave the two days (the API's are "from" and "to")."""
+    the names the asker gave the two days (the API's are "from" and "to"). A day outside
+    the years Accord accepts is refused too."""
     first, last = fields
+    for name, day in ((first, start), (last, end)):
+        if day is not None and not in_range(day):
+            raise ValidationError({name: OUT_OF_RANGE})
     end = end or today
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     if end > today:

@@ -4,10 +4,12 @@ import base64
 from datetime import date, datetime
 from decimal import Decimal
 
+from django import forms
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from accord.core.api_types import RecordId
 from accord.crm import filters
 from accord.crm.models import Account, Activity, Campaign, Lead, Opportunity, Touchpoint
 
@@ -153,6 +155,34 @@ def _page(request, queryset, form_class=None, limit: int = 100) -> dict:
     return {"items": rows, "next_cursor": next_cursor}
 
 
+def _filters(form_class: type[filters.ListFilterForm]) -> dict:
+    """The list page's filters as the operation's documented query parameters: the list
+    reads them with the page's form, so its signature does not name them."""
+    parameters = []
+    for name, field in form_class.base_fields.items():
+        if name in ("date_from", "date_to") and not form_class.date_field:
+            continue  # the form drops them for a list without dates
+        schema: dict = {"type": "string"}
+        if isinstance(field, forms.DateField):
+            schema["format"] = "date"
+        elif isinstance(field, forms.ModelChoiceField):
+            if not field.to_field_name:
+                schema = {"type": "integer"}  # a record's id (a user's, for owner)
+        elif isinstance(field, forms.ChoiceField):
+            values = list(form_class.sorts) if name == "sort" else [v for v, _ in field.choices]
+            if values := [str(v) for v in values if v != ""]:
+                schema["enum"] = values
+        elif getattr(field, "max_length", None):
+            schema["maxLength"] = field.max_length
+        label = str(field.help_text or field.label or name.replace("_", " ").capitalize())
+        if isinstance(field, forms.DateField):
+            label += " (YYYY-MM-DD, a whole day in the server's time zone)"
+        parameters.append(
+            {"in": "query", "name": name, "required": False, "schema": schema, "description": label}
+        )
+    return {"parameters": parameters}
+
+
 LIST_HELP = (
     "Oldest first by id; follow next_cursor for more. Filters as on the list page: "
     "q (search), date_from, date_to (YYYY-MM-DD)"
@@ -164,6 +194,7 @@ LIST_HELP = (
     response=LeadPage,
     summary="List leads",
     description=LIST_HELP + ", owner (user id), status, source (channel key).",
+    openapi_extra=_filters(filters.LeadFilterForm),
 )
 def list_leads(request, limit: int = 100, cursor: str | None = None):
     return _page(
@@ -172,7 +203,7 @@ def list_leads(request, limit: int = 100, cursor: str | None = None):
 
 
 @router.get("/leads/{lead_id}", response=LeadOut, summary="One lead")
-def get_lead(request, lead_id: int):
+def get_lead(request, lead_id: RecordId):
     return get_object_or_404(Lead.objects.select_related("source", "owner"), pk=lead_id)
 
 
@@ -181,13 +212,14 @@ def get_lead(request, lead_id: int):
     response=AccountPage,
     summary="List accounts",
     description=LIST_HELP + ", industry, country, owner.",
+    openapi_extra=_filters(filters.AccountFilterForm),
 )
 def list_accounts(request, limit: int = 100, cursor: str | None = None):
     return _page(request, Account.objects.select_related("owner"), filters.AccountFilterForm, limit)
 
 
 @router.get("/accounts/{account_id}", response=AccountOut, summary="One account")
-def get_account(request, account_id: int):
+def get_account(request, account_id: RecordId):
     return get_object_or_404(Account.objects.select_related("owner"), pk=account_id)
 
 
@@ -196,6 +228,7 @@ def get_account(request, account_id: int):
     response=OpportunityPage,
     summary="List opportunities",
     description=LIST_HELP + ", owner, stage, source.",
+    openapi_extra=_filters(filters.OpportunityFilterForm),
 )
 def list_opportunities(request, limit: int = 100, cursor: str | None = None):
     queryset = Opportunity.objects.select_related("owner", "source")
@@ -203,7 +236,7 @@ def list_opportunities(request, limit: int = 100, cursor: str | None = None):
 
 
 @router.get("/opportunities/{opportunity_id}", response=OpportunityOut, summary="One opportunity")
-def get_opportunity(request, opportunity_id: int):
+def get_opportunity(request, opportunity_id: RecordId):
     return get_object_or_404(
         Opportunity.objects.select_related("owner", "source"), pk=opportunity_id
     )
@@ -214,6 +247,7 @@ def get_opportunity(request, opportunity_id: int):
     response=CampaignPage,
     summary="List campaigns",
     description="q (search), channel (key), kind.",
+    openapi_extra=_filters(filters.CampaignFilterForm),
 )
 def list_campaigns(request, limit: int = 100, cursor: str | None = None):
     return _page(
@@ -228,7 +262,7 @@ def list_campaigns(request, limit: int = 100, cursor: str | None = None):
     description="Optionally for one lead: ?lead_id=.",
 )
 def list_touchpoints(
-    request, lead_id: int | None = None, limit: int = 100, cursor: str | None = None
+    request, lead_id: RecordId | None = None, limit: int = 100, cursor: str | None = None
 ):
     queryset = Touchpoint.objects.select_related("channel")
     if lead_id is not None:
@@ -243,7 +277,7 @@ def list_touchpoints(
     description="Optionally for one lead: ?lead_id=.",
 )
 def list_activities(
-    request, lead_id: int | None = None, limit: int = 100, cursor: str | None = None
+    request, lead_id: RecordId | None = None, limit: int = 100, cursor: str | None = None
 ):
     queryset = Activity.objects.select_related("user")
     if lead_id is not None:

@@ -4,8 +4,9 @@ The columns carry the importer's names (see `imports/formats.py`), so an exporte
 can be imported again. Rows are read with `values_list(...).iterator()`: a few queries
 and constant memory, however many rows there are.
 
-Spreadsheets run a text cell that starts with `=`, `+`, `-` or `@` as a formula, so such
-text gets a leading quote. Numbers never do: a negative amount is a number, not a formula.
+Text a spreadsheet would run as a formula is made inert by `core.formulas.neutralise`, the
+rule every file Accord writes follows (the importer undoes it). Numbers never get it: a
+negative amount is a number, not a formula.
 """
 
 import csv
@@ -19,11 +20,11 @@ import xlsxwriter
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from accord.core.formulas import neutralise
 from accord.crm.kinds import Kind
 from accord.crm.models import Account, Activity, Campaign, Lead, Opportunity, Touchpoint
 
 CHUNK_SIZE = 2000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit, header included
 CSV_ROWS_PER_CHUNK = 500
 
@@ -153,11 +154,6 @@ def _first(values: tuple, positions: list[int]) -> Any:
         if values[i] not in (None, ""):
             return values[i]
     return values[positions[-1]]
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet would run as a formula, made inert with a leading quote."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_text(value: Any, cell: Cell) -> str:

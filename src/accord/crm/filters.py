@@ -14,6 +14,7 @@ from django import forms
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from accord.core.periods import validate_day
 from accord.crm.models import Account, Campaign, Channel, Lead, LeadStatusChange, Opportunity
 from accord.people.models import User
 
@@ -38,8 +39,12 @@ def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, d
 
 
 def _date_field(label: str) -> forms.DateField:
+    # A day outside the years Accord accepts is refused: a day's bounds would overflow.
     return forms.DateField(
-        required=False, label=label, widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
     )
 
 
@@ -52,12 +57,8 @@ class ListFilterForm(forms.Form):
     sorts: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     q = forms.CharField(required=False, max_length=200, label="Search")
-    date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = _date_field("From")
+    date_to = _date_field("To")
     sort = forms.ChoiceField(required=False)
 
     def __init__(self, data=None, *args, **kwargs):

@@ -466,7 +466,11 @@ class ImportMapping(models.Model):
 
 
 class ImportJob(models.Model):
-    """One uploaded file on its way in: previewed, mapped, then imported by the worker."""
+    """One uploaded file on its way in: previewed, mapped, then imported by the worker.
+
+    Its files (the upload, the rejected rows) are deleted some days after it ends
+    (`imports/retention.py`); the record stays, with `files_deleted_at`.
+    """
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", "Waiting for you to check the mapping"
@@ -474,6 +478,9 @@ class ImportJob(models.Model):
         RUNNING = "running", "Importing"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        # The worker went away mid-import (killed, or the server stopped): nothing was
+        # stored, and the person may start it again.
+        INTERRUPTED = "interrupted", "Interrupted"
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -489,12 +496,13 @@ class ImportJob(models.Model):
     strict = models.BooleanField(default=False)
     columns = models.JSONField(default=dict)
     values = models.JSONField(default=dict)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
     report = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    files_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -504,3 +512,9 @@ class ImportJob(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("imports:detail", args=[self.pk])
+
+    @property
+    def status_label(self) -> str:
+        if self.status == self.Status.UPLOADED and self.files_deleted_at:
+            return "Never started"  # and its file is gone: nobody is waiting any more
+        return self.get_status_display()

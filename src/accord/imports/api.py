@@ -100,6 +100,8 @@ def _bulk(request, kind: Kind, payload: BulkIn) -> HttpResponse:
         raise HttpError(413, f"At most {limit:,} items per request; split the batch.")
     if not payload.source_system.strip():
         raise HttpError(422, "source_system must not be blank.")
+    if "\x00" in payload.source_system:  # PostgreSQL cannot store it
+        raise HttpError(422, "source_system must not contain a NUL character.")
     options = Options(
         source_system=payload.source_system.strip(),
         actor=request.auth.user,

@@ -5,17 +5,22 @@ decides the day/month order of the date columns (asking, never guessing, when a 
 has dates like 03/04/2026); the second upserts. The whole import is one transaction:
 killed halfway, it leaves nothing, and it can simply be run again. `strict` and `dry_run`
 roll it back at the end.
+
+Cells are read through `core.formulas.restore`, the inverse of the quote Accord's exports
+put before formula-looking text, so an export imported again changes nothing; the
+rejects file is written through `neutralise`, like every file Accord writes.
 """
 
 import csv
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.utils import timezone
 
+from accord.core import formulas
 from accord.crm.kinds import Kind
 from accord.imports import reading
 from accord.imports.actions import Upserted, upsert_items
@@ -131,21 +136,28 @@ def preview(path: Path, kind: Kind, fmt: Format | None = None, limit: int = 10) 
 
 
 def inspect_file(path: Path) -> reading.Layout:
+    return inspect_and_count(path)[0]
+
+
+def inspect_and_count(path: Path) -> tuple[reading.Layout, int]:
+    """The file's layout and its number of data rows, in one pass over it."""
     try:
         layout = reading.inspect(path)
     except reading.FileProblem as problem:
         raise ImportProblem(str(problem)) from None
     try:
         # Read it through once now: a bad byte far into a "UTF-8" file means Windows-1252.
-        for _ in reading.rows(path, layout):
-            pass
+        return layout, sum(1 for _ in reading.rows(path, layout))
     except reading.EncodingProblem as problem:
         if layout.encoding != "utf-8":
             raise ImportProblem(str(problem)) from None
         layout = reading.Layout("cp1252", layout.delimiter, layout.header)
     except reading.FileProblem as problem:
         raise ImportProblem(str(problem)) from None
-    return layout
+    try:
+        return layout, sum(1 for _ in reading.rows(path, layout))
+    except reading.FileProblem as problem:
+        raise ImportProblem(str(problem)) from None
 
 
 def run_import(
@@ -199,18 +211,26 @@ def run_import(
     rejects_path = folder / f"{path.stem}.rejects.csv"
     rejects = open(rejects_path, "w", newline="", encoding="utf-8")  # noqa: SIM115
     writer = csv.writer(rejects)
-    writer.writerow([*layout.header, "accord_row", "accord_column", "accord_reason"])
+    writer.writerow(
+        [*map(formulas.neutralise, layout.header), "accord_row", "accord_column", "accord_reason"]
+    )
 
     def items():
+        restore = formulas.restore
         for number, cells in reading.rows(path, layout):
             rejected_rows[number] = cells
-            yield number, {name: cells[i] if i < len(cells) else "" for name, i in columns.items()}
+            yield (
+                number,
+                {name: restore(cells[i]) if i < len(cells) else "" for name, i in columns.items()},
+            )
 
     def each(result: ItemResult, upserted: Upserted) -> None:
         cells = rejected_rows.pop(result.index)
         if result.status == REJECTED:
             reasons = "; ".join(f"{e.column}: {e.message}" for e in result.errors)
-            writer.writerow([*cells, result.index, result.errors[0].column, reasons])
+            # Each cell as the import read it, quoted again: a fixed file imports the same way.
+            row = [*map(formulas.restore, cells), str(result.index), result.errors[0].column]
+            writer.writerow([formulas.neutralise(cell) for cell in [*row, reasons]])
             for e in result.errors:
                 if len(report.errors) < MAX_ERRORS_REPORTED:
                     report.errors.append(RowError(result.index, e.column, e.value, e.message))
@@ -219,10 +239,12 @@ def run_import(
 
     try:
         upserted = upsert_items(kind, items(), options, dry_run=dry_run, strict=strict, each=each)
-    except reading.FileProblem as problem:
+    except BaseException as error:  # nothing was stored: keep no rejects either
         rejects.close()
         rejects_path.unlink(missing_ok=True)
-        raise ImportProblem(str(problem)) from None
+        if isinstance(error, reading.FileProblem):
+            raise ImportProblem(str(error)) from None
+        raise
     rejects.close()
     report.rows = upserted.items
     report.created, report.updated = upserted.created, upserted.updated
@@ -239,3 +261,34 @@ def run_import(
     if progress:
         progress(report.rows)
     return report
+
+
+class _Echo:
+    """A file for csv.writer that hands back each line instead of storing it."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def inert_rejects(path: Path, rows_per_chunk: int = 500) -> Iterator[str]:
+    """A rejects file as CSV text to download, every cell through the formula rule again.
+
+    Files written before the rule covered fullwidth signs and `|` are served inert too; a
+    file written since comes out as it is (quoting what the importer reads is idempotent).
+    """
+    stream = open(path, newline="", encoding="utf-8")  # noqa: SIM115 (closed below)
+
+    def chunks() -> Iterator[str]:
+        with stream:
+            writer = csv.writer(_Echo())
+            lines = []
+            for row in csv.reader(stream):
+                lines.append(
+                    writer.writerow([formulas.neutralise(formulas.restore(c)) for c in row])
+                )
+                if len(lines) >= rows_per_chunk:
+                    yield "".join(lines)
+                    lines = []
+            yield "".join(lines)
+
+    return chunks()

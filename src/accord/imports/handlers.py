@@ -2,7 +2,7 @@
 (with the history rows and side effects that go with it)."""
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -587,7 +587,8 @@ class CampaignHandler(Handler):
             amounts = [cost]
         else:
             months = month_span(campaign.starts_on, campaign.ends_on or campaign.starts_on)[:240]
-            share = (cost / len(months)).quantize(Decimal("0.01"))
+            # Rounded down, so the last month's remainder is never negative.
+            share = (cost / len(months)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
             amounts = [share] * (len(months) - 1) + [cost - share * (len(months) - 1)]
         current = dict(
             CampaignCost.objects.filter(campaign=campaign, month__in=months).values_list(

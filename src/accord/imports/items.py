@@ -7,6 +7,8 @@ created, updated, unchanged or rejected.
 """
 
 import functools
+import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -17,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from accord.core.periods import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, in_range
 from accord.imports.formats import normalise
 from accord.imports.values import (
     BadValue,
@@ -32,6 +35,8 @@ from accord.people.models import User
 BATCH_SIZE = 2000
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 MAX_AMOUNT = Decimal("999999999999.99")
+# A lone surrogate: JSON can carry one ("\ud800"), but no database can store it.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,12 @@ class ItemError:
 
     def __post_init__(self):
         # The value goes back into reports that PostgreSQL stores as JSON, which cannot
-        # hold a NUL character: it is shown as the symbol for one.
+        # hold a NUL character (shown as the symbol for one) or a lone surrogate (shown as
+        # the replacement character); the message may quote the value.
+        for name in ("value", "message"):
+            text = getattr(self, name)
+            if isinstance(text, str) and not text.isascii():
+                object.__setattr__(self, name, SURROGATE.sub("\ufffd", text))
         if isinstance(self.value, str) and "\x00" in self.value:
             object.__setattr__(self, "value", self.value.replace("\x00", "\u2400"))
 
@@ -85,23 +95,36 @@ class Parser:
         return self.raw(name) not in (None, "")
 
     def _fail(self, name: str, message: str) -> None:
-        self.errors.append(ItemError(name, str(self.item.get(name, ""))[:200], message))
+        # One reason per field, the first: a later check may only see the field as missing.
+        if any(error.column == name for error in self.errors):
+            return
+        self.errors.append(ItemError(name, _shown(self.item.get(name, "")), message))
+
+    def _wrong_type(self, name: str, expected: str) -> None:
+        self._fail(name, f"{name} must be {expected}, not {_kind(self.item.get(name))}")
 
     def text(self, name: str, max_length: int, required: bool = False) -> str | None:
         value = self.item.get(name)
-        if type(value) is str:  # the common case, without the general checks below
+        if type(value) is str:  # the common case, ASCII, without the general checks below
             value = value.strip()
-            if value and len(value) <= max_length and "\x00" not in value:
+            if value and len(value) <= max_length and "\x00" not in value and value.isascii():
                 return value
         elif isinstance(value, str):
             value = value.strip()
+        elif value is not None:
+            # A number, a list or an object is no name, owner or channel: refused, so it
+            # never becomes a placeholder user or a channel of its own.
+            self._wrong_type(name, "text")
+            return None
         if value in (None, ""):
             if required:
                 self._fail(name, f"{name} is required")
             return None
-        value = str(value)
         if "\x00" in value:  # PostgreSQL cannot store it; nobody means it
             self._fail(name, "contains a NUL character")
+            return None
+        if SURROGATE.search(value):  # no database can store it
+            self._fail(name, "contains a lone surrogate, which is not a character")
             return None
         if len(value) > max_length:
             self._fail(name, f"longer than {max_length} characters")
@@ -126,6 +149,9 @@ class Parser:
             if required:
                 self._fail(name, f"{name} is required")
             return None
+        if isinstance(value, list | dict):
+            self._wrong_type(name, "a single value")
+            return None
         try:
             return parse(value)
         except BadValue as error:
@@ -149,6 +175,9 @@ class Parser:
                     if value > self.horizon:
                         self._fail(name, f"{value:%Y-%m-%d %H:%M} is in the future")
                         return None
+                    if not in_range(value):  # the year 1 overflows once made UTC
+                        self._fail(name, OUT_OF_RANGE)
+                        return None
                     return value
 
         def parse(value):
@@ -169,13 +198,20 @@ class Parser:
         if value and value > self.horizon:
             self._fail(name, f"{value:%Y-%m-%d %H:%M} is in the future")
             return None
+        if value and not in_range(value):
+            self._fail(name, OUT_OF_RANGE)
+            return None
         return value
 
     def day(self, name: str, required: bool = False) -> date | None:
         def parse(value):
             if isinstance(value, date):
-                return value if not isinstance(value, datetime) else value.date()
-            return parse_date(str(value), self.options.date_order)
+                day = value if not isinstance(value, datetime) else value.date()
+            else:
+                day = parse_date(str(value), self.options.date_order)
+            if not in_range(day):
+                raise BadValue(OUT_OF_RANGE)
+            return day
 
         return self._parsed(name, parse, required)
 
@@ -188,14 +224,19 @@ class Parser:
                 year, month = int(match.group(1)), int(match.group(2))
                 if not 1 <= month <= 12:
                     raise BadValue(f"“{text}” is not a month (use YYYY-MM)")
+                if not FIRST_YEAR <= year <= LAST_YEAR:
+                    raise BadValue(OUT_OF_RANGE)
                 return date(year, month, 1)
-            return parse_date(text, self.options.date_order).replace(day=1)
+            day = parse_date(text, self.options.date_order)
+            if not in_range(day):
+                raise BadValue(OUT_OF_RANGE)
+            return day.replace(day=1)
 
         return self._parsed(name, parse)
 
     def amount(self, name: str, required: bool = False) -> Decimal | None:
         def parse(value):
-            if isinstance(value, bool):
+            if isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
                 raise BadValue(f"“{value}” is not an amount of money")
             return Decimal(str(value)) if isinstance(value, int | float) else parse_amount(value)
 
@@ -232,6 +273,9 @@ class Parser:
             if required:
                 self._fail(name, f"{name} is required")
             return None
+        if not isinstance(value, str):
+            self._wrong_type(name, "text")
+            return None
         mapped = self.options.value_maps.get(name, {})
         if not mapped:
             exact = _exact_codes(choices)
@@ -253,6 +297,27 @@ class Parser:
     def finish(self) -> None:
         if self.errors:
             raise Rejected(self.errors)
+
+
+_KINDS = {
+    bool: "true or false",
+    int: "a number",
+    float: "a number",
+    list: "a list",
+    dict: "an object",
+}
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, as a refusal names it."""
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    """A value as an item error quotes it: as JSON writes a list, an object or true/false."""
+    if isinstance(value, bool | list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)[:200]
+    return str(value)[:200]
 
 
 # Source names that CRM exports use for the standard channels (normalised, "_" for spaces).

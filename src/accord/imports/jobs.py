@@ -1,17 +1,27 @@
 """Imports started from the web: upload, preview and map, then run by the task worker.
 
 Progress is written to a small file beside the upload, not to the database: the import
-itself runs in one transaction, and nothing it writes is visible before it commits.
+itself runs in one transaction, and nothing it writes is visible before it commits. The
+same file is the job's heartbeat: the worker touches it every few seconds while the job
+runs, so a job whose file has gone quiet has lost its worker (killed, or the server
+stopped) and is marked interrupted (`mark_interrupted`, run by the worker every half
+minute and by the job's page). An interrupted import stored nothing, so `retry` simply
+starts it over. A worker asked to stop mid-import (a second TERM, Ctrl-C) rolls the import
+back and puts the job back in the queue for the next worker.
 """
 
 import json
-import uuid
+import threading
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.tasks import task
 from django.utils import timezone
 
@@ -25,6 +35,7 @@ from accord.imports.formats import (
     mapping_for,
     normalise,
 )
+from accord.imports.uploads import StoredUpload, new_upload_path, too_large_message
 from accord.imports.values import DateOrder
 from accord.people import permissions
 
@@ -36,27 +47,50 @@ VALUE_CODES = {
 MAPPED_VALUE_FIELDS = set(VALUE_CODES)
 SAMPLE_ROWS = 10
 DISTINCT_SCAN_ROWS = 5000
+# A running job's worker touches its progress file this often (seconds); a file quiet for
+# STALE_AFTER means the worker is gone. With the check every CHECK_EVERY (imports/tasks.py)
+# an interrupted job is marked within STALE_AFTER + CHECK_EVERY, under a minute.
+HEARTBEAT_EVERY = 5
+STALE_AFTER = 20
+
+IMPORT_DENIED = "Admins, sales & marketing operations, leaders and managers import; ask operations."
 
 
-def upload_dir() -> Path:
-    folder = Path(settings.VAR_DIR) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _store(upload) -> Path:
+    """The upload's path in the imports folder: streamed there already by the page's upload
+    handler, or copied there now (refused, and nothing kept, past the size limit)."""
+    limit = settings.IMPORT_MAX_MEGABYTES * 1024 * 1024
+    if isinstance(upload, StoredUpload):
+        upload.close()
+        if upload.size > limit:
+            upload.discard()
+            raise ValidationError(too_large_message())
+        return upload.stored_path
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(too_large_message())
+    path, written = new_upload_path(), 0
+    with open(path, "xb") as out:
+        for chunk in upload.chunks():
+            written += len(chunk)
+            if written > limit:
+                break
+            out.write(chunk)
+    if written > limit:
+        path.unlink()
+        raise ValidationError(too_large_message())
+    return path
 
 
 def accept_upload(actor, upload, *, kind: str, source_system: str = "", fmt: str = "") -> ImportJob:
-    """Store an uploaded file and detect what it is; refuses files that are not CSV text."""
-    permissions.require(permissions.can_import(actor), "Only managers, leaders and admins import.")
-    limit = settings.IMPORT_MAX_MEGABYTES * 1024 * 1024
-    if upload.size > limit:
-        raise ValidationError(f"The file is larger than {settings.IMPORT_MAX_MEGABYTES} MB.")
-    path = upload_dir() / f"{uuid.uuid4().hex}.csv"
-    with open(path, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    """Keep an uploaded file and detect what it is; refuses files that are too large or not
+    CSV text, keeping nothing of them."""
+    if not permissions.can_import(actor):
+        if isinstance(upload, StoredUpload):
+            upload.discard()
+        permissions.require(False, IMPORT_DENIED)
+    path = _store(upload)
     try:
-        layout = csv_import.inspect_file(path)
-        rows = sum(1 for _ in reading.rows(path, layout))
+        layout, rows = csv_import.inspect_and_count(path)
     except csv_import.ImportProblem as problem:
         path.unlink(missing_ok=True)
         raise ValidationError(str(problem)) from None
@@ -75,7 +109,7 @@ def accept_upload(actor, upload, *, kind: str, source_system: str = "", fmt: str
         kind=kind,
         original_name=upload.name[:255],
         path=str(path),
-        size=upload.size,
+        size=path.stat().st_size,
         rows_total=rows,
         format=detected.format,
         source_system=source,
@@ -83,6 +117,14 @@ def accept_upload(actor, upload, *, kind: str, source_system: str = "", fmt: str
         values=values,
     )
     return job
+
+
+def discard_unclaimed(paths: list[Path]) -> None:
+    """Delete the uploaded files no import took (its form or CSRF check refused it)."""
+    claimed = set(ImportJob.objects.filter(path__in=map(str, paths)).values_list("path", flat=True))
+    for path in paths:
+        if str(path) not in claimed:
+            path.unlink(missing_ok=True)
 
 
 def mapping_of(job: ImportJob, header: tuple[str, ...]) -> Mapping:
@@ -138,7 +180,7 @@ def rejection_reasons(report: dict) -> list[tuple[str, str, int]]:
 @transaction.atomic
 def start(job: ImportJob, actor, *, columns: dict, values: dict, date_order: str, strict: bool):
     """Save the person's mapping (and remember it for this source), then queue the import."""
-    permissions.require(permissions.can_import(actor), "Only managers, leaders and admins import.")
+    permissions.require(permissions.can_import(actor), IMPORT_DENIED)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.UPLOADED:
         raise ValidationError("This import has already been started.")
@@ -162,14 +204,42 @@ def start(job: ImportJob, actor, *, columns: dict, values: dict, date_order: str
     return job
 
 
-def _progress_path(job_id: int) -> Path:
-    return upload_dir() / f"job-{job_id}.progress"
+def can_retry(job: ImportJob) -> bool:
+    """An interrupted import whose file is still kept can be started over."""
+    return (
+        job.status == ImportJob.Status.INTERRUPTED
+        and job.files_deleted_at is None
+        and Path(job.path).is_file()
+    )
+
+
+@transaction.atomic
+def retry(job: ImportJob, actor) -> ImportJob:
+    """Queue an interrupted import again, from the start: it stored nothing the first time."""
+    permissions.require(permissions.can_import(actor), IMPORT_DENIED)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportJob.Status.INTERRUPTED:
+        raise ValidationError("Only an interrupted import can be started again.")
+    if not can_retry(job):
+        raise ValidationError("The file of this import has been deleted; upload it again.")
+    job.status = ImportJob.Status.QUEUED
+    job.started_at = job.finished_at = None
+    job.error = ""
+    job.save()
+    progress_path(job).unlink(missing_ok=True)
+    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
+
+
+def progress_path(job: ImportJob) -> Path:
+    """The job's progress file and heartbeat, beside its upload (where web and worker agree)."""
+    return Path(job.path).with_name(f"job-{job.pk}.progress")
 
 
 def progress(job: ImportJob) -> dict:
     done = 0
     try:
-        done = json.loads(_progress_path(job.pk).read_text())["done"]
+        done = json.loads(progress_path(job).read_text())["done"]
     except (OSError, ValueError, KeyError):
         pass
     if job.status == ImportJob.Status.DONE:
@@ -178,37 +248,104 @@ def progress(job: ImportJob) -> dict:
     return {"done": done, "total": job.rows_total, "fraction": min(done / total, 1.0)}
 
 
+def _last_heartbeat(job: ImportJob) -> float:
+    """When the job's worker last showed it was alive (seconds since the epoch)."""
+    try:
+        return progress_path(job).stat().st_mtime
+    except OSError:
+        return job.started_at.timestamp() if job.started_at else 0.0
+
+
+def mark_interrupted(jobs: QuerySet | None = None) -> list[int]:
+    """Mark the running imports (of `jobs`, or all) whose worker has gone quiet as
+    interrupted; their ids."""
+    jobs = ImportJob.objects.all() if jobs is None else jobs
+    now = time.time()
+    running = jobs.filter(status=ImportJob.Status.RUNNING).only("pk", "path", "started_at")
+    quiet = [job.pk for job in running if now - _last_heartbeat(job) > STALE_AFTER]
+    if quiet:
+        ImportJob.objects.filter(pk__in=quiet, status=ImportJob.Status.RUNNING).update(
+            status=ImportJob.Status.INTERRUPTED, finished_at=timezone.now()
+        )
+    return quiet
+
+
+@contextmanager
+def _heartbeat(path: Path) -> Iterator[None]:
+    """Touch `path` every HEARTBEAT_EVERY seconds while the block runs, from a thread: the
+    import's own progress can pause for long (reading a large file before the first row)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_EVERY):
+            with suppress(OSError):
+                path.touch()
+
+    path.write_text(json.dumps({"done": 0}))
+    thread = threading.Thread(target=beat, name=f"heartbeat {path.name}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _release(job_id: int) -> None:
+    """Put a job the worker gave up on (it is stopping) back in the queue, for the next one."""
+    with transaction.atomic():
+        released = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING).update(
+            status=ImportJob.Status.QUEUED, started_at=None
+        )
+        if released:
+            transaction.on_commit(lambda: run_import_job.enqueue(job_id))
+
+
 def run(job_id: int) -> None:
     """The task body: import the job's file and store the report."""
-    job = ImportJob.objects.get(pk=job_id)
-    if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
-        return  # already done: a task delivered twice must not import twice
-    ImportJob.objects.filter(pk=job.pk).update(
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
         status=ImportJob.Status.RUNNING, started_at=timezone.now()
     )
-    progress_file = _progress_path(job.pk)
+    if not claimed:
+        return  # already running or done: a task delivered twice must not import twice
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    progress_file = progress_path(job)
 
     def report_progress(done: int) -> None:
         progress_file.write_text(json.dumps({"done": done}))
 
     path = Path(job.path)
     try:
-        layout = csv_import.inspect_file(path)
-        report = csv_import.run_import(
-            job.kind,
-            path,
-            mapping=mapping_of(job, layout.header),
-            source_system=job.source_system,
-            date_order=DateOrder(job.date_order) if job.date_order else None,
-            strict=job.strict,
-            actor=job.created_by,
-            progress=report_progress,
-        )
+        with _heartbeat(progress_file):
+            layout = csv_import.inspect_file(path)
+            report = csv_import.run_import(
+                job.kind,
+                path,
+                mapping=mapping_of(job, layout.header),
+                source_system=job.source_system,
+                date_order=DateOrder(job.date_order) if job.date_order else None,
+                strict=job.strict,
+                actor=job.created_by,
+                progress=report_progress,
+            )
     except csv_import.ImportProblem as problem:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED, error=str(problem), finished_at=timezone.now()
         )
         return
+    except Exception as error:
+        # Rolled back: nothing is stored, and the person may start it again.
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.INTERRUPTED,
+            error=f"The import stopped on an unexpected error ({type(error).__name__}).",
+            finished_at=timezone.now(),
+        )
+        raise
+    except BaseException:
+        # The worker is stopping (`accord serve` asks twice, or Ctrl-C): the import's
+        # transaction has rolled back; the next worker starts it over.
+        _release(job.pk)
+        raise
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.DONE,
         report=json.loads(json.dumps(report.as_json(), default=str)),

@@ -11,8 +11,12 @@ from django.utils.text import slugify
 from accord.core.bulk import OneOf, by_external_id
 from accord.crm.models import Account, Campaign, Channel, Lead
 from accord.imports.formats import normalise
-from accord.imports.items import BATCH_SIZE, CHANNEL_ALIASES, Options
+from accord.imports.items import BATCH_SIZE, CHANNEL_ALIASES, SURROGATE, Options
 from accord.people.models import User
+
+
+def _queryable(text: str) -> bool:
+    return "\x00" not in text and (text.isascii() or not SURROGATE.search(text))
 
 
 class Resolver:
@@ -166,7 +170,9 @@ class Resolver:
         timestamp conversion per lead, so only handlers that check it ask for it."""
         emails, ids = set(), set()
         for ref in refs:
-            if isinstance(ref, str) and ref.strip():
+            # Only what `Parser.text` lets through can name a lead; anything else (a number,
+            # a NUL, a lone surrogate) is refused with its item, and must not reach a query.
+            if isinstance(ref, str) and ref.strip() and _queryable(ref):
                 ref = ref.strip()
                 (emails if "@" in ref else ids).add(ref.lower() if "@" in ref else ref)
         self._leads, self.lead_created_at = {}, {}

@@ -153,7 +153,10 @@ def parse_datetime(text: str, tz: tzinfo, order: DateOrder | None = None) -> dat
         else:
             sign = -1 if zone[0] == "-" else 1
             digits = zone[1:].replace(":", "")
-            offset = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+            hours, minutes = int(digits[:2]), int(digits[2:])
+            if hours > 14 or minutes > 59:  # the world's offsets run from -12:00 to +14:00
+                raise BadValue(f"“{text}” has a time zone offset that does not exist")
+            offset = timezone(sign * timedelta(hours=hours, minutes=minutes))
         return moment.replace(tzinfo=offset)
     return moment.replace(tzinfo=tz)
 

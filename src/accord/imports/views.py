@@ -3,15 +3,21 @@
 from pathlib import Path
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
 
 from accord.crm.kinds import Kind
 from accord.crm.models import ImportJob, Lead, Opportunity
-from accord.imports import jobs
+from accord.imports import csv_import, jobs
 from accord.imports.formats import Format, normalise
+from accord.imports.jobs import IMPORT_DENIED
+from accord.imports.uploads import ImportUploadHandler
 from accord.people import permissions
 
 VALUE_CHOICES = {
@@ -35,10 +41,19 @@ class UploadForm(forms.Form):
     )
 
 
+@csrf_exempt  # checked below, once the upload handler is in place (Django's docs' recipe)
 def import_list(request):
-    permissions.require(
-        permissions.can_import(request.user), "Only managers, leaders and admins import."
-    )
+    permissions.require(permissions.can_import(request.user), IMPORT_DENIED)
+    handler = ImportUploadHandler(request)
+    request.upload_handlers = [handler]
+    try:
+        return _import_list(request, handler)
+    finally:
+        jobs.discard_unclaimed(handler.stored)  # a refused upload keeps nothing
+
+
+@csrf_protect
+def _import_list(request, handler: ImportUploadHandler):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -54,6 +69,8 @@ def import_list(request):
             form.add_error("file", error)
         else:
             return redirect(job)
+    elif request.method == "POST" and handler.refused:
+        form.errors["file"] = form.error_class([handler.refused])
     page = Paginator(ImportJob.objects.select_related("created_by"), 25).get_page(
         request.GET.get("page")
     )
@@ -61,20 +78,20 @@ def import_list(request):
 
 
 def _job(request, pk) -> ImportJob:
-    permissions.require(
-        permissions.can_import(request.user), "Only managers, leaders and admins import."
-    )
+    permissions.require(permissions.can_import(request.user), IMPORT_DENIED)
     return get_object_or_404(ImportJob, pk=pk)
+
+
+def _status_context(job: ImportJob) -> dict:
+    return {"job": job, "progress": jobs.progress(job), "can_retry": jobs.can_retry(job)}
 
 
 def import_detail(request, pk):
     job = _job(request, pk)
-    if job.status != ImportJob.Status.UPLOADED:
-        context = {
-            "job": job,
-            "progress": jobs.progress(job),
-            "reasons": jobs.rejection_reasons(job.report or {}),
-        }
+    if jobs.mark_interrupted(ImportJob.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
+    if job.status != ImportJob.Status.UPLOADED or job.files_deleted_at:
+        context = {**_status_context(job), "reasons": jobs.rejection_reasons(job.report or {})}
         return render(request, "imports/detail.html", context)
     preview = jobs.preview(job)
     header = preview["layout"].header
@@ -121,12 +138,22 @@ def import_detail(request, pk):
 
 def import_progress(request, pk):
     job = _job(request, pk)
-    response = render(
-        request, "imports/detail.html#status", {"job": job, "progress": jobs.progress(job)}
-    )
-    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+    if jobs.mark_interrupted(ImportJob.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
+    response = render(request, "imports/detail.html#status", _status_context(job))
+    if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
         response["HX-Refresh"] = "true"  # show the full summary once
     return response
+
+
+@require_POST
+def import_retry(request, pk):
+    job = _job(request, pk)
+    try:
+        jobs.retry(job, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(job)
 
 
 def import_rejects(request, pk):
@@ -135,4 +162,8 @@ def import_rejects(request, pk):
     if not path or not Path(path).is_file():
         raise Http404("This import has no rejected rows.")
     name = f"{Path(job.original_name).stem}-rejects.csv"
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=name)  # noqa: SIM115
+    return StreamingHttpResponse(
+        csv_import.inert_rejects(Path(path)),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(True, name)},
+    )

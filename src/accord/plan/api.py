@@ -8,6 +8,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from accord.analytics.funnel import SOURCES, STAGES, STEPS
+from accord.core.api_types import RecordId
+from accord.core.periods import OUT_OF_RANGE, in_range
 from accord.people.models import User
 from accord.plan import actions
 from accord.plan.models import Plan, PlanRevision
@@ -36,8 +38,13 @@ class GoalIn(Schema):
 
 
 class InputsIn(Schema):
-    target: Decimal = Field(..., description="new-business revenue target, dollars")
-    asp: Decimal = Field(..., description="average selling price, dollars")
+    # The sizes the plan's page and its columns hold: a larger number cannot be stored.
+    target: Decimal = Field(
+        ..., max_digits=16, decimal_places=2, description="new-business revenue target, dollars"
+    )
+    asp: Decimal = Field(
+        ..., max_digits=14, decimal_places=2, description="average selling price, dollars"
+    )
     rates: dict[str, Decimal] = Field(..., description="step -> fraction in (0, 1]")
     lags: dict[str, int] = Field(default_factory=dict, description="step -> days")
     shares: dict[str, Decimal] = Field(
@@ -155,6 +162,8 @@ def _values(payload: InputsIn) -> actions.PlanValues:
                 raise HttpError(
                     422, f"goals.{stage}.due_on: {goal.due_on!r} is not YYYY-MM-DD"
                 ) from None
+            if not in_range(due):
+                raise HttpError(422, f"goals.{stage}.due_on: {OUT_OF_RANGE}")
         goals[stage] = (owner, due)
     return actions.PlanValues(
         target=payload.target,
@@ -218,7 +227,7 @@ def create_plan(request, payload: PlanIn):
 
 
 @router.get("/plans/{plan_id}", response=PlanOut, summary="One plan and its current revision")
-def get_plan(request, plan_id: int):
+def get_plan(request, plan_id: RecordId):
     return _plan_out(get_object_or_404(Plan, pk=plan_id))
 
 
@@ -229,7 +238,7 @@ def get_plan(request, plan_id: int):
     description="A draft nobody approved is changed in place; otherwise a new revision starts, "
     "needing both approvals again.",
 )
-def change_plan(request, plan_id: int, payload: ChangeIn):
+def change_plan(request, plan_id: RecordId, payload: ChangeIn):
     actor = _writer(request)
     plan = get_object_or_404(Plan, pk=plan_id)
     _missing_rates(payload)
@@ -238,7 +247,7 @@ def change_plan(request, plan_id: int, payload: ChangeIn):
 
 
 @router.delete("/plans/{plan_id}", response={204: None}, summary="Delete a draft plan")
-def delete_plan(request, plan_id: int):
+def delete_plan(request, plan_id: RecordId):
     actor = _writer(request)
     plan = get_object_or_404(Plan, pk=plan_id)
     actions.delete_plan(actor, plan)
@@ -248,7 +257,7 @@ def delete_plan(request, plan_id: int):
 @router.get(
     "/plans/{plan_id}/revisions", response=list[RevisionOut], summary="Every revision, newest first"
 )
-def list_revisions(request, plan_id: int):
+def list_revisions(request, plan_id: RecordId):
     plan = get_object_or_404(Plan, pk=plan_id)
     return [_revision_out(r) for r in plan.revisions.order_by("-number")]
 
@@ -260,7 +269,7 @@ def list_revisions(request, plan_id: int):
     description="The token's user must be a leader of a marketing or a sales team; the "
     "revision is in force once one leader of each side has approved it.",
 )
-def approve_revision(request, plan_id: int, number: int):
+def approve_revision(request, plan_id: RecordId, number: RecordId):
     actor = _writer(request)
     revision = get_object_or_404(PlanRevision, plan_id=plan_id, number=number)
     actions.approve(actor, revision)
@@ -274,7 +283,7 @@ def approve_revision(request, plan_id: int, number: int):
     "opportunity), months, quarters, volume due before the plan starts, split by source, "
     "quotas, warnings. `revision` picks a revision (default: the current one).",
 )
-def plan_funnel(request, plan_id: int, revision: int | None = None):
+def plan_funnel(request, plan_id: RecordId, revision: RecordId | None = None):
     plan = get_object_or_404(Plan, pk=plan_id)
     shown = plan.current if revision is None else get_object_or_404(plan.revisions, number=revision)
     return {

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from accord.core.api_types import Day, RecordId
 from accord.core.periods import reporting_period
 from accord.crm.models import Lead
 from accord.people.api_auth import require_write_scope
@@ -64,8 +65,8 @@ class RatesOut(Schema):
 
 
 class PeriodIn(Schema):
-    from_: date | None = Field(None, alias="from", description="first day, YYYY-MM-DD")
-    to: date | None = Field(None, description="last day, YYYY-MM-DD (default today)")
+    from_: Day | None = Field(None, alias="from", description="first day, YYYY-MM-DD")
+    to: Day | None = Field(None, description="last day, YYYY-MM-DD (default today)")
 
 
 def _fraction(value) -> float | None:
@@ -119,7 +120,7 @@ def _review_out(review: LeadReview) -> dict:
         }
     },
 )
-def review_lead(request, lead_id: int, payload: ReviewIn):
+def review_lead(request, lead_id: RecordId, payload: ReviewIn):
     token = require_write_scope(request)
     lead = get_object_or_404(Lead, pk=lead_id)
     if payload.decision == LeadReview.Decision.ACCEPTED:

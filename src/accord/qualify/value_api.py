@@ -1,11 +1,10 @@
 """The lead value API: what each lead type is worth. Any token may read it."""
 
-from datetime import date
-
 from ninja import Query, Router
 from ninja.errors import HttpError
 
 from accord.analytics.lead_value import GROUP_KEYS
+from accord.core.api_types import Day
 from accord.qualify import value
 
 router = Router(tags=["lead value"])
@@ -29,8 +28,8 @@ def lead_value(
     request,
     group_by: list[str] | None = Query(None),  # noqa: B008 - ninja's way to declare it
     horizon_days: int | None = None,
-    cohort_from: date | None = None,
-    cohort_to: date | None = None,
+    cohort_from: Day | None = None,
+    cohort_to: Day | None = None,
 ):
     try:
         return value.cli_lead_value(

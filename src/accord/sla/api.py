@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from accord.core.api_types import Day, Moment, RecordId
 from accord.core.periods import reporting_period
 from accord.crm.models import Lead
 from accord.people.api_auth import require_write_scope
@@ -93,8 +94,8 @@ class BoardOut(Schema):
 
 
 class BoardIn(Schema):
-    from_: date | None = Field(None, alias="from", description="first MQL day, YYYY-MM-DD")
-    to: date | None = Field(None, description="last MQL day (default today)")
+    from_: Day | None = Field(None, alias="from", description="first MQL day, YYYY-MM-DD")
+    to: Day | None = Field(None, description="last MQL day (default today)")
 
 
 class EvaluateRep(Schema):
@@ -158,7 +159,7 @@ def create_policy(request, payload: PolicyIn):
     description="One entry per time the lead became MQL under a policy, newest first, "
     "evaluated now.",
 )
-def lead_clocks(request, lead_id: int):
+def lead_clocks(request, lead_id: RecordId):
     lead = get_object_or_404(Lead, pk=lead_id)
     found = queries.lead_clocks(lead)
     users = queries.people({e.owner for e in found})
@@ -194,7 +195,7 @@ def board(request, period: Query[BoardIn]):
     description="What `accord sla evaluate --json` prints; `at` is an ISO date-time "
     "(default now). Sends nothing.",
 )
-def evaluate(request, at: datetime | None = None):
+def evaluate(request, at: Moment | None = None):
     moment = at or timezone.now()
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)

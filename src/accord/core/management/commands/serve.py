@@ -1,4 +1,10 @@
-"""`accord serve`: gunicorn for the web and one task worker, started and stopped together."""
+"""`accord serve`: gunicorn for the web and one task worker, started and stopped together.
+
+Stopping (TERM or Ctrl-C) is graceful: gunicorn finishes the requests in flight; the
+worker is asked to stop after its current task, and a task still running after `--grace`
+seconds is asked to stop too (a second TERM: an import rolls back and goes back in the
+queue for the next start). Only a worker that ignores both is killed.
+"""
 
 import os
 import signal
@@ -10,6 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 WORKER_NICENESS = 10
+WEB_STOP_SECONDS = 15  # gunicorn's own --graceful-timeout is 10
+RELEASE_SECONDS = 30  # for a task asked to stop to roll back and let go of its work
 
 
 class Command(BaseCommand):
@@ -29,10 +37,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Serve the web only; run `accord worker` elsewhere.",
         )
+        parser.add_argument(
+            "--grace",
+            type=float,
+            default=10.0,
+            help="Seconds a stopping worker may take to finish its task before it is asked "
+            "to give it back (default 10).",
+        )
 
-    def handle(self, *args, host, port, web_workers, no_worker, **options):
+    def handle(self, *args, host, port, web_workers, no_worker, grace, **options):
         if not 0 < port < 65536:
             raise CommandError(f"--port {port} is not a port number (1-65535).")
+        if grace < 0:
+            raise CommandError(f"--grace {grace} is negative.")
         call_command("collectstatic", interactive=False, verbosity=0)
         web = [
             sys.executable,
@@ -55,10 +72,15 @@ class Command(BaseCommand):
             children.append(subprocess.Popen(worker))
         self.stdout.write(f"Accord is serving on http://{host}:{port}/  (Ctrl-C stops it)")
 
+        stopping = []
+
         def stop(*_):
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
+            # Once: a second TERM tells the worker to give up its task at once.
+            if not stopping:
+                stopping.append(time.monotonic())
+                for child in children:
+                    if child.poll() is None:
+                        child.terminate()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
@@ -69,11 +91,23 @@ class Command(BaseCommand):
                 time.sleep(0.5)
         finally:
             stop()
-            for child in children:
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            for child, seconds in zip(children, (WEB_STOP_SECONDS, grace), strict=False):
+                _wait_or_kill(child, max(0.0, stopping[0] + seconds - time.monotonic()))
         failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
         if failed:
             raise CommandError(f"{' '.join(failed[0].args[:4])} exited with {failed[0].returncode}")
+
+
+def _wait_or_kill(child: subprocess.Popen, timeout: float) -> None:
+    """Wait for a child asked to stop; then ask again (the worker lets go of its task on the
+    second TERM); kill it only if it still runs."""
+    try:
+        child.wait(timeout=timeout)
+        return
+    except subprocess.TimeoutExpired:
+        child.terminate()
+    try:
+        child.wait(timeout=RELEASE_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
