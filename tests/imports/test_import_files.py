@@ -19,6 +19,7 @@ from django.utils import timezone
 from accord.core import recurring
 from accord.crm.models import ImportJob
 from accord.imports import retention, tasks
+from tests.factories import PRODUCTION_SECRET_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +182,7 @@ def test_a_retention_or_size_setting_out_of_range_stops_the_process(tmp_path, na
     env = {
         "PATH": "/usr/bin:/bin",
         "DJANGO_SETTINGS_MODULE": "accord.settings",
-        "SECRET_KEY": "k",
+        "SECRET_KEY": PRODUCTION_SECRET_KEY,
         "ACCORD_HOME": str(tmp_path),
         "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         name: value,

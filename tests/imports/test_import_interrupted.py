@@ -21,7 +21,7 @@ LEADS = "email,first_name\n" + "".join(f"p{i}@x.example,P{i}\n" for i in range(1
 @pytest.fixture
 def queued(login, cast, upload, start):
     """An uploaded file of 1,200 leads, started, its task queued but not yet run."""
-    client = login(cast["sam"])
+    client = login(cast["otto"])
     upload(client, text=LEADS)
     job = ImportJob.objects.get()
     start(client, job, run=False)

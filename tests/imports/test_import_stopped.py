@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import PRODUCTION_SECRET_KEY
+
 ROWS = 50_000
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,7 +76,7 @@ def server_env(database: Path, home: Path) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
         "ACCORD_HOME": str(home),
-        "SECRET_KEY": "tests",
+        "SECRET_KEY": PRODUCTION_SECRET_KEY,
         "DJANGO_SETTINGS_MODULE": "accord.settings",
     }
     env.pop("ACCORD_TESTING", None)

@@ -156,7 +156,7 @@ def test_the_rejected_rows_download_never_holds_a_formula(login, cast, upload, s
     ]
     file = io.StringIO()
     csv.writer(file).writerows([["email", "first_name", "title", "=company"], *cells])
-    client = login(cast["sam"])
+    client = login(cast["otto"])
     upload(client, text=file.getvalue())
     job = ImportJob.objects.get()
     start(client, job, mapping_form(job))
@@ -187,7 +187,7 @@ def test_a_rejects_file_written_before_the_rule_is_made_inert_when_downloaded(
     old = tmp_path / "old.rejects.csv"
     old.write_text("email,title,accord_reason\n=1+1,@SUM(A1),-bad\n'=kept,x,y\n")
     job = ImportJob.objects.create(
-        created_by=cast["sam"],
+        created_by=cast["otto"],
         kind="leads",
         original_name="old.csv",
         path=str(tmp_path / "old.csv"),
@@ -197,7 +197,7 @@ def test_a_rejects_file_written_before_the_rule_is_made_inert_when_downloaded(
         status=ImportJob.Status.DONE,
         report={"rejected": 2, "rejects_file": str(old)},
     )
-    assert rejects_of(login(cast["sam"]), job) == [
+    assert rejects_of(login(cast["otto"]), job) == [
         ["email", "title", "accord_reason"],
         ["'=1+1", "'@SUM(A1)", "'-bad"],
         ["'=kept", "x", "y"],
