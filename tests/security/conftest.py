@@ -21,6 +21,7 @@ class FuzzTally:
         self.statuses: Counter = Counter()
         self.failed: dict[str, int] = {}  # operation: failed requests (not known)
         self.known: dict[str, Counter] = {}  # known failure: operation -> requests
+        self.known_names: list[str] = []  # every known failure listed, seen or not
 
     def add(self, label: str, tally) -> None:
         """One operation's `Tally` (tests/security/test_api_fuzz.py)."""
@@ -44,6 +45,8 @@ class FuzzTally:
         for name, operations in sorted(self.known.items()):
             where = ", ".join(f"{label} ({n})" for label, n in sorted(operations.items()))
             lines.append(f"  known, xfail: {name}: {where}")
+        if unseen := [name for name in self.known_names if name not in self.known]:
+            lines.append(f"  known, not seen in this run (fixed?): {', '.join(unseen)}")
         return lines
 
 

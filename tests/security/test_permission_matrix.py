@@ -373,6 +373,8 @@ def visit(client: Client, url: Url, who: str | None, method: str, check: bool, b
     with transaction.atomic(), connection.execute_wrapper(writes):
         send = client.get if method == "GET" else client.post
         response = send(url.path)
+        if response.streaming:  # a download: read it to its end, which closes its file
+            b"".join(response.streaming_content)
         changed = None
         if check:
             changed = []
@@ -380,7 +382,6 @@ def visit(client: Client, url: Url, who: str | None, method: str, check: bool, b
                 after = snapshot()
                 changed = sorted(label for label, value in after.items() if before[label] != value)
         transaction.set_rollback(True)
-    response.close()  # a file response (a download) closes its file
     location = response.get("Location", "") if 300 <= response.status_code < 400 else ""
     elapsed = time.perf_counter() - started
     return Cell(url, who, method, response.status_code, location, changed, elapsed)
