@@ -1,16 +1,35 @@
 """What tests build their data from: the cast's password, the moment most stories start, and
-plain functions that write the shared cast, channels, account and leads.
+plain functions that write the shared cast, channels, account and leads, and a world with one
+of every kind of thing a page or the API names (`create_world`, for the security tests).
 
 The fixtures in tests/conftest.py call these; a test module imports from here (never from a
 conftest or another test module).
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal as D
 from pathlib import Path
 
 import accord
-from accord.crm.models import Account, Channel, Lead
+from accord.attribution.models import Spend
+from accord.crm.models import (
+    Account,
+    Activity,
+    Campaign,
+    CampaignCost,
+    Channel,
+    ImportJob,
+    Lead,
+    Opportunity,
+    Touchpoint,
+)
+from accord.people import notify, tokens
 from accord.people.models import Team, User
+from accord.plan import actions as plan_actions
+from accord.qualify import actions as qualify_actions
+from accord.qualify.models import BacktestRun
+from accord.sla.models import BusinessCalendar, DayOff, FollowUpPolicy
+from accord.webhooks.models import Delivery, Subscription
 
 PASSWORD = "correct-horse-battery"
 
@@ -118,3 +137,147 @@ def create_lead(
         created_at=T0,
         **extra,
     )
+
+
+def create_world(folder: Path) -> dict:
+    """The cast, and one object of each kind a page or the API names, by name (`cast` too):
+    alice's MQL `lead` at `account` (Acme) with a touchpoint and a call, her `opportunity` in
+    negotiation, a `campaign`, mona's draft `plan` (FY2026), mona's proposed `definition`
+    and sam's `draft_definition`, a `backtest` of the first, otto's `uploaded_import` (a
+    file in `folder`, waiting for its mapping) and `finished_import` (with a rejects file), otto's webhook `subscription` and a failed
+    `delivery` of it,
+    a follow-up `policy`, the company `calendar` with a `day_off`, a `spend_line`, and
+    alice's `alices_token` and `alices_notification`. The security tests visit them all."""
+    teams = create_teams()
+    cast = create_cast(teams)
+    channels = create_channels()
+    acme = create_acme()
+    t0 = T0
+    lead = create_lead(
+        "ann.lee@acme.example",
+        cast=cast,
+        channels=channels,
+        account=acme,
+        owner="alice",
+        status=Lead.Status.MQL,
+        title="VP Engineering",
+    )
+    campaign = Campaign.objects.create(
+        name="Spring webinar", channel=channels["webinar"], kind=Campaign.Kind.WEBINAR,
+        starts_on=date(2026, 2, 1), ends_on=date(2026, 4, 30), owner=cast["mike"],
+    )  # fmt: skip
+    CampaignCost.objects.create(campaign=campaign, month=date(2026, 2, 1), amount=D("5000"))
+    Touchpoint.objects.create(
+        lead=lead, channel=channels["webinar"], campaign=campaign,
+        kind=Touchpoint.Kind.WEB_VISIT, occurred_at=t0 - timedelta(days=3),
+    )  # fmt: skip
+    Activity.objects.create(
+        lead=lead, user=cast["alice"], kind=Activity.Kind.CALL, occurred_at=t0 + timedelta(hours=2)
+    )
+    opportunity = Opportunity.objects.create(
+        name="Acme rollout", account=acme, primary_lead=lead, owner=cast["alice"],
+        source=channels["webinar"], amount=D("73000"), stage=Opportunity.Stage.NEGOTIATION,
+        created_at=t0 + timedelta(days=10), close_date=date(2026, 6, 30),
+    )  # fmt: skip
+
+    plan = plan_actions.create_plan(
+        cast["mona"],
+        name="FY2026",
+        fiscal_year=2026,
+        first_month=1,
+        values=plan_actions.PlanValues(
+            target=D("18984000"),
+            asp=D("113000"),
+            rates={k: D(v) for k, v in WORLD_PLAN_RATES.items()},
+            lags={"opp_won": 60},
+            basis={},
+            shares={"marketing": D("0.6"), "sales": D("0.3"), "partner": D("0.1")},
+            seasonality=[D(1)] * 12,
+        ),
+    )
+    definition = qualify_actions.create_definition(cast["mona"], WORLD_DEFINITION)
+    definition = qualify_actions.propose(cast["mona"], definition)  # carol and victor may sign
+    draft = qualify_actions.create_definition(cast["sam"], {**WORLD_DEFINITION, "name": "Stricter"})
+    backtest = BacktestRun.objects.create(
+        definition=definition, window_from=date(2025, 1, 1), window_to=date(2025, 7, 1),
+        created_by=cast["mona"], created_at=t0,
+    )  # fmt: skip
+
+    uploaded = folder / "leads.csv"
+    uploaded.write_text("external_id,email,first_name\nX-1,ann.lee@acme.example,Ann\n")
+    rejects = folder / "leads.rejects.csv"
+    rejects.write_text("row,email,error\n2,not-an-email,not an email address\n")
+    uploaded_import = ImportJob.objects.create(
+        created_by=cast["otto"], kind="leads", original_name="leads.csv", path=str(uploaded),
+        size=uploaded.stat().st_size, rows_total=1, format="accord", source_system="accord",
+        columns={"external_id": "external_id", "email": "email", "first_name": "first_name"},
+    )  # fmt: skip
+    finished_import = ImportJob.objects.create(
+        created_by=cast["otto"], kind="leads", original_name="old.csv", path=str(uploaded),
+        size=1, rows_total=2, format="accord", source_system="accord",
+        status=ImportJob.Status.DONE, started_at=t0, finished_at=t0,
+        report={"kind": "leads", "rows": 2, "created": 1, "updated": 0, "unchanged": 0,
+                "rejected": 1, "errors": [], "rejects_file": str(rejects)},
+    )  # fmt: skip
+
+    policy = FollowUpPolicy.objects.create(
+        name="Every MQL", priority=10, first_response_hours=8, attempts=3, attempt_days=5,
+        attempt_kinds=["call", "email"],
+    )  # fmt: skip
+    calendar = BusinessCalendar.objects.create(team=None, time_zone="UTC", country="US")
+    day_off = DayOff.objects.create(calendar=calendar, date=date(2026, 12, 24), name="Eve")
+    spend_line = Spend.objects.create(
+        month=date(2026, 2, 1), side=Spend.Side.MARKETING, channel=channels["webinar"],
+        label="Webinar platform", amount=D("1200"),
+    )  # fmt: skip
+
+    subscription = Subscription.objects.create(
+        url="https://hooks.example/accord", kinds=["lead.mql"], secret="whsec_" + "A" * 32,
+        owner=cast["otto"], created_at=t0,
+    )  # fmt: skip
+    delivery = Delivery.objects.create(
+        subscription=subscription, kind="lead.mql", message_id="msg_world", body="{}",
+        status=Delivery.Status.FAILED, created_at=t0,
+    )  # fmt: skip
+
+    alices_token, _ = tokens.issue_token(cast["alice"], name="phone", scope="read")
+    (alices_notification,) = notify.notify(
+        [cast["alice"]], kind="sla.at_risk", title="Ann Lee is at risk", url=f"/leads/{lead.pk}/"
+    )
+    return {
+        **cast,
+        "cast": cast,
+        "sales_team": teams["sales"],
+        "lead": lead,
+        "account": acme,
+        "opportunity": opportunity,
+        "campaign": campaign,
+        "plan": plan,
+        "definition": definition,
+        "draft_definition": draft,
+        "backtest": backtest,
+        "uploaded_import": uploaded_import,
+        "finished_import": finished_import,
+        "policy": policy,
+        "calendar": calendar,
+        "day_off": day_off,
+        "spend_line": spend_line,
+        "alices_token": alices_token,
+        "alices_notification": alices_notification,
+        "subscription": subscription,
+        "delivery": delivery,
+    }
+
+
+WORLD_PLAN_RATES = {"lead_mql": "0.1", "mql_sal": "0.7", "sal_sql": "0.6", "sql_opp": "0.8",
+              "opp_won": "0.25"}  # fmt: skip
+WORLD_DEFINITION = {
+    "name": "Fit and intent",
+    "rules": [
+        {"type": "fit", "field": "title", "op": "contains", "value": "vp", "points": 40},
+        {"type": "engagement", "touch_kind": "web_visit", "points": 5, "cap": 20},
+    ],
+    "grade_thresholds": {"A": 60, "B": 30, "C": 10},
+    "mql_grades": ["A", "B"],
+    "mql_min_score": 20,
+}

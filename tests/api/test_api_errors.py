@@ -84,6 +84,22 @@ def test_a_moment_beyond_the_calendar_is_refused_before_the_clocks_run(
         assert response.json()["detail"][0]["loc"] == ["query", "at"]
 
 
+def test_an_offset_no_time_zone_has_is_refused_at_every_door(
+    api, admin_token, mql_under_a_policy, make_lead, channels
+):
+    # PostgreSQL refuses offsets of 16 hours or more (a 500 there); no zone is past 14.
+    response = api("get", "/sla/evaluate", admin_token, at="2249-07-19T13:18:46+16:52")
+    assert response.status_code == 422
+    assert "offset lies between -12:00 and +14:00" in response.json()["detail"][0]["msg"]
+    make_lead("ann@acme.example")
+    touch = {"lead": "ann@acme.example", "channel": "webinar", "kind": "webinar",
+             "occurred_at": "2026-03-03T10:00:00+16:00"}  # fmt: skip
+    body = api("post", "/touchpoints/bulk", admin_token, {"items": [touch]}).json()
+    assert body["results"][0]["errors"][0]["message"] == (
+        "A time zone offset lies between -12:00 and +14:00."
+    )
+
+
 @pytest.mark.parametrize(
     "path,params",
     [

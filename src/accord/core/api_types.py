@@ -15,7 +15,7 @@ from ninja import Schema
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from accord.core.periods import OUT_OF_RANGE, in_range
+from accord.core.periods import BAD_OFFSET, OUT_OF_RANGE, in_range, offset_in_use
 
 # The largest id a database's 64-bit integer column holds.
 MAX_ID = 2**63 - 1
@@ -56,6 +56,8 @@ def _moment(value: Any) -> datetime:
         raise _refused("Give a date and time in ISO 8601, e.g. 2026-03-31T14:00:00+02:00.")
     if not in_range(moment):
         raise _refused(OUT_OF_RANGE)
+    if not offset_in_use(moment):
+        raise _refused(BAD_OFFSET)
     return moment
 
 

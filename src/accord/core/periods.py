@@ -1,7 +1,7 @@
 """The reporting period a page or an API call asks for, and the days Accord accepts at all,
 checked once for every door."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 
@@ -12,11 +12,21 @@ A_YEAR = 366  # days: the longest period a page that caps it shows
 # look-back or a month added to it never overflows.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 OUT_OF_RANGE = f"Choose a day from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31."
+# Time zones in use lie between UTC-12 and UTC+14; Python takes offsets up to a day, while
+# PostgreSQL refuses those of 16 hours or more, so a larger one is refused at the door.
+LARGEST_OFFSET = timedelta(hours=14)
+BAD_OFFSET = "A time zone offset lies between -12:00 and +14:00."
 
 
 def in_range(day: date) -> bool:
     """Whether a date (or a date and time) falls in the years Accord accepts."""
     return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def offset_in_use(moment: datetime) -> bool:
+    """Whether an aware moment's offset is one a time zone has (naive moments pass)."""
+    offset = moment.utcoffset()
+    return offset is None or abs(offset) <= LARGEST_OFFSET
 
 
 def validate_day(day: date | None) -> None:

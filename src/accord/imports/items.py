@@ -19,7 +19,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from accord.core.periods import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, in_range
+from accord.core.periods import (
+    BAD_OFFSET,
+    FIRST_YEAR,
+    LAST_YEAR,
+    OUT_OF_RANGE,
+    in_range,
+    offset_in_use,
+)
 from accord.imports.formats import normalise
 from accord.imports.values import (
     BadValue,
@@ -178,6 +185,9 @@ class Parser:
                     if not in_range(value):  # the year 1 overflows once made UTC
                         self._fail(name, OUT_OF_RANGE)
                         return None
+                    if not offset_in_use(value):
+                        self._fail(name, BAD_OFFSET)
+                        return None
                     return value
 
         def parse(value):
@@ -200,6 +210,9 @@ class Parser:
             return None
         if value and not in_range(value):
             self._fail(name, OUT_OF_RANGE)
+            return None
+        if value and not offset_in_use(value):
+            self._fail(name, BAD_OFFSET)
             return None
         return value
 

@@ -1,0 +1,617 @@
+"""The permission matrix: every page of the URL configuration × every person of the cast and
+an anonymous visitor × GET and POST, checked against the README's "Roles" table as
+people/permissions.py decides it.
+
+The URLs come from `get_resolver()`, not from a list: a new URL fails
+`test_every_url_has_a_rule_and_a_filling` until RULES says who reads it and who may POST to
+it, and FILL (for a URL with arguments) which object of the world goes into it (the world:
+tests/factories.py, `create_world`, one of every kind of thing a page names). The API has
+its own test (tests/security/test_api_fuzz.py); static files and the favicon redirect are
+skipped.
+
+Every request is sent once by Django's test client (which skips CSRF checks), a POST with an
+empty body, inside a savepoint rolled back after it: each cell starts from the same world.
+For every POST that its sender may not make (anonymous, not in the rule's set, a read-only
+page, and every POST of vera, the viewer), the content of every table is compared before and
+after: such a POST must change nothing.
+
+Size on this branch: 75 URLs (from 64 patterns; an id goes into each, and each verb, kind
+and format of the URLs that take one) × 11 visitors (the 10 of the cast and an anonymous
+one) × 2 methods = 1,650 requests, in 20-30 s on a shared 2-core machine (2-3 s a visitor).
+"""
+
+import hashlib
+import re
+import time
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+
+from accord.people import permissions
+from tests import factories
+
+# The matrix runs once, in the module's fixture; the mark lets pytest-django set the database up.
+pytestmark = pytest.mark.django_db
+
+# --- The rules: who reads each page, who may POST to it ----------------------------------------
+
+CAST = ("ada", "carol", "victor", "mona", "sam", "mike", "alice", "bob", "vera", "otto")
+EVERYBODY = frozenset(CAST)
+ADMINS = frozenset({"ada"})
+LEADERS = frozenset({"carol", "victor"})
+MANAGERS = frozenset({"mona", "sam"})
+# Plans, lead definitions, backtests and attribution runs: admins, leaders and managers.
+PLANNERS = ADMINS | LEADERS | MANAGERS
+# The imports: admins, sales & marketing operations (otto), leaders and managers.
+IMPORTERS = PLANNERS | {"otto"}
+# Webhooks: admins and sales & marketing operations (otto).
+HOOK_KEEPERS = ADMINS | {"otto"}
+# Follow-up policies and business hours: admins, leaders (and managers of operations: none here).
+SLA_KEEPERS = ADMINS | LEADERS
+# Spend and unit economics: admins, leaders, and managers of marketing (mona) or operations.
+SPEND_KEEPERS = ADMINS | LEADERS | {"mona"}
+# The world's lead and deal are alice's (a sales rep): admins and leaders change every lead,
+# sam manages her team, alice works her own; mona manages marketing, bob and mike are other
+# members, otto's operations team syncs through imports only, vera is a viewer.
+ALICES_WORKERS = ADMINS | LEADERS | {"sam", "alice"}
+ALICES_ROUTERS = ADMINS | LEADERS | {"sam"}  # members work their leads but do not hand them out
+# What both teams sign: a marketing leader and a sales leader.
+SIGNERS = LEADERS
+
+ANYONE = "anyone, signed in or not"  # public: marked `login_not_required`
+SIGNED_IN = "everybody signed in"
+POST_ONLY = "nobody: POST only"  # GET answers 405
+READ_ONLY = "nobody: a page to read"  # POST changes nothing, answers as GET does (or 405)
+SELF = "everybody, for themselves"  # one's own profile, tokens, notifications, session
+
+
+@dataclass(frozen=True)
+class Rule:
+    get: str | frozenset  # who reads it: ANYONE, SIGNED_IN, POST_ONLY or a set (others: 403)
+    post: str | frozenset  # who may POST: ANYONE, READ_ONLY, SELF or a set (others: `refused`)
+    refused: int = 403  # 404: somebody else's thing, not even shown to exist
+
+
+PAGE = Rule(SIGNED_IN, READ_ONLY)
+
+RULES = {
+    "login": Rule(ANYONE, ANYONE),
+    "logout": Rule(POST_ONLY, SELF),
+    "profile": PAGE,
+    "password_change": Rule(SIGNED_IN, SELF),
+    "token_new": Rule(POST_ONLY, SELF),
+    "token_revoke": Rule(POST_ONLY, frozenset({"alice"}), refused=404),  # alice's token
+    "notification_preferences": Rule(POST_ONLY, SELF),
+    "notifications": PAGE,
+    "notifications_read": Rule(POST_ONLY, SELF),
+    "notification_open": Rule(POST_ONLY, frozenset({"alice"}), refused=404),  # alice's
+    "people": Rule(ADMINS, READ_ONLY),
+    "user_new": Rule(ADMINS, ADMINS),
+    "user_edit": Rule(ADMINS, ADMINS),
+    "team_new": Rule(ADMINS, ADMINS),
+    "team_edit": Rule(ADMINS, ADMINS),
+    "crm:home": PAGE,
+    "crm:leads": PAGE,
+    "crm:lead": PAGE,
+    "crm:lead_status": Rule(POST_ONLY, ALICES_WORKERS),
+    "crm:lead_reassign": Rule(POST_ONLY, ALICES_ROUTERS),
+    "crm:lead_follow_up": Rule(POST_ONLY, ALICES_WORKERS),
+    "crm:accounts": PAGE,
+    "crm:account": PAGE,
+    "crm:opportunities": PAGE,
+    "crm:opportunity": PAGE,
+    "crm:campaigns": PAGE,
+    "crm:campaign": PAGE,
+    "crm:export": PAGE,
+    "imports:list": Rule(IMPORTERS, IMPORTERS),
+    "imports:detail": Rule(IMPORTERS, IMPORTERS),
+    "imports:progress": Rule(IMPORTERS, READ_ONLY),
+    "imports:rejects": Rule(IMPORTERS, READ_ONLY),
+    "imports:retry": Rule(POST_ONLY, IMPORTERS),
+    "webhooks:list": Rule(HOOK_KEEPERS, HOOK_KEEPERS),
+    "webhooks:detail": Rule(HOOK_KEEPERS, READ_ONLY),
+    "webhooks:edit": Rule(POST_ONLY, HOOK_KEEPERS),
+    "webhooks:rotate": Rule(POST_ONLY, HOOK_KEEPERS),
+    "webhooks:disable": Rule(POST_ONLY, HOOK_KEEPERS),
+    "webhooks:enable": Rule(POST_ONLY, HOOK_KEEPERS),
+    "webhooks:test": Rule(POST_ONLY, HOOK_KEEPERS),
+    "webhooks:delete": Rule(POST_ONLY, HOOK_KEEPERS),
+    "webhooks:send_again": Rule(POST_ONLY, HOOK_KEEPERS),
+    "plan:list": PAGE,
+    "plan:new": Rule(PLANNERS, PLANNERS),
+    "plan:detail": PAGE,
+    "plan:edit": Rule(PLANNERS, PLANNERS),
+    "plan:approve": Rule(POST_ONLY, SIGNERS),
+    "scoreboard:home": PAGE,
+    "qualify:definitions": PAGE,
+    "qualify:new": Rule(PLANNERS, PLANNERS),
+    "qualify:definition": PAGE,
+    "qualify:edit": Rule(PLANNERS, PLANNERS),
+    "qualify:backtest_start": Rule(POST_ONLY, PLANNERS),
+    "qualify:act": {  # by its verb
+        "propose": Rule(POST_ONLY, PLANNERS),
+        "withdraw": Rule(POST_ONLY, PLANNERS),
+        "approve": Rule(POST_ONLY, SIGNERS),
+        "activate": Rule(POST_ONLY, PLANNERS),
+    },
+    "qualify:backtest": PAGE,
+    "qualify:compare": PAGE,
+    "leadvalue:home": PAGE,
+    "reviews:home": PAGE,
+    "reviews:reasons": Rule(SIGNED_IN, ADMINS),
+    "reviews:accept": Rule(POST_ONLY, ALICES_WORKERS),
+    "reviews:reject": Rule(POST_ONLY, ALICES_WORKERS),
+    "sla:board": PAGE,
+    "sla:two_way": PAGE,
+    "sla:policies": PAGE,
+    "sla:policy_new": Rule(SLA_KEEPERS, SLA_KEEPERS),
+    "sla:policy_edit": Rule(SLA_KEEPERS, SLA_KEEPERS),
+    "sla:calendars": PAGE,
+    "sla:calendar_edit": Rule(SLA_KEEPERS, SLA_KEEPERS),
+    "sla:day_off_remove": Rule(POST_ONLY, SLA_KEEPERS),
+    "attribution:home": PAGE,
+    "attribution:money": PAGE,
+    "attribution:recompute": Rule(POST_ONLY, PLANNERS),
+    "attribution:spend": Rule(SIGNED_IN, SPEND_KEEPERS),
+    "attribution:spend_edit": Rule(SPEND_KEEPERS, SPEND_KEEPERS),
+}
+
+# What goes into each URL's arguments: a string names an object of the world (its id goes in),
+# a tuple lists the values to try (one URL each). "?" adds a query string ({names}: their ids).
+FILL = {
+    "token_revoke": {"pk": "alices_token"},
+    "notification_open": {"pk": "alices_notification"},
+    "user_edit": {"pk": "bob"},
+    "team_edit": {"pk": "sales_team"},
+    "crm:lead": {"pk": "lead"},
+    "crm:lead_status": {"pk": "lead"},
+    "crm:lead_reassign": {"pk": "lead"},
+    "crm:lead_follow_up": {"pk": "lead"},
+    "crm:account": {"pk": "account"},
+    "crm:opportunity": {"pk": "opportunity"},
+    "crm:campaign": {"pk": "campaign"},
+    "crm:export": {
+        "kind": ("leads", "accounts", "opportunities", "campaigns"),
+        "file_format": ("csv", "xlsx"),
+    },
+    "imports:detail": {"pk": ("uploaded_import", "finished_import")},
+    "imports:progress": {"pk": "finished_import"},
+    "imports:rejects": {"pk": "finished_import"},
+    "imports:retry": {"pk": "finished_import"},
+    "webhooks:detail": {"pk": "subscription"},
+    "webhooks:edit": {"pk": "subscription"},
+    "webhooks:rotate": {"pk": "subscription"},
+    "webhooks:disable": {"pk": "subscription"},
+    "webhooks:enable": {"pk": "subscription"},
+    "webhooks:test": {"pk": "subscription"},
+    "webhooks:delete": {"pk": "subscription"},
+    "webhooks:send_again": {"pk": "delivery"},
+    "plan:detail": {"pk": "plan"},
+    "plan:edit": {"pk": "plan"},
+    "plan:approve": {"pk": "plan", "number": (1,)},
+    "qualify:definition": {"pk": "definition"},
+    "qualify:edit": {"pk": "definition"},
+    "qualify:backtest_start": {"pk": "definition"},
+    "qualify:act": {"pk": "definition", "verb": ("propose", "withdraw", "approve", "activate")},
+    "qualify:backtest": {"pk": "backtest"},
+    "qualify:compare": {"?": "a={definition}&b={draft_definition}"},
+    "reviews:accept": {"pk": "lead"},
+    "reviews:reject": {"pk": "lead"},
+    "sla:policy_edit": {"pk": "policy"},
+    "sla:calendar_edit": {"pk": "calendar"},
+    "sla:day_off_remove": {"pk": "day_off"},
+    "attribution:spend_edit": {"pk": "spend_line"},
+}
+
+# Routes not in the matrix, and why.
+SKIPPED = {
+    "api/v1/": "the API: its own test, tests/security/test_api_fuzz.py",
+    "favicon.ico": "a permanent redirect to a static file, for everybody",
+    settings.STATIC_URL.lstrip("/"): "static files",
+}
+
+
+# --- Walking the URL configuration -------------------------------------------------------------
+
+ARGUMENT = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    route: str
+    name: str | None
+    public: bool  # marked login_not_required
+
+
+def url_patterns(patterns=None, prefix: str = "", namespace: str = "", urlconf=None):
+    """Every URL pattern of the configuration, includes and namespaces resolved."""
+    for entry in get_resolver(urlconf).url_patterns if patterns is None else patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = ":".join(n for n in (namespace, entry.namespace or "") if n)
+            yield from url_patterns(entry.url_patterns, route, inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            public = getattr(entry.callback, "login_required", True) is False
+            yield Pattern(route, name, public)
+
+
+def skipped(route: str) -> str | None:
+    return next((why for start, why in SKIPPED.items() if route.startswith(start)), None)
+
+
+@dataclass(frozen=True)
+class Url:
+    name: str
+    path: str
+    rule: Rule
+    kwargs: dict = field(default_factory=dict, hash=False)
+
+
+def concrete_urls(world: dict, urlconf=None) -> tuple[list[Url], list[str]]:
+    """The URLs to visit, and what could not be built (each a message saying what to add)."""
+    urls, problems = [], []
+    for pattern in url_patterns(urlconf=urlconf):
+        if skipped(pattern.route):
+            continue
+        where = f"{pattern.name or '(no name)'} ({pattern.route})"
+        if pattern.name is None:
+            problems.append(f"{where}: give the pattern a name, then a rule in RULES")
+            continue
+        if pattern.name not in RULES:
+            problems.append(f"{where}: add who reads it and who may POST to RULES in {__name__}")
+            continue
+        fill = FILL.get(pattern.name, {})
+        combos = [{}]
+        for argument in ARGUMENT.finditer(pattern.route):
+            name = argument["name"]
+            if name not in fill:
+                problems.append(
+                    f"{where}: add how to fill <{argument[0][1:-1]}> (an object of the world "
+                    f"or values) to FILL in {__name__}"
+                )
+                combos = []
+                break
+            values = fill[name]
+            values = [values] if isinstance(values, str) else list(values)
+            values = [world[v].pk if isinstance(v, str) and v in world else v for v in values]
+            combos = [{**combo, name: value} for combo in combos for value in values]
+        for kwargs in combos:
+            address = reverse(pattern.name, kwargs=kwargs, urlconf=urlconf)
+            if "?" in fill:
+                address += "?" + fill["?"].format(
+                    **{k: v.pk for k, v in world.items() if k != "cast"}
+                )
+            rule = RULES[pattern.name]
+            if isinstance(rule, dict):  # a rule per value of an argument (a verb)
+                rule = next((rule[str(v)] for v in kwargs.values() if str(v) in rule), None)
+                if rule is None:
+                    problems.append(f"{where}: add a rule for {kwargs} to RULES in {__name__}")
+                    continue
+            urls.append(Url(pattern.name, address, rule, kwargs))
+    return urls, problems
+
+
+# --- Running the matrix ------------------------------------------------------------------------
+
+
+def may_post(rule: Rule, who: str | None) -> bool:
+    if who is None:
+        return rule.post == ANYONE
+    if rule.post in (ANYONE, SELF):
+        return True
+    if rule.post == READ_ONLY:
+        return False
+    return who in rule.post
+
+
+def get_status(rule: Rule, who: str | None) -> int | None:
+    """What a GET must answer (None: a redirect to the login page)."""
+    if who is None:
+        return 200 if rule.get == ANYONE else None
+    if rule.get == POST_ONLY:
+        return 405
+    if rule.get in (ANYONE, SIGNED_IN):
+        return 200
+    return 200 if who in rule.get else 403
+
+
+def snapshot() -> dict[str, str]:
+    """A digest of every table's content (sessions aside: signing in and out writes them)."""
+    digests = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model is Session:
+            continue
+        rows = model._base_manager.order_by("pk").values_list()
+        digests[model._meta.label] = hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+    return digests
+
+
+@dataclass
+class Cell:
+    url: Url
+    who: str | None  # None: anonymous
+    method: str
+    status: int
+    location: str
+    changed: list[str] | None  # the tables a refused POST changed (None: not checked)
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        to = f" -> {self.location}" if self.location else ""
+        changed = f", changed {', '.join(self.changed)}" if self.changed else ""
+        return (
+            f"{self.who or 'anonymous'} {self.method} {self.url.path}: {self.status}{to}{changed}"
+        )
+
+
+@dataclass
+class Matrix:
+    urls: list[Url]
+    problems: list[str]
+    cells: list[Cell]
+    patterns: int
+    seconds: dict[str, float]
+    permitted: dict[str, frozenset]
+
+    @property
+    def size(self) -> str:
+        visitors = len(CAST) + 1
+        return (
+            f"{len(self.urls)} URLs (from {self.patterns} patterns) × {visitors} visitors "
+            f"(the cast and anonymous) × 2 methods = {len(self.cells)} requests"
+        )
+
+
+class Writes:
+    """Notes every statement but reads (and savepoints) that a request sends to the database."""
+
+    READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "WITH")
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, execute, sql, params, many, context):
+        statement = sql.lstrip().upper()
+        if not statement.startswith(self.READS) and Session._meta.db_table.upper() not in statement:
+            self.seen = True
+        return execute(sql, params, many, context)
+
+
+def visit(client: Client, url: Url, who: str | None, method: str, check: bool, before) -> Cell:
+    """One request in a savepoint rolled back after it. With `check`, the tables whose content
+    differs from `before` afterwards (compared only when the request wrote something)."""
+    started = time.perf_counter()
+    writes = Writes()
+    with transaction.atomic(), connection.execute_wrapper(writes):
+        send = client.get if method == "GET" else client.post
+        response = send(url.path)
+        if response.streaming:  # a download: read it to its end, which closes its file
+            b"".join(response.streaming_content)
+        changed = None
+        if check:
+            changed = []
+            if writes.seen:
+                after = snapshot()
+                changed = sorted(label for label, value in after.items() if before[label] != value)
+        transaction.set_rollback(True)
+    location = response.get("Location", "") if 300 <= response.status_code < 400 else ""
+    elapsed = time.perf_counter() - started
+    return Cell(url, who, method, response.status_code, location, changed, elapsed)
+
+
+def permitted(world: dict) -> dict[str, frozenset]:
+    """Who of the cast people/permissions.py lets do each thing, on the world's lead and deal."""
+    lead, deal = world["lead"], world["opportunity"]
+    checks = {
+        name: getattr(permissions, name)
+        for name in (
+            "can_manage_people", "can_edit_plan", "can_edit_definition", "can_run_backtest",
+            "can_run_attribution", "can_import", "can_edit_service_levels", "can_edit_spend",
+            "can_manage_reasons", "can_change_anything",
+        )
+    }  # fmt: skip
+    checks |= {
+        "can_change_lead": lambda user: permissions.can_change_lead(user, lead),
+        "can_review_lead": lambda user: permissions.can_review_lead(user, lead),
+        "can_change_opportunity": lambda user: permissions.can_change_opportunity(user, deal),
+        "can_reassign_lead": lambda user: permissions.can_reassign_lead(user, lead),
+        "approval_side": lambda user: permissions.approval_side(user) is not None,
+    }
+    return {
+        name: frozenset(who for who in CAST if allowed(world[who]))
+        for name, allowed in checks.items()
+    }
+
+
+def run_matrix(folder: Path) -> Matrix:
+    world = factories.create_world(folder)
+    urls, problems = concrete_urls(world)
+    cells, seconds = [], {}
+    for who in (None, *CAST):
+        started = time.perf_counter()
+        client = Client(raise_request_exception=False)
+        user = world[who] if who else None
+        if user:
+            client.force_login(user)
+        before = snapshot()
+        for url in urls:
+            for method in ("GET", "POST"):
+                check = method == "POST" and (not may_post(url.rule, who) or who == "vera")
+                cells.append(visit(client, url, who, method, check, before))
+                if user and client.session.get("_auth_user_id") != str(user.pk):
+                    client.force_login(user)  # after logging out
+                    before = snapshot()
+        seconds[who or "anonymous"] = time.perf_counter() - started
+    patterns = sum(1 for p in url_patterns() if not skipped(p.route))
+    return Matrix(urls, problems, cells, patterns, seconds, permitted(world))
+
+
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker, tmp_path_factory, security_report):
+    """The whole matrix, run once for the module in a transaction rolled back at its end."""
+    folder = tmp_path_factory.mktemp("matrix")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(VAR_DIR=folder),
+        transaction.atomic(),
+    ):
+        started = time.perf_counter()
+        result = run_matrix(folder)
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    security_report.append(f"permission matrix: {result.size} in {elapsed:.1f} s")
+    return result
+
+
+def failures(matrix: Matrix, problems: list[str], what: str) -> str:
+    shown = "\n  ".join(problems[:60])
+    more = f"\n  ... and {len(problems) - 60} more" if len(problems) > 60 else ""
+    return f"{len(problems)} {what} in the permission matrix ({matrix.size}):\n  {shown}{more}"
+
+
+# --- The tests ---------------------------------------------------------------------------------
+
+
+def test_every_url_has_a_rule_and_a_filling(matrix):
+    assert not matrix.problems, failures(matrix, matrix.problems, "URLs the matrix cannot visit")
+    assert matrix.urls
+
+
+def test_a_new_url_fails_until_it_has_a_rule_and_a_filling():
+    """What the test above says about URLs added without a rule, an argument's filling or a
+    name (a URL configuration of its own, beside the app's)."""
+    view = Client  # any callable: nothing is requested
+    urlconf = types.ModuleType("new_urls")
+    crm = ([path("campaigns/<int:pk>/<slug:tab>/", view, name="campaign")], "crm")
+    urlconf.urlpatterns = [
+        path("widgets/<int:pk>/", view, name="widget"),
+        path("", include(crm)),
+        path("gadgets/", view),
+    ]
+    urls, problems = concrete_urls({}, urlconf)
+    assert urls == []
+    assert problems == [
+        f"widget (widgets/<int:pk>/): add who reads it and who may POST to RULES in {__name__}",
+        "crm:campaign (campaigns/<int:pk>/<slug:tab>/): add how to fill <slug:tab> (an object "
+        f"of the world or values) to FILL in {__name__}",
+        "(no name) (gadgets/): give the pattern a name, then a rule in RULES",
+    ]
+
+
+def test_the_public_pages_are_exactly_those_marked_login_not_required(matrix):
+    marked = {p.name for p in url_patterns() if p.public and not skipped(p.route)}
+    ruled = {name for name, rule in RULES.items() if isinstance(rule, Rule) and rule.get == ANYONE}
+    assert marked == ruled == {"login"}, matrix.size
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page_everywhere_but_the_public_pages(matrix):
+    wrong = []
+    for cell in matrix.cells:
+        if cell.who is not None:
+            continue
+        if cell.url.rule.get == ANYONE:
+            if cell.status >= 300 and cell.location.startswith(reverse("login")):
+                wrong.append(f"{cell} (a public page)")
+        elif cell.status != 302 or not cell.location.startswith(f"{reverse('login')}?next="):
+            wrong.append(f"{cell} (expected 302 to the login page)")
+    assert not wrong, failures(matrix, wrong, "anonymous requests answered wrongly")
+
+
+def test_no_request_is_answered_with_a_server_error(matrix):
+    wrong = [str(cell) for cell in matrix.cells if cell.status >= 500]
+    assert not wrong, failures(matrix, wrong, "server errors")
+
+
+def test_everybody_signed_in_reads_what_the_rules_say(matrix):
+    """GET: 200 on what everybody reads; 200 or 403 by role; 405 on what only takes POST."""
+    wrong = []
+    for cell in matrix.cells:
+        if cell.who is None or cell.method != "GET":
+            continue
+        expected = get_status(cell.url.rule, cell.who)
+        if cell.url.name == "login":  # signed in already: on to the home page
+            expected = 302
+        if cell.status != expected:
+            wrong.append(f"{cell} (expected {expected})")
+    assert not wrong, failures(matrix, wrong, "GETs answered wrongly")
+
+
+def test_who_may_post_is_let_through_and_nobody_else(matrix):
+    """POST with an empty body: the people the rule names get past the permission check (a
+    form error, a redirect, a 400 are all fine); everybody else gets the rule's refusal (403,
+    404 for somebody else's thing), 405 where the view takes no POST, the GET's answer on a
+    page to read, or a redirect back to a page, and in each case nothing changed."""
+    wrong = []
+    for cell in matrix.cells:
+        if cell.who is None or cell.method != "POST":
+            continue
+        rule = cell.url.rule
+        if may_post(rule, cell.who):
+            if cell.status in (403, 405):
+                wrong.append(f"{cell} (expected to be let through)")
+            continue
+        allowed = {rule.refused, 405}
+        if rule.post == READ_ONLY:
+            allowed = {get_status(rule, cell.who), 405}
+        redirected_back = cell.status == 302 and not cell.location.startswith(reverse("login"))
+        if cell.status not in allowed and not redirected_back:
+            wrong.append(f"{cell} (expected one of {sorted(allowed)} or a redirect to a page)")
+        elif cell.changed:
+            wrong.append(f"{cell} (a refused POST changed something)")
+    assert not wrong, failures(matrix, wrong, "POSTs answered wrongly")
+
+
+def test_a_viewer_changes_nothing(matrix):
+    """vera, the viewer: every POST is refused (403, or 404 for somebody else's thing), 405 on
+    a view that takes no POST, the page again on a page to read, or a redirect back to a page;
+    her own profile's forms answer as they do for anybody. No table changes (an empty form of
+    her own changes nothing either)."""
+    wrong = []
+    posts = [cell for cell in matrix.cells if cell.who == "vera" and cell.method == "POST"]
+    for cell in posts:
+        rule = cell.url.rule
+        read = get_status(rule, "vera") if rule.post == READ_ONLY else 403
+        redirected_back = cell.status == 302 and not cell.location.startswith(reverse("login"))
+        if rule.post == SELF:
+            pass  # her own session, tokens, password, notifications: checked below
+        elif cell.status not in {403, 404, 405, read} and not redirected_back:
+            wrong.append(f"{cell} (expected 403, 404, 405, {read} or a redirect to a page)")
+        if cell.changed is None or cell.changed:
+            wrong.append(f"{cell} (the viewer changed something)")
+    assert posts and not wrong, failures(matrix, wrong, "viewer POSTs answered wrongly")
+
+
+def test_the_rules_table_is_what_permissions_py_says(matrix):
+    """The sets of people in RULES, written out by hand from the README, are those that
+    people/permissions.py lets do each thing in the world of this matrix."""
+    assert matrix.permitted == {
+        "can_manage_people": ADMINS,
+        "can_edit_plan": PLANNERS,
+        "can_edit_definition": PLANNERS,
+        "can_run_backtest": PLANNERS,
+        "can_run_attribution": PLANNERS,
+        "can_import": IMPORTERS,
+        "can_edit_service_levels": SLA_KEEPERS,
+        "can_edit_spend": SPEND_KEEPERS,
+        "can_manage_reasons": ADMINS,
+        "can_change_lead": ALICES_WORKERS,
+        "can_review_lead": ALICES_WORKERS,
+        "can_change_opportunity": ALICES_WORKERS,
+        "can_reassign_lead": ALICES_ROUTERS,
+        "approval_side": SIGNERS,
+        "can_change_anything": EVERYBODY - {"vera"},
+    }
+
+
+def test_every_visitor_takes_a_few_seconds_at_most(matrix):
+    slow = {who: round(s, 1) for who, s in matrix.seconds.items() if s > 20}
+    assert not slow, f"{matrix.size}; too slow per visitor (seconds): {slow}"
