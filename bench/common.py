@@ -272,7 +272,7 @@ def prepare(db: Database, *, scale: float, months: int = 12) -> None:
     accord(db, "demo", "--seed", "7", "--scale", f"{scale:g}", "--months", str(months))
 
 
-def issue_write_token(db: Database, username: str = "sales.manager") -> str:
+def issue_write_token(db: Database, username: str = "ops.manager") -> str:
     code = (
         "from accord.people.models import User; from accord.people import tokens; "
         f"u=User.objects.get(username={username!r}); "
