@@ -8,6 +8,7 @@
 And the small demo company, built once for the session, for tests that only read it.
 """
 
+import json
 from io import StringIO
 
 import pytest
@@ -54,6 +55,21 @@ def make_lead(cast, channels, acme):
         )
 
     return make
+
+
+@pytest.fixture
+def api(client):
+    """A call to /api/v1 through the test client, with a bearer token if given."""
+
+    def call(method, path, token=None, body=None, **params):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if body is not None:
+            return getattr(client, method)(
+                f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers
+            )
+        return getattr(client, method)(f"/api/v1{path}", params, headers=headers)
+
+    return call
 
 
 @pytest.fixture

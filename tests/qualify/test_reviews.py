@@ -471,19 +471,6 @@ def test_an_admin_retires_a_used_reason_and_brings_it_back(login, cast, mql):
 
 
 @pytest.fixture
-def api(client):
-    def call(method, path, token, body=None, **params):
-        headers = {"Authorization": f"Bearer {token}"}
-        if body is not None:
-            return getattr(client, method)(
-                f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers
-            )
-        return getattr(client, method)(f"/api/v1{path}", params, headers=headers)
-
-    return call
-
-
-@pytest.fixture
 def alice_token(cast):
     return tokens.issue_token(cast["alice"], name="phone", scope="write")[1]
 
