@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accord.crm.models import Lead, Opportunity, Touchpoint
+from accord.crm.models import Channel, Lead, Opportunity, Touchpoint
 from accord.people import tokens
-from accord.people.models import ApiToken
+from accord.people.models import ApiToken, User
 from tests.factories import T0
 
 pytestmark = pytest.mark.django_db
@@ -405,3 +405,27 @@ def test_touchpoints_and_accounts_in_bulk_are_for_admins_and_operations(api, cas
         api("post", "/accounts/bulk", _token(cast["ada"]), {"items": [account]}).json()["created"]
         == 1
     )
+
+
+def test_an_item_naming_an_unknown_owner_or_source_creates_them_only_for_operations(
+    api, cast, make_lead
+):
+    make_lead("max@acme.example", owner="mike", external_id="M1", source_system="crm")
+    items = [
+        {"external_id": "M1", "email": "max@acme.example", "owner": "pat.doe@elsewhere.example"},
+        {"external_id": "M1", "email": "max@acme.example", "source": "AI Referrals"},
+    ]
+    users, channels = User.objects.count(), Channel.objects.count()
+    body = api("post", "/leads/bulk", _token(cast["mona"]),
+               {"source_system": "crm", "items": items}).json()  # fmt: skip
+    assert [r["errors"][0]["field"] for r in body["results"]] == ["owner", "source"]
+    assert (
+        "admins and sales & marketing operations import new ones"
+        in (body["results"][0]["errors"][0]["message"])
+    )
+    assert (User.objects.count(), Channel.objects.count()) == (users, channels)
+
+    synced = api("post", "/leads/bulk", _token(cast["otto"]),
+                 {"source_system": "crm", "items": items}).json()  # fmt: skip
+    assert synced["rejected"] == 0  # a placeholder owner and a new channel, reported
+    assert (User.objects.count(), Channel.objects.count()) == (users + 1, channels + 1)

@@ -544,7 +544,7 @@ class CampaignHandler(Handler):
         record = {
             "external_id": p.text("external_id", 120) or "",
             "name": p.text("name", 200, required=True),
-            "channel": self.resolve.channel(p.text("channel", 80)),
+            "channel": self.resolve.channel(p.text("channel", 80), "channel"),
             "kind": p.choice("kind", Campaign.Kind) if p.present("kind") else None,
             "starts_on": p.day("starts_on", required=True),
             "ends_on": p.day("ends_on"),
@@ -619,7 +619,7 @@ class TouchpointHandler(Handler):
         lead_ref = p.text("lead", 254, required=True)
         record = {
             "external_id": p.text("external_id", 120) or "",
-            "channel": self.resolve.channel(p.text("channel", 80)),
+            "channel": self.resolve.channel(p.text("channel", 80), "channel"),
             "kind": p.choice("kind", Touchpoint.Kind, required=True),
             "occurred_at": p.moment("occurred_at", required=True),
         }
@@ -663,7 +663,7 @@ class ActivityHandler(Handler):
         lead_ref = p.text("lead", 254, required=True)
         record = {
             "external_id": p.text("external_id", 120) or "",
-            "user": self.resolve.user(p.text("user", 150)),
+            "user": self.resolve.user(p.text("user", 150), "user"),
             "kind": p.choice("kind", Activity.Kind, required=True),
             "occurred_at": p.moment("occurred_at", required=True),
             "outcome": p.text("outcome", 120),

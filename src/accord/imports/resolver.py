@@ -11,8 +11,18 @@ from django.utils.text import slugify
 from accord.core.bulk import OneOf, by_external_id
 from accord.crm.models import Account, Campaign, Channel, Lead
 from accord.imports.formats import normalise
-from accord.imports.items import BATCH_SIZE, CHANNEL_ALIASES, SURROGATE, Options
+from accord.imports.items import (
+    BATCH_SIZE,
+    CHANNEL_ALIASES,
+    SURROGATE,
+    ItemError,
+    Options,
+    Rejected,
+)
+from accord.people import permissions
 from accord.people.models import User
+
+NOT_CREATED = "no {what} by this name; admins and sales & marketing operations import new ones"
 
 
 def _queryable(text: str) -> bool:
@@ -27,6 +37,9 @@ class Resolver:
 
     def __init__(self, options: Options):
         self.options = options
+        # Only who may import anything creates the owners and channels items name; anybody
+        # else's item naming an unknown one is refused, creating nothing.
+        self.may_create = options.actor is None or permissions.can_import_everything(options.actor)
         self.created: dict[str, list[str]] = {"owners": [], "channels": [], "accounts": []}
         self._users: dict[str, User | None] = {}
         self._channels: dict[str, Channel] = {}
@@ -39,7 +52,7 @@ class Resolver:
         self.lead_created_at: dict[int, datetime] = {}
         self._password = make_password(None)
 
-    def user(self, value: str | None) -> User | None:
+    def user(self, value: str | None, field: str = "owner") -> User | None:
         if not value:
             return None
         key = value.strip().lower()
@@ -51,6 +64,8 @@ class Resolver:
             match |= Q(first_name__iexact=parts[0], last_name__iexact=" ".join(parts[1:]))
         user = User.objects.filter(match).order_by("id").first()
         if user is None:
+            if not self.may_create:
+                raise Rejected([ItemError(field, value, NOT_CREATED.format(what="user"))])
             user = self._placeholder_user(value.strip())
         self._users[key] = user
         return user
@@ -77,16 +92,16 @@ class Resolver:
         self.created["owners"].append(value)
         return user
 
-    def channel(self, value: str | None) -> Channel | None:
+    def channel(self, value: str | None, field: str = "source") -> Channel | None:
         if not value:
             return None
         if value in self._channel_refs:
             return self._channel_refs[value]  # this very reference seen before
-        channel = self._channel(value)
+        channel = self._channel(value, field)
         self._channel_refs[value] = channel
         return channel
 
-    def _channel(self, value: str) -> Channel:
+    def _channel(self, value: str, field: str) -> Channel:
         key = normalise(value).replace(" ", "_")
         if key in self._channels:
             return self._channels[key]
@@ -101,6 +116,8 @@ class Resolver:
         if alias in self._channels:
             self._channels[key] = self._channels[alias]
             return self._channels[key]
+        if not self.may_create:
+            raise Rejected([ItemError(field, value, NOT_CREATED.format(what="channel"))])
         channel = Channel.objects.create(key=key[:40] or "unknown", name=value.strip()[:80])
         self._channels[key] = channel
         self.created["channels"].append(value.strip())
