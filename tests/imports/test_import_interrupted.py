@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord.crm.models import ImportJob, Lead
-from accord.imports import csv_import, jobs, tasks
+from accord.imports import csv_import, handlers, items, jobs, tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -92,10 +92,11 @@ def test_only_an_interrupted_import_can_be_retried_and_only_by_importers(login, 
     assert login(cast["alice"]).post(reverse("imports:retry", args=[job.pk])).status_code == 403
 
 
-def test_a_worker_asked_to_stop_mid_import_rolls_back_and_queues_the_job_again(
+def test_a_worker_asked_to_stop_mid_import_keeps_the_stored_batches_and_the_next_goes_on(
     queued, monkeypatch, django_capture_on_commit_callbacks
 ):
     _, job = queued
+    monkeypatch.setattr(items, "BATCH_SIZE", 500)
     real_import = csv_import.run_import
 
     def stopped_after_1000_rows(*args, progress, **kwargs):
@@ -111,14 +112,17 @@ def test_a_worker_asked_to_stop_mid_import_rolls_back_and_queues_the_job_again(
         jobs.run(job.pk)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.QUEUED
-    assert Lead.objects.count() == 0
+    # Rows 1-500 were stored in their batch; the batch of 501-1000 was being written.
+    assert Lead.objects.count() == 500 == job.resume["row"]
     assert len(queued_again) == 1
 
     monkeypatch.setattr(csv_import, "run_import", real_import)
     queued_again[0]()  # the next worker
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
-    assert Lead.objects.count() == 1200
+    assert job.resume is None
+    assert (job.report["created"], job.report["rows"]) == (1200, 1200)
+    assert Lead.objects.count() == Lead.objects.values("email").distinct().count() == 1200
 
 
 def test_a_long_import_shows_its_worker_is_alive_before_it_reports_any_row(queued, monkeypatch):
@@ -158,3 +162,52 @@ def test_an_unexpected_error_marks_the_import_interrupted_not_running_for_ever(q
     assert job.status == ImportJob.Status.INTERRUPTED
     assert "RuntimeError" in job.error
     assert jobs.can_retry(job)
+
+
+def test_an_import_stopped_by_an_error_after_some_batches_says_so_and_imports_the_rest_once(
+    login, cast, upload, start, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Every 100th row is bad; the import breaks in its third batch of 500. The page says how
+    far it got; "Import the rest" stores the other rows once, and the report and the rejects
+    file count every bad row once."""
+    monkeypatch.setattr(items, "BATCH_SIZE", 500)
+    rows = [f"p{i}@x.example,P{i}" if i % 100 else f"not-an-email-{i},P{i}" for i in range(1, 1501)]
+    client = login(cast["otto"])
+    upload(client, text="email,first_name\n" + "\n".join(rows) + "\n")
+    job = ImportJob.objects.get()
+    real_saved = handlers.LeadHandler.saved
+    calls = []
+
+    def breaks_in_the_third_batch(self, created, updated):
+        calls.append(len(created))
+        real_saved(self, created, updated)
+        if len(calls) == 3:
+            raise RuntimeError("disk went away")
+
+    monkeypatch.setattr(handlers.LeadHandler, "saved", breaks_in_the_third_batch)
+    start(client, job)  # the worker records the task as failed
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.INTERRUPTED
+    # Two batches (rows 1-1000) stored, with their 10 bad rows left out.
+    assert job.resume["row"] == 1000
+    assert Lead.objects.count() == 990
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "RuntimeError" in page
+    assert "Rows 1 to 1,000 of the file were stored; the rest were not." in page
+    assert "Import the rest" in page
+
+    monkeypatch.setattr(handlers.LeadHandler, "saved", real_saved)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:retry", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    r = job.report
+    assert (r["rows"], r["created"], r["rejected"]) == (1500, 1485, 15)
+    assert sorted(e["row"] for e in r["errors"]) == list(range(100, 1501, 100))
+    assert Lead.objects.count() == Lead.objects.values("email").distinct().count() == 1485
+    rejects = client.get(reverse("imports:rejects", args=[job.pk]))
+    lines = b"".join(rejects.streaming_content).decode().splitlines()
+    assert len(lines) == 1 + 15  # the header once, each bad row once
+    assert [line.split(",")[0] for line in lines[1:]] == [
+        f"not-an-email-{i}" for i in range(100, 1501, 100)
+    ]

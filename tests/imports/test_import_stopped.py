@@ -1,6 +1,7 @@
 """`accord serve` stopped with a plain TERM in the middle of a web import: the worker may
-finish it within `--grace` seconds; after that the import rolls back and its job goes back
-in the queue for the next start. Never "Importing" for ever.
+finish it within `--grace` seconds; after that the batch being written rolls back and the
+job goes back in the queue, and the next worker goes on from the last stored batch. Never
+"Importing" for ever, never a row twice, never a file half imported.
 
 This runs the real `accord serve` (gunicorn and the worker) on a SQLite file, queues a web
 import of 50,000 leads, and sends TERM to `accord serve` once the worker is storing rows.
@@ -119,19 +120,41 @@ def term_mid_import(tmp_path: Path, migrated: Path, grace: str) -> tuple[sqlite3
     return sqlite3.connect(database), job_id
 
 
-def test_a_term_of_accord_serve_mid_import_rolls_it_back_and_queues_it_again(tmp_path, migrated):
+def test_a_term_of_accord_serve_mid_import_queues_it_again_and_the_next_worker_goes_on(
+    tmp_path, migrated
+):
     db, job_id = term_mid_import(tmp_path, migrated, grace="1")
     with db:
-        status, started_at = db.execute(
-            "select status, started_at from crm_importjob where id = ?", (job_id,)
+        status, started_at, resume = db.execute(
+            "select status, started_at, resume from crm_importjob where id = ?", (job_id,)
         ).fetchone()
         assert (status, started_at) == ("queued", None)
-        assert db.execute("select count(*) from crm_lead").fetchone()[0] == 0
+        resume = json.loads(resume)
+        stored = db.execute("select count(*) from crm_lead").fetchone()[0]
+        # What is stored is exactly the batches the job says it stored, no half batch.
+        assert 0 < stored == resume["row"] == resume["counts"]["created"] < ROWS
         waiting = db.execute(
             "select count(*) from django_tasks_database_dbtaskresult "
             "where task_path = 'accord.imports.jobs.run_import_job' and status = 'READY'"
         ).fetchone()[0]
         assert waiting == 1  # the next `accord serve` or `accord worker` runs it
+    db.close()
+
+    env = server_env(tmp_path / "accord.sqlite3", tmp_path / "home")
+    go_on = f"from accord.imports.jobs import run; run({job_id})"
+    finished(accord(env, "shell", "-c", go_on), 180)
+    db = sqlite3.connect(tmp_path / "accord.sqlite3")
+    with db:
+        status, report = db.execute(
+            "select status, report from crm_importjob where id = ?", (job_id,)
+        ).fetchone()
+        report = json.loads(report)
+        assert status == "done"
+        assert (report["rows"], report["created"], report["rejected"]) == (ROWS, ROWS, 0)
+        leads, emails = db.execute(
+            "select count(*), count(distinct email) from crm_lead"
+        ).fetchone()
+        assert leads == emails == ROWS
     db.close()
 
 

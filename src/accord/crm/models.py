@@ -478,8 +478,8 @@ class ImportJob(models.Model):
         RUNNING = "running", "Importing"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
-        # The worker went away mid-import (killed, or the server stopped): nothing was
-        # stored, and the person may start it again.
+        # The worker went away mid-import (killed, or the server stopped), or an unexpected
+        # error stopped it: the person may go on with it (`resume` says from where).
         INTERRUPTED = "interrupted", "Interrupted"
 
     created_by = models.ForeignKey(
@@ -498,6 +498,9 @@ class ImportJob(models.Model):
     values = models.JSONField(default=dict)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
     report = models.JSONField(null=True, blank=True)
+    # Where the import stands after its last stored batch (`csv_import.Resume`), saved in
+    # that batch's transaction; None before the first batch is stored.
+    resume = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

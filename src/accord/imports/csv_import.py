@@ -1,10 +1,15 @@
-"""Importing one CSV file: detect, profile, upsert in one transaction, report.
+"""Importing one CSV file: detect, profile, upsert, report.
 
 Two passes over the file, both streamed: the first checks the columns, counts rows and
 decides the day/month order of the date columns (asking, never guessing, when a file only
-has dates like 03/04/2026); the second upserts. The whole import is one transaction:
-killed halfway, it leaves nothing, and it can simply be run again. `strict` and `dry_run`
-roll it back at the end.
+has dates like 03/04/2026); the second upserts.
+
+By default the whole import is one transaction: killed halfway, it leaves nothing, and it
+can simply be run again; `strict` and `dry_run` roll it back at the end. A web import
+(`jobs.run`) passes `checkpoint` instead: each batch of rows is then stored in its own
+short transaction with the state to go on from (`Resume`), so a long import never keeps
+other people's writes waiting more than a batch, and one that stops goes on from where it
+stopped, never storing a row twice or leaving the file half imported.
 
 Cells are read through `core.formulas.restore`, the inverse of the quote Accord's exports
 put before formula-looking text, so an export imported again changes nothing; the
@@ -12,6 +17,7 @@ rejects file is written through `neutralise`, like every file Accord writes.
 """
 
 import csv
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -42,6 +48,23 @@ class RowError:
     column: str
     value: str
     message: str
+
+
+@dataclass
+class Resume:
+    """Where a batched import stands after its last stored batch (kept by the job, in the
+    batch's own transaction): the last row stored, the counts and errors so far, how much
+    of the rejects file belongs to stored rows, and what the rows created on the way."""
+
+    row: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+    rejects_bytes: int = 0
+    new_references: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, data: dict | None) -> "Resume | None":
+        return cls(**data) if data else None
 
 
 @dataclass
@@ -174,8 +197,16 @@ def run_import(
     actor=None,
     rejects_dir: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    checkpoint: Callable[[dict], None] | None = None,
+    resume: Resume | None = None,
 ) -> ImportReport:
+    """Import `path`; see the module's docstring. With `checkpoint`, each stored batch
+    hands it the `Resume` state (as a dict) inside the batch's transaction; `resume` goes
+    on after such a state, skipping the rows it says are stored."""
     kind, path = Kind(kind), Path(path)
+    batched = checkpoint is not None and not dry_run and not strict
+    if not batched:
+        resume = None
     layout = inspect_file(path)
     mapping = mapping or mapping_for(kind, layout.header, fmt)
     if missing := mapping.missing_required(kind):
@@ -209,15 +240,37 @@ def run_import(
     if not os.access(folder, os.W_OK):
         folder = Path(tempfile.gettempdir())
     rejects_path = folder / f"{path.stem}.rejects.csv"
-    rejects = open(rejects_path, "w", newline="", encoding="utf-8")  # noqa: SIM115
-    writer = csv.writer(rejects)
-    writer.writerow(
-        [*map(formulas.neutralise, layout.header), "accord_row", "accord_column", "accord_reason"]
-    )
+    after_row = 0
+    if resume and rejects_path.is_file():
+        # Going on: keep the rejected rows of the stored batches, drop any of the batch
+        # that was not stored (it is read again).
+        with open(rejects_path, "r+b") as kept:
+            kept.truncate(resume.rejects_bytes)
+        rejects = open(rejects_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
+        writer = csv.writer(rejects)
+    else:
+        rejects = open(rejects_path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        writer = csv.writer(rejects)
+        writer.writerow(
+            [
+                *map(formulas.neutralise, layout.header),
+                "accord_row",
+                "accord_column",
+                "accord_reason",
+            ]
+        )
+    resumed = None
+    if resume:
+        after_row = resume.row
+        report.errors = [RowError(**e) for e in resume.errors]
+        resumed = Upserted.resumed(resume.counts, resume.new_references)
+    stored_some = resume is not None
 
     def items():
         restore = formulas.restore
         for number, cells in reading.rows(path, layout):
+            if number <= after_row:
+                continue  # stored before the import stopped
             rejected_rows[number] = cells
             yield (
                 number,
@@ -237,11 +290,34 @@ def run_import(
         if progress and upserted.items % 1000 == 0:
             progress(upserted.items)
 
+    def stored(last_row: int, upserted: Upserted) -> None:
+        nonlocal stored_some
+        rejects.flush()
+        state = Resume(
+            row=last_row,
+            counts=upserted.counts(),
+            errors=[asdict(e) for e in report.errors],
+            rejects_bytes=os.fstat(rejects.fileno()).st_size,
+            new_references=upserted.new_references,
+        )
+        checkpoint(json.loads(json.dumps(asdict(state), default=str)))
+        stored_some = True
+
     try:
-        upserted = upsert_items(kind, items(), options, dry_run=dry_run, strict=strict, each=each)
-    except BaseException as error:  # nothing was stored: keep no rejects either
+        upserted = upsert_items(
+            kind,
+            items(),
+            options,
+            dry_run=dry_run,
+            strict=strict,
+            each=each,
+            checkpoint=stored if batched else None,
+            resumed=resumed,
+        )
+    except BaseException as error:
         rejects.close()
-        rejects_path.unlink(missing_ok=True)
+        if not stored_some:  # nothing was stored: keep no rejects either
+            rejects_path.unlink(missing_ok=True)
         if isinstance(error, reading.FileProblem):
             raise ImportProblem(str(error)) from None
         raise

@@ -1,13 +1,18 @@
 """Imports started from the web: upload, preview and map, then run by the task worker.
 
-Progress is written to a small file beside the upload, not to the database: the import
-itself runs in one transaction, and nothing it writes is visible before it commits. The
-same file is the job's heartbeat: the worker touches it every few seconds while the job
-runs, so a job whose file has gone quiet has lost its worker (killed, or the server
-stopped) and is marked interrupted (`mark_interrupted`, run by the worker every half
-minute and by the job's page). An interrupted import stored nothing, so `retry` simply
-starts it over. A worker asked to stop mid-import (a second TERM, Ctrl-C) rolls the import
-back and puts the job back in the queue for the next worker.
+An import stores its rows batch by batch, each batch in a short transaction of its own
+that also saves where the import stands (`ImportJob.resume`), so a large file never keeps
+logins and other writes waiting (SQLite has one writer at a time) and an import that stops
+goes on from its last stored batch: no row is stored twice and no file stays half
+imported. A strict import ("nothing if any row is bad") stays one transaction.
+
+Progress is written to a small file beside the upload, not to the database. The same
+file is the job's heartbeat: the worker touches it every few seconds while the job runs,
+so a job whose file has gone quiet has lost its worker (killed, or the server stopped)
+and is marked interrupted (`mark_interrupted`, run by the worker every half minute and by
+the job's page); `retry` goes on with it. A worker asked to stop mid-import (a second
+TERM, Ctrl-C) rolls back the batch it was writing and puts the job back in the queue, for
+the next worker to go on with.
 """
 
 import json
@@ -215,7 +220,8 @@ def can_retry(job: ImportJob) -> bool:
 
 @transaction.atomic
 def retry(job: ImportJob, actor) -> ImportJob:
-    """Queue an interrupted import again, from the start: it stored nothing the first time."""
+    """Queue an interrupted import again: it goes on after its last stored batch (from the
+    start if it stored none)."""
     permissions.require(permissions.can_import(actor), IMPORT_DENIED)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.INTERRUPTED:
@@ -271,7 +277,7 @@ def mark_interrupted(jobs: QuerySet | None = None) -> list[int]:
 
 
 @contextmanager
-def _heartbeat(path: Path) -> Iterator[None]:
+def _heartbeat(path: Path, done: int = 0) -> Iterator[None]:
     """Touch `path` every HEARTBEAT_EVERY seconds while the block runs, from a thread: the
     import's own progress can pause for long (reading a large file before the first row)."""
     stop = threading.Event()
@@ -281,7 +287,7 @@ def _heartbeat(path: Path) -> Iterator[None]:
             with suppress(OSError):
                 path.touch()
 
-    path.write_text(json.dumps({"done": 0}))
+    path.write_text(json.dumps({"done": done}))
     thread = threading.Thread(target=beat, name=f"heartbeat {path.name}", daemon=True)
     thread.start()
     try:
@@ -314,9 +320,13 @@ def run(job_id: int) -> None:
     def report_progress(done: int) -> None:
         progress_file.write_text(json.dumps({"done": done}))
 
+    def checkpoint(state: dict) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(resume=state)
+
     path = Path(job.path)
+    resume = csv_import.Resume.of(job.resume)
     try:
-        with _heartbeat(progress_file):
+        with _heartbeat(progress_file, sum(resume.counts.values()) if resume else 0):
             layout = csv_import.inspect_file(path)
             report = csv_import.run_import(
                 job.kind,
@@ -327,6 +337,8 @@ def run(job_id: int) -> None:
                 strict=job.strict,
                 actor=job.created_by,
                 progress=report_progress,
+                checkpoint=checkpoint,
+                resume=resume,
             )
     except csv_import.ImportProblem as problem:
         ImportJob.objects.filter(pk=job.pk).update(
@@ -334,7 +346,7 @@ def run(job_id: int) -> None:
         )
         return
     except Exception as error:
-        # Rolled back: nothing is stored, and the person may start it again.
+        # The batch being written rolled back; the person may go on from the last stored one.
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.INTERRUPTED,
             error=f"The import stopped on an unexpected error ({type(error).__name__}).",
@@ -342,13 +354,14 @@ def run(job_id: int) -> None:
         )
         raise
     except BaseException:
-        # The worker is stopping (`accord serve` asks twice, or Ctrl-C): the import's
-        # transaction has rolled back; the next worker starts it over.
+        # The worker is stopping (`accord serve` asks twice, or Ctrl-C): the batch being
+        # written rolled back; the next worker goes on from the last stored one.
         _release(job.pk)
         raise
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.DONE,
         report=json.loads(json.dumps(report.as_json(), default=str)),
+        resume=None,
         finished_at=timezone.now(),
     )
 
