@@ -1,16 +1,27 @@
 """Revenue plans: the reverse funnel, its lags, sign-off by both teams, audit, CLI and API."""
 
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
+from fractions import Fraction
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from accord.analytics.funnel import FunnelError, FunnelInputs, reverse_funnel, stage_counts
+from accord.analytics.funnel import (
+    STAGES,
+    STEPS,
+    FunnelError,
+    FunnelInputs,
+    reverse_funnel,
+    stage_counts,
+)
 from accord.people import tokens
 from accord.people.models import AuditLog, Team, User
 from accord.plan import actions
@@ -66,7 +77,8 @@ def test_the_seeds_example_comes_out_exactly():
     # No lags: every month carries the same share, and the months add up to the year.
     assert funnel.monthly["won"] == [14] * 12
     assert all(sum(funnel.monthly[s]) == counts[s] for s in counts)
-    assert funnel.before_start == {} and funnel.warnings == []
+    assert funnel.start_gap == 0 and funnel.warnings == []
+    assert funnel.for_next == {s: [0] * 12 for s in counts}
 
 
 def test_each_step_rounds_up_so_the_plan_never_falls_short():
@@ -94,29 +106,123 @@ def test_quotas_split_by_source_share_and_price_the_pipeline():
     assert sum(funnel.by_source[s]["opportunity"] for s in funnel.by_source) == 672
 
 
-def test_a_lag_moves_volume_back_by_days_across_month_boundaries():
-    # All deals close in February 2027 (28 days). With a 14-day opportunity-to-won lag the
-    # opportunities fall on Jan 18 - Feb 14: half in January, half in February. A further
-    # 31-day SQL-to-opportunity lag puts SQLs on Dec 18 - Jan 14: half before the plan.
-    funnel = reverse_funnel(
-        inputs(
-            target=D("10000"),
-            asp=D("1000"),
-            rates={**SEED_RATES, "opp_won": D("1"), "sql_opp": D("1")},
-            months=2,
-            seasonality=(D(0), D(1)),
-            lags={"opp_won": 14, "sql_opp": 31},
-        )
+def two_months(**changes) -> FunnelInputs:
+    """All deals close in February 2027 (28 days): 10 deals at $1,000, every rate 100% from
+    SQL on, a 14-day opportunity-to-won lag and a 31-day SQL-to-opportunity lag."""
+    return inputs(
+        target=D("10000"),
+        asp=D("1000"),
+        rates={**SEED_RATES, "opp_won": D("1"), "sql_opp": D("1")},
+        months=2,
+        seasonality=(D(0), D(1)),
+        lags={"opp_won": 14, "sql_opp": 31},
+        **changes,
     )
+
+
+def test_a_lag_moves_volume_back_and_what_falls_before_the_start_is_a_gap_not_month_one():
+    # The opportunities fall on Jan 18 - Feb 14: half in January, half in February. The SQLs
+    # (45 days before the deals) on Dec 18 - Jan 14: half before the plan starts. That half
+    # is the start gap (5 deals, $5,000), not added to January.
+    funnel = reverse_funnel(two_months())
     assert funnel.monthly["won"] == [0, 10]
     assert funnel.monthly["opportunity"] == [5, 5]
-    assert funnel.monthly["sql"] == [10, 0]
-    assert funnel.before_start == {"sql": 5, "sal": 9, "mql": 13, "lead": 125}
-    assert funnel.warnings == [
-        "Because of the lags, 125 of the 250 leads, 13 of the 25 MQLs, 9 of the 17 accepted "
-        "leads, 5 of the 10 SQLs would have to happen before the plan starts (January 2027). "
-        "They are counted in the first month, flagged ⚑."
-    ]
+    assert funnel.monthly["sql"] == [5, 0]
+    # 5 SQLs at 60% and 70% upstream: 9 accepted, 13 MQLs, 130 leads, all in January.
+    assert funnel.counts == {
+        "won": 10,
+        "opportunity": 10,
+        "sql": 5,
+        "sal": 9,
+        "mql": 13,
+        "lead": 130,
+    }
+    assert funnel.gross["sql"] == 10  # the funnel from the target alone
+    assert (funnel.start_gap, funnel.start_gap_amount) == (5, D("5000"))
+    assert "Start gap: 5 deals ($5,000)" in funnel.start_gap_message
+    assert funnel.as_json()["start_gap"]["deals"] == 5
+
+
+def test_the_carry_in_covers_the_earliest_volume_of_the_stages_its_records_have_passed():
+    """Worked by hand. Open at the start: 3 deals' worth of SQLs expected to win in
+    February, and 1 deal's worth of opportunities. At the SQL stage all 4 are credited: they
+    cover 4 of the 5 SQL-deals due in December, leaving a start gap of 1. At the opportunity
+    stage only the opportunity (1) is credited: it takes January's first deal's worth, so
+    January asks for 4 opportunities, February 5: the SQLs open at the start still have to
+    become opportunities inside the plan."""
+    carry = {"sql": {date(2027, 2, 1): Fraction(3)}, "opportunity": {date(2027, 2, 1): 1}}
+    funnel = reverse_funnel(two_months(carry_in=carry))
+    assert funnel.carry_in == 4
+    assert funnel.deals_to_source == [0, 6]  # D*(Feb) = 10 - 4
+    assert funnel.monthly["opportunity"] == [4, 5]
+    assert funnel.monthly["sql"] == [5, 0]  # the credit went to December's part, before
+    assert funnel.start_gap == 1
+    # More carry-in than a month's deals covers that month only.
+    flooded = reverse_funnel(two_months(carry_in={"sql": {date(2027, 2, 1): Fraction(50)}}))
+    assert flooded.deals_to_source == [0, 0]
+    assert flooded.start_gap == 0 and flooded.counts["sql"] == 0
+
+
+def test_the_last_months_plan_for_next_year_from_the_next_signed_plan():
+    """A 31-day opportunity-to-won lag: December 2027's opportunities are exactly January
+    2028's deals (31 days each), and January 2027's deals needed December 2026's. With the
+    next plan asking 20 deals a month, the year's opportunities feed 14 x 11 + 20 = 174 deals:
+    696 at 25%, of which December's 80 are all for FY2028."""
+    funnel = reverse_funnel(inputs(lags={"opp_won": 31}, next_deals=(D(20),) * 12))
+    assert funnel.counts["opportunity"] == 696
+    assert funnel.monthly["opportunity"][11] == 80 == funnel.for_next["opportunity"][11]
+    assert sum(funnel.for_next["opportunity"][:11]) == 0
+    assert all(funnel.monthly[s][i] > 0 for s in STAGES for i in range(12))
+
+
+def test_without_a_next_plan_next_year_continues_this_one_by_its_growth():
+    same = reverse_funnel(inputs(lags={"opp_won": 31}))
+    grown = reverse_funnel(inputs(lags={"opp_won": 31}, growth=D("0.5")))
+    # January 2028 is January 2027's 14 deals, or 21 at 50% growth.
+    assert same.monthly["opportunity"][11] == 56  # 14 / 25%
+    assert grown.monthly["opportunity"][11] == 84  # 21 / 25%
+    assert same.counts["opportunity"] == 672  # a steady year: 14 x 12 deals' worth
+    assert grown.counts["opportunity"] == 700  # (14 x 11 + 21) / 25%
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lags=st.fixed_dictionaries({step: st.integers(0, 60) for step in STEPS}),
+    weights=st.lists(st.integers(0, 5), min_size=12, max_size=12).filter(any),
+)
+def test_a_steady_state_carry_in_asks_for_exactly_a_steady_year(lags, weights):
+    """Growth 0 (next year repeats this one) and, open at the start, exactly the records a
+    business running this plan for ever would have: every stage's year is the plan's year,
+    and there is no start gap."""
+    base = inputs(start=date(2026, 1, 1), lags=lags, seasonality=tuple(D(w) for w in weights))
+    steady = stage_counts(base)
+    # The records standing at each stage at the start: the deals whose stage s happened
+    # before it, less those already at a further stage.
+    before = {s: _volume_before_start(base, s) for s in ("mql", "sal", "sql", "opportunity")}
+    carry = {}
+    for i, stage in enumerate(("mql", "sal", "sql", "opportunity")):
+        further = ("sal", "sql", "opportunity", None)[i]
+        carry[stage] = {
+            m: v - (before[further].get(m, 0) if further else 0)
+            for m, v in before[stage].items()
+        }
+    funnel = reverse_funnel(replace(base, carry_in=carry))
+    assert funnel.start_gap == 0
+    assert funnel.counts == steady
+
+
+def _volume_before_start(base: FunnelInputs, stage: str) -> dict:
+    """Per deal month, the deals whose `stage` falls before the plan starts (no carry-in)."""
+    from accord.analytics.funnel import _deals_by_month, _shift_back, lag_to_won
+
+    months = [date(2026, m, 1) for m in range(1, 13)]
+    out = {}
+    for month, amount in _deals_by_month(base, stage_counts(base)["won"], months).items():
+        shifted = _shift_back({month: amount}, lag_to_won(base, stage))
+        early = sum((v for at, v in shifted.items() if at < base.start), Fraction(0))
+        if early:
+            out[month] = early
+    return out
 
 
 def test_quarters_and_year_add_up_from_the_months():

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accord.analytics import pacing
 from accord.analytics.months import starting as month_starts
+from accord.crm import queries as crm_queries
 from accord.crm.models import Lead, LeadStatusChange, Opportunity, OpportunityStageChange
 from accord.demo.build import build_demo_company
 from accord.people.models import User
@@ -284,7 +285,7 @@ def test_observed_outcomes_come_from_the_stage_history_of_deals_closed_in_the_la
     closed("won", ["won"])  # imported closed: no open stage in its history
     closed("won", ["discovery", "won"], when="2025-01-01 12:00")  # too long ago
 
-    by_stage, overall = queries.closed_outcomes(at("2026-04-01 00:00"))
+    by_stage, overall = crm_queries.closed_outcomes(at("2026-04-01 00:00"))
 
     assert by_stage == {"discovery": (1, 3), "proposal": (1, 2)}
     assert overall == (2, 4)

@@ -8,15 +8,23 @@ needs ceil(next stage's count / the step's rate), rounding up at every step, the
 planner would: 168 deals at a 25% win rate need 672 opportunities; 672 at 80% SQL to
 opportunity need 840 SQLs; and so on. The year's figure for a stage is this count.
 
-Months. Deals are spread over the plan's months by the seasonality weights. A stage's
-volume must happen the step lags earlier: the opportunities that close in May were created
-`opp_won` days before. Each month's volume is taken as spread evenly over its days and moved
-back by the lag as an interval, so a month's volume can land partly in each of two earlier
-months. The resulting shape (fractional) is then rounded to whole numbers that sum to the
-stage's year figure (largest remainders; ties to the earlier month). Volume that would
-have to happen before the plan starts is not dropped: it is added to the first month and
-reported in `before_start` with a warning, because nobody can create last year's leads
-this year.
+Months: a rolling plan. Deals are spread over the plan's months by the seasonality weights,
+D(τ); the months after the plan's last one continue it, from the next plan's deals when it
+is signed (`next_deals`), else from the same month a year earlier × (1 + growth). Records
+already open at the plan's start will win some deals (`carry_in`, expected wins per month,
+C(τ)), so the deals left to source are D*(τ) = max(0, D(τ) − C(τ)). A stage's volume must
+happen the lag from it to won earlier: each month's deals are taken as spread evenly over
+its days and moved back by the lag as an interval, so a month's volume can land partly in
+each of two earlier months. A record open at the start has passed the stages up to its own,
+and will still pass the later ones inside the plan: so at stage s only the records at s or
+further are credited, and against the earliest part of each month's volume first (they stand
+for the deals whose stage s happened before the start). What lands inside the plan's months
+is the plan's creation target, rounded to whole numbers (largest remainders; ties to the
+earlier month); what feeds the months after the plan is the following year's share of this
+year's work ("for FY+1"). What lands before the start and the carry-in does not cover is the
+**start gap**: deals the first months need that only MQLs from before the plan could have
+fed. It is reported, never added to month one. With no lags and no carry-in every figure is
+the year's count above.
 
 Sources. The share of pipeline each source group must deliver (marketing, sales, partner)
 splits every stage's count the same way (largest remainders), so marketing's quota is its
@@ -29,7 +37,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from accord.analytics.months import next_month, starting
+from accord.analytics.months import add_months, next_month, starting
 
 STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won")
 STAGE_LABELS = {
@@ -59,6 +67,10 @@ STAGE_NOUNS = {
 }
 SOURCES = ("marketing", "sales", "partner")
 MAX_LAG_DAYS = 730
+MIN_GROWTH, MAX_GROWTH = Decimal(-1), Decimal(10)
+# The stage from which open records count in the carry-in (a plain lead does not): the
+# start gap is measured there.
+GAP_STAGE = "mql"
 
 
 class FunnelError(ValueError):
@@ -80,6 +92,13 @@ class FunnelInputs:
     lags: dict[str, int] = field(default_factory=dict)
     seasonality: tuple[Decimal, ...] = ()  # one weight per month; empty = uniform
     shares: dict[str, Decimal] = field(default_factory=dict)  # empty = all marketing
+    # Next year's months: the same month a year earlier × (1 + growth), unless the next
+    # plan's deals per month are given (they follow this plan's last month).
+    growth: Decimal = Decimal(0)
+    next_deals: tuple[Decimal, ...] = ()
+    # Expected wins per month (first day of the month) from the records open at the start,
+    # by the stage they stand at then (mql, sal, sql or opportunity).
+    carry_in: dict[str, dict[date, Fraction]] = field(default_factory=dict)
 
 
 def validate(inputs: FunnelInputs) -> None:
@@ -125,6 +144,16 @@ def validate(inputs: FunnelInputs) -> None:
             raise FunnelError(
                 "seasonality", "At least one month needs a seasonality weight above zero."
             )
+    if inputs.growth is None or not MIN_GROWTH <= inputs.growth <= MAX_GROWTH:
+        raise FunnelError("growth", "Growth for next year must be between -100% and 1,000%.")
+    if any(d is None or d < 0 for d in inputs.next_deals):
+        raise FunnelError("next_deals", "The next plan's deals per month cannot be negative.")
+    for stage, by_month in inputs.carry_in.items():
+        if stage not in STAGES[1:-1]:
+            raise FunnelError("carry_in", f"Unknown stage {stage!r} in the carry-in.")
+        for month, wins in by_month.items():
+            if wins < 0 or month.day != 1:
+                raise FunnelError("carry_in", "Carry-in is wins (not negative) per month.")
     if inputs.shares:
         unknown = set(inputs.shares) - set(SOURCES)
         if unknown:
@@ -189,12 +218,34 @@ def _largest_remainder(total: int, weights: list[Fraction]) -> list[int]:
 @dataclass
 class Funnel:
     inputs: FunnelInputs
-    counts: dict[str, int]
+    counts: dict[str, int]  # the year's volume per stage: what the months add up to
     months: list[date]
     monthly: dict[str, list[int]]  # stage -> whole numbers per plan month
-    before_start: dict[str, int]  # stage -> volume due before the plan starts (in month 1)
+    # stage -> per plan month, the part of `monthly` that feeds deals after the plan's end
+    for_next: dict[str, list[int]]
     by_source: dict[str, dict[str, int]]  # source -> stage -> count
     warnings: list[str]
+    gross: dict[str, int] = field(default_factory=dict)  # the target's funnel, no timing
+    carry_in: Fraction = Fraction(0)  # expected wins from records open at the start
+    carry_in_by_month: dict[date, Fraction] = field(default_factory=dict)
+    start_gap: int = 0  # deals only MQLs from before the start could have fed, uncovered
+    deals_to_source: list[Fraction] = field(default_factory=list)  # D*(τ), plan months
+
+    @property
+    def start_gap_amount(self) -> Decimal:
+        return self.start_gap * self.inputs.asp
+
+    @property
+    def start_gap_message(self) -> str:
+        if not self.start_gap:
+            return ""
+        n = self.start_gap
+        return (
+            f"Start gap: {n:,} deal{'s' if n != 1 else ''} (${self.start_gap_amount:,.0f}) in the "
+            f"first months would need MQLs from before {self.inputs.start:%B %Y} that the "
+            "pipeline in flight does not cover. They are not added to the first month: pull "
+            "pipeline forward, raise the win rate, or sign a re-phased revision."
+        )
 
     @property
     def won_amount(self) -> Decimal:
@@ -257,7 +308,31 @@ class Funnel:
                 {"quarter": q["quarter"], "first_month": f"{q['first_month']:%Y-%m}", **q["counts"]}
                 for q in self.quarters()
             ],
-            "before_start": self.before_start,
+            "for_next_year": {
+                s: [
+                    {"month": f"{m:%Y-%m}", "count": n}
+                    for m, n in zip(self.months, row, strict=True)
+                    if n
+                ]
+                for s, row in self.for_next.items()
+                if any(row)
+            },
+            "carry_in": {
+                "deals": str(
+                    round(Decimal(self.carry_in.numerator) / self.carry_in.denominator, 2)
+                ),
+                "by_month": {
+                    f"{m:%Y-%m}": str(round(Decimal(v.numerator) / v.denominator, 2))
+                    for m, v in sorted(self.carry_in_by_month.items())
+                    if v
+                },
+            },
+            "start_gap": {
+                "deals": self.start_gap,
+                "amount": str(self.start_gap_amount),
+                "message": self.start_gap_message,
+            },
+            "growth": str(self.inputs.growth),
             "by_source": self.by_source,
             "quotas": {
                 team: {k: str(v) if isinstance(v, Decimal) else v for k, v in figures.items()}
@@ -267,42 +342,91 @@ class Funnel:
         }
 
 
+def lag_to_won(inputs: FunnelInputs, stage: str) -> int:
+    """Days from `stage` to won: the sum of the lags of the steps after it."""
+    i = STAGES.index(stage)
+    return sum(inputs.lags.get(step, 0) for step in STEPS[i:])
+
+
+def _deals_by_month(inputs: FunnelInputs, deals: int, months: list[date]) -> dict[date, Fraction]:
+    """D(τ) over the plan's months and as many after as the longest lag reaches."""
+    weights = [Fraction(w) for w in inputs.seasonality] or [Fraction(1)] * len(months)
+    total = sum(weights)
+    planned = {m: deals * w / total for m, w in zip(months, weights, strict=True)}
+    reach = lag_to_won(inputs, "lead")
+    after = starting(next_month(months[-1]), reach // 28 + 2)
+    growth = 1 + Fraction(inputs.growth)
+    extended = dict(planned)
+    for k, month in enumerate(after):
+        if k < len(inputs.next_deals):
+            extended[month] = Fraction(inputs.next_deals[k])
+        else:
+            extended[month] = extended.get(add_months(month, -12), Fraction(0)) * growth
+    return extended
+
+
+def _carry_from(inputs: FunnelInputs, stage: str) -> dict[date, Fraction]:
+    """Expected wins per month from the records open at the start at `stage` or further."""
+    past = STAGES[STAGES.index(stage) :]
+    wins: dict[date, Fraction] = {}
+    for at, by_month in inputs.carry_in.items():
+        if at in past:
+            for month, n in by_month.items():
+                wins[month] = wins.get(month, Fraction(0)) + Fraction(n)
+    return wins
+
+
+def _year_count(deals: Fraction, stage: str, rates: dict[str, Fraction]) -> int:
+    """Whole `stage` volume for `deals` deals, rounding up at every step like stage_counts."""
+    count = _ceil(deals)
+    for i in range(len(STEPS) - 1, STAGES.index(stage) - 1, -1):
+        count = _ceil(count / rates[STEPS[i]])
+    return count
+
+
 def reverse_funnel(inputs: FunnelInputs) -> Funnel:
     validate(inputs)
-    counts = stage_counts(inputs)
+    gross = stage_counts(inputs)
     months = starting(inputs.start, inputs.months)
-    weights = [Fraction(w) for w in inputs.seasonality] or [Fraction(1)] * len(months)
+    plan_months = set(months)
+    end = next_month(months[-1])
+    rates = {step: Fraction(inputs.rates[step]) for step in STEPS}
+    deals = _deals_by_month(inputs, gross["won"], months)
+    total_carry = _carry_from(inputs, "lead")
 
-    # The fractional shape of each stage over time, walking up from won.
-    shape = {"won": dict(zip(months, weights, strict=True))}
-    for i in range(len(STEPS) - 1, -1, -1):
-        lag = inputs.lags.get(STEPS[i], 0)
-        shape[STAGES[i]] = _shift_back(shape[STAGES[i + 1]], lag)
-
-    monthly: dict[str, list[int]] = {}
-    before_start: dict[str, int] = {}
-    warnings: list[str] = []
-    for stage in STAGES:
-        early = sum((v for m, v in shape[stage].items() if m < inputs.start), Fraction(0))
-        in_plan = [shape[stage].get(m, Fraction(0)) for m in months]
-        in_plan[0] += early
-        whole = _largest_remainder(counts[stage], in_plan)
-        monthly[stage] = whole
-        if early:
-            share = early / sum(shape[stage].values())
-            due_early = min(whole[0], _ceil(counts[stage] * share))
-            if due_early:
-                before_start[stage] = due_early
-    if before_start:
-        parts = [
-            f"{before_start[s]:,} of the {counts[s]:,} {STAGE_NOUNS[s]}"
-            for s in STAGES
-            if s in before_start
+    monthly = {"won": _largest_remainder(gross["won"], [deals[m] for m in months])}
+    for_next = {"won": [0] * len(months)}
+    counts = {"won": gross["won"]}
+    uncovered = {}
+    for stage in STAGES[:-1]:
+        lag = lag_to_won(inputs, stage)
+        carry = _carry_from(inputs, stage)
+        inside = dict.fromkeys(months, Fraction(0))
+        feeds_next = dict.fromkeys(months, Fraction(0))
+        early = Fraction(0)
+        for month, amount in deals.items():
+            # What the records past this stage at the start cover of this month's deals.
+            left = min(carry.get(month, Fraction(0)), amount)
+            for at, volume in sorted(_shift_back({month: amount}, lag).items()):
+                covered = min(volume, left)
+                volume, left = volume - covered, left - covered
+                if at < inputs.start:
+                    early += volume
+                elif at in plan_months:
+                    inside[at] += volume
+                    if month >= end:
+                        feeds_next[at] += volume
+        uncovered[stage] = early
+        counts[stage] = _year_count(sum(inside.values()), stage, rates)
+        weights = [inside[m] for m in months]
+        monthly[stage] = _largest_remainder(counts[stage], weights)
+        for_next[stage] = [
+            round(n * feeds_next[m] / inside[m]) if inside[m] else 0
+            for n, m in zip(monthly[stage], months, strict=True)
         ]
-        warnings.append(
-            f"Because of the lags, {', '.join(parts)} would have to happen before the plan "
-            f"starts ({inputs.start:%B %Y}). They are counted in the first month, flagged ⚑."
-        )
+
+    warnings: list[str] = []
+    start_gap = _ceil(uncovered[GAP_STAGE]) if uncovered[GAP_STAGE] else 0
 
     shares = {s: Fraction(v) for s, v in inputs.shares.items()} or {"marketing": Fraction(1)}
     sources = [s for s in SOURCES if s in shares]
@@ -311,4 +435,17 @@ def reverse_funnel(inputs: FunnelInputs) -> Funnel:
         split = _largest_remainder(counts[stage], [shares[s] for s in sources])
         for source, n in zip(sources, split, strict=True):
             by_source[source][stage] = n
-    return Funnel(inputs, counts, months, monthly, before_start, by_source, warnings)
+    return Funnel(
+        inputs,
+        {s: counts[s] for s in STAGES},
+        months,
+        monthly,
+        for_next,
+        by_source,
+        warnings,
+        gross=gross,
+        carry_in=sum(total_carry.values(), Fraction(0)),
+        carry_in_by_month=total_carry,
+        start_gap=start_gap,
+        deals_to_source=[deals[m] - min(total_carry.get(m, Fraction(0)), deals[m]) for m in months],
+    )

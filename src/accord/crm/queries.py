@@ -1,13 +1,14 @@
 """Read models for the CRM pages: timelines, overviews and the figures behind charts."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from accord.analytics import pacing
 from accord.analytics.months import add_months, between, first_of, months_apart
 from accord.crm.models import (
     Account,
@@ -18,6 +19,7 @@ from accord.crm.models import (
     LeadOwnerChange,
     LeadStatusChange,
     Opportunity,
+    OpportunityStageChange,
     Touchpoint,
 )
 from accord.people.models import Team, User
@@ -180,3 +182,45 @@ def company_counts() -> dict[str, int | str]:
         "won_opportunities": won.count(),
         "won_amount": str(Decimal(won_amount).quantize(Decimal("0.01"))),
     }
+
+
+# --- Win probabilities of open deals ----------------------------------------------------------
+
+OPEN_STAGES = tuple(s for s in Opportunity.Stage.values if s not in Opportunity.CLOSED_STAGES)
+WIN_RATE_DAYS = 365
+
+
+def closed_outcomes(now: datetime) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
+    """(won, closed) among the deals closed in the last 365 days: for each open stage, of
+    those that were ever at it (their stage history), and over them all."""
+    closed = Opportunity.objects.filter(
+        stage__in=Opportunity.CLOSED_STAGES,
+        closed_at__gt=now - timedelta(days=WIN_RATE_DAYS),
+        closed_at__lte=now,
+    )
+    overall = closed.aggregate(
+        closed=Count("id"), won=Count("id", filter=Q(stage=Opportunity.Stage.WON))
+    )
+    by_stage = {
+        row["to_stage"]: (row["won"], row["closed"])
+        for row in OpportunityStageChange.objects.filter(
+            opportunity__in=closed, to_stage__in=OPEN_STAGES
+        )
+        .values("to_stage")
+        .annotate(
+            closed=Count("opportunity", distinct=True),
+            won=Count(
+                "opportunity",
+                distinct=True,
+                filter=Q(opportunity__stage=Opportunity.Stage.WON),
+            ),
+        )
+        .order_by()
+    }
+    return by_stage, (overall["won"], overall["closed"])
+
+
+def observed_win_rates(now: datetime, plan_rate: Decimal) -> dict[str, pacing.WinRate]:
+    """Win probability per open stage (see accord.analytics.pacing)."""
+    by_stage, overall = closed_outcomes(now)
+    return pacing.win_rates(OPEN_STAGES, by_stage, overall, plan_rate)

@@ -88,6 +88,14 @@ class PlanRevision(models.Model):
     observed_months = models.PositiveSmallIntegerField(default=12)
     shares = models.JSONField(default=dict)  # source group -> share, decimal strings
     seasonality = models.JSONField(default=list)  # 12 weights, decimal strings
+    # Next year's months, when no next plan is signed: this year's same month × (1 + growth).
+    growth = models.DecimalField(
+        "growth for next year", max_digits=7, decimal_places=4, default=Decimal(0)
+    )
+    # Next quarter's pipeline should be this many times what it needs to close.
+    coverage = models.DecimalField(
+        "pipeline coverage", max_digits=5, decimal_places=2, default=Decimal(3)
+    )
     note = models.CharField(max_length=300, blank=True, help_text="What changed and why.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -101,12 +109,19 @@ class PlanRevision(models.Model):
             models.UniqueConstraint(fields=["plan", "number"], name="plan_revision_number"),
             models.CheckConstraint(condition=models.Q(target__gt=0), name="plan_target_gt_0"),
             models.CheckConstraint(condition=models.Q(asp__gt=0), name="plan_asp_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(growth__gte=-1, growth__lte=10), name="plan_growth_range"
+            ),
+            models.CheckConstraint(condition=models.Q(coverage__gt=0), name="plan_coverage_gt_0"),
         ]
 
     def __str__(self) -> str:
         return f"{self.plan}, revision {self.number}"
 
-    def funnel_inputs(self) -> FunnelInputs:
+    def funnel_inputs(self, carry_in=None, next_deals=()) -> FunnelInputs:
+        """The funnel's inputs; `carry_in` (expected wins per month from records open at the
+        start) and `next_deals` (the next signed plan's deals per month) come from the data
+        (`plan.rolling`), not from the revision."""
         return FunnelInputs(
             target=self.target,
             asp=self.asp,
@@ -116,6 +131,9 @@ class PlanRevision(models.Model):
             months=12,
             seasonality=tuple(Decimal(w) for w in self.seasonality),
             shares={s: Decimal(v) for s, v in self.shares.items() if s in SOURCES},
+            growth=self.growth,
+            next_deals=tuple(next_deals),
+            carry_in=dict(carry_in or {}),
         )
 
     def snapshot(self) -> dict:
@@ -129,6 +147,8 @@ class PlanRevision(models.Model):
             "observed_months": self.observed_months,
             "shares": dict(self.shares),
             "seasonality": list(self.seasonality),
+            "growth": str(self.growth),
+            "coverage": str(self.coverage),
             "goals": {
                 g.stage: {
                     "owner": g.owner.username if g.owner else None,

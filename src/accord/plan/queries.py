@@ -17,14 +17,22 @@ from accord.analytics.funnel import (
 )
 from accord.analytics.months import next_month
 from accord.crm.models import Channel
+from accord.plan import rolling
 from accord.plan.models import Plan, PlanRevision
 
 MARKETING = Channel.Group.MARKETING
 SOURCE_NAMES = {"marketing": "Marketing", "sales": "Sales (outbound)", "partner": "Partner"}
 
 
-def funnel_of(revision: PlanRevision) -> Funnel:
-    return reverse_funnel(revision.funnel_inputs())
+def funnel_of(revision: PlanRevision, now=None) -> Funnel:
+    """The revision's rolling funnel: credited with what the pipeline in flight at its start
+    will win, continued into the next plan's months (`plan.rolling`)."""
+    following, warning = rolling.next_deals(revision.plan)
+    carry_in = rolling.carry_in(revision.funnel_inputs(), now)
+    funnel = reverse_funnel(revision.funnel_inputs(carry_in=carry_in, next_deals=following))
+    if warning:
+        funnel.warnings.append(warning)
+    return funnel
 
 
 def plan_page(revision: PlanRevision) -> dict:
@@ -44,7 +52,7 @@ def plan_page(revision: PlanRevision) -> dict:
                 "amount": funnel.counts[stage] * asp if stage in ("won", "opportunity") else None,
                 "rate_out": Decimal(revision.rates[step]) if step else None,
                 "step_label": STEP_LABELS[step] if step else "",
-                "early": funnel.before_start.get(stage, 0),
+                "for_next": sum(funnel.for_next[stage]),
                 "goal": goals.get(stage),
             }
         )
@@ -55,12 +63,14 @@ def plan_page(revision: PlanRevision) -> dict:
                 "month": month,
                 "counts": [funnel.monthly[s][i] for s in STAGES],
                 "bookings": funnel.monthly["won"][i] * asp,
-                "flagged": i == 0 and bool(funnel.before_start),
+                "cells": [(funnel.monthly[s][i], funnel.for_next[s][i]) for s in STAGES],
+                "feeds_next": any(funnel.for_next[s][i] for s in STAGES),
             }
         )
     labels = [f"{m:%b %Y}" for m in funnel.months]
     return {
         "funnel": funnel,
+        "rolling": rolling_summary(funnel, revision),
         "stages": stages,
         "months": months,
         "stage_labels": [STAGE_LABELS[s] for s in STAGES],
@@ -109,6 +119,30 @@ def plan_page(revision: PlanRevision) -> dict:
     }
 
 
+def next_year_label(plan: Plan) -> str:
+    return f"FY{plan.fiscal_year + 1}"
+
+
+def rolling_summary(funnel: Funnel, revision: PlanRevision) -> dict:
+    """The rolling plan's figures in words and dollars: what the pipeline in flight will
+    win, what is left to source, the start gap, and this year's work for next year."""
+    asp = revision.asp
+    carry = Decimal(funnel.carry_in.numerator) / Decimal(funnel.carry_in.denominator)
+    to_source = sum(funnel.deals_to_source)
+    to_source = Decimal(to_source.numerator) / Decimal(to_source.denominator)
+    return {
+        "carry_in_deals": carry.quantize(Decimal("0.1")),
+        "carry_in_amount": (carry * asp).quantize(Decimal(1)),
+        "to_source_deals": to_source.quantize(Decimal("0.1")),
+        "start_gap": funnel.start_gap,
+        "start_gap_amount": funnel.start_gap_amount,
+        "growth": revision.growth,
+        "next_label": next_year_label(revision.plan),
+        "for_next": {s: sum(funnel.for_next[s]) for s in STAGES},
+        "starts_in_past": revision.plan.start <= timezone.localdate(),
+    }
+
+
 def _describe(snapshot: dict, plan: Plan) -> dict[str, str]:
     """A revision's inputs as label -> shown value, for side-by-side comparison."""
     out = {
@@ -124,6 +158,9 @@ def _describe(snapshot: dict, plan: Plan) -> dict[str, str]:
     for source in SOURCES:
         share = Decimal(snapshot["shares"].get(source, "0")) * 100
         out[f"{SOURCE_NAMES[source]} share"] = f"{share.normalize():f}%"
+    growth = Decimal(snapshot.get("growth", "0")) * 100
+    out["Growth for next year"] = f"{growth.normalize():f}%"
+    out["Pipeline coverage"] = f"{Decimal(snapshot.get('coverage', '3')).normalize():f}×"
     for i, weight in enumerate(snapshot.get("seasonality") or []):
         month = (plan.first_month - 1 + i) % 12 + 1
         out[f"Seasonality {calendar.month_abbr[month]}"] = f"{Decimal(weight).normalize():f}"

@@ -196,7 +196,7 @@ def plan_in_force(today: date) -> PlanRevision | None:
 
 def value_quota(revision: PlanRevision) -> dict[str, Any]:
     """Marketing's quota per plan month: "months", "mqls", their "value" in dollars, the
-    "pipeline" dollars, and "early": MQLs due before the plan starts (in the first month)."""
+    "pipeline" dollars, and the plan's "start_gap" (deals, never added to a month)."""
     funnel = funnel_of(revision)
     planned = plan_by_month(funnel, revision)
     per_mql = revision.asp
@@ -208,7 +208,7 @@ def value_quota(revision: PlanRevision) -> dict[str, Any]:
         "mqls": mqls,
         "value": [_cents(n * per_mql) for n in mqls],
         "pipeline": [_cents(amount) for amount in planned["marketing_pipeline"]],
-        "early": funnel.before_start.get("mql", 0),
+        "start_gap": funnel.start_gap_message,
     }
 
 
@@ -218,10 +218,10 @@ def delivered_value(mql_values: LeadValues, now: datetime) -> dict[str, Any]:
     today = timezone.localdate(now)
     revision = plan_in_force(today)
     this_month = today.replace(day=1)
-    early = 0
+    start_gap = ""
     if revision is not None:
         planned = value_quota(revision)
-        months, early = planned["months"], planned["early"]
+        months, start_gap = planned["months"], planned["start_gap"]
         mql_quota, quota, pipeline_quota = planned["mqls"], planned["value"], planned["pipeline"]
     else:
         months = starting(add_months(this_month, -(COHORT_MONTHS - 1)), COHORT_MONTHS)
@@ -238,7 +238,6 @@ def delivered_value(mql_values: LeadValues, now: datetime) -> dict[str, Any]:
                 "month": month,
                 "started": started,
                 "current": month == this_month,
-                "flagged": i == 0 and bool(early),
                 "mqls": sum(counts.values()) if started else None,
                 "unvalued": sum(counts.values()) - sum(valued.values()),
                 "value": _cents(value) if started else None,
@@ -255,7 +254,7 @@ def delivered_value(mql_values: LeadValues, now: datetime) -> dict[str, Any]:
         "revision": revision,
         "plan": revision.plan if revision else None,
         "months": rows,
-        "early": early,
+        "start_gap": start_gap,
         "total": {
             "mqls": sum(row["mqls"] for row in done),
             "unvalued": sum(row["unvalued"] for row in done),

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -34,15 +34,14 @@ from accord.analytics.funnel import STAGE_LABELS, STAGES
 from accord.analytics.months import days_in, last_day, next_month
 from accord.analytics.pacing import Period
 from accord.crm.filters import day_bounds, first_reached
-from accord.crm.models import Channel, Lead, Opportunity, OpportunityStageChange
+from accord.crm.models import Channel, Lead, Opportunity
+from accord.crm.queries import OPEN_STAGES, observed_win_rates
 from accord.plan.models import PlanRevision
-from accord.plan.queries import MARKETING, funnel_of, plan_by_month
+from accord.plan.queries import MARKETING, funnel_of, plan_by_month, rolling_summary
 
 # Plan stage -> the lead status that marks it.
 LEAD_STATUS = {"mql": "mql", "sal": "accepted", "sql": "sql", "opportunity": "opportunity"}
-OPEN_STAGES = tuple(s for s in Opportunity.Stage.values if s not in Opportunity.CLOSED_STAGES)
 GROUPS = tuple(Channel.Group.values)
-WIN_RATE_DAYS = 365
 
 
 # --- Actuals -------------------------------------------------------------------------------
@@ -175,42 +174,6 @@ def open_pipeline_url(stage: str, period: Period) -> str:
 # --- Forecast inputs --------------------------------------------------------------------------
 
 
-def closed_outcomes(now: datetime) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
-    """(won, closed) among the deals closed in the last 365 days: for each open stage, of
-    those that were ever at it (their stage history), and over them all."""
-    closed = Opportunity.objects.filter(
-        stage__in=Opportunity.CLOSED_STAGES,
-        closed_at__gt=now - timedelta(days=WIN_RATE_DAYS),
-        closed_at__lte=now,
-    )
-    overall = closed.aggregate(
-        closed=Count("id"), won=Count("id", filter=Q(stage=Opportunity.Stage.WON))
-    )
-    by_stage = {
-        row["to_stage"]: (row["won"], row["closed"])
-        for row in OpportunityStageChange.objects.filter(
-            opportunity__in=closed, to_stage__in=OPEN_STAGES
-        )
-        .values("to_stage")
-        .annotate(
-            closed=Count("opportunity", distinct=True),
-            won=Count(
-                "opportunity",
-                distinct=True,
-                filter=Q(opportunity__stage=Opportunity.Stage.WON),
-            ),
-        )
-        .order_by()
-    }
-    return by_stage, (overall["won"], overall["closed"])
-
-
-def observed_win_rates(now: datetime, plan_rate: Decimal) -> dict[str, pacing.WinRate]:
-    """Win probability per open stage (see accord.analytics.pacing)."""
-    by_stage, overall = closed_outcomes(now)
-    return pacing.win_rates(OPEN_STAGES, by_stage, overall, plan_rate)
-
-
 def open_pipeline(period: Period) -> dict[str, tuple[int, Decimal]]:
     """Open opportunities expected to close inside the period: stage -> (count, amount)."""
     rows = (
@@ -246,13 +209,6 @@ METRICS = (
     Metric("mql_marketing", "Marketing-sourced MQLs", "marketing"),
     Metric("marketing_pipeline", "Marketing-sourced pipeline", "marketing", money=True),
 )
-# Money and marketing metrics follow a plan stage: the first month's early-volume flag.
-PLAN_STAGE = {
-    "bookings": "won",
-    "pipeline": "opportunity",
-    "mql_marketing": "mql",
-    "marketing_pipeline": "opportunity",
-}
 TEAM_KPIS = {
     "sales": ("bookings", "won", "pipeline"),
     "marketing": ("mql_marketing", "marketing_pipeline"),
@@ -268,10 +224,9 @@ def _actual_by_month(found: Actuals) -> dict[str, list]:
     }
 
 
-def _cell(metric: str, month: date, plan, actual, share: Decimal, early: int = 0) -> dict:
+def _cell(metric: str, month: date, plan, actual, share: Decimal) -> dict:
     started = share > 0
     return {
-        "early": early,
         "month": month,
         "plan": plan,
         "actual": actual if started else None,
@@ -323,7 +278,6 @@ def _pacing_rows(funnel, revision: PlanRevision, timeline: Timeline, found: Actu
     rows = {}
     for metric in METRICS:
         key = metric.key
-        early = funnel.before_start.get(PLAN_STAGE.get(key, key), 0)
         rows[key] = {
             "metric": metric,
             "pace": pacing.pace(
@@ -333,15 +287,7 @@ def _pacing_rows(funnel, revision: PlanRevision, timeline: Timeline, found: Actu
             ),
             "link": timeline.to_date_link(key),
             "cells": [
-                _cell(
-                    key,
-                    months[i],
-                    planned[key][i],
-                    actual[key][i],
-                    shares[i],
-                    early if i == 0 else 0,
-                )
-                for i in in_period
+                _cell(key, months[i], planned[key][i], actual[key][i], shares[i]) for i in in_period
             ],
         }
     return rows
@@ -444,7 +390,7 @@ def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
         "period_over": now.date() >= period.end,
         "has_actuals": any(rows[k]["pace"].actual for k in ("lead", "opportunity", "won")),
         "won_link": rows["won"]["link"],
-        "early_warning": bool(funnel.before_start) and 0 in timeline.in_period,
+        "rolling": rolling_summary(funnel, revision),
         "behind_below": pacing.BEHIND_BELOW,
         "time_zone": timezone.get_current_timezone_name(),
         **_forecast(funnel, revision, timeline, rows, now),

@@ -1,13 +1,17 @@
 """`accord plan funnel` computes a reverse funnel; `accord plan show` prints a stored plan."""
 
 import argparse
+import csv
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accord.analytics.funnel import STEPS, FunnelError, FunnelInputs, reverse_funnel
+from accord.analytics.funnel import STEPS, FunnelError, FunnelInputs, reverse_funnel, validate
+from accord.crm.queries import OPEN_STAGES
+from accord.plan import rolling
 from accord.plan.models import Plan
 from accord.plan.queries import funnel_of
 
@@ -85,6 +89,20 @@ class Command(BaseCommand):
             default="",
             help="pipeline share per source, e.g. marketing=0.6,sales=0.3,partner=0.1",
         )
+        funnel.add_argument(
+            "--growth",
+            type=_amount,
+            default=Decimal(0),
+            help="next year's months: this year's same month x (1 + growth); 0.1 = 10%% (0)",
+        )
+        funnel.add_argument(
+            "--carry-in",
+            default="",
+            metavar="FILE|db",
+            help="records open at the start: a CSV of stage,date,count (stage mql, sal, sql or "
+            "an open opportunity stage; date the stage date or the expected close), or db for "
+            "this database's open records",
+        )
         funnel.add_argument("--json", action="store_true", dest="as_json")
         show = sub.add_parser("show", help="A stored plan's current revision and its funnel.")
         show.add_argument("plan", help="the plan's id or exact name")
@@ -97,7 +115,20 @@ class Command(BaseCommand):
             self._show(**options)
 
     def _funnel(
-        self, *, target, asp, rates, lags, start, months, seasonality, shares, as_json, **_
+        self,
+        *,
+        target,
+        asp,
+        rates,
+        lags,
+        start,
+        months,
+        seasonality,
+        shares,
+        growth,
+        carry_in,
+        as_json,
+        **_,
     ):
         start = start or date(date.today().year, 1, 1)
         try:
@@ -118,12 +149,49 @@ class Command(BaseCommand):
             months=months,
             seasonality=seasonality,
             shares=share_map,
+            growth=growth,
         )
         try:
+            validate(inputs)
+            if carry_in:
+                inputs = replace(inputs, carry_in=self._carry_in(inputs, carry_in))
             funnel = reverse_funnel(inputs)
         except FunnelError as error:
             raise CommandError(f"{error.field}: {error.message}") from None
         self._print(funnel.as_json(), as_json)
+
+    def _carry_in(self, inputs: FunnelInputs, source: str) -> dict:
+        if source == "db":
+            return rolling.carry_in(inputs)
+        try:
+            with open(source, newline="", encoding="utf-8-sig") as f:
+                rows = list(csv.DictReader(f))
+        except OSError as error:
+            raise CommandError(f"--carry-in: cannot read {source}: {error.strerror}") from None
+        except (UnicodeDecodeError, csv.Error):
+            raise CommandError(f"--carry-in: {source} is not a UTF-8 CSV file") from None
+        known = ("mql", "sal", "sql", *OPEN_STAGES)
+        records = []
+        for number, row in enumerate(rows, start=1):
+            stage = (row.get("stage") or "").strip().lower()
+            if stage not in known:
+                raise CommandError(
+                    f"--carry-in row {number}: unknown stage {stage!r}; "
+                    f"use one of {', '.join(known)}."
+                )
+            try:
+                day = date.fromisoformat((row.get("date") or "").strip())
+            except ValueError:
+                raise CommandError(
+                    f"--carry-in row {number}: date {row.get('date')!r} is not like 2026-01-31."
+                ) from None
+            count = (row.get("count") or "1").strip()
+            if not count.isdigit():
+                raise CommandError(
+                    f"--carry-in row {number}: count {count!r} is not a whole number."
+                )
+            records.append((stage, day, int(count)))
+        return rolling.placed(inputs, records, lambda _stage: inputs.rates["opp_won"])
 
     def _show(self, *, plan, as_json, **_):
         found = Plan.objects.filter(pk=int(plan)) if plan.isdigit() else Plan.objects.none()
@@ -163,5 +231,13 @@ class Command(BaseCommand):
         for row in data["stages"]:
             amount = f"  ${Decimal(row['amount']):,.0f}" if "amount" in row else ""
             self.stdout.write(f"  {row['stage']:<12} {row['count']:>10,}{amount}")
+        carry = data["carry_in"]
+        if Decimal(carry["deals"]):
+            self.stdout.write(f"  carry-in: {carry['deals']} deals expected from open records")
+        for stage, months in data["for_next_year"].items():
+            months_text = ", ".join(f"{m['month']} {m['count']:,}" for m in months)
+            self.stdout.write(f"  for next year, {stage}: {months_text}")
+        if data["start_gap"]["deals"]:
+            self.stdout.write(f"  ! {data['start_gap']['message']}")
         for warning in data["warnings"]:
             self.stdout.write(f"  ! {warning}")
