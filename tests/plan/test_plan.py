@@ -203,8 +203,7 @@ def test_a_steady_state_carry_in_asks_for_exactly_a_steady_year(lags, weights):
     for i, stage in enumerate(("mql", "sal", "sql", "opportunity")):
         further = ("sal", "sql", "opportunity", None)[i]
         carry[stage] = {
-            m: v - (before[further].get(m, 0) if further else 0)
-            for m, v in before[stage].items()
+            m: v - (before[further].get(m, 0) if further else 0) for m, v in before[stage].items()
         }
     funnel = reverse_funnel(replace(base, carry_in=carry))
     assert funnel.start_gap == 0

@@ -8,10 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.analytics.funnel import STAGES, STEPS, FunnelError, validate
+from accord.analytics.months import add_months
 from accord.core import events
 from accord.people import audit, signoff
 from accord.people.permissions import can_edit_plan, require
 from accord.plan.models import Plan, PlanApproval, PlanGoal, PlanRevision
+
+MAX_COVERAGE = Decimal(20)
 
 EDIT_DENIED = "Only admins, leaders and managers can create or change a revenue plan."
 
@@ -30,6 +33,8 @@ class PlanValues:
     observed_months: int = 12
     observed: dict | None = None
     goals: dict[str, tuple] | None = None  # stage -> (owner or None, due date or None)
+    growth: Decimal = Decimal(0)  # next year's months: this year's x (1 + growth)
+    coverage: Decimal = Decimal(3)  # next quarter's pipeline: x what it needs to close
 
 
 def _apply(revision: PlanRevision, values: PlanValues) -> None:
@@ -41,6 +46,8 @@ def _apply(revision: PlanRevision, values: PlanValues) -> None:
     revision.shares = {k: str(v) for k, v in values.shares.items()}
     revision.seasonality = [str(w) for w in values.seasonality]
     revision.observed_months = values.observed_months
+    revision.growth = values.growth
+    revision.coverage = values.coverage
     if values.observed is not None:
         revision.observed = values.observed
 
@@ -50,6 +57,29 @@ def _check(revision: PlanRevision) -> None:
         validate(revision.funnel_inputs())
     except FunnelError as error:
         raise ValidationError({error.field: error.message}) from None
+    if revision.coverage is None or not 0 < revision.coverage <= MAX_COVERAGE:
+        raise ValidationError(
+            {"coverage": f"Pipeline coverage must be above 0 and at most {MAX_COVERAGE}×."}
+        )
+
+
+def _refuse_overlap(plan: Plan) -> None:
+    """Plans follow each other: one may share another's year exactly (an alternative), but
+    not start inside it, or the months after it would be planned twice."""
+    end = add_months(plan.start, 12)
+    for other in Plan.objects.exclude(pk=plan.pk):
+        other_end = add_months(other.start, 12)
+        if other.start != plan.start and other.start < end and plan.start < other_end:
+            raise ValidationError(
+                {
+                    "first_month": (
+                        f"{other.name} covers {other.start:%B %Y} to "
+                        f"{add_months(other_end, -1):%B %Y}, which this plan's year "
+                        f"({plan.start:%B %Y} to {add_months(end, -1):%B %Y}) overlaps. "
+                        "Start it when that plan ends, or at the same month."
+                    )
+                }
+            )
 
 
 def _save_goals(revision: PlanRevision, goals: dict[str, tuple] | None) -> None:
@@ -77,6 +107,7 @@ def create_plan(actor, *, name: str, fiscal_year: int, first_month: int, values:
         created_by=actor,
         created_at=now,
     )
+    _refuse_overlap(plan)
     revision = PlanRevision(plan=plan, number=1, created_by=actor, created_at=now)
     _apply(revision, values)
     _check(revision)

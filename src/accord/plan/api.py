@@ -55,6 +55,19 @@ class InputsIn(Schema):
         default_factory=lambda: [Decimal(1)] * 12, description="12 weights, fiscal order"
     )
     goals: dict[str, GoalIn] = Field(default_factory=dict, description="stage -> owner, due")
+    growth: Decimal = Field(
+        Decimal(0),
+        max_digits=7,
+        decimal_places=4,
+        description="next year's months, until its plan is signed: this year's x (1 + growth); "
+        "a fraction from -1 to 10",
+    )
+    coverage: Decimal = Field(
+        Decimal(3),
+        max_digits=5,
+        decimal_places=2,
+        description="next quarter's open pipeline as a multiple of the bookings it needs",
+    )
 
 
 class PlanIn(InputsIn):
@@ -83,6 +96,8 @@ class RevisionOut(Schema):
     basis: dict
     shares: dict
     seasonality: list
+    growth: Decimal
+    coverage: Decimal
     note: str
     created_at: datetime
     approved_at: datetime | None
@@ -111,6 +126,8 @@ def _revision_out(revision: PlanRevision) -> dict:
         "basis": revision.basis,
         "shares": revision.shares,
         "seasonality": revision.seasonality,
+        "growth": revision.growth,
+        "coverage": revision.coverage,
         "note": revision.note,
         "created_at": revision.created_at,
         "approved_at": revision.approved_at,
@@ -174,6 +191,8 @@ def _values(payload: InputsIn) -> actions.PlanValues:
         shares=dict(payload.shares),
         seasonality=list(payload.seasonality),
         goals=goals or None,
+        growth=payload.growth,
+        coverage=payload.coverage,
     )
 
 

@@ -61,6 +61,26 @@ class PlanForm(forms.Form):
     note = forms.CharField(
         required=False, max_length=300, help_text="What changed and why (kept with the revision)."
     )
+    growth = PercentField(
+        label="Growth for next year (%)",
+        min_value=-100,
+        max_value=1000,
+        initial="0",
+        required=False,
+        help_text="Next year's first months, until its plan is signed: this year's same month "
+        "plus this growth. The last months create pipeline for them.",
+    )
+    coverage = forms.DecimalField(
+        label="Next quarter's pipeline coverage (×)",
+        min_value=Decimal("0.01"),
+        max_value=Decimal(20),
+        max_digits=5,
+        decimal_places=2,
+        initial=3,
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "class": "num"}),
+        help_text="Open pipeline due next quarter, as a multiple of the bookings it needs.",
+    )
 
     def __init__(
         self, *args, creating: bool, observed: dict | None = None, first_month: int = 1, **kwargs
@@ -121,6 +141,8 @@ class PlanForm(forms.Form):
             "target": plain_number(revision.target),
             "asp": plain_number(revision.asp),
             "observed_months": revision.observed_months,
+            "growth": as_percent(revision.growth),
+            "coverage": plain_number(revision.coverage),
         }
         for step in STEPS:
             initial[f"rate_{step}"] = as_percent(revision.rates[step])
@@ -217,4 +239,7 @@ class PlanForm(forms.Form):
             observed_months=data["observed_months"],
             observed=self.observed,
             goals={s: (data[f"owner_{s}"], data[f"due_{s}"]) for s in STAGES},
+            # Left empty: no growth, and the customary 3× coverage.
+            growth=data["growth"] if data.get("growth") is not None else Decimal(0),
+            coverage=data["coverage"] if data.get("coverage") is not None else Decimal(3),
         )
