@@ -230,6 +230,7 @@ class Funnel:
     carry_in_by_month: dict[date, Fraction] = field(default_factory=dict)
     start_gap: int = 0  # deals only MQLs from before the start could have fed, uncovered
     deals_to_source: list[Fraction] = field(default_factory=list)  # D*(τ), plan months
+    deals_by_month: dict[date, Fraction] = field(default_factory=dict)  # D(τ), and after
 
     @property
     def start_gap_amount(self) -> Decimal:
@@ -354,7 +355,8 @@ def _deals_by_month(inputs: FunnelInputs, deals: int, months: list[date]) -> dic
     total = sum(weights)
     planned = {m: deals * w / total for m, w in zip(months, weights, strict=True)}
     reach = lag_to_won(inputs, "lead")
-    after = starting(next_month(months[-1]), reach // 28 + 2)
+    # As far as the longest lag reaches, and at least the quarter after the plan.
+    after = starting(next_month(months[-1]), max(reach // 28 + 2, 3))
     growth = 1 + Fraction(inputs.growth)
     extended = dict(planned)
     for k, month in enumerate(after):
@@ -448,4 +450,5 @@ def reverse_funnel(inputs: FunnelInputs) -> Funnel:
         carry_in_by_month=total_carry,
         start_gap=start_gap,
         deals_to_source=[deals[m] - min(total_carry.get(m, Fraction(0)), deals[m]) for m in months],
+        deals_by_month=deals,
     )

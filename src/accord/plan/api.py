@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -11,7 +12,7 @@ from accord.analytics.funnel import SOURCES, STAGES, STEPS
 from accord.core.api_types import RecordId
 from accord.core.periods import OUT_OF_RANGE, in_range
 from accord.people.models import User
-from accord.plan import actions
+from accord.plan import actions, coverage
 from accord.plan.models import Plan, PlanRevision
 from accord.plan.queries import funnel_of
 
@@ -298,9 +299,11 @@ def approve_revision(request, plan_id: RecordId, number: RecordId):
 @router.get(
     "/plans/{plan_id}/funnel",
     summary="The reverse funnel of a plan",
-    description="Stages from won down to leads with counts (and amounts for won and "
-    "opportunity), months, quarters, volume due before the plan starts, split by source, "
-    "quotas, warnings. `revision` picks a revision (default: the current one).",
+    description="The rolling funnel: stages from won down to leads with this year's counts "
+    "(and amounts for won and opportunity), months, quarters, the part of each month's volume "
+    "for next year, the carry-in (deals the pipeline in flight at the start is expected to "
+    "win), the start gap, the split by source, quotas, warnings. `revision` picks a revision "
+    "(default: the current one).",
 )
 def plan_funnel(request, plan_id: RecordId, revision: RecordId | None = None):
     plan = get_object_or_404(Plan, pk=plan_id)
@@ -311,3 +314,20 @@ def plan_funnel(request, plan_id: RecordId, revision: RecordId | None = None):
         "status": shown.status,
         **funnel_of(shown).as_json(),
     }
+
+
+@router.get(
+    "/plans/{plan_id}/coverage",
+    summary="Next quarter's pipeline coverage",
+    description="For the quarter after today's (the plan's fiscal quarters): the deals and "
+    "bookings the rolling plan needs, the pipeline wanted at the revision's coverage ratio, "
+    "the open pipeline expected to close then and its ratio, whether it is on pace, and the "
+    "pipeline built for it week by week this quarter against the pace. The revision in force "
+    "(else the current draft).",
+)
+def plan_coverage(request, plan_id: RecordId):
+    plan = get_object_or_404(Plan, pk=plan_id)
+    shown = plan.in_force or plan.current
+    now = timezone.now()
+    found = coverage.next_quarter(funnel_of(shown, now), shown, now)
+    return {"plan": plan.pk, "revision": shown.number, **found.as_json()}

@@ -36,6 +36,7 @@ from accord.analytics.pacing import Period
 from accord.crm.filters import day_bounds, first_reached
 from accord.crm.models import Channel, Lead, Opportunity
 from accord.crm.queries import OPEN_STAGES, observed_win_rates
+from accord.plan import coverage
 from accord.plan.models import PlanRevision
 from accord.plan.queries import MARKETING, funnel_of, plan_by_month, rolling_summary
 
@@ -368,6 +369,26 @@ def _charts(funnel, revision: PlanRevision, timeline: Timeline, rows: dict, foun
     }
 
 
+def _coverage(funnel, revision: PlanRevision, now: datetime) -> dict:
+    found = coverage.next_quarter(funnel, revision, now)
+    return {
+        "coverage": found,
+        "coverage_chart": {
+            "labels": [f"{w.starts:%b %-d}" for w in found.weeks],
+            "datasets": [
+                {
+                    "label": "Pipeline for next quarter",
+                    "values": [float(w.built) for w in found.weeks],
+                },
+                {
+                    "label": f"Pace to {found.ratio_wanted.normalize():f}× coverage",
+                    "values": [float(w.pace) for w in found.weeks],
+                },
+            ],
+        },
+    }
+
+
 def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
     """Everything the scoreboard page shows for one plan revision and period."""
     now = timezone.localtime(now)
@@ -391,6 +412,7 @@ def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
         "has_actuals": any(rows[k]["pace"].actual for k in ("lead", "opportunity", "won")),
         "won_link": rows["won"]["link"],
         "rolling": rolling_summary(funnel, revision),
+        **_coverage(funnel, revision, now),
         "behind_below": pacing.BEHIND_BELOW,
         "time_zone": timezone.get_current_timezone_name(),
         **_forecast(funnel, revision, timeline, rows, now),
