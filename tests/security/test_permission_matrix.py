@@ -131,6 +131,7 @@ RULES = {
     "plan:edit": Rule(PLANNERS, PLANNERS),
     "plan:approve": Rule(POST_ONLY, SIGNERS),
     "scoreboard:home": PAGE,
+    "scoreboard:digest": PAGE,
     "qualify:definitions": PAGE,
     "qualify:new": Rule(PLANNERS, PLANNERS),
     "qualify:definition": PAGE,

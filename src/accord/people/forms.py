@@ -132,3 +132,7 @@ class DigestForm(forms.Form):
     email_digest = forms.BooleanField(
         required=False, label="Email me one daily digest instead of an email per alert"
     )
+    weekly_digest = forms.BooleanField(
+        required=False,
+        label="Email me the weekly scoreboard digest on Mondays (both teams' commitments)",
+    )

@@ -53,9 +53,21 @@ class User(AbstractUser):
         help_text="Email me one daily digest instead of an email per notification",
     )
     last_digest_at = models.DateTimeField(null=True, blank=True)
+    # The weekly scoreboard digest: None follows the default (leaders get it).
+    weekly_digest = models.BooleanField(null=True, blank=True)
+    last_weekly_digest = models.CharField(
+        max_length=8, blank=True, help_text="The ISO week of the last weekly digest, 2026-W49"
+    )
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]
+
+    @property
+    def gets_weekly_digest(self) -> bool:
+        """Whether the weekly scoreboard digest is for them: their choice, else leaders."""
+        if self.weekly_digest is not None:
+            return self.weekly_digest
+        return self.role == self.Role.LEADER
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

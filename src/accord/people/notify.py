@@ -100,6 +100,12 @@ def set_email_digest(user: User, on: bool) -> None:
     user.save(update_fields=["email_digest"])
 
 
+def set_weekly_digest(user: User, on: bool) -> None:
+    """Their own choice from now on, whatever their role's default."""
+    user.weekly_digest = on
+    user.save(update_fields=["weekly_digest"])
+
+
 def is_in_app_path(url: str) -> bool:
     """A path on this site: "/leads/42/" yes; "//evil.example", "/\\evil", "https://…" no."""
     return (

@@ -41,7 +41,9 @@ def profile(request, *, form=None, new_token=None, status=200):
         "tokens": user.tokens.filter(revoked_at=None),
         "token_form": form or TokenForm(user=user),
         "new_token": new_token,
-        "digest_form": DigestForm(initial={"email_digest": user.email_digest}),
+        "digest_form": DigestForm(
+            initial={"email_digest": user.email_digest, "weekly_digest": user.gets_weekly_digest}
+        ),
     }
     return render(request, "people/profile.html", context, status=status)
 
@@ -52,10 +54,15 @@ def notification_preferences(request):
     form.is_valid()  # Always valid: a box that is not ticked is simply "off".
     digest = form.cleaned_data["email_digest"]
     notify.set_email_digest(request.user, digest)
+    weekly = form.cleaned_data["weekly_digest"]
+    if weekly != request.user.gets_weekly_digest:
+        notify.set_weekly_digest(request.user, weekly)
     if digest:
-        messages.success(request, "Saved: you will get one email a day listing new notifications.")
+        saved = "Saved: you will get one email a day listing new notifications"
     else:
-        messages.success(request, "Saved: you will get an email for each notification.")
+        saved = "Saved: you will get an email for each notification"
+    weekly_text = "and" if weekly else "but not"
+    messages.success(request, f"{saved}, {weekly_text} the weekly scoreboard digest.")
     return redirect("profile")
 
 

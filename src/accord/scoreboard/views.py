@@ -7,7 +7,7 @@ from accord.analytics.pacing import PeriodError, default_period, period_named
 from accord.people.permissions import can_edit_plan
 from accord.plan import queries as plan_queries
 from accord.plan.models import Plan
-from accord.scoreboard import queries
+from accord.scoreboard import digest, queries
 
 
 def _plan_from(value: str) -> Plan | None:
@@ -42,3 +42,21 @@ def home(request):
     context.update(queries.scoreboard(revision, period, now))
     context["chosen_by_default"] = not chosen
     return render(request, "scoreboard/home.html", context)
+
+
+def digest_preview(request):
+    """This week's digest (or `?week=2026-W49`'s) as anyone signed in would get it."""
+    week = request.GET.get("week", "").strip()[:10]
+    context = {
+        "person": request.user,
+        "week": week,
+        "time_zone": timezone.get_current_timezone_name(),
+    }
+    try:
+        found = digest.build(timezone.now(), week or None)
+    except digest.DigestWeekError as error:
+        context["error"] = str(error)
+        return render(request, "scoreboard/digest.html", context, status=400)
+    context["d"] = found
+    context["columns"] = [("Marketing", found.marketing, True), ("Sales", found.sales, True)]
+    return render(request, "scoreboard/digest.html", context)

@@ -1,0 +1,25 @@
+"""The scoreboard's recurring work: the weekly digest, checked every hour (it goes out on
+Monday from ACCORD_DIGEST_HOUR, once a week per person)."""
+
+from datetime import timedelta
+
+from django.tasks import task
+from django.utils import timezone
+
+from accord.core import recurring
+from accord.scoreboard import digest
+
+CHECK_EVERY = timedelta(hours=1)
+
+
+@task
+def send_weekly_digest() -> None:
+    try:
+        digest.send()
+    finally:
+        schedule_weekly_digest(timezone.now() + CHECK_EVERY)
+
+
+@recurring.entry_point
+def schedule_weekly_digest(at=None) -> bool:
+    return recurring.schedule(send_weekly_digest, at)
