@@ -55,3 +55,45 @@ def test_a_plan_is_drafted_signed_by_both_leaders_and_paced_on_the_scoreboard(
     expect(pacing.get_by_role("row", name="Deals won")).to_be_visible()
     expect(page.get_by_text("How the forecast was made")).to_be_visible()
     screenshot(page, "scoreboard")
+
+
+def test_a_plan_signed_with_a_start_gap_shows_it_on_the_plan_and_the_scoreboard(
+    page: Page, log_in, screenshot
+):
+    """Ten times the demo's deals and a long sales cycle: the first months need MQLs from
+    before the plan that nobody created. The plan does not pile them into January; it shows
+    the gap, the same on the plan and on the scoreboard."""
+    log_in("marketing.manager")
+    page.goto("/plans/new/")
+    page.get_by_label("Name").fill("FY2026 stretch")
+    page.get_by_label("Fiscal year").fill("2026")
+    page.get_by_label("New-business revenue target ($)").fill("189840000")
+    page.get_by_label("Average selling price ($)").fill("113000")
+    page.get_by_label("Opportunity → won lag (days)").fill("150")
+    page.get_by_label("Growth for next year (%)").fill("10")
+    page.get_by_role("button", name="Create plan").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("FY2026 stretch")
+    rolling = page.locator("#rolling")
+    expect(rolling).to_contain_text("this plan at 10.0% growth")
+    gap = page.locator("#start-gap strong").inner_text()  # "Start gap: N deals ($X)."
+    assert gap.startswith("Start gap: ") and "deals" in gap
+    expect(page.get_by_text("for FY2027").first).to_be_visible()  # December's work
+    plan_url = page.url
+    _log_out(page)
+
+    log_in("cmo")
+    page.goto(plan_url)
+    page.get_by_role("button", name="Approve for marketing").click()
+    _log_out(page)
+    log_in("vp.sales")
+    page.goto(plan_url)
+    page.get_by_role("button", name="Approve for sales").click()
+    expect(page.locator(".signoff")).to_contain_text("In force")
+    screenshot(page, "plan-with-a-start-gap")
+
+    page.get_by_role("link", name="Scoreboard").first.click()
+    page.locator("select[name=plan]").select_option(label="FY2026 stretch (from Jan 2026)")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#start-gap")).to_contain_text(gap.removesuffix("."))
+    expect(page.locator("#coverage")).to_contain_text("Next quarter's coverage")
+    screenshot(page, "scoreboard-start-gap")

@@ -104,8 +104,12 @@ class PlanForm(forms.Form):
                 max_value=730,
                 initial=DEFAULT_LAGS[step],
                 required=False,
-                widget=forms.NumberInput(attrs={"class": "num"}),
+                # In the table of steps, where no <label> stands beside it.
+                widget=forms.NumberInput(
+                    attrs={"class": "num", "aria-label": f"{STEP_LABELS[step]} lag (days)"}
+                ),
             )
+            self.fields[f"rate_{step}"].widget.attrs["aria-label"] = f"{STEP_LABELS[step]} (%)"
             self.fields[f"basis_{step}"] = forms.ChoiceField(
                 choices=PlanRevision.Basis.choices, initial=PlanRevision.Basis.ASSUMED
             )
