@@ -111,3 +111,21 @@ def test_the_api_answers_404_for_an_unknown_plan(client, cast):
     token = tokens.issue_token(cast["mike"], name="read", scope="read")[1]
     answer = _api(client, "get", "/plans/999/coverage", token)
     assert answer.status_code == 404 and answer.json()
+
+
+def test_the_scoreboard_says_which_stages_run_far_from_the_plan_after_a_whole_month(
+    client, cast, quarter
+):
+    """No lead, no MQL, nothing won by mid-February: after all of January, every stage is
+    at 0% of its plan to date, and the page says so; in mid-January it is too early."""
+    with time_machine.travel(TODAY, tick=False):
+        client.force_login(cast["mike"])
+        page = client.get("/scoreboard/")
+    far = [f["metric"].key for f in page.context["far_off"]]
+    assert far[:3] == ["lead", "mql", "sal"] and "won" in far
+    html = page.content.decode()
+    assert "Far from the plan this period:</strong> Leads created at 0% of plan to date" in html
+    with time_machine.travel(datetime(2027, 1, 15, 12, tzinfo=UTC), tick=False):
+        client.force_login(cast["mike"])
+        early = client.get("/scoreboard/")
+    assert early.context["far_off"] == [] and "Far from the plan" not in early.content.decode()

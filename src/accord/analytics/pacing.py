@@ -33,6 +33,9 @@ from decimal import Decimal
 from accord.analytics.months import days_in, next_month
 
 BEHIND_BELOW = Decimal("0.9")
+# A stage running below half or above twice its plan over a whole month or more is not
+# noise: the plan's rate or lag for it no longer matches the company (the page says so).
+FAR_BELOW, FAR_ABOVE = Decimal("0.5"), Decimal(2)
 MIN_STAGE_SAMPLE = 20
 
 

@@ -294,6 +294,19 @@ def _pacing_rows(funnel, revision: PlanRevision, timeline: Timeline, found: Actu
     return rows
 
 
+def _far_off(rows: dict, timeline: Timeline) -> list[dict]:
+    """The metrics running below half or above twice their plan to date, once at least one
+    whole month of the period has gone by."""
+    if not any(timeline.shares[i] == 1 for i in timeline.in_period):
+        return []
+    far = []
+    for metric in METRICS:
+        ratio = rows[metric.key]["pace"].ratio
+        if ratio is not None and not pacing.FAR_BELOW <= ratio <= pacing.FAR_ABOVE:
+            far.append({"metric": metric, "ratio": ratio, "below": ratio < pacing.FAR_BELOW})
+    return far
+
+
 def _lead_opportunities(timeline: Timeline, found: Actuals) -> dict:
     """Leads reaching the opportunity status: shown beside opportunities, not planned."""
     counts = found.counts["lead_opportunity"]
@@ -410,6 +423,7 @@ def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
         "started": bool(timeline.started),
         "period_over": now.date() >= period.end,
         "has_actuals": any(rows[k]["pace"].actual for k in ("lead", "opportunity", "won")),
+        "far_off": _far_off(rows, timeline),
         "won_link": rows["won"]["link"],
         "rolling": rolling_summary(funnel, revision),
         **_coverage(funnel, revision, now),
