@@ -20,6 +20,7 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
         "accord.attribution.tasks.refresh",
         "accord.imports.tasks.check_running_imports",
         "accord.imports.tasks.clean_import_files",
+        "accord.scoreboard.tasks.send_weekly_digest",
         "accord.sla.tasks.sla_tick",
         "accord.webhooks.tasks.webhooks_sweep",
     ]
@@ -27,6 +28,7 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
         "accord.attribution.tasks.schedule_refresh",
         "accord.imports.tasks.schedule_check",
         "accord.imports.tasks.schedule_cleaning",
+        "accord.scoreboard.tasks.schedule_weekly_digest",
         "accord.sla.tasks.schedule_tick",
         "accord.webhooks.tasks.schedule_sweep",
     ]

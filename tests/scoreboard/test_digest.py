@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from accord.people.models import User
 from accord.plan import actions
-from accord.scoreboard import digest, tasks
+from accord.scoreboard import digest
 from tests.plan.test_plan import values
 
 pytestmark = pytest.mark.django_db
@@ -104,17 +104,6 @@ def test_a_mail_server_that_is_down_is_tried_again_at_the_next_check(cast, setti
     assert User.objects.get(username="carol").last_weekly_digest == ""
     settings.MAILERS = working
     assert digest.send(MONDAY_7 + timedelta(hours=1)) == 2  # carol and victor
-
-
-def test_the_worker_checks_every_hour():
-    assert tasks.CHECK_EVERY == timedelta(hours=1)
-    assert "accord.scoreboard.tasks.schedule_weekly_digest" in digest_entry_points()
-
-
-def digest_entry_points():
-    from accord.core import recurring
-
-    return recurring.start_all()
 
 
 @pytest.mark.parametrize("who", ["mike", "vera", "alice"])
