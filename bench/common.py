@@ -286,6 +286,27 @@ def issue_write_token(db: Database, username: str = "ops.manager") -> str:
     return found[-1]
 
 
+def drain(db: Database, limit: float = 900) -> float:
+    """Wait until the task queue is empty; the seconds it took."""
+    started = time.perf_counter()
+    while unfinished_tasks(db):
+        if time.perf_counter() - started > limit:
+            raise BenchFailure(f"the task worker did not empty the queue in {limit:.0f} s")
+        time.sleep(0.5)
+    return time.perf_counter() - started
+
+
+def unfinished_tasks(db: Database) -> int:
+    """Tasks still to run, leaving out the recurring ones, which are always queued (each
+    queues its next run ahead each time it runs): by the project's rule they, and only they,
+    live in an app's `tasks` module."""
+    return db.query(
+        "SELECT count(*) FROM django_tasks_database_dbtaskresult "
+        "WHERE status IN (?, ?) AND task_path NOT LIKE ?",
+        ["READY", "RUNNING", "accord.%.tasks.%"],
+    )[0][0]
+
+
 @dataclass
 class Measured:
     seconds: float
@@ -425,6 +446,8 @@ def _number(value: float | None, unit: str) -> str:
         return "-"
     if unit == "MB":
         return f"{value:,.0f} MB"
+    if unit == "s":
+        return f"{value:,.2f} s"
     return f"{value:,.0f}/s" if value >= 100 else f"{value:,.1f}/s"
 
 

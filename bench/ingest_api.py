@@ -42,9 +42,11 @@ from common import (
     Databases,
     Figure,
     Server,
+    drain,
     issue_write_token,
     log,
     prepare,
+    unfinished_tasks,
 )
 
 NAME = "ingest_api"
@@ -131,12 +133,12 @@ def _measure(side, db: Database, token: str, items, rows, workdir: Path, notes: 
         with Server(db, workdir, API_RATE_LIMIT_PER_MINUTE="100000") as server:
             taken = _post_all(server.port, token, items, "bench")
         _check_stored(db, "bench", count)
-        notes["queued"].append(_unfinished_tasks(db))
+        notes["queued"].append(unfinished_tasks(db))
         return taken
     with Server(db, workdir, worker=True, API_RATE_LIMIT_PER_MINUTE="100000") as server:
-        _drain(db)  # what the demo queued, before the clock starts
+        drain(db)  # what the demo queued, before the clock starts
         taken = _post_all(server.port, token, items, "bench")
-        notes["drain"].append(_drain(db))
+        notes["drain"].append(drain(db))
     _check_stored(db, "bench", count)
     return taken
 
@@ -145,27 +147,6 @@ def _check_stored(db: Database, source: str, count: int) -> None:
     stored = db.query("SELECT count(*) FROM crm_touchpoint WHERE source_system = ?", [source])
     if stored[0][0] != count:
         raise BenchFailure(f"the API answered for {count:,} items but stored {stored[0][0]:,}")
-
-
-def _drain(db: Database, limit: float = 900) -> float:
-    """Wait until the task queue is empty; the seconds it took."""
-    started = time.perf_counter()
-    while _unfinished_tasks(db):
-        if time.perf_counter() - started > limit:
-            raise BenchFailure(f"the task worker did not empty the queue in {limit:.0f} s")
-        time.sleep(0.5)
-    return time.perf_counter() - started
-
-
-def _unfinished_tasks(db: Database) -> int:
-    """Tasks still to run, leaving out the recurring ones, which are always queued (each
-    queues its next run ahead each time it runs): by the project's rule they, and only they,
-    live in an app's `tasks` module."""
-    return db.query(
-        "SELECT count(*) FROM django_tasks_database_dbtaskresult "
-        "WHERE status IN (?, ?) AND task_path NOT LIKE ?",
-        ["READY", "RUNNING", "accord.%.tasks.%"],
-    )[0][0]
 
 
 def _touchpoints(

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import attribution
+import import_contention
 import import_csv
 import ingest_api
 import rescore
@@ -25,6 +26,7 @@ from common import ENGINES, HOME, BenchFailure, format_table, log, write_json
 BENCHMARKS = {
     ingest_api.NAME: ingest_api.run,
     import_csv.NAME: import_csv.run,
+    import_contention.NAME: import_contention.run,
     rescore.NAME: rescore.run,
     attribution.NAME: attribution.run,
 }
