@@ -1,11 +1,12 @@
 """The one verb behind the CSV import and the bulk API: upsert items and count what became
 of them, in one transaction, or (a long import) in one short transaction per batch."""
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import batched
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from accord.core.bulk import sqlite_cache_for_bulk_writes
 from accord.crm.kinds import Kind
@@ -69,6 +70,9 @@ class Upserted:
         )
 
 
+SQLITE_GAP_SECONDS = 0.05
+
+
 def upsert_items(
     kind: Kind | str,
     items: Iterable[tuple[int, dict]],
@@ -99,18 +103,25 @@ def upsert_items(
     batch_size = batch_size or item_rules.BATCH_SIZE
     upserter = Upserter(kind, options, batch_size)
     if checkpoint is not None and not dry_run and not strict:
+        upserter.batch_size = batch_size = min(batch_size, item_rules.SHORT_BATCH_SIZE)
         upserted = resumed or Upserted()
         before = {k: list(v) for k, v in upserted.new_references.items()}
         created = upserter.resolver.created
         with sqlite_cache_for_bulk_writes():
             for batch in batched(items, batch_size):
+                # Checked outside the write transaction: others wait only for the writes.
+                results, parsed = upserter.parse(list(batch))
                 with transaction.atomic():
-                    for result in upserter.process(batch):
+                    for result in upserter.write(results, parsed):
                         upserted.count(result)
                         if each is not None:
                             each(result, upserted)
                     upserted.new_references = {k: before.get(k, []) + created[k] for k in created}
                     checkpoint(batch[-1][0], upserted)
+                if connection.vendor == "sqlite":
+                    # A moment between two batches: a login or an API write waiting for the
+                    # one writer gets in now, instead of when its busy timeout next polls.
+                    time.sleep(SQLITE_GAP_SECONDS)
         upserted.committed = True
         return upserted
 

@@ -40,6 +40,9 @@ from accord.imports.values import (
 from accord.people.models import User
 
 BATCH_SIZE = 2000
+# A long import's batches, each its own transaction: short enough that a login or an API
+# write waiting for SQLite's one writer waits a fraction of a second.
+SHORT_BATCH_SIZE = 1000
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 MAX_AMOUNT = Decimal("999999999999.99")
 # A lone surrogate: JSON can carry one ("\ud800"), but no database can store it.

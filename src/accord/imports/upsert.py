@@ -58,6 +58,12 @@ class Upserter:
             yield from self._batch(batch)
 
     def _batch(self, items: list[tuple[int, dict]]) -> list[ItemResult]:
+        return self.write(*self.parse(items))
+
+    def parse(self, items: list[tuple[int, dict]]) -> tuple[list[ItemResult], list]:
+        """Check a batch's items and find what they refer to: reads, and the references an
+        importer allowed to may create (owners, channels, accounts). A long import does this
+        outside its batch's write transaction, so the database is locked only to write."""
         handler = self.handler
         results: list[ItemResult] = []
         parsed: list[tuple[ItemResult, dict]] = []
@@ -78,7 +84,12 @@ class Upserter:
             results.append(result)
             parsed.append((result, record))
         self.resolver.flush_accounts()
+        return results, parsed
 
+    def write(self, results: list[ItemResult], parsed: list) -> list[ItemResult]:
+        """Store a parsed batch: find the stored rows, check the importer's rights on them,
+        create and update, and write the history; returns every item's result."""
+        handler = self.handler
         stored = handler.find([record for _, record in parsed])
         rights = self.rights
         # Admins and operations write what they send; anybody else item by item, as on

@@ -153,7 +153,9 @@ def _text(value: str) -> Cast:
     return Cast(Value(value), CharField())
 
 
-SCORING_BATCH = 5000
+# Leads scored per write transaction: on SQLite the writes of a chunk keep other writers
+# waiting, so a chunk is kept to a fraction of a second (`make bench`, import_contention).
+SCORING_BATCH = 1000
 FULL_RESCORE_ABOVE = 50_000  # more waiting leads than this: one pass over every lead
 SCORING_DELAY_SECONDS = 5  # lets a burst of writes to the same leads share one pass
 # Under a steady stream of writes the wait grows with the cost of the last pass, so scoring
