@@ -108,8 +108,21 @@ def plan_page(revision: PlanRevision) -> dict:
         "monthly_chart": {
             "labels": labels,
             "datasets": [
-                {"label": STAGE_LABELS[s], "values": funnel.monthly[s]}
-                for s in ("mql", "sql", "opportunity", "won")
+                *(
+                    {"label": STAGE_LABELS[s], "values": funnel.monthly[s]}
+                    for s in ("mql", "sql", "opportunity", "won")
+                ),
+                # The part of this year's MQLs that next year's first months close.
+                *(
+                    [
+                        {
+                            "label": f"MQLs for {next_year_label(revision.plan)}",
+                            "values": funnel.for_next["mql"],
+                        }
+                    ]
+                    if any(funnel.for_next["mql"])
+                    else []
+                ),
             ],
         },
         "bookings_chart": {
