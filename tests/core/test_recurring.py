@@ -18,6 +18,7 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     queued = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
     assert queued == [
         "accord.attribution.tasks.refresh",
+        "accord.core.tasks.prune_finished_tasks",
         "accord.imports.tasks.check_running_imports",
         "accord.imports.tasks.clean_import_files",
         "accord.scoreboard.tasks.send_weekly_digest",
@@ -26,6 +27,7 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     ]
     assert started == [
         "accord.attribution.tasks.schedule_refresh",
+        "accord.core.tasks.schedule_pruning",
         "accord.imports.tasks.schedule_check",
         "accord.imports.tasks.schedule_cleaning",
         "accord.scoreboard.tasks.schedule_weekly_digest",
@@ -52,3 +54,42 @@ def test_tasks_queued_before_the_upgrade_still_run_from_their_new_place(settings
 
     for path in DBTaskResult.objects.values_list("task_path", flat=True):
         assert import_string(path).module_path == path  # the worker can load each one
+
+
+@pytest.mark.django_db
+def test_finished_task_results_are_pruned_after_a_week_and_failed_ones_after_a_month(settings):
+    from datetime import timedelta
+
+    from django.tasks import TaskResultStatus
+    from django.utils import timezone
+
+    from accord.core import tasks
+
+    settings.TASKS = DATABASE_QUEUE
+    now = timezone.now()
+
+    def result(status, days_ago):
+        return DBTaskResult.objects.create(
+            status=status,
+            args_kwargs={"args": [], "kwargs": {}},
+            task_path="accord.sla.tasks.sla_tick",
+            backend_name="default",
+            run_after=now - timedelta(days=days_ago),
+            finished_at=now - timedelta(days=days_ago),
+        ).pk
+
+    old_ok = result(TaskResultStatus.SUCCESSFUL, 8)
+    new_ok = result(TaskResultStatus.SUCCESSFUL, 2)
+    old_failed = result(TaskResultStatus.FAILED, 31)
+    new_failed = result(TaskResultStatus.FAILED, 8)
+    waiting = DBTaskResult.objects.create(
+        status=TaskResultStatus.READY,
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="accord.sla.tasks.sla_tick",
+        backend_name="default",
+        run_after=now - timedelta(days=40),
+    ).pk
+    tasks.prune_task_results()
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert left == {new_ok, new_failed, waiting}
+    assert old_ok not in left and old_failed not in left
