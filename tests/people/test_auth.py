@@ -267,3 +267,27 @@ def test_an_admin_setting_a_new_password_unlocks_the_account(client, cast, setti
     alice = User.objects.get(username="alice")
     actions.update_user(cast["ada"], alice, password="a-new-long-phrase-42")
     assert login_post(client, "alice", "a-new-long-phrase-42").status_code == 302
+
+
+def test_an_admin_sees_who_is_locked_out_and_unlocks_them_on_the_people_page(cast, settings):
+    from django.test import Client
+
+    from accord.people.models import AuditLog
+
+    settings.LOGIN_FAILURE_LIMIT = 3
+    bob = Client()
+    for _ in range(3):
+        login_post(bob, "bob", "guess")
+    assert login_post(bob, "bob", PASSWORD).status_code == 200  # locked
+    admin = Client()
+    admin.force_login(cast["ada"])
+    page = admin.get(reverse("people")).content.decode()
+    assert page.count("Locked out until") == 1
+    unlock = reverse("user_unlock", args=[cast["bob"].pk])
+    assert f'action="{unlock}"' in page
+    assert admin.get(unlock).status_code == 405
+    response = admin.post(unlock, follow=True)
+    assert "Unlocked bob: they may sign in again." in response.content.decode()
+    assert "Locked out until" not in response.content.decode()
+    assert AuditLog.objects.filter(action="user.unlocked", actor=cast["ada"]).exists()
+    assert login_post(bob, "bob", PASSWORD).status_code == 302

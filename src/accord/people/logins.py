@@ -76,16 +76,26 @@ def clear_account(username: str) -> None:
     LoginThrottle.objects.filter(kind=ACCOUNT, key=normal_username(username)).delete()
 
 
+def locked_accounts() -> dict[str, datetime]:
+    """Username -> until when, for the accounts locked now (the People page)."""
+    return dict(
+        LoginThrottle.objects.filter(kind=ACCOUNT, locked_until__gt=timezone.now()).values_list(
+            "key", "locked_until"
+        )
+    )
+
+
 @transaction.atomic
-def unlock(*, username: str = "", address: str = "") -> list[str]:
-    """Clear an account's or an address's failures (`accord unlock`); what was cleared."""
+def unlock(*, username: str = "", address: str = "", actor=None) -> list[str]:
+    """Clear an account's or an address's failures (`accord unlock`, or an admin's Unlock on
+    the People page); what was cleared."""
     cleared = []
     if username:
         name = normal_username(username)
         deleted, _ = LoginThrottle.objects.filter(kind=ACCOUNT, key=name).delete()
         user = User.objects.filter(username=name).first()
         if user and deleted:
-            audit.record(None, "user.unlocked", user, summary=f"Unlocked {name}'s logins")
+            audit.record(actor, "user.unlocked", user, summary=f"Unlocked {name}'s logins")
         if deleted or user:
             cleared.append(name)
     if address:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("people/", views.people_list, name="people"),
     path("people/new/", views.user_edit, name="user_new"),
     path("people/<int:pk>/", views.user_edit, name="user_edit"),
+    path("people/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
     path("teams/new/", views.team_edit, name="team_new"),
     path("teams/<int:pk>/", views.team_edit, name="team_edit"),
 ]

@@ -11,7 +11,7 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from accord.people import actions, notify, permissions, tokens
+from accord.people import actions, logins, notify, permissions, tokens
 from accord.people.forms import DigestForm, TeamForm, ThrottledLoginForm, TokenForm, UserForm
 from accord.people.models import AuditLog, Notification, Team, User
 
@@ -114,7 +114,20 @@ def people_list(request):
     users = User.objects.prefetch_related("teams").order_by("username")
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     teams = Team.objects.annotate(size=Count("members"))
+    locked = logins.locked_accounts()
+    for person in page.object_list:
+        person.locked_until = locked.get(person.username)
     return render(request, "people/people_list.html", {"page": page, "teams": teams})
+
+
+@require_POST
+def user_unlock(request, pk: int):
+    """Forget a person's failed logins, as `accord unlock` does."""
+    permissions.require(permissions.can_manage_people(request.user))
+    person = get_object_or_404(User, pk=pk)
+    logins.unlock(username=person.username, actor=request.user)
+    messages.success(request, f"Unlocked {person.username}: they may sign in again.")
+    return redirect("people")
 
 
 def user_edit(request, pk=None):
