@@ -235,6 +235,10 @@ def test_the_cli_takes_growth_and_a_carry_in_file_and_refuses_bad_ones(tmp_path,
     bad.write_text("stage,date,count\nsql,2026-12-20,10\nhot lead,2026-12-01,1\n")
     with pytest.raises(CommandError, match="row 2: unknown stage 'hot lead'"):
         call_command(*args, f"--carry-in={bad}")
+    far = tmp_path / "far.csv"
+    far.write_text("stage,date,count\nmql,9999-12-31,1\n")
+    with pytest.raises(CommandError, match="row 1: Choose a day from"):
+        call_command(*args, f"--carry-in={far}")
     with pytest.raises(CommandError, match="growth: Growth for next year must be between"):
         call_command(*args, "--growth=-2")
     with pytest.raises(CommandError, match="cannot read"):

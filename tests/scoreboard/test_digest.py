@@ -123,6 +123,8 @@ def test_the_preview_page_needs_a_login_and_refuses_a_week_that_does_not_exist(c
     page = client.get("/scoreboard/digest/?week=2026-W54")
     assert page.status_code == 400
     assert "is not a week: use an ISO week like 2026-W49" in page.content.decode()
+    ancient = client.get("/scoreboard/digest/?week=0001-W01")
+    assert ancient.status_code == 400 and "a year from 1900 to 2999" in ancient.content.decode()
     later = client.get("/scoreboard/digest/?week=2099-W02")
     assert later.status_code == 400 and "has not begun" in later.content.decode()
 

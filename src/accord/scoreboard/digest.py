@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord.analytics.pacing import BEHIND_BELOW, default_period
+from accord.core.periods import FIRST_YEAR, LAST_YEAR
 from accord.crm.models import Opportunity
 from accord.people.models import Team, User
 from accord.people.notify import absolute_url
@@ -129,9 +130,12 @@ def parse_week(text: str) -> tuple[int, int]:
         year, _, number = text.strip().upper().partition("-W")
         year, number = int(year), int(number)
         date.fromisocalendar(year, number, 1)
+        if not FIRST_YEAR <= year <= LAST_YEAR:  # the years a plan can have
+            raise ValueError
     except ValueError:
         raise DigestWeekError(
-            f"{text!r} is not a week: use an ISO week like 2026-W49 (a year has 52 or 53 weeks)."
+            f"{text!r} is not a week: use an ISO week like 2026-W49 "
+            f"(a year from {FIRST_YEAR} to {LAST_YEAR}, with 52 or 53 weeks)."
         ) from None
     return year, number
 

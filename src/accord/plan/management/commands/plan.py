@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.management.base import BaseCommand, CommandError
 
 from accord.analytics.funnel import STEPS, FunnelError, FunnelInputs, reverse_funnel, validate
+from accord.core.periods import OUT_OF_RANGE, in_range
 from accord.crm.queries import OPEN_STAGES
 from accord.plan import rolling
 from accord.plan.models import Plan
@@ -185,6 +186,8 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--carry-in row {number}: date {row.get('date')!r} is not like 2026-01-31."
                 ) from None
+            if not in_range(day):
+                raise CommandError(f"--carry-in row {number}: {OUT_OF_RANGE}")
             count = (row.get("count") or "1").strip()
             if not count.isdigit():
                 raise CommandError(
