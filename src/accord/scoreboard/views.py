@@ -58,5 +58,5 @@ def digest_preview(request):
         context["error"] = str(error)
         return render(request, "scoreboard/digest.html", context, status=400)
     context["d"] = found
-    context["columns"] = [("Marketing", found.marketing, True), ("Sales", found.sales, True)]
+    context["columns"] = [("Marketing", found.marketing), ("Sales", found.sales)]
     return render(request, "scoreboard/digest.html", context)
