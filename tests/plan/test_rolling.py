@@ -271,3 +271,23 @@ def test_the_forecast_of_a_plan_to_come_counts_the_open_pipeline_once(cast, acme
     assert planned[FEB] - credited[FEB] in (38, 39)
     assert [(line.stage, line.count) for line in after.open] == [("proposal", 40)]
     assert sum(credited.values()) == sum(planned.values()) - 40
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_a_plan_starting_inside_another_plans_year(client, cast):
+    plan_2027(cast)
+    mona = tokens.issue_token(cast["mona"], name="ops", scope="write")[1]
+    answer = _api(client, "post", "/plans", mona, {**API_PLAN, "name": "Mid", "first_month": 4})
+    assert answer.status_code == 422
+    assert "FY2027 covers January 2027 to December 2027" in answer.content.decode()
+    assert Plan.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_form_refuses_a_plan_starting_inside_another_plans_year(client, cast):
+    plan_2027(cast)
+    client.force_login(cast["mona"])
+    page = client.post("/plans/new/", _form(name="Mid", first_month="4"))
+    assert page.status_code == 200
+    assert "FY2027 covers January 2027 to December 2027" in page.content.decode()
+    assert Plan.objects.count() == 1
