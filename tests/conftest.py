@@ -19,6 +19,15 @@ from accord.crm.models import Lead
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_figures():
+    """Each test starts with no kept figures (accord.core.figures): a figure kept by an
+    earlier test, whose rows were rolled back, must never answer for this one's."""
+    from django.core.cache import caches
+
+    caches["figures"].clear()
+
+
 @pytest.fixture
 def teams(db):
     return factories.create_teams()

@@ -187,6 +187,20 @@ IMPORT_FILES_KEEP_DAYS = envint("IMPORT_FILES_KEEP_DAYS", 30, minimum=0)
 SQLITE_BULK_CACHE_MEGABYTES = envint("SQLITE_BULK_CACHE_MEGABYTES", 128)
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_REQUEST_MEGABYTES", 32) * 1024 * 1024
 
+# Figures the pages keep until the data under them changes (accord.core.figures): in files
+# under var/cache/figures, shared by the web workers and the task worker of one machine.
+# A page may show a kept figure up to FIGURES_MAX_AGE_SECONDS after the data changed,
+# saying how old it is, while the worker computes it again (every minute).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "figures": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "figures"),
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+FIGURES_MAX_AGE_SECONDS = envint("FIGURES_MAX_AGE_SECONDS", 60, minimum=0)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = False

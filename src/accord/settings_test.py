@@ -12,3 +12,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Tests serve static files through the finders; there is no collected copy to point at.
 STATIC_ROOT = None
+
+# Kept figures live in memory (cleared before each test) and are never shown once the data
+# under them changed: the page tests see exactly what they wrote.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "figures": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "figures"},
+}
+FIGURES_MAX_AGE_SECONDS = 0

@@ -28,3 +28,25 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class Generation(models.Model):
+    """How many writes a table has seen: bumped by database triggers on every insert, update
+    and delete (see `accord.core.figures`), whatever door the write came through.
+
+    On SQLite one row per table (`pid` 0): it has one writer at a time. On PostgreSQL one
+    row per table and server process, so that concurrent writers never wait on each other
+    here; a table's generation is the sum of its rows, which only ever grows.
+    """
+
+    name = models.CharField(max_length=63, help_text="The table's name.")
+    pid = models.IntegerField(default=0)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "pid"], name="core_generation_name_pid")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"

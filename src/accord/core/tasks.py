@@ -10,6 +10,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from accord.core import recurring
+from accord.core.bulk import refresh_statistics
 
 PRUNE_EVERY = timedelta(days=1)
 TASK_RESULTS_KEEP_DAYS = 7
@@ -29,6 +30,7 @@ def prune_task_results() -> None:
 def prune_finished_tasks() -> None:
     try:
         prune_task_results()
+        refresh_statistics()
     finally:
         schedule_pruning(timezone.now() + PRUNE_EVERY)
 

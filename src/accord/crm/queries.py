@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accord.analytics import pacing
 from accord.analytics.months import add_months, between, first_of, months_apart
+from accord.core import figures
 from accord.crm.models import (
     Account,
     Activity,
@@ -95,8 +96,19 @@ def monthly_counts(queryset, field: str, months: int = 12, *, end: date | None =
     }
 
 
-def overview() -> dict:
-    """Company-wide figures for the home page."""
+# What the overview reads: its figures are kept until one of these tables changes.
+OVERVIEW_TABLES = figures.table_names([Lead, LeadStatusChange, Opportunity, Account, Campaign])
+
+
+def overview() -> figures.Kept[dict]:
+    """Company-wide figures for the home page, kept until the data changes (or the day)."""
+    today = timezone.localdate()
+    key = f"crm.overview:{timezone.get_current_timezone_name()}:{today.isoformat()}"
+    return figures.kept(key, OVERVIEW_TABLES, lambda: overview_now(today))
+
+
+def overview_now(today: date | None = None) -> dict:
+    """The overview's figures computed from scratch."""
     statuses = dict(Lead.objects.values_list("status").annotate(n=Count("id")))
     # A lead counts at every stage it has reached (or passed), so the funnel reads as one.
     reached = {
@@ -120,7 +132,7 @@ def overview() -> dict:
             "labels": [Lead.Status(s).label for s in Lead.LIFECYCLE],
             "values": [reached[s] for s in Lead.LIFECYCLE],
         },
-        "leads_by_month": monthly_counts(Lead.objects.all(), "created_at"),
+        "leads_by_month": monthly_counts(Lead.objects.all(), "created_at", end=today),
     }
 
 
@@ -224,3 +236,34 @@ def observed_win_rates(now: datetime, plan_rate: Decimal) -> dict[str, pacing.Wi
     """Win probability per open stage (see accord.analytics.pacing)."""
     by_stage, overall = closed_outcomes(now)
     return pacing.win_rates(OPEN_STAGES, by_stage, overall, plan_rate)
+
+
+WIN_RATE_TABLES = figures.table_names([Opportunity, OpportunityStageChange])
+
+
+def win_rates_change_at(now: datetime) -> datetime | None:
+    """The first moment after `now` at which the 365-day window of `closed_outcomes` holds
+    other deals on unchanged data: the oldest closed deal in it leaves, or a deal closed
+    (by its date) in the future comes in."""
+    closed = Opportunity.objects.filter(stage__in=Opportunity.CLOSED_STAGES)
+    window = closed.filter(
+        closed_at__gt=now - timedelta(days=WIN_RATE_DAYS), closed_at__lte=now
+    ).aggregate(first=Min("closed_at"))["first"]
+    coming = closed.filter(closed_at__gt=now).aggregate(first=Min("closed_at"))["first"]
+    leaves = window + timedelta(days=WIN_RATE_DAYS) if window else None
+    return figures.earliest([leaves, coming])
+
+
+def kept_win_rates(now: datetime, plan_rate: Decimal) -> figures.Kept[dict]:
+    """`observed_win_rates` kept until a deal changes or one enters or leaves the window.
+    Asked about another moment than now (a replay), it computes without keeping."""
+    moment = timezone.now()
+    if abs(now - moment) > timedelta(seconds=1):  # another moment than now: not kept
+        rates = observed_win_rates(now, plan_rate)
+        return figures.Kept(rates, now, {}, None)
+    return figures.kept(
+        f"crm.win_rates:{plan_rate}",
+        WIN_RATE_TABLES,
+        lambda: observed_win_rates(moment, plan_rate),
+        valid_until=lambda _rates: win_rates_change_at(moment),
+    )

@@ -22,7 +22,8 @@ PAGE_SIZE = 50
 
 
 def home(request):
-    return render(request, "crm/home.html", {"overview": queries.overview()})
+    kept = queries.overview()
+    return render(request, "crm/home.html", {"overview": kept.value, "kept": kept})
 
 
 def _list_page(request, form_class, queryset, template: str, title: str, kind: str):

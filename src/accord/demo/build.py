@@ -13,7 +13,7 @@ from datetime import date, datetime
 from django.db import transaction
 
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
-from accord.core.bulk import sqlite_cache_for_bulk_writes
+from accord.core.bulk import refresh_statistics, sqlite_cache_for_bulk_writes
 from accord.crm.models import (
     Account,
     Activity,
@@ -112,6 +112,7 @@ def build_demo_company(
         spend.install(world.start, world.until)
         spend.queue_runs(world.until)
         counts = company_counts()
+    refresh_statistics()
     return DemoSummary(
         seed=seed, scale=scale, months=months, start=world.start, until=world.until, counts=counts
     )

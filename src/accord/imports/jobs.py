@@ -30,6 +30,7 @@ from django.db.models import QuerySet
 from django.tasks import task
 from django.utils import timezone
 
+from accord.core.bulk import refresh_statistics
 from accord.crm.kinds import Kind
 from accord.crm.models import ImportJob, ImportMapping, Lead, Opportunity
 from accord.imports import csv_import, reading
@@ -364,6 +365,7 @@ def run(job_id: int) -> None:
         resume=None,
         finished_at=timezone.now(),
     )
+    refresh_statistics()
 
 
 @task

@@ -12,16 +12,18 @@ And week by week since this quarter began, the pipeline built for next quarter (
 plus created since) against the same line, for the chart.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from accord.analytics.funnel import Funnel
 from accord.analytics.months import add_months, months_apart
+from accord.core import figures
 from accord.crm.models import Opportunity
 from accord.plan.models import PlanRevision
 
@@ -101,6 +103,36 @@ def quarter_of(first_month: date, today: date) -> tuple[date, date]:
 
 def _moment(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+COVERAGE_TABLES = figures.table_names([Opportunity, PlanRevision, "plan_plan"])
+
+
+def _deals_key(funnel: Funnel) -> str:
+    """The part of the funnel coverage reads, as a key: another funnel, another figure."""
+    text = repr(sorted(funnel.deals_by_month.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def kept_next_quarter(funnel: Funnel, revision: PlanRevision, now: datetime) -> figures.Kept:
+    """`next_quarter`, kept for the day until the deals or the plan change; a deal created
+    (by its date) later today ends it sooner. Asked about another moment than now (a
+    replay), it computes without keeping."""
+    moment = timezone.now()
+    if abs(now - moment) > timedelta(seconds=1):
+        return figures.Kept(next_quarter(funnel, revision, now), now, {}, None)
+    today = timezone.localdate(moment)
+
+    def until(_found: Coverage) -> datetime | None:
+        midnight = _moment(today + timedelta(days=1))
+        later = Opportunity.objects.filter(created_at__gt=moment).aggregate(first=Min("created_at"))
+        return figures.earliest([midnight, later["first"]])
+
+    zone = timezone.get_current_timezone_name()
+    key = f"plan.coverage:{revision.pk}:{zone}:{today}:{_deals_key(funnel)}"
+    return figures.kept(
+        key, COVERAGE_TABLES, lambda: next_quarter(funnel, revision, moment), valid_until=until
+    )
 
 
 def next_quarter(funnel: Funnel, revision: PlanRevision, now: datetime) -> Coverage:

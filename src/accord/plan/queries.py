@@ -1,7 +1,7 @@
 """Read models for plan pages and the API: the funnel of a revision, revision diffs."""
 
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -16,7 +16,10 @@ from accord.analytics.funnel import (
     reverse_funnel,
 )
 from accord.analytics.months import next_month
-from accord.crm.models import Channel
+from accord.core import figures
+from accord.crm.filters import day_bounds
+from accord.crm.models import Channel, Lead, LeadStatusChange, Opportunity, OpportunityStageChange
+from accord.crm.queries import kept_win_rates
 from accord.plan import rolling
 from accord.plan.models import Plan, PlanRevision
 
@@ -35,9 +38,48 @@ def funnel_of(revision: PlanRevision, now=None) -> Funnel:
     return funnel
 
 
+# What a revision's rolling funnel reads besides the revision: the records in flight at the
+# plan's start (leads, deals and their histories) and the plans around it.
+FUNNEL_TABLES = figures.table_names(
+    [
+        Lead,
+        LeadStatusChange,
+        Opportunity,
+        OpportunityStageChange,
+        Plan,
+        PlanRevision,
+        "plan_plangoal",
+        "plan_planapproval",
+    ]
+)
+
+
+def kept_funnel(revision: PlanRevision, now: datetime | None = None) -> figures.Kept[Funnel]:
+    """`funnel_of`, kept until the data under it changes, the observed win rates it uses
+    change (`kept_win_rates`), or (for a plan not started, whose carry-in is taken now)
+    the day ends."""
+    moment = timezone.now()
+    if now is not None and abs(now - moment) > timedelta(seconds=1):
+        return figures.Kept(funnel_of(revision, now), now, {}, None)
+    started = rolling.as_of(revision.plan.start, moment) < moment
+
+    def until(_funnel: Funnel):
+        rates = kept_win_rates(moment, revision.funnel_inputs().rates["opp_won"])
+        midnight = None if started else day_bounds(None, timezone.localdate(moment))[1]
+        return figures.earliest([rates.valid_until, midnight])
+
+    return figures.kept(
+        f"plan.funnel:{revision.pk}:{timezone.get_current_timezone_name()}",
+        FUNNEL_TABLES,
+        lambda: funnel_of(revision, moment),
+        valid_until=until,
+    )
+
+
 def plan_page(revision: PlanRevision) -> dict:
     """Everything the plan page shows about one revision."""
-    funnel = funnel_of(revision)
+    kept = kept_funnel(revision)
+    funnel = kept.value
     asp = revision.asp
     goals = {g.stage: g for g in revision.goals.select_related("owner")}
     stages = []
@@ -69,6 +111,7 @@ def plan_page(revision: PlanRevision) -> dict:
         )
     labels = [f"{m:%b %Y}" for m in funnel.months]
     return {
+        "kept": kept,
         "funnel": funnel,
         "rolling": rolling_summary(funnel, revision),
         "stages": stages,

@@ -23,7 +23,7 @@ from django.utils import timezone
 from accord.analytics.funnel import STAGES, STEPS, FunnelInputs, lag_to_won, reverse_funnel
 from accord.analytics.months import add_months, first_of, next_month
 from accord.crm.models import Lead, LeadStatusChange, Opportunity, OpportunityStageChange
-from accord.crm.queries import OPEN_STAGES, observed_win_rates
+from accord.crm.queries import OPEN_STAGES, kept_win_rates
 from accord.plan.models import Plan, PlanRevision
 
 # Lead status -> the plan stage it stands at, for the leads the carry-in counts.
@@ -118,7 +118,7 @@ def carry_in(inputs: FunnelInputs, now: datetime | None = None) -> dict[str, dic
         (stage, max(close or today, today), 1)
         for stage, close in _open_opportunities(moment, historical)
     ]
-    rates = observed_win_rates(now, inputs.rates["opp_won"])
+    rates = kept_win_rates(now, inputs.rates["opp_won"]).value
     return placed(inputs, records, lambda stage: rates[stage].rate)
 
 

@@ -40,10 +40,11 @@ from django.utils import timezone
 from accord.analytics import lead_value
 from accord.analytics.months import add_months, next_month, starting
 from accord.analytics.pacing import BEHIND_BELOW
+from accord.core import figures
 from accord.crm.filters import day_bounds, first_reached
 from accord.crm.models import Channel, Lead
 from accord.plan.models import PlanRevision
-from accord.plan.queries import default_plan, funnel_of, plan_by_month
+from accord.plan.queries import default_plan, kept_funnel, plan_by_month
 
 if TYPE_CHECKING:
     from accord.analytics.lead_value import LeadType, LeadValues
@@ -117,6 +118,33 @@ def choose_options(
     return Options(keys, horizon, cohort_from, cohort_to, tuple(warnings))
 
 
+# The app tables the analytics contract reads (accord.analytics.tables.CONTRACT).
+VALUE_TABLES = (
+    "crm_account",
+    "crm_campaign",
+    "crm_campaigncost",
+    "crm_channel",
+    "crm_lead",
+    "crm_leadstatuschange",
+    "crm_opportunity",
+    "crm_touchpoint",
+)
+
+
+def kept_lead_values(opts: Options, reached: str | None = None) -> figures.Kept[LeadValues]:
+    """`lead_values`, kept until the data changes, when the analytics run on the app
+    database (a copy on another engine changes without the app knowing: not kept)."""
+    from accord.core import engine
+
+    if engine.analytics_url():
+        return figures.Kept(lead_values(opts, reached), timezone.now(), {}, None)
+    key = (
+        f"qualify.lead_values:{timezone.get_current_timezone_name()}:{reached}:"
+        f"{','.join(opts.group_by)}:{opts.horizon_days}:{opts.cohort_from}:{opts.cohort_to}"
+    )
+    return figures.kept(key, VALUE_TABLES, lambda: lead_values(opts, reached))
+
+
 def lead_values(opts: Options, reached: str | None = None) -> LeadValues:
     """The value of each lead type (of those that reached `reached`), computed by the
     analytics engine."""
@@ -166,6 +194,18 @@ def cli_lead_value(options: dict[str, Any]) -> dict[str, Any]:
 # --- Marketing's delivered value against the plan ---------------------------------------------
 
 
+def kept_marketing_mqls(months: list[date], group_by: tuple[str, ...]) -> figures.Kept[dict]:
+    key = (
+        f"qualify.marketing_mqls:{timezone.get_current_timezone_name()}:{months[0]}:"
+        f"{len(months)}:{','.join(group_by)}"
+    )
+    return figures.kept(
+        key,
+        VALUE_TABLES,
+        lambda: {m: dict(types) for m, types in marketing_mqls(months, group_by).items()},
+    )
+
+
 def marketing_mqls(months: list[date], group_by: tuple[str, ...]) -> dict[date, dict[tuple, int]]:
     """Month -> type key -> marketing-sourced leads that first reached MQL in the month."""
     since, until = day_bounds(months[0], next_month(months[-1]) - timedelta(days=1))
@@ -197,7 +237,7 @@ def plan_in_force(today: date) -> PlanRevision | None:
 def value_quota(revision: PlanRevision) -> dict[str, Any]:
     """Marketing's quota per plan month: "months", "mqls", their "value" in dollars, the
     "pipeline" dollars, and the plan's "start_gap" (deals, never added to a month)."""
-    funnel = funnel_of(revision)
+    funnel = kept_funnel(revision).value
     planned = plan_by_month(funnel, revision)
     per_mql = revision.asp
     for step in MQL_TO_WON:
@@ -226,7 +266,7 @@ def delivered_value(mql_values: LeadValues, now: datetime) -> dict[str, Any]:
     else:
         months = starting(add_months(this_month, -(COHORT_MONTHS - 1)), COHORT_MONTHS)
         mql_quota = quota = pipeline_quota = [None] * len(months)
-    found = marketing_mqls(months, mql_values.group_by)
+    found = kept_marketing_mqls(months, mql_values.group_by).value
     rows = []
     for i, month in enumerate(months):
         started = month <= this_month
@@ -289,7 +329,9 @@ def type_parts(lead_type: LeadType, names: dict[str, dict[str, str]]) -> list[st
 
 def lead_value_page(opts: Options, now: datetime) -> dict[str, Any]:
     """Everything the lead value page shows."""
-    values = lead_values(opts)
+    kept_values = kept_lead_values(opts)
+    kept_mqls = kept_lead_values(opts, reached=Lead.Status.MQL)
+    values = kept_values.value
     names = {
         "source": dict(Channel.objects.values_list("key", "name")),
         "source_group": dict(Channel.Group.choices),
@@ -331,7 +373,8 @@ def lead_value_page(opts: Options, now: datetime) -> dict[str, Any]:
         },
         "charted": len(charted),
         "charted_sizable": bool(sizable),
-        "delivered": delivered_value(lead_values(opts, reached=Lead.Status.MQL), now),
+        "delivered": delivered_value(kept_mqls.value, now),
+        "kept": figures.oldest([kept_values, kept_mqls]),
     }
 
 

@@ -33,12 +33,14 @@ from accord.analytics import pacing
 from accord.analytics.funnel import STAGE_LABELS, STAGES
 from accord.analytics.months import days_in, last_day, next_month
 from accord.analytics.pacing import Period
+from accord.core import figures
 from accord.crm.filters import day_bounds, first_reached
-from accord.crm.models import Channel, Lead, Opportunity
-from accord.crm.queries import OPEN_STAGES, observed_win_rates
+from accord.crm.models import Channel, Lead, LeadStatusChange, Opportunity
+from accord.crm.queries import OPEN_STAGES, kept_win_rates
 from accord.plan import coverage
+from accord.plan import queries as plan_queries
 from accord.plan.models import PlanRevision
-from accord.plan.queries import MARKETING, funnel_of, plan_by_month, rolling_summary
+from accord.plan.queries import MARKETING, plan_by_month, rolling_summary
 
 # Plan stage -> the lead status that marks it.
 LEAD_STATUS = {"mql": "mql", "sal": "accepted", "sql": "sql", "opportunity": "opportunity"}
@@ -90,6 +92,16 @@ def _monthly(queryset: QuerySet, field_name: str, months: Sequence[date], **aggr
 
 def _total(by_group: dict[str, list], length: int) -> list:
     return [sum(values[i] for values in by_group.values()) for i in range(length)]
+
+
+# What the actuals read: kept until one of these tables changes.
+ACTUALS_TABLES = figures.table_names([Lead, LeadStatusChange, Opportunity, Channel])
+
+
+def kept_actuals(months: Sequence[date]) -> figures.Kept[Actuals]:
+    months = list(months)
+    key = f"scoreboard.actuals:{timezone.get_current_timezone_name()}:{months[0]}:{len(months)}"
+    return figures.kept(key, ACTUALS_TABLES, lambda: actuals(months))
 
 
 def actuals(months: Sequence[date]) -> Actuals:
@@ -320,9 +332,8 @@ def _lead_opportunities(timeline: Timeline, found: Actuals) -> dict:
     }
 
 
-def _forecast(funnel, revision: PlanRevision, timeline: Timeline, rows: dict, now: datetime):
+def _forecast(funnel, revision: PlanRevision, timeline: Timeline, rows: dict, rates: dict, now):
     plan_rate = Decimal(revision.rates["opp_won"])
-    rates = observed_win_rates(now, plan_rate)
     forecast = pacing.forecast(
         period=timeline.period,
         today=now.date(),
@@ -382,8 +393,7 @@ def _charts(funnel, revision: PlanRevision, timeline: Timeline, rows: dict, foun
     }
 
 
-def _coverage(funnel, revision: PlanRevision, now: datetime) -> dict:
-    found = coverage.next_quarter(funnel, revision, now)
+def _coverage(found: coverage.Coverage) -> dict:
     return {
         "coverage": found,
         "coverage_chart": {
@@ -405,10 +415,14 @@ def _coverage(funnel, revision: PlanRevision, now: datetime) -> dict:
 def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
     """Everything the scoreboard page shows for one plan revision and period."""
     now = timezone.localtime(now)
-    funnel = funnel_of(revision)
+    kept_funnel = plan_queries.kept_funnel(revision, now)
+    funnel = kept_funnel.value
     plan_months = list(funnel.months)
     timeline = Timeline(plan_months, period, [pacing.elapsed(m, now) for m in plan_months])
-    found = actuals(plan_months)
+    kept_found = kept_actuals(plan_months)
+    found = kept_found.value
+    kept_rates = kept_win_rates(now, Decimal(revision.rates["opp_won"]))
+    kept_coverage = coverage.kept_next_quarter(funnel, revision, now)
     rows = _pacing_rows(funnel, revision, timeline, found)
     return {
         "plan": revision.plan,
@@ -426,9 +440,10 @@ def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
         "far_off": _far_off(rows, timeline),
         "won_link": rows["won"]["link"],
         "rolling": rolling_summary(funnel, revision),
-        **_coverage(funnel, revision, now),
+        **_coverage(kept_coverage.value),
         "behind_below": pacing.BEHIND_BELOW,
         "time_zone": timezone.get_current_timezone_name(),
-        **_forecast(funnel, revision, timeline, rows, now),
+        **_forecast(funnel, revision, timeline, rows, kept_rates.value, now),
+        "kept": figures.oldest([kept_funnel, kept_found, kept_rates, kept_coverage]),
         **_charts(funnel, revision, timeline, rows, found),
     }

@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from accord.analytics import business_hours, sla
 from accord.analytics.months import next_month
+from accord.core import figures
 from accord.core.forms import as_percent, plain_number
-from accord.crm.models import Activity, Channel, Lead, Touchpoint
+from accord.crm.models import Activity, Channel, Lead, LeadOwnerChange, LeadStatusChange, Touchpoint
 from accord.people.models import User
+from accord.qualify.models import LeadReview, Qualification
 from accord.sla import actions
 from accord.sla.clocks import Scope, as_calendar, evaluate_all
 from accord.sla.models import BusinessCalendar, FollowUpPolicy
@@ -86,9 +88,61 @@ def evaluate(as_of: datetime) -> dict:
     }
 
 
+# What the clocks read: kept figures built on them last until one of these tables changes
+# or a running clock turns (`next_turn`).
+CLOCK_TABLES = figures.table_names(
+    [
+        Lead,
+        LeadStatusChange,
+        LeadOwnerChange,
+        Activity,
+        Touchpoint,
+        LeadReview,
+        Qualification,
+        FollowUpPolicy,
+        BusinessCalendar,
+        "sla_dayoff",
+        User,
+        "people_team",
+        "people_user_teams",
+    ]
+)
+RUNNING = (sla.ON_TRACK, sla.AT_RISK, sla.UNASSIGNED)
+
+
+def next_turn(evaluations: list[sla.Evaluation], as_of: datetime) -> datetime | None:
+    """The first moment after `as_of` at which one of the clocks evaluated as of `as_of`
+    would read otherwise on unchanged data: a running clock turning at risk or due."""
+    moments = [
+        moment
+        for e in evaluations
+        for clock in (e.first, e.attempts)
+        if clock.status in RUNNING
+        for moment in (clock.at_risk_at, clock.due_at)
+        if moment > as_of
+    ]
+    return min(moments) if moments else None
+
+
 def board(date_from: date, date_to: date, *, as_of: datetime | None = None, owner_ids=None) -> dict:
-    """The per-rep board for MQL spells that started in [date_from, date_to]."""
-    as_of = as_of or timezone.now()
+    """The per-rep board for MQL spells that started in [date_from, date_to]: kept (see
+    `accord.core.figures`) when asked about now, with its freshness as `kept`."""
+    if as_of is not None:
+        return board_at(date_from, date_to, as_of=as_of, owner_ids=owner_ids)
+    moment = timezone.now()
+    owners = ",".join(str(i) for i in sorted(owner_ids)) if owner_ids is not None else "all"
+    key = f"sla.board:{timezone.get_current_timezone_name()}:{date_from}:{date_to}:{owners}"
+    kept = figures.kept(
+        key,
+        CLOCK_TABLES,
+        lambda: board_at(date_from, date_to, as_of=moment, owner_ids=owner_ids),
+        valid_until=lambda found: found["turns_at"],
+    )
+    return kept.value | {"kept": kept}
+
+
+def board_at(date_from: date, date_to: date, *, as_of: datetime, owner_ids=None) -> dict:
+    """The board computed from scratch as of `as_of`."""
     scope = Scope(
         started_from=day_start(date_from),
         started_to=day_start(date_to + timedelta(days=1)),
@@ -115,6 +169,7 @@ def board(date_from: date, date_to: date, *, as_of: datetime | None = None, owne
             "percent": True,
         },
         "open": open_clocks(evaluations, users),
+        "turns_at": next_turn(evaluations, as_of),
     }
 
 
@@ -192,6 +247,29 @@ def clock_json(e: sla.Evaluation, users: dict[int, User] | None = None) -> dict:
 
 
 def two_way(now: datetime) -> dict:
+    """`two_way_at(now)`, kept until the data changes, a clock turns or the day ends."""
+    moment = timezone.now()
+    if abs(now - moment) > timedelta(seconds=1):
+        return two_way_at(now)
+    today = timezone.localdate(moment)
+    midnight = day_start(today + timedelta(days=1))
+    kept = figures.kept(
+        f"sla.two_way:{timezone.get_current_timezone_name()}:{today}",
+        tuple(sorted({*CLOCK_TABLES, *value_tables()})),
+        lambda: two_way_at(moment),
+        valid_until=lambda found: figures.earliest([found["turns_at"], midnight]),
+    )
+    return kept.value | {"kept": kept}
+
+
+def value_tables() -> tuple[str, ...]:
+    from accord.plan.queries import FUNNEL_TABLES
+    from accord.qualify.value import VALUE_TABLES
+
+    return (*VALUE_TABLES, *FUNNEL_TABLES)
+
+
+def two_way_at(now: datetime) -> dict:
     """Marketing's delivery against its commitment next to sales' follow-up, per month.
 
     Marketing: marketing-sourced MQLs and their lead value against the plan in force (the
@@ -202,7 +280,8 @@ def two_way(now: datetime) -> dict:
     from accord.qualify.models import LeadDefinition
 
     opts = value.choose_options(today=timezone.localdate(now))
-    delivered = value.delivered_value(value.lead_values(opts, reached=Lead.Status.MQL), now)
+    mql_values = value.kept_lead_values(opts, reached=Lead.Status.MQL).value
+    delivered = value.delivered_value(mql_values, now)
     months = [row["month"] for row in delivered["months"]]
     following = next_month(months[-1])
     evaluations = evaluate_all(
@@ -225,6 +304,7 @@ def two_way(now: datetime) -> dict:
         )
     labels = delivered["chart"]["labels"]
     return {
+        "turns_at": next_turn(evaluations, now),
         "delivered": delivered,
         "rows": rows,
         "has_definition": LeadDefinition.objects.filter(

@@ -1,0 +1,249 @@
+"""Figures computed once and kept until the data under them changes.
+
+The pages leaders open every morning (the overview, the scoreboard, the follow-up board,
+*Both ways*, lead value) add up hundreds of thousands of rows. Computing them on every
+view made them take seconds at a real company's size. Here a read model is computed by
+its own from-scratch code, once, and kept in the `figures` cache with what it was
+computed from:
+
+- the **generation** of every table it reads. Database triggers (installed by each app's
+  migration with `watch`) bump a table's generation on every insert, update and delete,
+  in the writer's own transaction, so a write through any door (a page, the API, an
+  import, raw SQL in a verb, the shell) makes every figure that reads the table stale.
+  Nothing has to remember to invalidate anything.
+- a **validity limit** for figures that change with time alone (a follow-up clock turning
+  at risk at 10:42, a deal leaving a 365-day window): the earliest moment the from-scratch
+  computation would answer differently on unchanged data.
+
+A kept figure whose generations and limit still hold is exactly what the from-scratch
+code would answer now: the equality tests check that across random changes. When the
+data has changed, a page may still show the kept figure for up to
+`FIGURES_MAX_AGE_SECONDS` (60 s by default; 0 in the tests), saying how old it is, while
+the worker (`accord.scoreboard.tasks.refresh_figures`, every minute) computes it again;
+after that the page computes it itself.
+
+The cache is Django's (`CACHES["figures"]`: files under var/cache/ by default, shared by
+the web workers and the task worker of one machine). Keys name the database, so two
+databases served from one checkout (a bench copy, a PostgreSQL and a SQLite run) never
+share figures.
+"""
+
+import hashlib
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection, migrations
+from django.db.models import Model, Sum
+from django.utils import timezone
+
+from accord.core.models import Generation
+
+CACHE_ALIAS = "figures"
+
+
+# --- Which tables a figure reads --------------------------------------------------------------
+
+
+def table_names(models: Iterable[type[Model] | str]) -> tuple[str, ...]:
+    """The database tables of `models` (a model class or a table name each), sorted."""
+    return tuple(sorted({m if isinstance(m, str) else m._meta.db_table for m in models}))
+
+
+def generations(tables: Iterable[str]) -> dict[str, int]:
+    """Each table's generation now: the writes committed to it so far (0 if none yet)."""
+    tables = tuple(tables)
+    found = dict(
+        Generation.objects.filter(name__in=tables)
+        .values_list("name")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    return {name: int(found.get(name) or 0) for name in tables}
+
+
+# --- Kept figures ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kept[T]:
+    """A figure and what it was computed from. `behind` is set when the data has changed
+    since (the page says so); `computed_at` is when the figure was computed."""
+
+    value: T
+    computed_at: datetime
+    generations: dict[str, int]
+    valid_until: datetime | None
+    behind: bool = False
+
+    @property
+    def age(self) -> timedelta:
+        return timezone.now() - self.computed_at
+
+
+def _database_key() -> str:
+    db = connection.settings_dict
+    where = f"{connection.vendor}|{db.get('HOST')}|{db.get('PORT')}|{db.get('NAME')}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
+
+
+def cache_key(key: str) -> str:
+    return f"figures:{_database_key()}:{key}"
+
+
+def max_age() -> timedelta:
+    return timedelta(seconds=settings.FIGURES_MAX_AGE_SECONDS)
+
+
+def kept[T](
+    key: str,
+    tables: Iterable[str],
+    compute: Callable[[], T],
+    *,
+    valid_until: Callable[[T], datetime | None] | None = None,
+    stale_ok: bool = True,
+) -> Kept[T]:
+    """The figure `compute()` answers, kept under `key` while the `tables` it reads are
+    unchanged and `valid_until(value)` (if given) has not passed.
+
+    A figure whose tables changed less than FIGURES_MAX_AGE_SECONDS after it was computed
+    is returned as it is, marked `behind`, unless `stale_ok` is False or inside `exact()`
+    (the worker's refresh).
+    """
+    tables = tuple(tables)
+    stale_ok = stale_ok and not _EXACT.get()
+    cache = caches[CACHE_ALIAS]
+    full_key = cache_key(key)
+    now = timezone.now()
+    current = generations(tables)
+    entry: Kept | None = cache.get(full_key)
+    if entry is not None:
+        in_time = entry.valid_until is None or now < entry.valid_until
+        if entry.generations == current and in_time:
+            return entry
+        if stale_ok and timedelta(0) <= now - entry.computed_at < max_age():
+            return Kept(entry.value, entry.computed_at, entry.generations, entry.valid_until, True)
+    return _compute(full_key, current, compute, valid_until)
+
+
+_EXACT: ContextVar[bool] = ContextVar("accord_figures_exact", default=False)
+
+
+@contextmanager
+def exact():
+    """Inside, `kept` never answers with a figure the data has moved past: the worker's
+    refresh computes those again, so that the pages find them exact."""
+    token = _EXACT.set(True)
+    try:
+        yield
+    finally:
+        _EXACT.reset(token)
+
+
+def _compute(full_key: str, current: dict, compute, valid_until) -> Kept:
+    computed_at = timezone.now()
+    value = compute()
+    until = valid_until(value) if valid_until else None
+    entry = Kept(value, computed_at, current, until)
+    caches[CACHE_ALIAS].set(full_key, entry, timeout=None)
+    return entry
+
+
+def forget_all() -> None:
+    """Drop every kept figure (after a restore, whose generations may repeat old ones)."""
+    caches[CACHE_ALIAS].clear()
+
+
+def oldest(kept: Iterable[Kept]) -> Kept[None]:
+    """How fresh a page built on several kept figures is: the oldest of them, behind if any
+    of them is."""
+    kept = list(kept)
+    first = min(kept, key=lambda k: k.computed_at)
+    return Kept(None, first.computed_at, {}, None, any(k.behind for k in kept))
+
+
+def earliest(moments: Iterable[datetime | None]) -> datetime | None:
+    """The first of the moments that are set, or None."""
+    found = [m for m in moments if m is not None]
+    return min(found) if found else None
+
+
+# --- The triggers -------------------------------------------------------------------------------
+
+_SQLITE_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS "accord_gen_{table}_{op}" AFTER {op} ON "{table}"
+BEGIN
+    INSERT INTO core_generation (name, pid, value) VALUES ('{table}', 0, 1)
+    ON CONFLICT (name, pid) DO UPDATE SET value = value + 1;
+END
+"""
+_POSTGRES_FUNCTION = """
+CREATE OR REPLACE FUNCTION accord_bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO core_generation (name, pid, value) VALUES (TG_TABLE_NAME, pg_backend_pid(), 1)
+    ON CONFLICT (name, pid) DO UPDATE SET value = core_generation.value + 1;
+    RETURN NULL;
+END
+$$
+"""
+_POSTGRES_TRIGGER = """
+CREATE OR REPLACE TRIGGER "accord_gen_{table}"
+AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}"
+FOR EACH STATEMENT EXECUTE FUNCTION accord_bump_generation()
+"""
+SQLITE_OPERATIONS = ("INSERT", "UPDATE", "DELETE")
+
+
+def install_triggers(schema_editor, tables: Iterable[str]) -> None:
+    vendor = schema_editor.connection.vendor
+    for table in tables:
+        if vendor == "sqlite":
+            for op in SQLITE_OPERATIONS:
+                schema_editor.execute(_SQLITE_TRIGGER.format(table=table, op=op))
+        elif vendor == "postgresql":
+            schema_editor.execute(_POSTGRES_FUNCTION)
+            schema_editor.execute(_POSTGRES_TRIGGER.format(table=table))
+        else:
+            raise NotImplementedError(f"No generation triggers for {vendor}.")
+
+
+def remove_triggers(schema_editor, tables: Iterable[str]) -> None:
+    vendor = schema_editor.connection.vendor
+    for table in tables:
+        if vendor == "sqlite":
+            for op in SQLITE_OPERATIONS:
+                schema_editor.execute(f'DROP TRIGGER IF EXISTS "accord_gen_{table}_{op}"')
+        else:
+            schema_editor.execute(f'DROP TRIGGER IF EXISTS "accord_gen_{table}" ON "{table}"')
+
+
+def watch(*tables: str) -> migrations.RunPython:
+    """A migration operation: count every write to `tables` (table names) from now on."""
+
+    def forwards(apps, schema_editor):
+        install_triggers(schema_editor, tables)
+
+    def backwards(apps, schema_editor):
+        remove_triggers(schema_editor, tables)
+
+    return migrations.RunPython(forwards, backwards, elidable=False)
+
+
+def watched_tables() -> set[str]:
+    """The tables that have generation triggers in this database."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'accord_gen_%'"
+            )
+        else:
+            cursor.execute(
+                "SELECT event_object_table FROM information_schema.triggers "
+                "WHERE trigger_name LIKE 'accord_gen_%'"
+            )
+        return {row[0] for row in cursor.fetchall()}
