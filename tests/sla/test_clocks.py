@@ -373,3 +373,25 @@ def test_evaluated_in_the_past_a_lead_has_the_owner_it_had_then(roberge, make_le
             lead=lead, from_owner=cast[before], to_owner=cast[after], changed_at=when
         )
     assert one(lead, ny(2026, 3, 2, 10, 0)).owner == cast["bob"].pk
+
+
+def test_a_tick_with_nothing_written_and_no_clock_turning_reads_no_spell_yet_alerts_on_time(
+    roberge, mql, cast, django_capture_on_commit_callbacks
+):
+    """The tick re-reads the open spells only when a clock table was written to or a clock
+    it saw running turns: a quiet minute costs a few queries, and no alert comes late."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    TickState.objects.create(last_tick_at=ny(2026, 3, 2, 8, 0))
+    mql("quiet@acme.example", ny(2026, 3, 2, 9, 0))  # at risk 15:00, due 17:00
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts.tick(ny(2026, 3, 2, 14, 0))
+        with CaptureQueriesContext(connection) as quiet:
+            assert alerts.tick(ny(2026, 3, 2, 14, 1))["at_risk"] == 0
+        assert not [q for q in quiet.captured_queries if 'FROM "crm_leadstatuschange"' in q["sql"]]
+        assert alerts.tick(ny(2026, 3, 2, 15, 0, 30))["at_risk"] == 1  # the clock turned
+        mql("new@acme.example", ny(2026, 3, 2, 15, 1))  # a write: read again
+        with CaptureQueriesContext(connection) as written:
+            alerts.tick(ny(2026, 3, 2, 15, 2))
+        assert [q for q in written.captured_queries if 'FROM "crm_leadstatuschange"' in q["sql"]]

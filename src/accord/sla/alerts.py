@@ -9,17 +9,19 @@ the first tick on a new database starts from a minute ago.
 
 from datetime import datetime, timedelta
 
+from django.core.cache import caches
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accord.analytics import sla
-from accord.core import events
+from accord.core import events, figures
 from accord.crm.models import Lead
 from accord.people import notify
 from accord.people.models import Team, User
 from accord.sla.clocks import Scope, evaluate_all
 from accord.sla.models import FollowUpPolicy, SlaAlert, TickState
+from accord.sla.queries import CLOCK_TABLES, next_turn
 
 LOOK_BACK_AT_MOST = timedelta(days=7)
 FIRST_LOOK_BACK = timedelta(minutes=1)
@@ -48,6 +50,33 @@ def crossings(e: sla.Evaluation, since: datetime, now: datetime):
             yield name, SlaAlert.Level.AT_RISK, clock.at_risk_at
 
 
+# What the last evaluation of the tick saw: the clock tables' generations and the first
+# moment after it at which a running clock turns (accord.core.figures).
+LAST_EVALUATION = "sla.tick.last_evaluation"
+
+
+def _may_cross(since: datetime, now: datetime) -> bool:
+    """False when no clock can have crossed a line in (since, now]: nothing was written to
+    the tables the clocks read since the last evaluation (at or before `since`), and no
+    clock it saw running turns at risk or due by `now`. The tick then skips the evaluation
+    of every open spell, which at a hundred thousand MQLs took seconds each minute."""
+    last = caches[figures.CACHE_ALIAS].get(figures.cache_key(LAST_EVALUATION))
+    if last is None or last["at"] > since:
+        return True
+    if last["generations"] != figures.generations(CLOCK_TABLES):
+        return True
+    return last["turns_at"] is not None and last["turns_at"] <= now
+
+
+def _remember(evaluations: list[sla.Evaluation], seen: dict, now: datetime) -> None:
+    last = {
+        "at": now,
+        "generations": seen,
+        "turns_at": next_turn(evaluations, now),
+    }
+    caches[figures.CACHE_ALIAS].set(figures.cache_key(LAST_EVALUATION), last, timeout=None)
+
+
 def tick(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     with transaction.atomic():
@@ -56,12 +85,14 @@ def tick(now: datetime | None = None) -> dict:
             state = TickState.objects.create(last_tick_at=now - FIRST_LOOK_BACK)
         since = max(state.last_tick_at, now - LOOK_BACK_AT_MOST)
         raised = {"at_risk": 0, "breached": 0, "notifications": 0}
-        if FollowUpPolicy.objects.filter(active=True).exists():
+        if FollowUpPolicy.objects.filter(active=True).exists() and _may_cross(since, now):
+            seen = figures.generations(CLOCK_TABLES)  # before reading: a later write counts
             evaluations = evaluate_all(now, Scope(started_from=now - OPEN_SPELLS_SINCE))
             for e in evaluations:
                 for name, level, at in crossings(e, since, now):
                     raised["notifications"] += _raise(e, name, level, at, now)
                     raised[level] += 1
+            _remember(evaluations, seen, now)
         state.last_tick_at = now
         state.save(update_fields=["last_tick_at"])
     raised["digests"] = notify.send_digests(now)
