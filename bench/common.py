@@ -21,8 +21,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 HOME = Path(__file__).resolve().parent.parent
-ACCORD = str(HOME / ".venv" / "bin" / "accord")
-PYTHON = str(HOME / ".venv" / "bin" / "python")
+# The checkout's own virtual environment; a git worktree has none, so there the one that runs
+# the bench (its `accord` beside its Python). Either way the children import the code of the
+# checkout the bench lives in (PYTHONPATH in accord_env), whichever copy the environment's
+# editable install points at.
+_BIN = HOME / ".venv" / "bin"
+if not (_BIN / "accord").exists():
+    _BIN = Path(sys.executable).parent
+ACCORD = str(_BIN / "accord")
+PYTHON = str(_BIN / "python")
 POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 ENGINES = ("sqlite", "postgres")
 CACHE = HOME / "var" / "bench" / "cache"
@@ -249,6 +256,9 @@ def accord_env(db: Database, **extra: str) -> dict[str, str]:
         ACCORD_DEMO="1",
         SECRET_KEY="bench",  # noqa: S106 (a throwaway database)
         ACCORD_HOME=str(HOME),
+        PYTHONPATH=os.pathsep.join(
+            p for p in (str(HOME / "src"), os.environ.get("PYTHONPATH", "")) if p
+        ),
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

@@ -20,6 +20,7 @@ import attribution
 import import_contention
 import import_csv
 import ingest_api
+import pages
 import rescore
 from common import ENGINES, HOME, BenchFailure, format_table, log, write_json
 
@@ -29,6 +30,7 @@ BENCHMARKS = {
     import_contention.NAME: import_contention.run,
     rescore.NAME: rescore.run,
     attribution.NAME: attribution.run,
+    pages.NAME: pages.run,
 }
 LATEST = HOME / "var" / "bench" / "latest.json"
 

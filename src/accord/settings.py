@@ -105,6 +105,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "accord.urls"
+# For `make bench` alone (bench/pages.py): also serve /bench/bare/, a page that renders a
+# template and reads nothing from the database, the baseline the app's pages are timed
+# against. Off in production and in the tests.
+ACCORD_BENCH_BASELINE = envbool("ACCORD_BENCH_BASELINE", False)
 WSGI_APPLICATION = "accord.wsgi.application"
 
 TEMPLATES = [

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accord.api.main import urls as api_urls
+from accord.core import views as core_views
 
 urlpatterns = [
     path("api/v1/", api_urls()),
@@ -22,6 +24,10 @@ urlpatterns = [
         login_not_required(RedirectView.as_view(url="/static/accord/favicon.svg", permanent=True)),
     ),
 ]
+
+if settings.ACCORD_BENCH_BASELINE:
+    # `make bench` only (bench/pages.py): the bare page the app's pages are timed against.
+    urlpatterns.append(path("bench/bare/", core_views.bench_bare, name="bench_bare"))
 
 handler403 = "accord.errors.forbidden"
 handler404 = "accord.errors.not_found"
