@@ -30,7 +30,7 @@ from accord.people.models import User
 from accord.people.permissions import assignable_owners
 from accord.plan import coverage
 from accord.plan import queries as plan_queries
-from accord.qualify import value
+from accord.qualify import reviews, value
 from accord.scoreboard import queries as board_queries
 from accord.sla import queries as sla_queries
 from tests.factories import SMALL_DEMO_UNTIL
@@ -81,6 +81,10 @@ def _kept_and_scratch(now):
         "lead values": (
             value.kept_lead_values(opts, "mql").value.as_json(),
             value.lead_values(opts, "mql").as_json(),
+        ),
+        "rejection rates": (
+            reviews.kept_rejection_rates(start, end).value,
+            reviews.rejection_rates(start, end),
         ),
         "scoreboard": (
             _without_kept(board_queries.scoreboard(revision, default_period(months, today), now)),
@@ -242,5 +246,6 @@ def test_every_table_a_kept_figure_reads_counts_its_writes():
         *coverage.COVERAGE_TABLES,
         *sla_queries.CLOCK_TABLES,
         *value.VALUE_TABLES,
+        *reviews.RATES_TABLES,
     }
     assert read <= figures.watched_tables()

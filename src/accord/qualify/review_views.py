@@ -59,7 +59,8 @@ def home(request):
     """Rejection rates by source, campaign, reason and rep, for everybody to see."""
     form = PeriodForm(request.GET or None, timezone.localdate())
     start, end = form.period()
-    rates = reviews.rejection_rates(start, end)
+    kept = reviews.kept_rejection_rates(start, end)
+    rates = kept.value
     # The chart ranks sources by how often their leads are turned down; the table by volume.
     ranked = sorted(rates.by_source, key=lambda row: -(row.rejection_rate or 0))
     return render(
@@ -68,6 +69,7 @@ def home(request):
         {
             "form": form,
             "rates": rates,
+            "kept": kept,
             "source_chart": {
                 "labels": [row.label for row in ranked],
                 "values": [float(row.rejection_rate or 0) for row in ranked],

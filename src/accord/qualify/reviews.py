@@ -21,7 +21,7 @@ from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accord.core import events
+from accord.core import events, figures
 from accord.crm.actions import lead_event_payload
 from accord.crm.filters import day_bounds
 from accord.crm.models import Campaign, Channel, Lead, LeadStatusChange, Touchpoint
@@ -329,6 +329,26 @@ def _people_names(usernames: list) -> dict:
         user.username: user.get_full_name() or user.username
         for user in User.objects.filter(username__in=usernames)
     }
+
+
+# What the rejection rates read: kept until one of these tables changes.
+RATES_TABLES = figures.table_names(
+    [
+        LeadReview,
+        "qualify_rejectionreason",
+        "crm_lead",
+        "crm_touchpoint",
+        "crm_channel",
+        "crm_campaign",
+        "people_user",
+    ]
+)
+
+
+def kept_rejection_rates(start: date, end: date) -> figures.Kept[RejectionRates]:
+    """`rejection_rates`, kept until a review, a lead or a name under it changes."""
+    key = f"qualify.rejection_rates:{timezone.get_current_timezone_name()}:{start}:{end}"
+    return figures.kept(key, RATES_TABLES, lambda: rejection_rates(start, end))
 
 
 def rejection_rates(start: date, end: date) -> RejectionRates:

@@ -64,6 +64,11 @@ class Command(BaseCommand):
             "-",
             "--graceful-timeout",
             "10",
+            # A page computing its kept figures afresh at a million leads (accord.core.figures)
+            # may take longer than gunicorn's default of 30 s; the worker's refresh spares
+            # most pages that, but none should be cut off for it.
+            "--timeout",
+            os.environ.get("WEB_TIMEOUT_SECONDS", "120"),
         ]
         # Background work (scoring, backtests, imports) yields the CPU to web requests.
         worker = [sys.executable, "-m", "accord.cli", "worker", "--nice", str(WORKER_NICENESS)]
