@@ -158,6 +158,27 @@ def test_the_timeline_shows_touchpoints_activities_status_and_owner_changes(
     assert "Owner nobody → Alice" in page
 
 
+def test_a_long_timeline_shows_the_newest_events_and_links_to_them_all(
+    login, cast, make_lead, channels
+):
+    lead = make_lead("busy@acme.example", owner="alice")
+    for day in range(70):
+        lead.touchpoints.create(
+            channel=channels["webinar"], kind="web_visit", occurred_at=T0 + timedelta(days=day)
+        )
+    lead.activities.create(
+        user=cast["alice"], kind="call", occurred_at=T0 + timedelta(days=80), outcome="Booked"
+    )
+    client = login(cast["vera"])
+    page = client.get(lead.get_absolute_url()).content.decode()
+    assert page.count('class="tl tl-') == 50
+    assert "Booked" in page  # the newest event is among them
+    assert "The newest 50 of 71 events." in page and "?timeline=all" in page
+    everything = client.get(lead.get_absolute_url() + "?timeline=all").content.decode()
+    assert everything.count('class="tl tl-') == 71
+    assert "The newest" not in everything
+
+
 def test_unknown_pages_and_records_give_a_proper_404(login, cast):
     client = login(cast["alice"])
     for path in ("/leads/999999/", "/accounts/999999/", "/nowhere/"):

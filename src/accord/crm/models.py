@@ -183,6 +183,15 @@ class Lead(Imported):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["source", "-created_at"]),
             models.Index(fields=["last_name", "first_name"]),
+            # The lead list's sorts by score and by status change, with or without a status:
+            # read in order from these instead of sorting every matching lead.
+            models.Index(
+                fields=["status", "-engagement_score", "-id"], name="crm_lead_status_score"
+            ),
+            models.Index(fields=["-engagement_score", "-id"], name="crm_lead_score"),
+            models.Index(
+                fields=["status", "-status_changed_at", "-id"], name="crm_lead_status_changed"
+            ),
         ]
 
     def __str__(self) -> str:

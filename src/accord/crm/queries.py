@@ -35,8 +35,24 @@ class TimelineEntry:
     who: str = ""
 
 
-def lead_timeline(lead: Lead) -> list[TimelineEntry]:
-    """Everything that happened to a lead, newest first."""
+# The lead page shows the newest events; a lead with hundreds of touches links to them all.
+TIMELINE_SHOWN = 50
+
+
+def lead_timeline(lead: Lead, limit: int | None = None) -> tuple[list[TimelineEntry], int]:
+    """Everything that happened to a lead, newest first (the newest `limit` if given), and
+    how many events there are in all."""
+
+    def newest(queryset, field: str):
+        ordered = queryset.order_by(f"-{field}", "-id")
+        return ordered[:limit] if limit is not None else ordered
+
+    touches = lead.touchpoints.select_related("channel", "campaign")
+    activities = lead.activities.select_related("user")
+    statuses = LeadStatusChange.objects.filter(lead=lead).select_related("changed_by")
+    owners = LeadOwnerChange.objects.filter(lead=lead).select_related(
+        "from_owner", "to_owner", "changed_by"
+    )
     entries = [
         TimelineEntry(
             t.occurred_at,
@@ -44,7 +60,7 @@ def lead_timeline(lead: Lead) -> list[TimelineEntry]:
             t.get_kind_display(),
             " · ".join(filter(None, [t.channel.name, t.campaign.name if t.campaign else ""])),
         )
-        for t in lead.touchpoints.select_related("channel", "campaign")
+        for t in newest(touches, "occurred_at")
     ]
     entries += [
         TimelineEntry(
@@ -54,10 +70,10 @@ def lead_timeline(lead: Lead) -> list[TimelineEntry]:
             " · ".join(filter(None, [a.outcome, a.notes])),
             str(a.user or ""),
         )
-        for a in lead.activities.select_related("user")
+        for a in newest(activities, "occurred_at")
     ]
     labels = dict(Lead.Status.choices)
-    for c in LeadStatusChange.objects.filter(lead=lead).select_related("changed_by"):
+    for c in newest(statuses, "changed_at"):
         title = (
             f"Status {labels.get(c.from_status, c.from_status)} → {labels[c.to_status]}"
             if c.from_status
@@ -66,14 +82,15 @@ def lead_timeline(lead: Lead) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(c.changed_at, "status", title, c.reason, str(c.changed_by or ""))
         )
-    for c in LeadOwnerChange.objects.filter(lead=lead).select_related(
-        "from_owner", "to_owner", "changed_by"
-    ):
+    for c in newest(owners, "changed_at"):
         title = f"Owner {c.from_owner or 'nobody'} → {c.to_owner or 'nobody'}"
         entries.append(TimelineEntry(c.changed_at, "owner", title, who=str(c.changed_by or "")))
     order = {"status": 0, "owner": 1, "touchpoint": 2, "activity": 3}
     entries.sort(key=lambda e: (e.at, order[e.kind]), reverse=True)
-    return entries
+    if limit is None:
+        return entries, len(entries)
+    total = sum(q.count() for q in (touches, activities, statuses, owners))
+    return entries[:limit], total
 
 
 def monthly_counts(queryset, field: str, months: int = 12, *, end: date | None = None) -> dict:

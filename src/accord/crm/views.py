@@ -87,12 +87,15 @@ def lead_detail(request, pk):
     lead = get_object_or_404(Lead.objects.select_related("owner", "source", "account"), pk=pk)
     user = request.user
     can_change = permissions.can_change_lead(user, lead)
+    show_all = request.GET.get("timeline") == "all"
+    timeline, events = queries.lead_timeline(lead, None if show_all else queries.TIMELINE_SHOWN)
     return render(
         request,
         "crm/lead_detail.html",
         {
             "lead": lead,
-            "timeline": queries.lead_timeline(lead),
+            "timeline": timeline,
+            "timeline_events": events,
             "touches_by_channel": queries.lead_touches_by_channel(lead),
             "can_change": can_change,
             "can_reassign": permissions.can_reassign_lead(user, lead),
