@@ -249,3 +249,17 @@ def test_every_table_a_kept_figure_reads_counts_its_writes():
         *reviews.RATES_TABLES,
     }
     assert read <= figures.watched_tables()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/scoreboard/", "/plans/{plan}/", "/sla/", "/sla/two-way/", "/qualify/value/",
+     "/qualify/reviews/"],
+)  # fmt: skip
+def test_every_page_with_kept_figures_says_how_fresh_they_are(small_demo_company, client, path):
+    from accord.plan.models import Plan
+
+    client.force_login(User.objects.get(username="vp.sales"))
+    page = client.get(path.format(plan=Plan.objects.order_by("pk").first().pk)).content.decode()
+    assert "Figures as of" in page and "up to date with every change" in page
