@@ -263,3 +263,26 @@ def test_every_page_with_kept_figures_says_how_fresh_they_are(small_demo_company
     client.force_login(User.objects.get(username="vp.sales"))
     page = client.get(path.format(plan=Plan.objects.order_by("pk").first().pk)).content.decode()
     assert "Figures as of" in page and "up to date with every change" in page
+
+
+@pytest.mark.django_db
+def test_a_cache_that_cannot_be_written_costs_speed_not_the_page(
+    small_demo_company, client, tmp_path
+):
+    """The figures live in files; on a full or read-only disk the page computes them."""
+    from django.test import override_settings
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    cache = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache"}
+    with override_settings(
+        CACHES={
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "figures": cache | {"LOCATION": str(blocked / "figures")},
+        }
+    ):
+        client.force_login(User.objects.get(username="cmo"))
+        response = client.get("/")
+        assert response.status_code == 200
+        assert "Figures as of" in response.content.decode()
+        assert crm_queries.overview().value == crm_queries.overview_now()

@@ -29,6 +29,7 @@ share figures.
 """
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -44,6 +45,7 @@ from django.utils import timezone
 from accord.core.models import Generation
 
 CACHE_ALIAS = "figures"
+log = logging.getLogger(__name__)
 
 
 # --- Which tables a figure reads --------------------------------------------------------------
@@ -116,11 +118,14 @@ def kept[T](
     """
     tables = tuple(tables)
     stale_ok = stale_ok and not _EXACT.get()
-    cache = caches[CACHE_ALIAS]
     full_key = cache_key(key)
     now = timezone.now()
     current = generations(tables)
-    entry: Kept | None = cache.get(full_key)
+    try:
+        entry: Kept | None = caches[CACHE_ALIAS].get(full_key)
+    except Exception:  # noqa: BLE001 (an unreadable cache costs speed, never the page)
+        log.exception("figures: could not read %s from the cache", key)
+        entry = None
     if entry is not None:
         in_time = entry.valid_until is None or now < entry.valid_until
         if entry.generations == current and in_time:
@@ -149,7 +154,10 @@ def _compute(full_key: str, current: dict, compute, valid_until) -> Kept:
     value = compute()
     until = valid_until(value) if valid_until else None
     entry = Kept(value, computed_at, current, until)
-    caches[CACHE_ALIAS].set(full_key, entry, timeout=None)
+    try:
+        caches[CACHE_ALIAS].set(full_key, entry, timeout=None)
+    except Exception:  # noqa: BLE001 (a full or read-only disk: the page still answers)
+        log.exception("figures: could not keep %s", full_key)
     return entry
 
 

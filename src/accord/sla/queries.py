@@ -276,6 +276,7 @@ def two_way_at(now: datetime) -> dict:
     lead value page's figures). Sales: the follow-up clocks of every MQL that started in
     the month, evaluated now.
     """
+    from accord.plan.queries import kept_funnel
     from accord.qualify import value
     from accord.qualify.models import LeadDefinition
 
@@ -303,8 +304,12 @@ def two_way_at(now: datetime) -> dict:
             }
         )
     labels = delivered["chart"]["labels"]
+    # The plan's quotas rest on the funnel, whose carry-in changes with the win rates'
+    # window: the page holds no longer than the funnel does.
+    revision = delivered["revision"]
+    funnel_until = kept_funnel(revision, now).valid_until if revision else None
     return {
-        "turns_at": next_turn(evaluations, now),
+        "turns_at": figures.earliest([next_turn(evaluations, now), funnel_until]),
         "delivered": delivered,
         "rows": rows,
         "has_definition": LeadDefinition.objects.filter(
