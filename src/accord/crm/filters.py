@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accord.core.periods import validate_day
+from accord.crm import search
 from accord.crm.models import Account, Campaign, Channel, Lead, LeadStatusChange, Opportunity
 from accord.people.models import User
 
@@ -95,14 +96,19 @@ class ListFilterForm(forms.Form):
         """Field lookups for the choice filters a subclass declares."""
         return {}
 
+    def search(self, text: str) -> Q:
+        """The rows whose `search_fields` hold `text` (a list with an index of its own, the
+        leads and the accounts, says so: accord.crm.search)."""
+        match = Q()
+        for field in self.search_fields:
+            match |= Q(**{f"{field}__icontains": text})
+        return match
+
     def apply(self, queryset: QuerySet) -> QuerySet:
         self.is_valid()
         data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
         if text := data.get("q", "").strip():
-            match = Q()
-            for field in self.search_fields:
-                match |= Q(**{f"{field}__icontains": text})
-            queryset = queryset.filter(match)
+            queryset = queryset.filter(self.search(text))
         if self.date_field:
             queryset = self._days(queryset, self.date_field, "date_from", "date_to")
         for name, lookup in self.filters().items():
@@ -173,6 +179,9 @@ class LeadFilterForm(ListFilterForm):
             self.add_error("reached", "Choose the stage the reached dates are about.")
         return cleaned
 
+    def search(self, text: str) -> Q:
+        return search.leads_q(text)
+
     def filters(self):
         return {
             "owner": "owner",
@@ -193,6 +202,10 @@ class LeadFilterForm(ListFilterForm):
 
 class AccountFilterForm(ListFilterForm):
     search_fields = ("name", "domain")
+
+    def search(self, text: str) -> Q:
+        return search.accounts_q(text)
+
     date_field = "created_at"
     sorts = {
         "name": ("Name", ("name", "id")),
