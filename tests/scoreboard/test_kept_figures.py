@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.cache import caches
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
@@ -114,11 +115,12 @@ def _lead(rng, **filters):
 
 
 def status_change(rng, now):
+    """A new lead made MQL on its page; an MQL accepted by its owner in the sales review."""
     lead = _lead(rng, status__in=["new", "mql"], owner__isnull=False)
-    if lead:
-        to = "mql" if lead.status == "new" else "accepted"
-        admin = User.objects.get(username="admin")
-        crm_actions.change_lead_status(lead, to, actor=admin)
+    if lead and lead.status == "new":
+        crm_actions.change_lead_status(lead, "mql", actor=User.objects.get(username="admin"))
+    elif lead:
+        reviews.accept_lead(lead, actor=lead.owner)
 
 
 def reassignment(rng, now):
@@ -180,6 +182,7 @@ CHANGES = {
 @settings(
     max_examples=10,
     deadline=None,
+    derandomize=True,  # the same examples in every run: CI never fails by the draw alone
     # Each example replays the pages several times: a failure is reported as drawn, not
     # shrunk (shrinking took minutes).
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
@@ -206,8 +209,11 @@ def test_kept_figures_equal_the_from_scratch_figures_after_any_change(small_demo
                 if name == "time passes":
                     now += timedelta(minutes=minutes)
                 else:
-                    with time_machine.travel(now, tick=False):
-                        CHANGES[name](random.Random(seed), now)
+                    with time_machine.travel(now, tick=False), transaction.atomic():
+                        try:
+                            CHANGES[name](random.Random(seed), now)
+                        except (ValidationError, PermissionDenied):
+                            pass  # a move the rules refuse changes nothing: compare anyway
                 _assert_all_equal(now)
             raise Rollback
     except Rollback:
