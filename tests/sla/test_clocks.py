@@ -342,6 +342,7 @@ def test_the_api_gives_clocks_board_and_policies_and_checks_its_input(roberge, m
     assert call("get", "/api/v1/leads/999999/clocks", read).status_code == 404
     board = call("get", "/api/v1/sla/board?from=2026-03-01&to=2026-03-31", read)
     assert board.status_code == 200 and board.json()["total"]["breached"] == 1
+    assert board.json()["figures_as_of"]  # kept figures say when they were computed
     assert call("get", "/api/v1/sla/board?from=2026-03-31&to=2026-03-01", read).status_code == 422
     policy = {
         "name": "Grade A", "priority": 5, "grades": ["A"], "first_response_hours": "2",

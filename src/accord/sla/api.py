@@ -91,6 +91,11 @@ class BoardOut(Schema):
     total: RepOut
     reps: list[RepOut]
     industry_never_followed_up: float
+    figures_as_of: datetime = Field(
+        ...,
+        description="when these figures were computed: they are kept until the data under "
+        "them changes or a clock turns",
+    )
 
 
 class BoardIn(Schema):
@@ -185,6 +190,7 @@ def board(request, period: Query[BoardIn]):
         "total": _rounded(data["total"]),
         "reps": [_rounded(row) for row in data["reps"]],
         "industry_never_followed_up": data["industry_never_followed_up"],
+        "figures_as_of": data["kept"].computed_at,
     }
 
 
