@@ -112,9 +112,10 @@ def kept[T](
     """The figure `compute()` answers, kept under `key` while the `tables` it reads are
     unchanged and `valid_until(value)` (if given) has not passed.
 
-    A figure whose tables changed less than FIGURES_MAX_AGE_SECONDS after it was computed
-    is returned as it is, marked `behind`, unless `stale_ok` is False or inside `exact()`
-    (the worker's refresh).
+    A figure computed less than FIGURES_MAX_AGE_SECONDS ago is returned even when its tables
+    changed since or its limit passed, marked `behind` (the page says so, and the worker
+    computes it again within a minute), unless `stale_ok` is False or inside `exact()` (the
+    worker's refresh itself).
     """
     tables = tuple(tables)
     stale_ok = stale_ok and not _EXACT.get()
