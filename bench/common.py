@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 
 HOME = Path(__file__).resolve().parent.parent
@@ -345,6 +346,19 @@ def measure(cmd: list[str], env: dict[str, str], workdir: Path) -> Measured:
 
 
 # The server
+
+
+def cookies_set(response) -> dict[str, str]:
+    """The cookies an HTTP response sets (name -> value); a malformed header is skipped."""
+    found = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        jar = SimpleCookie()
+        try:
+            jar.load(header)
+        except CookieError:
+            continue
+        found.update({name: morsel.value for name, morsel in jar.items()})
+    return found
 
 
 def free_port() -> int:

@@ -54,7 +54,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
-from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -64,6 +63,7 @@ from common import (
     Databases,
     Figure,
     Server,
+    cookies_set,
     drain,
     issue_write_token,
     log,
@@ -430,14 +430,7 @@ class Browser:
             payload = response.read()
         finally:
             connection.close()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            jar = SimpleCookie()
-            try:
-                jar.load(header)
-            except CookieError:
-                continue
-            for name, morsel in jar.items():
-                self.cookies[name] = morsel.value
+        self.cookies.update(cookies_set(response))
         return response.status, response.headers, payload
 
     def post_form(self, path: str, fields: dict):

@@ -45,7 +45,6 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -59,6 +58,7 @@ from common import (
     Server,
     accord,
     cached_demo,
+    cookies_set,
     log,
 )
 
@@ -357,13 +357,7 @@ def _sign_in(port: int) -> dict[str, str]:
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         payload = response.read()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            jar = SimpleCookie()
-            try:
-                jar.load(header)
-            except CookieError:
-                continue
-            cookies.update({name: morsel.value for name, morsel in jar.items()})
+        cookies.update(cookies_set(response))
         return response, payload
 
     try:

@@ -97,6 +97,16 @@ def cache_key(key: str) -> str:
     return f"figures:{_database_key()}:{key}"
 
 
+# Asked about a moment this close to now, a figure is kept; about another (a replay with
+# `--at`, a digest of a past week), it is computed on the spot and not kept.
+NOW_TOLERANCE = timedelta(seconds=1)
+
+
+def is_now(moment: datetime | None) -> bool:
+    """Whether a figure asked for `moment` (None: now) may be kept: it is now."""
+    return moment is None or abs(moment - timezone.now()) <= NOW_TOLERANCE
+
+
 def max_age() -> timedelta:
     return timedelta(seconds=settings.FIGURES_MAX_AGE_SECONDS)
 

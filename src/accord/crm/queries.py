@@ -275,7 +275,7 @@ def kept_win_rates(now: datetime, plan_rate: Decimal) -> figures.Kept[dict]:
     """`observed_win_rates` kept until a deal changes or one enters or leaves the window.
     Asked about another moment than now (a replay), it computes without keeping."""
     moment = timezone.now()
-    if abs(now - moment) > timedelta(seconds=1):  # another moment than now: not kept
+    if not figures.is_now(now):
         rates = observed_win_rates(now, plan_rate)
         return figures.Kept(rates, now, {}, None)
     return figures.kept(

@@ -119,7 +119,7 @@ def kept_next_quarter(funnel: Funnel, revision: PlanRevision, now: datetime) -> 
     (by its date) later today ends it sooner. Asked about another moment than now (a
     replay), it computes without keeping."""
     moment = timezone.now()
-    if abs(now - moment) > timedelta(seconds=1):
+    if not figures.is_now(now):
         return figures.Kept(next_quarter(funnel, revision, now), now, {}, None)
     today = timezone.localdate(moment)
 

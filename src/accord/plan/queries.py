@@ -59,7 +59,7 @@ def kept_funnel(revision: PlanRevision, now: datetime | None = None) -> figures.
     change (`kept_win_rates`), or (for a plan not started, whose carry-in is taken now)
     the day ends."""
     moment = timezone.now()
-    if now is not None and abs(now - moment) > timedelta(seconds=1):
+    if not figures.is_now(now):
         return figures.Kept(funnel_of(revision, now), now, {}, None)
     started = rolling.as_of(revision.plan.start, moment) < moment
 

@@ -249,7 +249,7 @@ def clock_json(e: sla.Evaluation, users: dict[int, User] | None = None) -> dict:
 def two_way(now: datetime) -> dict:
     """`two_way_at(now)`, kept until the data changes, a clock turns or the day ends."""
     moment = timezone.now()
-    if abs(now - moment) > timedelta(seconds=1):
+    if not figures.is_now(now):
         return two_way_at(now)
     today = timezone.localdate(moment)
     midnight = day_start(today + timedelta(days=1))
