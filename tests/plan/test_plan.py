@@ -609,3 +609,124 @@ def test_an_observed_rate_comes_from_the_companys_own_history(client, db):
     assert revision.basis["opp_won"] == "observed" and revision.basis["lead_mql"] == "assumed"
     assert revision.lags["opp_won"] == round(win["lag_days"])
     assert revision.observed["opp_won"]["denominator"] == win["denominator"]
+
+
+# --- Declining, goal dates, observed rates kept ---------------------------------------------
+
+
+def test_a_leader_declines_a_draft_with_a_comment_and_its_author_is_told(plan, cast):
+    from accord.people.models import Notification
+
+    actions.decline(cast["victor"], plan.current, "Pipeline coverage is too thin for Q1.")
+
+    revision = plan.current
+    assert revision.status == PlanRevision.Status.DECLINED
+    assert (revision.declined_by, revision.decline_comment) == (
+        cast["victor"],
+        "Pipeline coverage is too thin for Q1.",
+    )
+    told = Notification.objects.get(user=cast["mona"], kind="plan.declined")
+    assert "Victor" in told.title or "victor" in told.title
+    assert told.body == "Pipeline coverage is too thin for Q1."
+    assert AuditLog.objects.filter(action="plan.declined", actor=cast["victor"]).exists()
+    # A declined draft cannot be approved; a change starts a new draft.
+    with pytest.raises(ValidationError, match="declined"):
+        actions.approve(cast["carol"], revision)
+    second = actions.change_plan(cast["mona"], plan, values(target=D("20000000")))
+    assert (second.number, second.status) == (2, PlanRevision.Status.DRAFT)
+
+
+def test_declining_needs_a_reason_and_a_leader(plan, cast):
+    with pytest.raises(ValidationError, match="Say why"):
+        actions.decline(cast["carol"], plan.current, "  no ")
+    for who in ("mona", "mike", "vera"):
+        with pytest.raises(PermissionDenied):
+            actions.decline(cast[who], plan.current, "I do not like these numbers at all.")
+    assert plan.current.status == PlanRevision.Status.DRAFT
+
+
+def test_leaders_decline_from_the_plan_page_and_the_api(client, cast, plan):
+    client.force_login(cast["carol"])
+    page = client.get(f"/plans/{plan.pk}/").content.decode()
+    assert "Decline revision 1" in page
+    short = client.post(f"/plans/{plan.pk}/revisions/1/decline/", {"comment": "no"}, follow=True)
+    assert "Say why" in short.content.decode()
+    assert plan.current.status == PlanRevision.Status.DRAFT
+    client.force_login(cast["mike"])
+    assert "Decline revision" not in client.get(f"/plans/{plan.pk}/").content.decode()
+    assert (
+        client.post(f"/plans/{plan.pk}/revisions/1/decline/", {"comment": "x" * 20}).status_code
+        == 403
+    )
+
+    victor = tokens.issue_token(cast["victor"], name="me", scope="write")[1]
+    answer = _api(
+        client,
+        "post",
+        f"/plans/{plan.pk}/revisions/1/decline",
+        victor,
+        {"comment": "Win rate of 25% is not what we see."},
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["current"]["declined"]["comment"] == "Win rate of 25% is not what we see."
+    again = _api(
+        client, "post", f"/plans/{plan.pk}/revisions/1/decline", victor, {"comment": "x" * 20}
+    )
+    assert again.status_code == 422 and "declined" in again.json()["detail"]
+    client.force_login(cast["carol"])
+    page = client.get(f"/plans/{plan.pk}/").content.decode()
+    assert "Win rate of 25% is not what we see." in page and "Approve for" not in page
+
+
+def test_a_goal_date_outside_the_plans_year_is_refused_at_every_door(client, cast, plan):
+    with pytest.raises(ValidationError, match="outside the plan's year"):
+        actions.change_plan(
+            cast["mona"], plan, values(goals={"mql": (cast["mona"], date(1999, 1, 1))})
+        )
+    client.force_login(cast["mona"])
+    response = client.post(f"/plans/{plan.pk}/edit/", _form(due_mql="1999-01-01"))
+    assert response.status_code == 200
+    assert "Jan 1, 1999 is outside the plan&#x27;s year" in response.content.decode()
+    mona = tokens.issue_token(cast["mona"], name="ops", scope="write")[1]
+    answer = _api(
+        client,
+        "put",
+        f"/plans/{plan.pk}",
+        mona,
+        {**API_PLAN, "goals": {"mql": {"owner": "mona", "due_on": "2030-06-30"}}},
+    )
+    assert answer.status_code == 422 and "goals.mql.due_on" in answer.json()["detail"]
+    assert not plan.current.goals.exists()
+
+    actions.change_plan(
+        cast["mona"], plan, values(goals={"mql": (cast["mona"], date(2027, 6, 30))})
+    )
+    assert "Jun 30, 2027" in client.get(f"/plans/{plan.pk}/").content.decode()
+
+
+def test_changing_only_the_target_keeps_the_observed_rates_the_plan_was_built_on(client, cast):
+    observed = {
+        step: {"rate": str(SEED_RATES[step]), "numerator": 25, "denominator": 100, "lag_days": 3}
+        for step in STEPS
+    }
+    plan = actions.create_plan(
+        cast["mona"],
+        name="FY2027",
+        fiscal_year=2027,
+        first_month=1,
+        values=values(basis={s: "observed" for s in STEPS}, observed=observed),
+    )
+    client.force_login(cast["mona"])
+    form = _form(target="20000000", **{f"basis_{s}": "observed" for s in STEPS})
+    for step in STEPS:
+        form[f"lag_{step}"] = "3"
+    response = client.post(f"/plans/{plan.pk}/edit/", form)
+
+    # The history under today's data is empty, and still the plan keeps its rates.
+    assert response.status_code == 302, response.content.decode()[:3000]
+    current = Plan.objects.get().current
+    assert current.target == D("20000000")
+    assert {s: D(current.rates[s]) for s in STEPS} == SEED_RATES
+    # Asked to re-read, it reads today's (empty) history and says there is none.
+    asked = client.post(f"/plans/{plan.pk}/edit/", {**form, "reread_observed": "on"})
+    assert asked.status_code == 200 and "There is no history" in asked.content.decode()

@@ -60,6 +60,23 @@ def blocker(
     return None
 
 
+def decline_blocker(
+    actor, *, kind: str, not_ready: str = "", comment: str | None = None
+) -> Exception | None:
+    """Why `actor` may not decline a thing waiting for signatures, or None. Whoever could
+    sign it may decline it instead, with a comment saying why (the proposer reads it);
+    pages ask with no comment to decide whether to offer the form."""
+    if approval_side(actor) is None:
+        return PermissionDenied(f"Only a marketing leader or a sales leader can decline {kind}.")
+    if not_ready:
+        return ValidationError(not_ready)
+    if comment is not None and len(comment.strip()) < 10:
+        return ValidationError(
+            {"comment": "Say why you decline (at least 10 characters): the proposer reads it."}
+        )
+    return None
+
+
 def sign(actor, approvals) -> tuple[str, bool, object]:
     """Add `actor`'s signature (after `blocker` said None): their side, whether both sides
     have now signed, and the moment."""

@@ -1,6 +1,7 @@
 """Verbs that change revenue plans. Each runs in one transaction and is audited."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.utils import timezone
 from accord.analytics.funnel import STAGES, STEPS, FunnelError, validate
 from accord.analytics.months import add_months
 from accord.core import events
-from accord.people import audit, signoff
+from accord.people import audit, notify, signoff
 from accord.people.permissions import can_edit_plan, require
 from accord.plan.models import Plan, PlanApproval, PlanGoal, PlanRevision
 
@@ -82,12 +83,34 @@ def _refuse_overlap(plan: Plan) -> None:
             )
 
 
+def goal_field(stage: str) -> str:
+    """How a refusal names a goal's due date (the API's field; the form maps it)."""
+    return f"goals.{stage}.due_on"
+
+
+def _check_due(plan: Plan, stage: str, due_on) -> None:
+    """A goal's date lies within the plan's year, give or take a year: 1999-01-01 on a 2027
+    plan is a typo, not a goal."""
+    earliest, end = add_months(plan.start, -12), add_months(plan.start, 24)
+    if due_on is not None and not earliest <= due_on < end:
+        raise ValidationError(
+            {
+                goal_field(stage): (
+                    f"{due_on:%b %-d, %Y} is outside the plan's year ({plan.start:%b %Y} to "
+                    f"{add_months(plan.start, 11):%b %Y}) by more than a year; give a date "
+                    f"from {earliest:%b %-d, %Y} to {end - timedelta(days=1):%b %-d, %Y}."
+                )
+            }
+        )
+
+
 def _save_goals(revision: PlanRevision, goals: dict[str, tuple] | None) -> None:
     if goals is None:
         return
     for stage, (owner, due_on) in goals.items():
         if stage not in STAGES:
             raise ValidationError({"goals": f"Unknown stage {stage!r}."})
+        _check_due(revision.plan, stage, due_on)
         if owner is None and due_on is None:
             revision.goals.filter(stage=stage).delete()
             continue
@@ -183,21 +206,13 @@ def change_plan(actor, plan: Plan, values: PlanValues, *, note: str = "") -> Pla
 
 def approval_blocker(actor, revision: PlanRevision) -> Exception | None:
     """Why `actor` may not approve `revision` now (the error `approve` raises), or None."""
-    not_ready = ""
-    if revision.status != PlanRevision.Status.DRAFT:
-        not_ready = (
-            f"Revision {revision.number} is {revision.get_status_display().lower()}; "
-            "only the current draft can be approved."
-        )
-    elif revision.plan.current.pk != revision.pk:
-        not_ready = f"Revision {revision.number} is not the plan's latest revision."
     return signoff.blocker(
         actor,
         revision.approvals,
         kind="a plan",
         this="this revision",
         name="this revision",
-        not_ready=not_ready,
+        not_ready=_not_open(revision),
     )
 
 
@@ -233,6 +248,54 @@ def approve(actor, revision: PlanRevision) -> PlanRevision:
         summary=f"Approved revision {revision.number} for {side}"
         + ("; the plan is now in force" if complete else "; waiting for the other side"),
     )
+    return revision
+
+
+def _not_open(revision: PlanRevision) -> str:
+    if revision.status != PlanRevision.Status.DRAFT:
+        return (
+            f"Revision {revision.number} is {revision.get_status_display().lower()}; "
+            "only the current draft can be approved or declined."
+        )
+    if revision.plan.current.pk != revision.pk:
+        return f"Revision {revision.number} is not the plan's latest revision."
+    return ""
+
+
+def decline_blocker(actor, revision: PlanRevision, comment: str | None = None) -> Exception | None:
+    """Why `actor` may not decline `revision` (with `comment`, when given) now, or None."""
+    return signoff.decline_blocker(
+        actor, kind="a plan", not_ready=_not_open(revision), comment=comment
+    )
+
+
+@transaction.atomic
+def decline(actor, revision: PlanRevision, comment: str) -> PlanRevision:
+    """Decline a draft revision, saying why. It stays in the history as declined, the
+    revision in force (if any) stays in force, and a change starts a new draft."""
+    revision = PlanRevision.objects.select_for_update().select_related("plan").get(pk=revision.pk)
+    if (blocker := decline_blocker(actor, revision, comment)) is not None:
+        raise blocker
+    revision.status = PlanRevision.Status.DECLINED
+    revision.declined_by = actor
+    revision.declined_at = timezone.now()
+    revision.decline_comment = comment.strip()[:1000]
+    revision.save(update_fields=["status", "declined_by", "declined_at", "decline_comment"])
+    audit.record(
+        actor,
+        "plan.declined",
+        revision,
+        after={"comment": revision.decline_comment},
+        summary=f"Declined revision {revision.number}: {revision.decline_comment}",
+    )
+    if revision.created_by_id and revision.created_by_id != actor.pk:
+        notify.notify(
+            [revision.created_by],
+            kind="plan.declined",
+            title=f"{actor.display_name} declined {revision.plan.name}, revision {revision.number}",
+            body=revision.decline_comment,
+            url=revision.plan.get_absolute_url(),
+        )
     return revision
 
 

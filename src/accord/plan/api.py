@@ -87,6 +87,16 @@ class ApprovalOut(Schema):
     approved_at: datetime
 
 
+class DeclineOut(Schema):
+    user: str | None
+    declined_at: datetime
+    comment: str
+
+
+class DeclineIn(Schema):
+    comment: str = Field(..., max_length=1000, description="Why (at least 10 characters).")
+
+
 class RevisionOut(Schema):
     number: int
     status: str
@@ -103,6 +113,7 @@ class RevisionOut(Schema):
     created_at: datetime
     approved_at: datetime | None
     approvals: list[ApprovalOut]
+    declined: DeclineOut | None
 
 
 class PlanOut(Schema):
@@ -136,6 +147,13 @@ def _revision_out(revision: PlanRevision) -> dict:
             {"side": a.side, "user": a.user.username, "approved_at": a.approved_at}
             for a in revision.approvals.select_related("user")
         ],
+        "declined": {
+            "user": revision.declined_by.username if revision.declined_by else None,
+            "declined_at": revision.declined_at,
+            "comment": revision.decline_comment,
+        }
+        if revision.declined_at
+        else None,
     }
 
 
@@ -293,6 +311,21 @@ def approve_revision(request, plan_id: RecordId, number: RecordId):
     actor = _writer(request)
     revision = get_object_or_404(PlanRevision, plan_id=plan_id, number=number)
     actions.approve(actor, revision)
+    return _plan_out(revision.plan)
+
+
+@router.post(
+    "/plans/{plan_id}/revisions/{number}/decline",
+    response=PlanOut,
+    summary="Decline a draft revision, saying why",
+    description="Whoever could approve the revision may decline it instead, with a comment "
+    "of at least 10 characters; the revision in force stays in force and a change starts a "
+    "new draft.",
+)
+def decline_revision(request, plan_id: RecordId, number: RecordId, payload: DeclineIn):
+    actor = _writer(request)
+    revision = get_object_or_404(PlanRevision, plan_id=plan_id, number=number)
+    actions.decline(actor, revision, payload.comment)
     return _plan_out(revision.plan)
 
 

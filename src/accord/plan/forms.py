@@ -61,6 +61,12 @@ class PlanForm(forms.Form):
     note = forms.CharField(
         required=False, max_length=300, help_text="What changed and why (kept with the revision)."
     )
+    reread_observed = forms.BooleanField(
+        required=False,
+        label="Re-read the observed rates and lags from the data now",
+        help_text="Otherwise the figures this revision was planned on are kept, and the steps "
+        "based on them keep their rates.",
+    )
     growth = PercentField(
         label="Growth for next year (%)",
         min_value=-100,
@@ -92,7 +98,7 @@ class PlanForm(forms.Form):
         if not creating:
             del self.fields["name"], self.fields["fiscal_year"], self.fields["first_month"]
         else:
-            del self.fields["note"]
+            del self.fields["note"], self.fields["reread_observed"]
             self.fields["fiscal_year"].initial = timezone.localdate().year + 1
         for step in STEPS:
             self.fields[f"rate_{step}"] = PercentField(

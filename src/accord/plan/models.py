@@ -69,6 +69,7 @@ class PlanRevision(models.Model):
         DRAFT = "draft", "Draft"
         APPROVED = "approved", "Approved"
         SUPERSEDED = "superseded", "Superseded"
+        DECLINED = "declined", "Declined"
 
     class Basis(models.TextChoices):
         ASSUMED = "assumed", "Assumed"
@@ -102,6 +103,12 @@ class PlanRevision(models.Model):
     )
     created_at = models.DateTimeField()
     approved_at = models.DateTimeField(null=True, blank=True)
+    # A leader who could sign may decline instead, saying why; a change starts a new draft.
+    declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_comment = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         ordering = ["plan", "-number"]

@@ -9,4 +9,5 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="detail"),
     path("plans/<int:pk>/edit/", views.plan_edit, name="edit"),
     path("plans/<int:pk>/revisions/<int:number>/approve/", views.plan_approve, name="approve"),
+    path("plans/<int:pk>/revisions/<int:number>/decline/", views.plan_decline, name="decline"),
 ]

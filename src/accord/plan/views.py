@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accord.analytics.funnel import STEPS
+from accord.analytics.funnel import STAGES, STEPS
 from accord.core.forms import errors_onto
 from accord.people import permissions
 from accord.plan import actions, queries
@@ -33,7 +33,10 @@ def plan_list(request):
 
 
 # The verb names a rate by its step; the form's field is rate_<step>.
-RATE_FIELDS = {step: f"rate_{step}" for step in STEPS}
+# A verb's field names, as the form calls them.
+RATE_FIELDS = {step: f"rate_{step}" for step in STEPS} | {
+    actions.goal_field(stage): f"due_{stage}" for stage in STAGES
+}
 
 
 def plan_new(request):
@@ -92,7 +95,15 @@ def plan_edit(request, pk: int):
         if request.method == "POST" or "observed_months" in request.GET
         else current.observed_months
     )
-    observed = queries.observed_rates(months)
+    # The observed figures the revision was planned on stay, so that changing only the
+    # target does not quietly move rates based on them; the planner asks to re-read them.
+    data = request.POST if request.method == "POST" else request.GET
+    reread = (
+        bool(data.get("reread_observed"))
+        or months != current.observed_months
+        or not current.observed
+    )
+    observed = queries.observed_rates(months) if reread else current.observed
     form = PlanForm(
         request.POST or None,
         creating=False,
@@ -131,6 +142,7 @@ def plan_edit(request, pk: int):
             "current": current,
             "observed_months": months,
             "observed_window": queries.observed_window(months),
+            "observed_kept": not reread,
         },
     )
 
@@ -150,6 +162,7 @@ def plan_detail(request, pk: int):
     side = permissions.approval_side(request.user)
     signed_sides = {a.side for a in approvals}
     can_approve = actions.approval_blocker(request.user, shown) is None
+    can_decline = actions.decline_blocker(request.user, shown) is None
     context = {
         "plan": plan,
         "revision": shown,
@@ -159,6 +172,7 @@ def plan_detail(request, pk: int):
         "approvals": approvals,
         "missing_sides": [s for s in ("marketing", "sales") if s not in signed_sides],
         "can_approve": can_approve,
+        "can_decline": can_decline,
         "approval_side": side,
         "can_edit": permissions.can_edit_plan(request.user),
         "diff": queries.revision_diff(previous, shown) if previous else None,
@@ -185,4 +199,22 @@ def plan_approve(request, pk: int, number: int):
             )
         else:
             messages.success(request, "Approved. The plan now needs the other side's approval.")
+    return redirect(revision.plan)
+
+
+@require_POST
+def plan_decline(request, pk: int, number: int):
+    revision = get_object_or_404(PlanRevision, plan_id=pk, number=number)
+    try:
+        actions.decline(request.user, revision, request.POST.get("comment", ""))
+    except PermissionDenied:
+        raise
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            f"Declined revision {revision.number}. Its author is told why; a change starts a "
+            "new draft.",
+        )
     return redirect(revision.plan)
