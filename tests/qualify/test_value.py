@@ -549,3 +549,21 @@ def test_an_account_without_country_reads_unknown(channels):
     [only] = lead_values(app_tables(), group_by=["country"], **COHORT).types
 
     assert only.type == {"country": "unknown"}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_marketings_dollar_quota_is_one_figure_on_the_plan_page_and_the_lead_value_page(
+    client, cast, plan
+):
+    from accord.plan.queries import kept_funnel
+
+    revision = plan.in_force
+    quotas = kept_funnel(revision).value.quotas()["marketing"]
+    monthly = value.value_quota(revision)
+    assert quotas["value"] == sum(monthly["value"])
+    assert quotas["value"] < quotas["pipeline"]  # pipeline is counted before the win rate
+
+    client.force_login(cast["carol"])
+    page = client.get(plan.get_absolute_url()).content.decode()
+    assert "Marketing quota: value" in page
+    assert f"${quotas['value']:,.0f}" in page and f"${quotas['pipeline']:,.0f}" in page

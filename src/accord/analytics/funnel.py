@@ -268,9 +268,19 @@ class Funnel:
     def monthly_bookings(self) -> list[Decimal]:
         return [n * self.inputs.asp for n in self.monthly["won"]]
 
+    def value_per_mql(self) -> Decimal:
+        """What one planned MQL is worth in bookings: the plan's MQL -> won rate x its
+        average selling price. Marketing's quota in dollars is its MQLs at this value; its
+        pipeline is counted before the win rate, so it is several times larger."""
+        value = self.inputs.asp
+        for step in STEPS[STAGES.index("mql") :]:
+            value *= self.inputs.rates[step]
+        return value
+
     def quotas(self) -> dict:
         asp = self.inputs.asp
         marketing = self.by_source.get("marketing", {})
+        mqls = marketing.get("mql", 0)
         return {
             "sales": {
                 "bookings": self.inputs.target,
@@ -278,7 +288,8 @@ class Funnel:
                 "pipeline": self.counts["opportunity"] * asp,
             },
             "marketing": {
-                "mqls": marketing.get("mql", 0),
+                "mqls": mqls,
+                "value": (mqls * self.value_per_mql()).quantize(Decimal("0.01")),
                 "opportunities": marketing.get("opportunity", 0),
                 "pipeline": marketing.get("opportunity", 0) * asp,
             },

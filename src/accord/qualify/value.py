@@ -62,7 +62,6 @@ LEAD_FIELDS = {
     "industry": "account__industry",
 }
 # The steps from MQL to won in the plan's rates.
-MQL_TO_WON = ("mql_sal", "sal_sql", "sql_opp", "opp_won")
 
 
 @dataclass(frozen=True)
@@ -239,9 +238,7 @@ def value_quota(revision: PlanRevision) -> dict[str, Any]:
     "pipeline" dollars, and the plan's "start_gap" (deals, never added to a month)."""
     funnel = kept_funnel(revision).value
     planned = plan_by_month(funnel, revision)
-    per_mql = revision.asp
-    for step in MQL_TO_WON:
-        per_mql *= Decimal(revision.rates[step])
+    per_mql = funnel.value_per_mql()
     mqls = planned["mql_marketing"]
     return {
         "months": list(funnel.months),
