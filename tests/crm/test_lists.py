@@ -166,3 +166,28 @@ def test_the_open_stage_filter_shows_every_opportunity_not_yet_closed(login, cas
         )
     response = login(cast["vera"]).get(reverse("crm:opportunities"), {"stage": "open"})
     assert sorted(o.name for o in response.context["page"].object_list) == ["discovery", "proposal"]
+
+
+def test_the_overview_says_its_totals_are_all_time_and_links_to_this_years_numbers(
+    login, cast, acme, leads
+):
+    ann = leads[0]
+    Opportunity.objects.create(
+        account=acme,
+        primary_lead=ann,
+        owner=cast["alice"],
+        name="Acme rollout",
+        amount=Decimal("40000"),
+        stage=Opportunity.Stage.WON,
+        created_at=T0,
+        close_date=T0.date(),
+        closed_at=T0 + timedelta(days=30),
+    )
+    page = login(cast["vera"]).get(reverse("crm:home")).content.decode()
+
+    first = (T0 - timedelta(days=40)).strftime("%b %-d, %Y")
+    assert "Leads, all time" in page and f"since {first}" in page
+    assert "Won revenue, all time" in page
+    assert "1 deal since " + (T0 + timedelta(days=30)).strftime("%b %-d, %Y") in page
+    assert f'href="{reverse("scoreboard:home")}"' in page
+    assert f'href="{reverse("plan:list")}"' in page

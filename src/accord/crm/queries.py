@@ -144,6 +144,9 @@ def overview_now(today: date | None = None) -> dict:
         "open_count": open_opps.count(),
         "won_amount": won.aggregate(s=Sum("amount"))["s"] or 0,
         "won_count": won.count(),
+        # The totals are all-time: the page says since when.
+        "first_lead_at": Lead.objects.aggregate(first=Min("created_at"))["first"],
+        "first_won_at": won.aggregate(first=Min("closed_at"))["first"],
         "campaigns": Campaign.objects.count(),
         "funnel": {
             "labels": [Lead.Status(s).label for s in Lead.LIFECYCLE],
