@@ -196,3 +196,26 @@ def test_the_overview_draws_its_two_charts(page: Page, log_in, screenshot):
     expect(charts).to_have_count(2)
     assert all(chart_is_drawn(chart) for chart in charts.all())
     screenshot(page, "overview")
+
+
+def test_on_a_phone_the_menu_folds_behind_a_button(page: Page, log_in, screenshot):
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in("cmo")
+    nav = page.get_by_role("navigation", name="Main")
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_be_visible()
+    expect(nav).to_be_hidden()
+    # The page's own heading is on the first screen, not pushed below a wall of links.
+    heading = page.get_by_role("heading", level=1)
+    assert heading.bounding_box()["y"] < 200
+    screenshot(page, "phone-menu-folded")
+
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    nav.get_by_role("link", name="Scoreboard").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Scoreboard")
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
