@@ -219,3 +219,13 @@ def test_on_a_phone_the_menu_folds_behind_a_button(page: Page, log_in, screensho
     page.set_viewport_size({"width": 1280, "height": 900})
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def test_a_very_long_search_gets_a_clear_answer_not_a_server_error_page(page: Page, log_in):
+    log_in("rep")
+    response = page.goto("/leads/?q=" + "acme" * 1250)
+    assert response.status == 200
+    expect(
+        page.get_by_text("Search for at most 200 characters; this search has 5000")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Leads", level=1)).to_be_visible()

@@ -57,7 +57,15 @@ class ListFilterForm(forms.Form):
     # key -> (label, ordering); the first entry is the default.
     sorts: dict[str, tuple[str, tuple[str, ...]]] = {}
 
-    q = forms.CharField(required=False, max_length=200, label="Search")
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        error_messages={
+            "max_length": "Search for at most %(limit_value)d characters; this search has "
+            "%(show_value)d, so it was not run."
+        },
+    )
     date_from = _date_field("From")
     date_to = _date_field("To")
     sort = forms.ChoiceField(required=False)

@@ -64,6 +64,10 @@ class Command(BaseCommand):
             "-",
             "--graceful-timeout",
             "10",
+            # gunicorn's largest request line (its default, 4094, answers a long pasted
+            # search with a bare "URI Too Long" page before the app can say what is wrong).
+            "--limit-request-line",
+            "8190",
             # A page computing its kept figures afresh at a million leads (accord.core.figures)
             # may take longer than gunicorn's default of 30 s; the worker's refresh spares
             # most pages that, but none should be cut off for it.
