@@ -455,3 +455,19 @@ def test_it_has_fewer_leads_in_august_and_december_and_grows(world):
     assert by_month["2025-08"] < 0.8 * by_month["2025-10"]
     assert by_month["2025-12"] < 0.8 * by_month["2025-11"]
     assert by_month["2025-10"] > by_month["2024-10"] * 1.1
+
+
+def test_nobody_attends_a_webinar_before_the_month_it_is_held(world):
+    from accord.demo.company import CK, TK
+
+    attended = [
+        (as_of, campaign)
+        for lead in world.leads
+        for as_of, _, kind, campaign in lead.touches
+        if kind == TK.WEBINAR and campaign is not None
+        and campaign.kind == CK.WEBINAR
+    ]  # fmt: skip
+    assert len(attended) > 50
+    for as_of, campaign in attended:
+        held = campaign.ends_on.replace(day=1)  # "Webinar: … (Mar 2026)" is held in March
+        assert datetime.fromtimestamp(as_of, UTC).date() >= held, campaign.name

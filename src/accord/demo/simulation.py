@@ -238,6 +238,12 @@ def _ts(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
+def _session(webinar: "SimCampaign") -> int:
+    """When a webinar campaign's live session is held: 16:00 UTC on the 15th of its last
+    month, the month its name gives."""
+    return _ts(webinar.ends_on.replace(day=15)) + 16 * HOUR
+
+
 def as_datetime(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
@@ -671,7 +677,17 @@ class _Simulation:
             at = created + MINUTE + int(rng.expovariate(1 / (days * DAY)))
             touches.append((at, channel, self._kind(channel, q)))
         touches.sort()
-        lead.touches = [(at, ch, kind, self._campaign_at(ch, at)) for at, ch, kind in touches]
+        placed = [(at, ch, kind, self._campaign_at(ch, at)) for at, ch, kind in touches]
+        # Nobody attends a webinar before it is held: an attendance picked in the month its
+        # campaign opens registration moves to the session, in the month the webinar is named.
+        placed = [
+            (max(at, _session(campaign)), ch, kind, campaign)
+            if kind == TK.WEBINAR and campaign is not None and campaign.kind == CK.WEBINAR
+            else (at, ch, kind, campaign)
+            for at, ch, kind, campaign in placed
+        ]
+        placed.sort(key=lambda touch: touch[0])
+        lead.touches = placed
 
     # Lifecycle ------------------------------------------------------------------------
 
