@@ -567,3 +567,17 @@ def test_marketings_dollar_quota_is_one_figure_on_the_plan_page_and_the_lead_val
     page = client.get(plan.get_absolute_url()).content.decode()
     assert "Marketing quota: value" in page
     assert f"${quotas['value']:,.0f}" in page and f"${quotas['pipeline']:,.0f}" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_month_under_way_is_marked_partial_on_the_value_and_both_ways_charts(
+    plan, mqls_in_2026
+):
+    from accord.sla.queries import two_way_at
+
+    labels = delivered()["chart"]["labels"]
+    assert [label for label in labels if "so far" in label] == ["Aug 2026 (so far)"]
+    assert "Jul 2026" in labels
+    both_ways = two_way_at(NOW)
+    assert both_ways["marketing_chart"]["labels"] == labels
+    assert both_ways["sales_chart"]["labels"] == labels

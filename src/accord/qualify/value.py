@@ -300,7 +300,10 @@ def delivered_value(mql_values: LeadValues, now: datetime) -> dict[str, Any]:
             "ratio": total_value / total_quota if total_quota else None,
         },
         "chart": {
-            "labels": [f"{row['month']:%b %Y}" for row in rows],
+            # The month under way is partial: its bar says so, or it reads as a bad month.
+            "labels": [
+                f"{row['month']:%b %Y}" + (" (so far)" if row["current"] else "") for row in rows
+            ],
             "datasets": [
                 {
                     "label": "Delivered lead value",
