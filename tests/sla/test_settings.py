@@ -173,7 +173,10 @@ def test_everybody_reads_the_policies_in_priority_order_and_in_words(
     page = login(cast["vera"]).get(reverse("sla:policies")).content.decode()
 
     assert page.index("Webinar A and B leads") < page.index("Every MQL")
-    assert "Grades A, B · sources Webinar, Paid search · leads with a Demo request" in page
+    assert (
+        "Grades A, B · sources Webinar, Paid search · leads with a Demo request in the 30 days "
+        "before MQL"
+    ) in page
     assert "1.5 business hours" in page and "3 within 1 business day" in page
     assert "Call, LinkedIn message" in page and "50%" in page and "Paused" in page
     assert "8 business hours" in page and "5 within 10 business days" in page

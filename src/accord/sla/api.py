@@ -24,6 +24,9 @@ class PolicyIn(Schema):
     grades: list[str] = Field([], description="fit grades A-D; empty: any")
     sources: list[str] = Field([], description="channel keys; empty: any")
     touch_kind: str = Field("", description="only leads with a touchpoint of this kind")
+    touch_window_days: int = Field(
+        30, description="...within this many days before the lead became MQL (1 to 365)"
+    )
     first_response_hours: Decimal = Field(..., description="business hours, more than 0")
     attempts: int = Field(..., description="attempts required, 1 to 50")
     attempt_days: int = Field(..., description="business days for the attempts, 1 to 60")

@@ -85,6 +85,11 @@ class FollowUpPolicy(models.Model):
     touch_kind = models.CharField(
         max_length=20, blank=True, help_text="Only leads with a touchpoint of this kind"
     )
+    touch_window_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="...within this many days before the lead became MQL",
+    )
     first_response_hours = models.DecimalField(
         max_digits=6,
         decimal_places=2,

@@ -375,7 +375,8 @@ def segment_text(policy: FollowUpPolicy, channel_names: dict[str, str]) -> str:
     if policy.touch_kind:
         label = dict(Touchpoint.Kind.choices).get(policy.touch_kind, policy.touch_kind)
         article = "an" if label[:1].lower() in "aeiou" else "a"
-        parts.append(f"leads with {article} {label}")
+        window = _plural(policy.touch_window_days, "day")
+        parts.append(f"leads with {article} {label} in the {window} before MQL")
     if not parts:
         return "Every MQL"
     text = " · ".join(parts)
