@@ -110,8 +110,9 @@ def test_the_bulk_api_refuses_a_members_move_back_even_when_syncing(api, cast, m
     body = bulk(api, cast["otto"], item).json()  # operations, but a member
     assert body["rejected"] == 1
     assert body["results"][0]["errors"][0]["field"] == "status"
-    assert "Only a manager or leader may move a lead back" in (
-        body["results"][0]["errors"][0]["message"]
+    assert (
+        "Only a manager or leader may move a lead back"
+        in (body["results"][0]["errors"][0]["message"])
     )
     lead.refresh_from_db()
     assert lead.status == "mql"

@@ -32,9 +32,7 @@ CHANGE_DENIED = "You may change only leads you are allowed to work."
 
 # How far along the funnel a status is; recycled leads are back in nurture, where new ones are.
 # Rejected and disqualified are verdicts (with a reason), not steps of the funnel.
-_FUNNEL_STEP = {status: step for step, status in enumerate(Lead.LIFECYCLE)} | {
-    Status.RECYCLED: 0
-}
+_FUNNEL_STEP = {status: step for step, status in enumerate(Lead.LIFECYCLE)} | {Status.RECYCLED: 0}
 
 
 def is_backwards(from_status: str, to_status: str) -> bool:
@@ -94,8 +92,7 @@ def settable_statuses(from_status: str, *, may_move_back: bool) -> list[str]:
     return [
         status
         for status in MANUAL_STATUSES
-        if status_move_refusal(from_status, status, "a reason", may_move_back=may_move_back)
-        is None
+        if status_move_refusal(from_status, status, "a reason", may_move_back=may_move_back) is None
     ]
 
 

@@ -220,7 +220,11 @@ class LeadHandler(Handler):
             before, after = changed["status"]
             by_hand = not rights.everything
             found = status_move_refusal(
-                before, after, record["_reason"], by_hand=by_hand, may_move_back=rights.may_move_back
+                before,
+                after,
+                record["_reason"],
+                by_hand=by_hand,
+                may_move_back=rights.may_move_back,
             )
             if found:
                 ((field, message),) = found.items()

@@ -86,6 +86,9 @@ class RepOut(Schema):
     attempts_per_lead: float | None
     never_followed_up: int
     never_followed_up_share: float | None
+    moved_back: int = Field(
+        0, description="MQLs moved back by hand before any follow-up: counted as breached"
+    )
 
 
 class BoardOut(Schema):
@@ -124,6 +127,9 @@ class EvaluateOut(Schema):
     unassigned: int
     never_followed_up: int
     never_followed_up_share: float | None
+    moved_back: int = Field(
+        0, description="MQLs moved back by hand before any follow-up: counted as breached"
+    )
     by_rep: list[EvaluateRep]
 
 

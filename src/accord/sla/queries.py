@@ -54,6 +54,7 @@ def rep_row(figures: sla.RepFigures, users: dict[int, User]) -> dict:
         "attempts_per_lead": _round(figures.attempts_per_lead, 2),
         "never_followed_up": figures.never_followed_up,
         "never_followed_up_share": figures.never_followed_up_share,
+        "moved_back": figures.moved_back,
     }
 
 
@@ -75,6 +76,7 @@ def evaluate(as_of: datetime) -> dict:
         "unassigned": sum(1 for e in evaluations if e.status == sla.UNASSIGNED),
         "never_followed_up": total.never_followed_up,
         "never_followed_up_share": _round(total.never_followed_up_share, 4),
+        "moved_back": total.moved_back,
         "by_rep": [
             {
                 "rep": r["rep"],
@@ -169,6 +171,7 @@ def board_at(date_from: date, date_to: date, *, as_of: datetime, owner_ids=None)
             "percent": True,
         },
         "open": open_clocks(evaluations, users),
+        "moved_back": moved_back(evaluations),
         "turns_at": next_turn(evaluations, as_of),
     }
 
@@ -211,6 +214,37 @@ def open_clocks(evaluations: list[sla.Evaluation], users: dict[int, User], limit
         for e in urgent[:limit]
         if e.lead_id in leads
     ]
+
+
+def moved_back(evaluations: list[sla.Evaluation], limit=50) -> dict:
+    """Clocks a person closed by moving the lead back outside Sales review: newest first, with
+    who moved it, why, and whether it counts against the owner (no answer before the move)."""
+    found = sorted(
+        (e for e in evaluations if e.moved_back is not None),
+        key=lambda e: e.moved_back.at,
+        reverse=True,
+    )
+    shown = found[:limit]
+    users = people({e.owner for e in shown} | {e.moved_back.by for e in shown})
+    leads = Lead.objects.in_bulk([e.lead_id for e in shown])
+    return {
+        "count": len(found),
+        "charged": sum(e.charged_for_moving_back for e in found),
+        "rows": [
+            {
+                "lead": leads[e.lead_id],
+                "evaluation": e,
+                "owner": users.get(e.owner),
+                "by": users.get(e.moved_back.by),
+                "at": e.moved_back.at,
+                "to": Lead.Status(e.moved_back.to_status).label,
+                "reason": e.moved_back.reason,
+                "charged": e.charged_for_moving_back,
+            }
+            for e in shown
+            if e.lead_id in leads
+        ],
+    }
 
 
 def lead_clocks(lead: Lead, as_of: datetime | None = None) -> list[sla.Evaluation]:

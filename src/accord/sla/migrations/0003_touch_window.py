@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sla', '0002_watch_writes'),
+        ("sla", "0002_watch_writes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='followuppolicy',
-            name='touch_window_days',
-            field=models.PositiveSmallIntegerField(default=30, help_text='...within this many days before the lead became MQL', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)]),
+            model_name="followuppolicy",
+            name="touch_window_days",
+            field=models.PositiveSmallIntegerField(
+                default=30,
+                help_text="...within this many days before the lead became MQL",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(365),
+                ],
+            ),
         ),
     ]

@@ -4,6 +4,7 @@ from django import template
 from django.utils import timezone
 
 from accord.analytics import sla
+from accord.crm.models import Lead
 from accord.sla import queries
 
 register = template.Library()
@@ -21,6 +22,7 @@ def lead_sla_panel(lead):
     users = queries.people(
         {e.owner for e in evaluations}
         | {c.owner for e in evaluations for c in (e.first, e.attempts)}
+        | {e.moved_back.by for e in evaluations if e.moved_back}
     )
     return {
         "lead": lead,
@@ -28,6 +30,8 @@ def lead_sla_panel(lead):
             {
                 "e": e,
                 "owner": users.get(e.owner),
+                "moved_back_by": users.get(e.moved_back.by) if e.moved_back else None,
+                "moved_back_to": Lead.Status(e.moved_back.to_status).label if e.moved_back else "",
                 "clocks": [
                     (
                         "First response",
