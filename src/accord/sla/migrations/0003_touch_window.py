@@ -3,12 +3,16 @@
 import django.core.validators
 from django.db import migrations, models
 
+from accord.core.figures import watch
+
 
 class Migration(migrations.Migration):
     dependencies = [
         ("sla", "0002_watch_writes"),
     ]
 
+    # SQLite adds a column by rebuilding the table, which drops its write-counting triggers:
+    # count the policy's writes again afterwards (a no-op on PostgreSQL).
     operations = [
         migrations.AddField(
             model_name="followuppolicy",
@@ -22,4 +26,5 @@ class Migration(migrations.Migration):
                 ],
             ),
         ),
+        watch("sla_followuppolicy"),
     ]
