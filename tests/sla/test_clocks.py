@@ -400,16 +400,16 @@ def test_a_tick_with_nothing_written_and_no_clock_turning_reads_no_spell_yet_ale
         assert [q for q in written.captured_queries if 'FROM "crm_leadstatuschange"' in q["sql"]]
 
 
-# Moving an MQL back by hand -----------------------------------------------------------------
+# Closing an MQL's clocks by hand -----------------------------------------------------------------
 
 
 def move_back(lead, actor, at, to="new", reason="Not a buyer"):
-    """A manager moves the lead back on its page's verb, at `at`."""
+    """`actor` sets the lead's status on its page's verb, at `at` (a move back, by default)."""
     with time_machine.travel(at, tick=False):
         return change_lead_status(lead, to, actor=actor, reason=reason)
 
 
-def test_an_mql_moved_back_before_any_follow_up_counts_as_breached_against_its_owner(
+def test_an_mql_hand_close_before_any_follow_up_counts_as_breached_against_its_owner(
     roberge, mql, cast
 ):
     lead = mql("back@acme.example", ny(2026, 3, 2, 9, 0))  # alice's; due Monday 17:00
@@ -417,26 +417,38 @@ def test_an_mql_moved_back_before_any_follow_up_counts_as_breached_against_its_o
 
     state = one(lead, ny(2026, 3, 2, 12, 0))
     assert (state.first.status, state.attempts.status) == (sla.BREACHED, sla.BREACHED)
-    assert state.owner == cast["alice"].pk and state.charged_for_moving_back
-    assert (state.moved_back.by, state.moved_back.to_status, state.moved_back.reason) == (
+    assert state.owner == cast["alice"].pk and state.charged_for_hand_close
+    assert (state.hand_close.by, state.hand_close.to_status, state.hand_close.reason) == (
         cast["sam"].pk,
         "new",
         "Not a buyer",
     )
     figures = queries.evaluate(ny(2026, 3, 2, 12, 0))
-    assert (figures["met"], figures["breached"], figures["moved_back"]) == (0, 1, 1)
+    assert (figures["met"], figures["breached"], figures["closed_by_hand"]) == (0, 1, 1)
     assert {r["rep"]: r["breached"] for r in figures["by_rep"]} == {"alice": 1}
 
 
-def test_an_mql_moved_back_after_a_follow_up_is_closed_not_charged(roberge, mql, cast):
+def test_an_mql_hand_close_after_a_follow_up_is_closed_not_charged(roberge, mql, cast):
     lead = mql("called@acme.example", ny(2026, 3, 2, 9, 0))
     follow_up(lead, cast["alice"], ny(2026, 3, 2, 9, 30))
     move_back(lead, cast["sam"], ny(2026, 3, 2, 10, 0), to="recycled", reason="No project")
 
     state = one(lead, ny(2026, 3, 9, 12, 0))
     assert (state.first.status, state.attempts.status) == (sla.MET, sla.CLOSED)
-    assert state.attempts.closed_by_hand and not state.charged_for_moving_back
-    assert state.moved_back.to_status == "recycled"
+    assert state.attempts.closed_by_hand and not state.charged_for_hand_close
+    assert state.hand_close.to_status == "recycled"
+
+
+def test_a_fresh_mql_disqualified_by_hand_before_any_follow_up_counts_against_its_owner(
+    roberge, mql, cast
+):
+    lead = mql("bogus@acme.example", ny(2026, 3, 2, 9, 0))
+    move_back(lead, cast["alice"], ny(2026, 3, 2, 9, 20), to="disqualified", reason="Bad data")
+
+    state = one(lead, ny(2026, 3, 2, 12, 0))
+    assert (state.first.status, state.attempts.status) == (sla.BREACHED, sla.BREACHED)
+    assert state.charged_for_hand_close and state.hand_close.by == cast["alice"].pk
+    assert state.owner == cast["alice"].pk
 
 
 def test_a_rejection_in_sales_review_is_not_a_move_back_by_hand(roberge, mql, cast):
@@ -448,7 +460,7 @@ def test_a_rejection_in_sales_review_is_not_a_move_back_by_hand(roberge, mql, ca
 
     state = one(lead, ny(2026, 3, 9, 12, 0))
     assert (state.first.status, state.attempts.status) == (sla.MET, sla.CLOSED)
-    assert state.moved_back is None and not state.charged_for_moving_back
+    assert state.hand_close is None and not state.charged_for_hand_close
 
 
 def test_the_board_and_the_lead_page_show_clocks_closed_by_hand_and_who_did_it(
@@ -465,19 +477,19 @@ def test_the_board_and_the_lead_page_show_clocks_closed_by_hand_and_who_did_it(
         page = client.get("/sla/", {"date_from": "2026-03-01", "date_to": "2026-03-20"})
         board = page.context["board"]
         lead_page = client.get(charged.get_absolute_url()).content.decode()
-    assert (board["moved_back"]["count"], board["moved_back"]["charged"]) == (2, 1)
-    rows = {row["lead"].pk: row for row in board["moved_back"]["rows"]}
+    assert (board["closed_by_hand"]["count"], board["closed_by_hand"]["charged"]) == (2, 1)
+    rows = {row["lead"].pk: row for row in board["closed_by_hand"]["rows"]}
     assert (rows[charged.pk]["by"], rows[charged.pk]["reason"], rows[charged.pk]["charged"]) == (
         cast["sam"],
         "Scored on bot visits",
         True,
     )
     assert (rows[answered.pk]["by"], rows[answered.pk]["charged"]) == (cast["victor"], False)
-    assert board["total"]["moved_back"] == 1 and board["total"]["breached"] == 1
+    assert board["total"]["closed_by_hand"] == 1 and board["total"]["breached"] == 1
     html = page.content.decode()
     assert "Closed by hand" in html and "Scored on bot visits" in html
     assert "Closed after a follow-up" in html
-    assert "Closed by hand:" in lead_page and "moved back to New by Sam" in lead_page
+    assert "Closed by hand:" in lead_page and "set to New by Sam" in lead_page
     assert "counted against the owner" in lead_page
 
 

@@ -15,10 +15,11 @@ The rules, in the words the product documents them:
   deadline (the end of D business days). Met at the N-th.
 - Closed: the lead left MQL (accepted, rejected, recycled...) before a clock's deadline and
   before it was met: that clock is no longer due, neither met nor breached.
-- Closed by hand: a person moved the lead back (to new or recycled) outside Sales review.
-  Before any counted follow-up by the owner, that is no answer at all: the clocks it cut
-  short count as breached against the owner (unassigned if nobody owned it). After one,
-  they are closed as above. Either way the board lists the move, who made it and why.
+- Closed by hand: a person took the lead out of MQL outside Sales review, moving it back
+  (to new or recycled) or disqualifying it. Before any counted follow-up by the owner, that
+  is no answer at all: the clocks it cut short count as breached against the owner
+  (unassigned if nobody owned it). After one, they are closed as above. Either way the
+  board lists the move, who made it and why.
 - At risk: not met, not past the deadline, and at least `at_risk_share` of the allowed
   business time used.
 - Unassigned: nobody owns the lead at the moment of evaluation (or at a deadline that
@@ -101,8 +102,9 @@ def choose_policy(
 
 
 @dataclass(frozen=True)
-class MoveBack:
-    """A person moved the lead back down the funnel outside Sales review, ending the spell."""
+class HandClose:
+    """A person ended the spell outside Sales review: moved the lead back down the funnel or
+    disqualified it."""
 
     at: datetime
     by: int | None
@@ -121,7 +123,7 @@ class Spell:
     owners: tuple[tuple[datetime, int | None], ...]  # (since, owner), sorted; first = at start
     follow_ups: tuple[tuple[datetime, int | None, str], ...]  # (at, user, kind), sorted
     verdicts: tuple[tuple[datetime, int | None], ...] = ()  # (at, reviewer), sorted
-    moved_back: MoveBack | None = None  # how it ended, when a person moved it back
+    hand_close: HandClose | None = None  # how it ended, when closed by hand
 
     def owner_at(self, moment: datetime) -> int | None:
         owner = self.owners[0][1] if self.owners else None
@@ -140,7 +142,7 @@ class Clock:
     at_risk_at: datetime
     done_at: datetime | None = None  # when it was met
     owner: int | None = None  # who answers for it (see module doc)
-    closed_by_hand: bool = False  # cut short by a move back (see module doc)
+    closed_by_hand: bool = False  # cut short by a person (see module doc)
 
 
 @dataclass
@@ -155,7 +157,7 @@ class Evaluation:
     never_followed_up: bool | None  # None while the attempt window is open
     owner: int | None  # the owner it is counted against
     reassigned: bool = False
-    moved_back: MoveBack | None = None  # set when the move back cut a clock short
+    hand_close: HandClose | None = None  # set when it cut a clock short
     events: list = field(default_factory=list)
 
     @property
@@ -172,8 +174,8 @@ class Evaluation:
         return self.status in FINAL
 
     @property
-    def charged_for_moving_back(self) -> bool:
-        """Moved back before any answer: its cut-short clocks count against the owner."""
+    def charged_for_hand_close(self) -> bool:
+        """Closed by hand before any answer: its cut-short clocks count against the owner."""
         return any(c.closed_by_hand and c.status in FINAL for c in (self.first, self.attempts))
 
 
@@ -196,9 +198,9 @@ def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) 
     ]
     responses = sorted(by_owner[:1] + verdicts[:1])
     response = responses[0] if responses else None
-    moved_back = spell.moved_back if left is not None else None
-    # Moved back before the owner's first counted follow-up: no answer, so no excuse.
-    unanswered = moved_back is not None and not any(at <= left for at in by_owner)
+    hand_close = spell.hand_close if left is not None else None
+    # Closed before the owner's first counted follow-up: no answer, so no excuse.
+    unanswered = hand_close is not None and not any(at <= left for at in by_owner)
 
     first = _clock(
         calendar,
@@ -209,7 +211,7 @@ def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) 
         left=left,
         as_of=as_of,
         owner_of=spell.owner_at,
-        by_hand=moved_back is not None,
+        by_hand=hand_close is not None,
         unanswered=unanswered,
     )
     in_window = [at for at in by_owner if at <= attempts_due]
@@ -223,7 +225,7 @@ def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) 
         left=left,
         as_of=as_of,
         owner_of=spell.owner_at,
-        by_hand=moved_back is not None,
+        by_hand=hand_close is not None,
         unanswered=unanswered,
     )
     window_over = as_of >= attempts_due or left is not None
@@ -241,7 +243,7 @@ def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) 
         never_followed_up=(not counted) if window_over else None,
         owner=first.owner if first.status in FINAL else spell.owner_at(as_of),
         reassigned=len(owners) > 1,
-        moved_back=moved_back if first.closed_by_hand or attempts.closed_by_hand else None,
+        hand_close=hand_close if first.closed_by_hand or attempts.closed_by_hand else None,
     )
 
 
@@ -288,7 +290,7 @@ class RepFigures:
     on_track: int = 0
     never_followed_up: int = 0
     window_over: int = 0
-    moved_back: int = 0  # spells a person moved back before any answer (see module doc)
+    closed_by_hand: int = 0  # spells a person closed before any answer (see module doc)
     first_due: int = 0
     first_met: int = 0
     attempts_due: int = 0
@@ -344,7 +346,7 @@ class RepFigures:
         if e.never_followed_up is not None:
             self.window_over += 1
             self.never_followed_up += e.never_followed_up
-        self.moved_back += e.charged_for_moving_back
+        self.closed_by_hand += e.charged_for_hand_close
 
 
 def summarise(evaluations: Sequence[Evaluation]) -> tuple[RepFigures, dict]:

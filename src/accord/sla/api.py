@@ -86,8 +86,9 @@ class RepOut(Schema):
     attempts_per_lead: float | None
     never_followed_up: int
     never_followed_up_share: float | None
-    moved_back: int = Field(
-        0, description="MQLs moved back by hand before any follow-up: counted as breached"
+    closed_by_hand: int = Field(
+        0,
+        description="MQLs closed by hand (moved back, disqualified) before any follow-up: breached",
     )
 
 
@@ -127,8 +128,9 @@ class EvaluateOut(Schema):
     unassigned: int
     never_followed_up: int
     never_followed_up_share: float | None
-    moved_back: int = Field(
-        0, description="MQLs moved back by hand before any follow-up: counted as breached"
+    closed_by_hand: int = Field(
+        0,
+        description="MQLs closed by hand (moved back, disqualified) before any follow-up: breached",
     )
     by_rep: list[EvaluateRep]
 

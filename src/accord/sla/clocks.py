@@ -214,7 +214,7 @@ def evaluate_all(as_of: datetime, scope: Scope | None = None) -> list[sla.Evalua
             owners=tuple(timeline),
             follow_ups=tuple(f for f in follow_ups.get(lead_id, ()) if f[0] >= started_at),
             verdicts=lead_verdicts,
-            moved_back=_moved_back(end, lead_verdicts),
+            hand_close=_hand_close(end, lead_verdicts),
         )
         calendar = cals.of(spell.owner_at(started_at))
         evaluation = sla.evaluate(spell, policy, calendar, as_of)
@@ -228,14 +228,15 @@ def evaluate_all(as_of: datetime, scope: Scope | None = None) -> list[sla.Evalua
 _SLACK = timedelta(minutes=1)
 
 
-def _moved_back(end: tuple | None, verdicts: tuple) -> sla.MoveBack | None:
-    """The spell's end as a move back by a person, or None: it ended otherwise, or it was
-    Sales review's rejection (which recycles the lead with its verdict at the same moment)."""
+def _hand_close(end: tuple | None, verdicts: tuple) -> sla.HandClose | None:
+    """The spell's end when a person closed it by hand (moved the lead back or disqualified
+    it), or None: it ended otherwise, or through Sales review (whose rejection recycles the
+    lead with its verdict at the same moment)."""
     if end is None:
         return None
     at, to_status, by, reason = end
-    if not is_backwards(Lead.Status.MQL, to_status):
+    if not (is_backwards(Lead.Status.MQL, to_status) or to_status == Lead.Status.DISQUALIFIED):
         return None
     if any(abs(verdict_at - at) <= _SLACK for verdict_at, _ in verdicts):
         return None
-    return sla.MoveBack(at=at, by=by, to_status=to_status, reason=reason)
+    return sla.HandClose(at=at, by=by, to_status=to_status, reason=reason)

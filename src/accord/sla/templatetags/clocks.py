@@ -22,7 +22,7 @@ def lead_sla_panel(lead):
     users = queries.people(
         {e.owner for e in evaluations}
         | {c.owner for e in evaluations for c in (e.first, e.attempts)}
-        | {e.moved_back.by for e in evaluations if e.moved_back}
+        | {e.hand_close.by for e in evaluations if e.hand_close}
     )
     return {
         "lead": lead,
@@ -30,8 +30,8 @@ def lead_sla_panel(lead):
             {
                 "e": e,
                 "owner": users.get(e.owner),
-                "moved_back_by": users.get(e.moved_back.by) if e.moved_back else None,
-                "moved_back_to": Lead.Status(e.moved_back.to_status).label if e.moved_back else "",
+                "hand_closed_by": users.get(e.hand_close.by) if e.hand_close else None,
+                "hand_closed_to": Lead.Status(e.hand_close.to_status).label if e.hand_close else "",
                 "clocks": [
                     (
                         "First response",
