@@ -14,7 +14,13 @@ from django.forms.models import model_to_dict
 from accord.analytics import business_hours
 from accord.crm.models import Activity, Channel, Touchpoint
 from accord.people import audit, permissions
-from accord.sla.models import BusinessCalendar, DayOff, FollowUpPolicy
+from accord.sla.models import (
+    DEFAULT_TOUCH_WINDOW_DAYS,
+    MAX_TOUCH_WINDOW_DAYS,
+    BusinessCalendar,
+    DayOff,
+    FollowUpPolicy,
+)
 
 DENIED = "Only admins, leaders and sales ops managers change service levels."
 GRADES = ("A", "B", "C", "D")
@@ -23,7 +29,6 @@ POLICY_FIELDS = (
     "name", "priority", "active", "grades", "sources", "touch_kind", "touch_window_days",
     "first_response_hours", "attempts", "attempt_days", "attempt_kinds", "at_risk_share",
 )  # fmt: skip
-DEFAULT_TOUCH_WINDOW_DAYS, MAX_TOUCH_WINDOW_DAYS = 30, 365
 
 
 def _snapshot(obj, fields) -> dict:

@@ -12,7 +12,7 @@ from accord.core.periods import reporting_period
 from accord.crm.models import Lead
 from accord.people.api_auth import require_write_scope
 from accord.sla import actions, queries
-from accord.sla.models import FollowUpPolicy
+from accord.sla.models import DEFAULT_TOUCH_WINDOW_DAYS, FollowUpPolicy
 
 router = Router(tags=["service levels"])
 
@@ -25,7 +25,8 @@ class PolicyIn(Schema):
     sources: list[str] = Field([], description="channel keys; empty: any")
     touch_kind: str = Field("", description="only leads with a touchpoint of this kind")
     touch_window_days: int = Field(
-        30, description="...within this many days before the lead became MQL (1 to 365)"
+        DEFAULT_TOUCH_WINDOW_DAYS,
+        description="...at most this many days before the lead became MQL (1 to 365)",
     )
     first_response_hours: Decimal = Field(..., description="business hours, more than 0")
     attempts: int = Field(..., description="attempts required, 1 to 50")

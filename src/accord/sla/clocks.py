@@ -188,11 +188,8 @@ def evaluate_all(as_of: datetime, scope: Scope | None = None) -> list[sla.Evalua
     for lead_id, started_at in spells:
         owner_now, grade_now, source = facts[lead_id]
         timeline = owners.get(lead_id) or [(EARLIEST, later_first.get(lead_id, owner_now))]
-        end = next(
-            (change for change in changes.get(lead_id, ()) if change[0] > started_at
-             and change[1] != Lead.Status.MQL),
-            None,
-        )  # fmt: skip
+        left = [c for c in changes.get(lead_id, ()) if c[0] > started_at and c[1] != "mql"]
+        end = left[0] if left else None  # (at, to_status, by, reason)
         grade = next(
             (g for at, g in reversed(grades.get(lead_id, ())) if at <= started_at + _SLACK),
             grade_now,

@@ -12,7 +12,7 @@ from accord.analytics import business_hours
 from accord.core.forms import PercentField, as_percent, plain_number
 from accord.crm.models import Activity, Channel, Touchpoint
 from accord.sla import actions
-from accord.sla.models import BusinessCalendar, FollowUpPolicy
+from accord.sla.models import DEFAULT_TOUCH_WINDOW_DAYS, BusinessCalendar, FollowUpPolicy
 
 
 class OpenMultipleChoiceField(forms.MultipleChoiceField):
@@ -144,7 +144,7 @@ class PolicyForm(forms.Form):
                 "active": True,
                 "at_risk_share": "75",
                 "attempt_kinds": ["call", "email"],
-                "touch_window_days": actions.DEFAULT_TOUCH_WINDOW_DAYS,
+                "touch_window_days": DEFAULT_TOUCH_WINDOW_DAYS,
             }
         return {
             **{field: getattr(policy, field) for field in actions.POLICY_FIELDS},

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name="touch_window_days",
             field=models.PositiveSmallIntegerField(
                 default=30,
-                help_text="...within this many days before the lead became MQL",
+                help_text="How many days before the lead became MQL that touchpoint may be",
                 validators=[
                     django.core.validators.MinValueValidator(1),
                     django.core.validators.MaxValueValidator(365),
