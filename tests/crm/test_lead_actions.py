@@ -116,7 +116,7 @@ def test_customer_and_opportunity_cannot_be_set_by_hand(login, cast, make_lead):
     response = client.post(
         reverse("crm:lead_status", args=[lead.pk]), {"status": "customer"}, follow=True
     )
-    assert "Select a valid choice" in response.content.decode()
+    assert "“customer” cannot be set by hand" in response.content.decode()
     lead.refresh_from_db()
     assert lead.status == Lead.Status.NEW
 

@@ -13,9 +13,11 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from accord.analytics import sla
+from accord.crm.actions import change_lead_status
 from accord.crm.models import Activity, Lead, LeadOwnerChange, LeadStatusChange, Touchpoint
 from accord.people.models import ApiToken, Notification
 from accord.people.tokens import issue_token
+from accord.qualify import reviews
 from accord.qualify.models import LeadReview
 from accord.sla import alerts, queries
 from accord.sla.clocks import Scope, evaluate_all
@@ -396,3 +398,137 @@ def test_a_tick_with_nothing_written_and_no_clock_turning_reads_no_spell_yet_ale
         with CaptureQueriesContext(connection) as written:
             alerts.tick(ny(2026, 3, 2, 15, 2))
         assert [q for q in written.captured_queries if 'FROM "crm_leadstatuschange"' in q["sql"]]
+
+
+# Closing an MQL's clocks by hand -----------------------------------------------------------------
+
+
+def move_back(lead, actor, at, to="new", reason="Not a buyer"):
+    """`actor` sets the lead's status on its page's verb, at `at` (a move back, by default)."""
+    with time_machine.travel(at, tick=False):
+        return change_lead_status(lead, to, actor=actor, reason=reason)
+
+
+def test_an_mql_hand_close_before_any_follow_up_counts_as_breached_against_its_owner(
+    roberge, mql, cast
+):
+    lead = mql("back@acme.example", ny(2026, 3, 2, 9, 0))  # alice's; due Monday 17:00
+    move_back(lead, cast["sam"], ny(2026, 3, 2, 10, 0))
+
+    state = one(lead, ny(2026, 3, 2, 12, 0))
+    assert (state.first.status, state.attempts.status) == (sla.BREACHED, sla.BREACHED)
+    assert state.owner == cast["alice"].pk and state.charged_for_hand_close
+    assert (state.hand_close.by, state.hand_close.to_status, state.hand_close.reason) == (
+        cast["sam"].pk,
+        "new",
+        "Not a buyer",
+    )
+    figures = queries.evaluate(ny(2026, 3, 2, 12, 0))
+    assert (figures["met"], figures["breached"], figures["closed_by_hand"]) == (0, 1, 1)
+    assert {r["rep"]: r["breached"] for r in figures["by_rep"]} == {"alice": 1}
+
+
+def test_an_mql_hand_close_after_a_follow_up_is_closed_not_charged(roberge, mql, cast):
+    lead = mql("called@acme.example", ny(2026, 3, 2, 9, 0))
+    follow_up(lead, cast["alice"], ny(2026, 3, 2, 9, 30))
+    move_back(lead, cast["sam"], ny(2026, 3, 2, 10, 0), to="recycled", reason="No project")
+
+    state = one(lead, ny(2026, 3, 9, 12, 0))
+    assert (state.first.status, state.attempts.status) == (sla.MET, sla.CLOSED)
+    assert state.attempts.closed_by_hand and not state.charged_for_hand_close
+    assert state.hand_close.to_status == "recycled"
+
+
+def test_a_fresh_mql_disqualified_by_hand_before_any_follow_up_counts_against_its_owner(
+    roberge, mql, cast
+):
+    lead = mql("bogus@acme.example", ny(2026, 3, 2, 9, 0))
+    move_back(lead, cast["alice"], ny(2026, 3, 2, 9, 20), to="disqualified", reason="Bad data")
+
+    state = one(lead, ny(2026, 3, 2, 12, 0))
+    assert (state.first.status, state.attempts.status) == (sla.BREACHED, sla.BREACHED)
+    assert state.charged_for_hand_close and state.hand_close.by == cast["alice"].pk
+    assert state.owner == cast["alice"].pk
+
+
+def test_a_rejection_in_sales_review_is_not_a_move_back_by_hand(roberge, mql, cast):
+    lead = mql("review@acme.example", ny(2026, 3, 2, 9, 0))
+    with time_machine.travel(ny(2026, 3, 2, 10, 0), tick=False):
+        reviews.reject_lead(lead, actor=cast["alice"], reason="no-budget")
+    lead.refresh_from_db()
+    assert lead.status == "recycled"  # the same status a move back sets
+
+    state = one(lead, ny(2026, 3, 9, 12, 0))
+    assert (state.first.status, state.attempts.status) == (sla.MET, sla.CLOSED)
+    assert state.hand_close is None and not state.charged_for_hand_close
+
+
+def test_the_board_and_the_lead_page_show_clocks_closed_by_hand_and_who_did_it(
+    roberge, mql, cast, login
+):
+    charged = mql("charged@acme.example", ny(2026, 3, 2, 9, 0))
+    move_back(charged, cast["sam"], ny(2026, 3, 2, 10, 0), reason="Scored on bot visits")
+    answered = mql("answered@acme.example", ny(2026, 3, 3, 9, 0), owner="bob")
+    follow_up(answered, cast["bob"], ny(2026, 3, 3, 9, 15))
+    move_back(answered, cast["victor"], ny(2026, 3, 3, 10, 0), to="recycled", reason="Nurture")
+
+    with time_machine.travel(ny(2026, 3, 20, 12, 0), tick=False):
+        client = login(cast["vera"])
+        page = client.get("/sla/", {"date_from": "2026-03-01", "date_to": "2026-03-20"})
+        board = page.context["board"]
+        lead_page = client.get(charged.get_absolute_url()).content.decode()
+    assert (board["closed_by_hand"]["count"], board["closed_by_hand"]["charged"]) == (2, 1)
+    rows = {row["lead"].pk: row for row in board["closed_by_hand"]["rows"]}
+    assert (rows[charged.pk]["by"], rows[charged.pk]["reason"], rows[charged.pk]["charged"]) == (
+        cast["sam"],
+        "Scored on bot visits",
+        True,
+    )
+    assert (rows[answered.pk]["by"], rows[answered.pk]["charged"]) == (cast["victor"], False)
+    assert board["total"]["closed_by_hand"] == 1 and board["total"]["breached"] == 1
+    html = page.content.decode()
+    assert "Closed by hand" in html and "Scored on bot visits" in html
+    assert "Closed after a follow-up" in html
+    assert "Closed by hand:" in lead_page and "set to New by Sam" in lead_page
+    assert "counted against the owner" in lead_page
+
+
+# A touchpoint condition looks back a window from the MQL time -------------------------------
+
+
+@pytest.fixture
+def demo_policy(roberge):
+    return FollowUpPolicy.objects.create(
+        name="Demo requests", priority=10, touch_kind="demo_request", first_response_hours=1,
+        attempts=3, attempt_days=3, attempt_kinds=CALLS,
+    )  # fmt: skip
+
+
+def asked_for_a_demo(lead, at):
+    Touchpoint.objects.create(lead=lead, channel=lead.source, kind="demo_request", occurred_at=at)
+
+
+def test_an_old_demo_request_no_longer_puts_a_re_mql_under_the_demo_policy(
+    demo_policy, roberge, mql
+):
+    nurtured = mql("nurtured@acme.example", ny(2026, 6, 1, 9, 0))  # MQL again in June
+    asked_for_a_demo(nurtured, ny(2026, 2, 10, 11, 0))  # months before
+    recent = mql("recent@acme.example", ny(2026, 6, 1, 9, 0))
+    asked_for_a_demo(recent, ny(2026, 5, 5, 11, 0))  # 27 days before
+    assert demo_policy.touch_window_days == 30  # the default
+
+    assert one(nurtured, ny(2026, 6, 1, 9, 30)).policy.id == roberge.pk
+    assert one(recent, ny(2026, 6, 1, 9, 30)).policy.id == demo_policy.pk
+
+    demo_policy.touch_window_days = 7
+    demo_policy.save()
+    assert one(recent, ny(2026, 6, 1, 9, 30)).policy.id == roberge.pk
+    demo_policy.touch_window_days = 365
+    demo_policy.save()
+    assert one(nurtured, ny(2026, 6, 1, 9, 30)).policy.id == demo_policy.pk
+
+
+def test_a_demo_request_after_the_mql_time_does_not_count_for_that_spell(demo_policy, roberge, mql):
+    lead = mql("later@acme.example", ny(2026, 6, 1, 9, 0))
+    asked_for_a_demo(lead, ny(2026, 6, 3, 11, 0))
+    assert one(lead, ny(2026, 6, 4, 9, 0)).policy.id == roberge.pk

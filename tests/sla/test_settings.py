@@ -10,7 +10,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from accord.people.models import AuditLog, Team
+from accord.people.models import ApiToken, AuditLog, Team
+from accord.people.tokens import issue_token
 from accord.sla.models import BusinessCalendar, DayOff, FollowUpPolicy
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +174,10 @@ def test_everybody_reads_the_policies_in_priority_order_and_in_words(
     page = login(cast["vera"]).get(reverse("sla:policies")).content.decode()
 
     assert page.index("Webinar A and B leads") < page.index("Every MQL")
-    assert "Grades A, B · sources Webinar, Paid search · leads with a Demo request" in page
+    assert (
+        "Grades A, B · sources Webinar, Paid search · leads with a Demo request in the 30 days "
+        "before MQL"
+    ) in page
     assert "1.5 business hours" in page and "3 within 1 business day" in page
     assert "Call, LinkedIn message" in page and "50%" in page and "Paused" in page
     assert "8 business hours" in page and "5 within 10 business days" in page
@@ -257,6 +261,9 @@ def test_an_admin_creates_a_policy_with_the_share_typed_as_a_percentage(login, c
         ({"sources": ["webinar", "carrier_pigeon"]}, "sources", "Unknown source 'carrier_pigeon'"),
         ({"grades": ["E"]}, "grades", "Unknown grade 'E'"),
         ({"touch_kind": "smoke_signal"}, "touch_kind", "Unknown touchpoint kind"),
+        ({"touch_window_days": "0"}, "touch_window_days", "Look back at least 1 day"),
+        ({"touch_window_days": "400"}, "touch_window_days", "Look back at most 365 days"),
+        ({"touch_window_days": "a month"}, "touch_window_days", "Enter a whole number."),
         ({"priority": "0"}, "priority", "whole number of 1 or more"),
         ({"priority": "99999999999"}, "priority", "at most 1,000,000"),
         ({"name": "  "}, "name", "This field is required."),
@@ -551,3 +558,34 @@ def test_an_editor_gets_edit_links_and_a_missing_default_is_pointed_out(login, c
 
     assert reverse("sla:calendar_edit", args=[sales_hours.pk]) in page
     assert "There is no company default" in page
+
+
+def test_the_touchpoint_window_is_edited_with_the_policy_and_defaults_to_30_days(login, cast):
+    client = login(cast["ada"])
+    editor = client.get(reverse("sla:policy_new")).content.decode()
+    assert "Touchpoint within (days)" in editor and 'name="touch_window_days" value="30"' in editor
+
+    post_policy(client, policy_data(touch_window_days=None))
+    assert FollowUpPolicy.objects.get().touch_window_days == 30
+    policy = FollowUpPolicy.objects.get()
+    response = post_policy(client, policy_data(touch_window_days="14"), policy)
+    assert response.status_code == 200
+    policy.refresh_from_db()
+    assert policy.touch_window_days == 14
+    assert "Leads with a Demo request in the 14 days before MQL" in response.content.decode()
+    entry = AuditLog.objects.filter(action="sla.policy.changed").get()
+    assert (entry.before["touch_window_days"], entry.after["touch_window_days"]) == (30, 14)
+
+
+def test_the_api_takes_the_touchpoint_window_and_refuses_one_out_of_range(api, cast):
+    token = issue_token(cast["ada"], name="w", scope=ApiToken.Scope.WRITE)[1]
+    policy = {
+        "name": "Demo requests", "priority": 10, "touch_kind": "demo_request",
+        "first_response_hours": "1", "attempts": 3, "attempt_days": 3, "attempt_kinds": ["call"],
+    }  # fmt: skip
+    bad = api("post", "/sla/policies", token, policy | {"touch_window_days": 0})
+    assert bad.status_code == 422 and "touch_window_days" in bad.json()["detail"]
+    assert not FollowUpPolicy.objects.exists()
+    made = api("post", "/sla/policies", token, policy | {"touch_window_days": 45})
+    assert made.status_code == 201 and made.json()["touch_window_days"] == 45
+    assert FollowUpPolicy.objects.get().touch_window_days == 45

@@ -15,6 +15,11 @@ The rules, in the words the product documents them:
   deadline (the end of D business days). Met at the N-th.
 - Closed: the lead left MQL (accepted, rejected, recycled...) before a clock's deadline and
   before it was met: that clock is no longer due, neither met nor breached.
+- Closed by hand: a person took the lead out of MQL outside Sales review, moving it back
+  (to new or recycled) or disqualifying it. Before any counted follow-up by the owner, that
+  is no answer at all: the clocks it cut short count as breached against the owner
+  (unassigned if nobody owned it). After one, they are closed as above. Either way the
+  board lists the move, who made it and why.
 - At risk: not met, not past the deadline, and at least `at_risk_share` of the allowed
   business time used.
 - Unassigned: nobody owns the lead at the moment of evaluation (or at a deadline that
@@ -26,7 +31,7 @@ The rules, in the words the product documents them:
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -63,24 +68,48 @@ class Policy:
     at_risk_share: float  # 0 < share < 1
     grades: frozenset[str] = frozenset()  # empty: any
     sources: frozenset[str] = frozenset()  # channel keys; empty: any
-    touch_kind: str = ""  # the lead has a touchpoint of this kind by the start
+    touch_kind: str = ""  # the lead has a touchpoint of this kind...
+    touch_window: timedelta = timedelta(days=30)  # ...at most this long before the start
 
-    def applies(self, grade: str, source: str, touch_kinds: frozenset[str]) -> bool:
+    def applies(
+        self, grade: str, source: str, touches: Mapping[str, Sequence[datetime]], start: datetime
+    ) -> bool:
+        """Whether a spell starting at `start` is in the segment. `touches`: the lead's
+        touchpoint times by kind, up to the start. A demo asked for months ago says nothing
+        about a lead nurture brings back now, hence the window."""
         if self.grades and grade not in self.grades:
             return False
         if self.sources and source not in self.sources:
             return False
-        return not self.touch_kind or self.touch_kind in touch_kinds
+        if not self.touch_kind:
+            return True
+        since = start - self.touch_window
+        return any(at >= since for at in touches.get(self.touch_kind, ()))
 
 
 def choose_policy(
-    policies: Sequence[Policy], grade: str, source: str, touch_kinds: frozenset[str]
+    policies: Sequence[Policy],
+    grade: str,
+    source: str,
+    touches: Mapping[str, Sequence[datetime]],
+    start: datetime,
 ) -> Policy | None:
     """The policy with the lowest priority number among those whose segment matches."""
     for policy in sorted(policies, key=lambda p: p.priority):
-        if policy.applies(grade, source, touch_kinds):
+        if policy.applies(grade, source, touches, start):
             return policy
     return None
+
+
+@dataclass(frozen=True)
+class HandClose:
+    """A person ended the spell outside Sales review: moved the lead back down the funnel or
+    disqualified it."""
+
+    at: datetime
+    by: int | None
+    to_status: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +123,7 @@ class Spell:
     owners: tuple[tuple[datetime, int | None], ...]  # (since, owner), sorted; first = at start
     follow_ups: tuple[tuple[datetime, int | None, str], ...]  # (at, user, kind), sorted
     verdicts: tuple[tuple[datetime, int | None], ...] = ()  # (at, reviewer), sorted
+    hand_close: HandClose | None = None  # how it ended, when closed by hand
 
     def owner_at(self, moment: datetime) -> int | None:
         owner = self.owners[0][1] if self.owners else None
@@ -112,6 +142,7 @@ class Clock:
     at_risk_at: datetime
     done_at: datetime | None = None  # when it was met
     owner: int | None = None  # who answers for it (see module doc)
+    closed_by_hand: bool = False  # cut short by a person (see module doc)
 
 
 @dataclass
@@ -126,6 +157,7 @@ class Evaluation:
     never_followed_up: bool | None  # None while the attempt window is open
     owner: int | None  # the owner it is counted against
     reassigned: bool = False
+    hand_close: HandClose | None = None  # set when it cut a clock short
     events: list = field(default_factory=list)
 
     @property
@@ -140,6 +172,11 @@ class Evaluation:
     @property
     def due(self) -> bool:
         return self.status in FINAL
+
+    @property
+    def charged_for_hand_close(self) -> bool:
+        """Closed by hand before any answer: its cut-short clocks count against the owner."""
+        return any(c.closed_by_hand and c.status in FINAL for c in (self.first, self.attempts))
 
 
 def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) -> Evaluation:
@@ -161,6 +198,9 @@ def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) 
     ]
     responses = sorted(by_owner[:1] + verdicts[:1])
     response = responses[0] if responses else None
+    hand_close = spell.hand_close if left is not None else None
+    # Closed before the owner's first counted follow-up: no answer, so no excuse.
+    unanswered = hand_close is not None and not any(at <= left for at in by_owner)
 
     first = _clock(
         calendar,
@@ -171,6 +211,8 @@ def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) 
         left=left,
         as_of=as_of,
         owner_of=spell.owner_at,
+        by_hand=hand_close is not None,
+        unanswered=unanswered,
     )
     in_window = [at for at in by_owner if at <= attempts_due]
     nth = in_window[policy.attempts - 1] if len(in_window) >= policy.attempts else None
@@ -183,6 +225,8 @@ def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) 
         left=left,
         as_of=as_of,
         owner_of=spell.owner_at,
+        by_hand=hand_close is not None,
+        unanswered=unanswered,
     )
     window_over = as_of >= attempts_due or left is not None
     owners = {who for _, who in spell.owners if who is not None}
@@ -199,10 +243,13 @@ def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) 
         never_followed_up=(not counted) if window_over else None,
         owner=first.owner if first.status in FINAL else spell.owner_at(as_of),
         reassigned=len(owners) > 1,
+        hand_close=hand_close if first.closed_by_hand or attempts.closed_by_hand else None,
     )
 
 
-def _clock(calendar, start, due, share, *, done, left, as_of, owner_of) -> Clock:
+def _clock(
+    calendar, start, due, share, *, done, left, as_of, owner_of, by_hand=False, unanswered=False
+) -> Clock:
     allowed = calendar.elapsed(start, due)
     at_risk_at = calendar.add(start, allowed * share)
     clock = Clock(status=ON_TRACK, due_at=due, at_risk_at=at_risk_at)
@@ -210,6 +257,9 @@ def _clock(calendar, start, due, share, *, done, left, as_of, owner_of) -> Clock
         clock.status, clock.done_at, clock.owner = MET, done, owner_of(done)
     elif left is not None and left < due and (done is None or done > left):
         clock.status, clock.owner = CLOSED, owner_of(left)
+        clock.closed_by_hand = by_hand
+        if unanswered:
+            clock.status = BREACHED if clock.owner is not None else UNASSIGNED
     elif as_of >= due or (done is not None and done > due):
         owner = owner_of(due)
         clock.status, clock.owner = (BREACHED if owner is not None else UNASSIGNED), owner
@@ -240,6 +290,7 @@ class RepFigures:
     on_track: int = 0
     never_followed_up: int = 0
     window_over: int = 0
+    closed_by_hand: int = 0  # spells a person closed before any answer (see module doc)
     first_due: int = 0
     first_met: int = 0
     attempts_due: int = 0
@@ -295,6 +346,7 @@ class RepFigures:
         if e.never_followed_up is not None:
             self.window_over += 1
             self.never_followed_up += e.never_followed_up
+        self.closed_by_hand += e.charged_for_hand_close
 
 
 def summarise(evaluations: Sequence[Evaluation]) -> tuple[RepFigures, dict]:

@@ -30,9 +30,25 @@ REVIEWED = {Status.MQL: (Status.ACCEPTED, Status.REJECTED), Status.ACCEPTED: (St
 
 CHANGE_DENIED = "You may change only leads you are allowed to work."
 
+# How far along the funnel a status is; recycled leads are back in nurture, where new ones are.
+# Rejected and disqualified are verdicts (with a reason), not steps of the funnel.
+_FUNNEL_STEP = {status: step for step, status in enumerate(Lead.LIFECYCLE)} | {Status.RECYCLED: 0}
+
+
+def is_backwards(from_status: str, to_status: str) -> bool:
+    """A move back down the funnel: MQL to new or recycled, SQL to accepted, and so on."""
+    if from_status not in _FUNNEL_STEP or to_status not in _FUNNEL_STEP:
+        return False
+    return _FUNNEL_STEP[to_status] < _FUNNEL_STEP[from_status]
+
 
 def status_move_refusal(
-    from_status: str, to_status: str, reason: str, *, by_hand: bool = True
+    from_status: str,
+    to_status: str,
+    reason: str,
+    *,
+    by_hand: bool = True,
+    may_move_back: bool = False,
 ) -> dict[str, str] | None:
     """Why a lead may not move from `from_status` to `to_status` ({field: why}), or None.
 
@@ -41,7 +57,9 @@ def status_move_refusal(
     page, or the import of somebody who may change only what their pages allow) sets only
     the statuses a person sets, and sales' verdict on a lead handed over goes through Sales
     review; admins and sales & marketing operations syncing the CRM set what the source
-    system says (`by_hand=False`)."""
+    system says (`by_hand=False`). Whatever the door, a move back down the funnel stops the
+    lead's follow-up clocks, so it needs the right to (`may_move_back`:
+    `permissions.can_move_lead_back`) and a reason."""
     if by_hand and to_status not in MANUAL_STATUSES:
         return {"status": f"“{to_status}” cannot be set by hand."}
     if to_status == from_status:
@@ -51,9 +69,31 @@ def status_move_refusal(
             "status": f"Accept or reject an {Status(from_status).label} with Sales review "
             "on this page, so that the reason is counted."
         }
+    backwards = is_backwards(from_status, to_status)
+    if backwards and not may_move_back:
+        return {
+            "status": f"Only a manager or leader may move a lead back from "
+            f"{Status(from_status).label} to {Status(to_status).label}; to hand it back, "
+            "reject it with a reason in Sales review."
+        }
     if to_status in NEEDS_REASON and not reason.strip():
         return {"reason": "Say why: a rejected or disqualified lead needs a reason."}
+    if backwards and not reason.strip():
+        return {
+            "reason": f"Say why the lead moves back from {Status(from_status).label} to "
+            f"{Status(to_status).label}: it stops its follow-up clocks."
+        }
     return None
+
+
+def settable_statuses(from_status: str, *, may_move_back: bool) -> list[str]:
+    """The statuses a person may pick on the status form for a lead now `from_status`: those
+    `status_move_refusal` lets through, given a reason."""
+    return [
+        status
+        for status in MANUAL_STATUSES
+        if status_move_refusal(from_status, status, "a reason", may_move_back=may_move_back) is None
+    ]
 
 
 def lead_event_payload(
@@ -76,7 +116,8 @@ def change_lead_status(lead: Lead, to_status: str, *, actor, reason: str = "") -
     permissions.require(permissions.can_change_lead(actor, lead), CHANGE_DENIED)
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     reason = reason.strip()
-    if refusal := status_move_refusal(lead.status, to_status, reason):
+    may_move_back = permissions.can_move_lead_back(actor)
+    if refusal := status_move_refusal(lead.status, to_status, reason, may_move_back=may_move_back):
         raise ValidationError(refusal)
     now = timezone.now()
     LeadStatusChange.objects.create(

@@ -1,18 +1,39 @@
 from django import forms
 from django.utils import timezone
 
-from accord.crm.actions import MANUAL_STATUSES
+from accord.crm.actions import settable_statuses
 from accord.crm.models import Activity, Lead
 from accord.people import permissions
 
 
+class StatusField(forms.ChoiceField):
+    """Offers the moves the user may make; any other status posted reaches the verb, which
+    says why it won't do (rather than a bare "Select a valid choice")."""
+
+    def valid_value(self, value) -> bool:
+        return value in Lead.Status.values
+
+
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[(s, Lead.Status(s).label) for s in MANUAL_STATUSES])
+    status = StatusField(label="New status")
     reason = forms.CharField(
         required=False,
         max_length=200,
-        help_text="Required when rejecting or disqualifying a lead.",
+        help_text="Required when rejecting or disqualifying a lead, or moving it back.",
     )
+
+    def __init__(self, *args, lead: Lead, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = settable_statuses(
+            lead.status, may_move_back=permissions.can_move_lead_back(actor)
+        )
+        self.fields["status"].choices = [("", "Choose…")] + [
+            (status, Lead.Status(status).label) for status in allowed
+        ]
+
+    @property
+    def has_choices(self) -> bool:
+        return len(self.fields["status"].choices) > 1
 
 
 class ReassignForm(forms.Form):

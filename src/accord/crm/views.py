@@ -99,7 +99,7 @@ def lead_detail(request, pk):
             "touches_by_channel": queries.lead_touches_by_channel(lead),
             "can_change": can_change,
             "can_reassign": permissions.can_reassign_lead(user, lead),
-            "status_form": StatusForm(initial={"status": lead.status}),
+            "status_form": StatusForm(lead=lead, actor=user),
             "reassign_form": ReassignForm(actor=user, initial={"owner": lead.owner_id}),
             "follow_up_form": FollowUpForm(),
             "opportunities": lead.opportunities.select_related("owner"),
@@ -139,7 +139,10 @@ def lead_status(request, pk):
         )
         return f"Status set to {lead.get_status_display()}."
 
-    return _lead_action(request, pk, permissions.can_change_lead, StatusForm, act)
+    lead = get_object_or_404(Lead, pk=pk)
+    permissions.require(permissions.can_change_lead(request.user, lead))
+    form = StatusForm(request.POST, lead=lead, actor=request.user)
+    return run_lead_form(request, lead, form, act)
 
 
 @require_POST

@@ -219,7 +219,14 @@ class LeadHandler(Handler):
         if row is not None and "status" in changed:
             before, after = changed["status"]
             by_hand = not rights.everything
-            if found := status_move_refusal(before, after, record["_reason"], by_hand=by_hand):
+            found = status_move_refusal(
+                before,
+                after,
+                record["_reason"],
+                by_hand=by_hand,
+                may_move_back=rights.may_move_back,
+            )
+            if found:
                 ((field, message),) = found.items()
                 if field == "reason":
                     return ItemError("status_reason", record["_reason"], message)

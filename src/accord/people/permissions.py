@@ -83,6 +83,13 @@ def can_reassign_lead(user, lead) -> bool:
     return can_change_lead(user, lead) and _may_route(user)
 
 
+def can_move_lead_back(user) -> bool:
+    """Moving a lead back down the funnel (an MQL to new, an SQL to accepted...) stops its
+    follow-up clocks: managers, leaders and admins may, with a reason; a member hands a lead
+    back through Sales review instead. Which leads is `can_change_lead`'s answer."""
+    return can_change_anything(user) and user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
+
+
 def can_change_opportunity(user, opportunity) -> bool:
     """A deal's amount, stage (won, lost) and owner: by the same rule as a lead's."""
     return _may_change_owned(user, opportunity.owner_id, lambda: team_member_ids(user))
@@ -96,6 +103,8 @@ class ItemRights:
     def __init__(self, user) -> None:
         self.user = user
         self.everything = user is None or can_import_everything(user)
+        # Even a sync moves a lead back only by somebody with that right (and a reason).
+        self.may_move_back = user is None or can_move_lead_back(user)
         self._team: set[int] | None = None
         self._assignable: set[int] | None = None
 

@@ -14,14 +14,20 @@ from django.forms.models import model_to_dict
 from accord.analytics import business_hours
 from accord.crm.models import Activity, Channel, Touchpoint
 from accord.people import audit, permissions
-from accord.sla.models import BusinessCalendar, DayOff, FollowUpPolicy
+from accord.sla.models import (
+    DEFAULT_TOUCH_WINDOW_DAYS,
+    MAX_TOUCH_WINDOW_DAYS,
+    BusinessCalendar,
+    DayOff,
+    FollowUpPolicy,
+)
 
 DENIED = "Only admins, leaders and sales ops managers change service levels."
 GRADES = ("A", "B", "C", "D")
 MAX_PRIORITY = 1_000_000
 POLICY_FIELDS = (
-    "name", "priority", "active", "grades", "sources", "touch_kind", "first_response_hours",
-    "attempts", "attempt_days", "attempt_kinds", "at_risk_share",
+    "name", "priority", "active", "grades", "sources", "touch_kind", "touch_window_days",
+    "first_response_hours", "attempts", "attempt_days", "attempt_kinds", "at_risk_share",
 )  # fmt: skip
 
 
@@ -88,6 +94,16 @@ def check_policy(values: dict, *, pk: int | None = None) -> dict:
     touch_kind = values.get("touch_kind") or ""
     if touch_kind and touch_kind not in Touchpoint.Kind.values:
         errors["touch_kind"] = f"Unknown touchpoint kind {touch_kind!r}."
+    window = values.get("touch_window_days")
+    if window is None:
+        window = DEFAULT_TOUCH_WINDOW_DAYS
+    if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+        errors["touch_window_days"] = "Look back at least 1 day before the lead became MQL."
+    elif window > MAX_TOUCH_WINDOW_DAYS:
+        errors["touch_window_days"] = (
+            f"Look back at most {MAX_TOUCH_WINDOW_DAYS} days: an older touch says nothing "
+            "about why the lead is an MQL now."
+        )
     kinds = list(values.get("attempt_kinds") or [])
     if not kinds:
         errors["attempt_kinds"] = "Choose at least one kind of follow-up that counts."
@@ -102,6 +118,7 @@ def check_policy(values: dict, *, pk: int | None = None) -> dict:
         "grades": sorted(set(grades)),
         "sources": sorted(set(sources)),
         "touch_kind": touch_kind,
+        "touch_window_days": window,
         "first_response_hours": hours,
         "attempts": attempts,
         "attempt_days": days,

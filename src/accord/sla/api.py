@@ -12,7 +12,7 @@ from accord.core.periods import reporting_period
 from accord.crm.models import Lead
 from accord.people.api_auth import require_write_scope
 from accord.sla import actions, queries
-from accord.sla.models import FollowUpPolicy
+from accord.sla.models import DEFAULT_TOUCH_WINDOW_DAYS, FollowUpPolicy
 
 router = Router(tags=["service levels"])
 
@@ -24,6 +24,10 @@ class PolicyIn(Schema):
     grades: list[str] = Field([], description="fit grades A-D; empty: any")
     sources: list[str] = Field([], description="channel keys; empty: any")
     touch_kind: str = Field("", description="only leads with a touchpoint of this kind")
+    touch_window_days: int = Field(
+        DEFAULT_TOUCH_WINDOW_DAYS,
+        description="...at most this many days before the lead became MQL (1 to 365)",
+    )
     first_response_hours: Decimal = Field(..., description="business hours, more than 0")
     attempts: int = Field(..., description="attempts required, 1 to 50")
     attempt_days: int = Field(..., description="business days for the attempts, 1 to 60")
@@ -83,6 +87,10 @@ class RepOut(Schema):
     attempts_per_lead: float | None
     never_followed_up: int
     never_followed_up_share: float | None
+    closed_by_hand: int = Field(
+        0,
+        description="MQLs closed by hand (moved back, disqualified) before any follow-up: breached",
+    )
 
 
 class BoardOut(Schema):
@@ -121,6 +129,10 @@ class EvaluateOut(Schema):
     unassigned: int
     never_followed_up: int
     never_followed_up_share: float | None
+    closed_by_hand: int = Field(
+        0,
+        description="MQLs closed by hand (moved back, disqualified) before any follow-up: breached",
+    )
     by_rep: list[EvaluateRep]
 
 

@@ -8,9 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Min
-
 from accord.analytics import business_hours, sla
+from accord.crm.actions import is_backwards
 from accord.crm.models import Activity, Lead, LeadOwnerChange, LeadStatusChange, Touchpoint
 from accord.people.models import Team, User
 from accord.qualify.models import LeadReview, Qualification
@@ -34,6 +33,7 @@ def as_policy(row: FollowUpPolicy) -> sla.Policy:
         grades=frozenset(row.grades),
         sources=frozenset(row.sources),
         touch_kind=row.touch_kind,
+        touch_window=timedelta(days=row.touch_window_days),
     )
 
 
@@ -114,14 +114,14 @@ def evaluate_all(as_of: datetime, scope: Scope | None = None) -> list[sla.Evalua
     first_start = min(at for _, at in spells)
 
     changes = defaultdict(list)
-    for lead_id, at, to_status in (
+    for lead_id, *change in (
         LeadStatusChange.objects.filter(
             lead_id__in=leads, changed_at__gt=first_start, changed_at__lte=as_of
         )
         .order_by("changed_at", "id")
-        .values_list("lead_id", "changed_at", "to_status")
+        .values_list("lead_id", "changed_at", "to_status", "changed_by_id", "reason")
     ):
-        changes[lead_id].append((at, to_status))
+        changes[lead_id].append(change)
 
     owners = defaultdict(list)
     for lead_id, at, before, after in (
@@ -171,35 +171,38 @@ def evaluate_all(as_of: datetime, scope: Scope | None = None) -> list[sla.Evalua
     ):
         grades[lead_id].append((at, grade))
     kinds_wanted = {p.touch_kind for p in policies if p.touch_kind}
-    first_touch = defaultdict(dict)
+    touches: dict[int, dict[str, list[datetime]]] = defaultdict(lambda: defaultdict(list))
     if kinds_wanted:
-        for lead_id, kind, at in (
-            Touchpoint.objects.filter(lead_id__in=leads, kind__in=kinds_wanted)
-            .values_list("lead_id", "kind")
-            .annotate(first=Min("occurred_at"))
-            .order_by()
-        ):
-            first_touch[lead_id][kind] = at
+        # Only the touches a segment may look at: within the longest window before a start.
+        window = max(p.touch_window for p in policies if p.touch_kind)
+        for lead_id, kind, at in Touchpoint.objects.filter(
+            lead_id__in=leads,
+            kind__in=kinds_wanted,
+            occurred_at__gte=first_start - window,
+            occurred_at__lte=as_of + _SLACK,
+        ).values_list("lead_id", "kind", "occurred_at"):
+            touches[lead_id][kind].append(at)
 
     cals = calendars()
     results = []
     for lead_id, started_at in spells:
         owner_now, grade_now, source = facts[lead_id]
         timeline = owners.get(lead_id) or [(EARLIEST, later_first.get(lead_id, owner_now))]
-        end = next(
-            ((at, to) for at, to in changes.get(lead_id, ()) if at > started_at and to != "mql"),
-            None,
-        )
+        left = [c for c in changes.get(lead_id, ()) if c[0] > started_at and c[1] != "mql"]
+        end = left[0] if left else None  # (at, to_status, by, reason)
         grade = next(
             (g for at, g in reversed(grades.get(lead_id, ())) if at <= started_at + _SLACK),
             grade_now,
         )
-        touched = frozenset(
-            kind for kind, at in first_touch.get(lead_id, {}).items() if at <= started_at + _SLACK
-        )
-        policy = sla.choose_policy(policies, grade, source or "", touched)
+        until = started_at + _SLACK
+        touched = {
+            kind: [at for at in times if at <= until]
+            for kind, times in touches.get(lead_id, {}).items()
+        }
+        policy = sla.choose_policy(policies, grade, source or "", touched, started_at)
         if policy is None:
             continue
+        lead_verdicts = tuple(v for v in verdicts.get(lead_id, ()) if v[0] >= started_at)
         spell = sla.Spell(
             lead_id=lead_id,
             started_at=started_at,
@@ -207,7 +210,8 @@ def evaluate_all(as_of: datetime, scope: Scope | None = None) -> list[sla.Evalua
             left_to=end[1] if end else "",
             owners=tuple(timeline),
             follow_ups=tuple(f for f in follow_ups.get(lead_id, ()) if f[0] >= started_at),
-            verdicts=tuple(v for v in verdicts.get(lead_id, ()) if v[0] >= started_at),
+            verdicts=lead_verdicts,
+            hand_close=_hand_close(end, lead_verdicts),
         )
         calendar = cals.of(spell.owner_at(started_at))
         evaluation = sla.evaluate(spell, policy, calendar, as_of)
@@ -219,3 +223,17 @@ def evaluate_all(as_of: datetime, scope: Scope | None = None) -> list[sla.Evalua
 # A qualification or touch recorded within a minute after the status change belongs to it
 # (the scoring pass that promotes a lead writes both at the same moment).
 _SLACK = timedelta(minutes=1)
+
+
+def _hand_close(end: tuple | None, verdicts: tuple) -> sla.HandClose | None:
+    """The spell's end when a person closed it by hand (moved the lead back or disqualified
+    it), or None: it ended otherwise, or through Sales review (whose rejection recycles the
+    lead with its verdict at the same moment)."""
+    if end is None:
+        return None
+    at, to_status, by, reason = end
+    if not (is_backwards(Lead.Status.MQL, to_status) or to_status == Lead.Status.DISQUALIFIED):
+        return None
+    if any(abs(verdict_at - at) <= _SLACK for verdict_at, _ in verdicts):
+        return None
+    return sla.HandClose(at=at, by=by, to_status=to_status, reason=reason)

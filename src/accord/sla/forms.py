@@ -12,7 +12,7 @@ from accord.analytics import business_hours
 from accord.core.forms import PercentField, as_percent, plain_number
 from accord.crm.models import Activity, Channel, Touchpoint
 from accord.sla import actions
-from accord.sla.models import BusinessCalendar, FollowUpPolicy
+from accord.sla.models import DEFAULT_TOUCH_WINDOW_DAYS, BusinessCalendar, FollowUpPolicy
 
 
 class OpenMultipleChoiceField(forms.MultipleChoiceField):
@@ -59,8 +59,15 @@ class PolicyForm(forms.Form):
         required=False,
         label="Touchpoint",
         choices=[("", "Any lead")] + list(Touchpoint.Kind.choices),
-        help_text="Only leads with a touchpoint of this kind before they became MQL; "
+        help_text="Only leads with a touchpoint of this kind shortly before they became MQL; "
         "“Any lead”: no condition.",
+    )
+    touch_window_days = forms.IntegerField(
+        required=False,
+        label="Touchpoint within (days)",
+        help_text="How far back from the MQL time the touchpoint counts, 1 to 365 days "
+        "(blank: 30): a demo asked for last year does not make today's MQL a demo request.",
+        widget=forms.NumberInput(attrs={"class": "num", "step": 1}),
     )
     first_response_hours = forms.DecimalField(
         label="First response within",
@@ -111,7 +118,7 @@ class PolicyForm(forms.Form):
             (
                 "Which MQLs it covers",
                 "A lead must meet every condition set here; leave one empty to ignore it.",
-                [self[f] for f in ("grades", "sources", "touch_kind")],
+                [self[f] for f in ("grades", "sources", "touch_kind", "touch_window_days")],
             ),
             (
                 "What sales commits to",
@@ -133,7 +140,12 @@ class PolicyForm(forms.Form):
     @staticmethod
     def initial_from(policy: FollowUpPolicy | None) -> dict:
         if policy is None:
-            return {"active": True, "at_risk_share": "75", "attempt_kinds": ["call", "email"]}
+            return {
+                "active": True,
+                "at_risk_share": "75",
+                "attempt_kinds": ["call", "email"],
+                "touch_window_days": DEFAULT_TOUCH_WINDOW_DAYS,
+            }
         return {
             **{field: getattr(policy, field) for field in actions.POLICY_FIELDS},
             "first_response_hours": plain_number(policy.first_response_hours),

@@ -70,6 +70,10 @@ class DayOff(models.Model):
         return f"{self.date}: {self.name}"
 
 
+# How far back from the MQL time a policy's touchpoint condition looks, unless it says.
+DEFAULT_TOUCH_WINDOW_DAYS, MAX_TOUCH_WINDOW_DAYS = 30, 365
+
+
 class FollowUpPolicy(models.Model):
     """Sales' commitment for a segment of MQLs: respond within H business hours, and make at
     least N attempts within D business days. The lowest priority number wins when segments
@@ -84,6 +88,11 @@ class FollowUpPolicy(models.Model):
     sources = models.JSONField(default=list, blank=True, help_text="Channel keys; empty: any")
     touch_kind = models.CharField(
         max_length=20, blank=True, help_text="Only leads with a touchpoint of this kind"
+    )
+    touch_window_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_TOUCH_WINDOW_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TOUCH_WINDOW_DAYS)],
+        help_text="How many days before the lead became MQL that touchpoint may be",
     )
     first_response_hours = models.DecimalField(
         max_digits=6,

@@ -54,6 +54,7 @@ def rep_row(figures: sla.RepFigures, users: dict[int, User]) -> dict:
         "attempts_per_lead": _round(figures.attempts_per_lead, 2),
         "never_followed_up": figures.never_followed_up,
         "never_followed_up_share": figures.never_followed_up_share,
+        "closed_by_hand": figures.closed_by_hand,
     }
 
 
@@ -75,6 +76,7 @@ def evaluate(as_of: datetime) -> dict:
         "unassigned": sum(1 for e in evaluations if e.status == sla.UNASSIGNED),
         "never_followed_up": total.never_followed_up,
         "never_followed_up_share": _round(total.never_followed_up_share, 4),
+        "closed_by_hand": total.closed_by_hand,
         "by_rep": [
             {
                 "rep": r["rep"],
@@ -169,6 +171,7 @@ def board_at(date_from: date, date_to: date, *, as_of: datetime, owner_ids=None)
             "percent": True,
         },
         "open": open_clocks(evaluations, users),
+        "closed_by_hand": closed_by_hand(evaluations),
         "turns_at": next_turn(evaluations, as_of),
     }
 
@@ -211,6 +214,37 @@ def open_clocks(evaluations: list[sla.Evaluation], users: dict[int, User], limit
         for e in urgent[:limit]
         if e.lead_id in leads
     ]
+
+
+def closed_by_hand(evaluations: list[sla.Evaluation], limit=50) -> dict:
+    """Clocks a person closed outside Sales review (moving the lead back, disqualifying it):
+    newest first, with who, why, and whether it counts against the owner (no answer before)."""
+    found = sorted(
+        (e for e in evaluations if e.hand_close is not None),
+        key=lambda e: e.hand_close.at,
+        reverse=True,
+    )
+    shown = found[:limit]
+    users = people({e.owner for e in shown} | {e.hand_close.by for e in shown})
+    leads = Lead.objects.in_bulk([e.lead_id for e in shown])
+    return {
+        "count": len(found),
+        "charged": sum(e.charged_for_hand_close for e in found),
+        "rows": [
+            {
+                "lead": leads[e.lead_id],
+                "evaluation": e,
+                "owner": users.get(e.owner),
+                "by": users.get(e.hand_close.by),
+                "at": e.hand_close.at,
+                "to": Lead.Status(e.hand_close.to_status).label,
+                "reason": e.hand_close.reason,
+                "charged": e.charged_for_hand_close,
+            }
+            for e in shown
+            if e.lead_id in leads
+        ],
+    }
 
 
 def lead_clocks(lead: Lead, as_of: datetime | None = None) -> list[sla.Evaluation]:
@@ -375,7 +409,8 @@ def segment_text(policy: FollowUpPolicy, channel_names: dict[str, str]) -> str:
     if policy.touch_kind:
         label = dict(Touchpoint.Kind.choices).get(policy.touch_kind, policy.touch_kind)
         article = "an" if label[:1].lower() in "aeiou" else "a"
-        parts.append(f"leads with {article} {label}")
+        window = _plural(policy.touch_window_days, "day")
+        parts.append(f"leads with {article} {label} in the {window} before MQL")
     if not parts:
         return "Every MQL"
     text = " · ".join(parts)

@@ -4,6 +4,7 @@ from django import template
 from django.utils import timezone
 
 from accord.analytics import sla
+from accord.crm.models import Lead
 from accord.sla import queries
 
 register = template.Library()
@@ -21,6 +22,7 @@ def lead_sla_panel(lead):
     users = queries.people(
         {e.owner for e in evaluations}
         | {c.owner for e in evaluations for c in (e.first, e.attempts)}
+        | {e.hand_close.by for e in evaluations if e.hand_close}
     )
     return {
         "lead": lead,
@@ -28,6 +30,8 @@ def lead_sla_panel(lead):
             {
                 "e": e,
                 "owner": users.get(e.owner),
+                "hand_closed_by": users.get(e.hand_close.by) if e.hand_close else None,
+                "hand_closed_to": Lead.Status(e.hand_close.to_status).label if e.hand_close else "",
                 "clocks": [
                     (
                         "First response",
