@@ -36,8 +36,18 @@ def _editor_page(request, editor, *, title, source=None):
     return render(
         request,
         "qualify/definition_form.html",
-        {"editor": editor, "title": title, "source": source},
+        {
+            "editor": editor,
+            "title": title,
+            "source": source,
+            "suggestions": queries.value_suggestions(),
+        },
     )
+
+
+def _warn_about_values(request, definition: LeadDefinition) -> None:
+    for warning in queries.value_warnings(definition.rules):
+        messages.warning(request, f"v{definition.version} saved, but: {warning}")
 
 
 def _save(request, editor, save):
@@ -69,6 +79,7 @@ def definition_new(request):
         )
         if definition:
             messages.success(request, f"Saved as draft v{definition.version}.")
+            _warn_about_values(request, definition)
             return redirect(definition)
     return _editor_page(request, editor, title="New lead definition", source=source)
 
@@ -92,6 +103,7 @@ def definition_edit(request, pk: int):
                 )
             else:
                 messages.success(request, f"Draft v{saved.version} saved.")
+            _warn_about_values(request, saved)
             return redirect(saved)
     title = (
         f"Change draft v{definition.version}"
@@ -121,6 +133,7 @@ def definition_detail(request, pk: int):
         {
             "definition": definition,
             "rules": queries.rule_rows(definition),
+            "value_warnings": queries.value_warnings(definition.rules),
             "approvals": approvals,
             "missing_sides": [s for s in ("marketing", "sales") if s not in signed],
             "can_edit": can_edit,
