@@ -185,7 +185,6 @@ def _withdraw_waiting(actor, live: LeadDefinition, now) -> None:
         LeadDefinition.objects.select_for_update()
         .filter(status__in=(Status.PROPOSED, Status.APPROVED))
         .exclude(pk=live.pk)
-        .select_related("proposed_by")
     )
     for other in waiting:
         was = other.get_status_display().lower()
