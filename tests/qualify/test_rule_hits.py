@@ -209,6 +209,7 @@ def test_a_demo_request_after_the_first_30_days_is_not_a_hit(names_rule, world, 
 def test_the_backtest_page_lists_each_rules_hits(
     login, cast, names_rule, time_machine, django_capture_on_commit_callbacks
 ):
+    go_live(actions.create_definition(cast["sam"], content([VP, DEMO], name="Live")), cast)
     time_machine.move_to(datetime(2026, 6, 1, tzinfo=UTC), tick=False)
     client = login(cast["mona"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -217,10 +218,13 @@ def test_the_backtest_page_lists_each_rules_hits(
             {"from": "2026-03-01", "to": "2026-04-01"},
         )
     page = client.get(response["Location"]).content.decode()
-    table = page.split('id="rule-hits"', 1)[1].split("</section>", 1)[0]
-    assert "Hits of 3 leads" in table
-    assert table.count('class="never"') == 2 and table.count("never matched") == 2
-    assert "Account country is one of united states, canada" in table
+    table = page.split('id="rule-hits"', 1)[1].split("</tbody>", 1)[0]
+    assert "how many of the 3 leads created in the window each rule gave points to" in table
+    assert table.count('class="num never"') == 2 and table.count("never matched") == 2
+    row = re.search(r"<tr>(?:(?!</tr>).)*united states, canada.*?</tr>", table).group(0)
+    assert "never matched" in row and "not in this version" in row  # v2 (live) lacks it
+    row = re.search(r"<tr>(?:(?!</tr>).)*demo request.*?</tr>", table).group(0)
+    assert row.count('<td class="num">1</td>') == 2  # the same rule in both versions
 
 
 # The lead page -------------------------------------------------------------------------
@@ -249,9 +253,9 @@ def test_the_comparison_labels_changes_by_version_whichever_side_the_newer_is_on
     for a, b in ((newer, names_rule), (names_rule, newer)):
         page = client.get(f"/qualify/compare/?a={a.pk}&b={b.pk}").content.decode()
         assert '<span class="change-added">added in v2</span>' in page
-        row = re.search(r"<tr><td>[^\n]*webinar.*?</tr>", page).group(0)
+        row = re.search(r"<tr>(?:(?!</tr>).)*webinar.*?</tr>", page).group(0)
         assert "added in v2" in row  # the rule v2 added, even with v2 on the left
-        row = re.search(r"<tr><td>[^\n]*web visit.*?</tr>", page).group(0)
+        row = re.search(r"<tr>(?:(?!</tr>).)*web visit.*?</tr>", page).group(0)
         assert "removed in v2" in row
         assert '<span class="change-changed">changed in v2</span>' in page  # the minimum score
 

@@ -72,6 +72,20 @@ def recent_hits(parsed: engine.Definition, now: datetime | None = None) -> RuleH
     return rule_hits(parsed, end - timedelta(days=RECENT_DAYS), end)
 
 
+def hits_side_by_side(results: list[dict]) -> list[dict]:
+    """A backtest's rules of every definition it replayed, each rule once, with its hits
+    under each definition (None where that version has no such rule)."""
+    rows: dict[tuple, dict] = {}
+    for column, result in enumerate(results):
+        for rule in result.get("rules", ()):  # runs stored before hits were kept have none
+            row = rows.setdefault(
+                (rule["kind"], rule["rule"]),
+                {**rule, "hits": [None] * len(results)},
+            )
+            row["hits"][column] = rule["hits"]
+    return list(rows.values())
+
+
 def rule_rows(definition: LeadDefinition, *, hits: RuleHits | None = None) -> dict:
     """The definition's rules as the pages show them, fit first, each with its hit count
     over the last RECENT_DAYS (`hits` computed elsewhere may be passed in)."""

@@ -210,7 +210,11 @@ def backtest_detail(request, pk: int):
     run = get_object_or_404(
         BacktestRun.objects.select_related("definition", "compared_to", "created_by"), pk=pk
     )
-    context = {"run": run, "charts": _backtest_charts(run) if run.result else None}
+    context = {
+        "run": run,
+        "charts": _backtest_charts(run) if run.result else None,
+        "rule_hits": queries.hits_side_by_side(run.result["definitions"]) if run.result else [],
+    }
     if request.htmx and not request.htmx.boosted:
         response = render(request, "qualify/backtest.html#status", context)
         if run.status in (BacktestRun.Status.DONE, BacktestRun.Status.FAILED):
