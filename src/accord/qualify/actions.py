@@ -199,7 +199,7 @@ def _withdraw_waiting(actor, live: LeadDefinition, now) -> None:
         other.save(update_fields=["status", "withdrawn_at", "withdrawn_note"])
         audit.record(
             actor,
-            "definition.withdrawn",
+            "definition.superseded",  # not "withdrawn": that is taking a proposal back to draft
             other,
             before={"status": was},
             after={"status": other.status, "live": live.version},
