@@ -287,6 +287,7 @@ def test_a_proposal_is_withdrawn_with_a_note_when_another_version_goes_live(
     assert Notification.objects.filter(user=cast["sam"], kind="definition.withdrawn").exists()
     page = login(cast["mona"]).get(waiting.get_absolute_url()).content.decode()
     assert "<strong>Withdrawn</strong>" in page and "went live on" in page and "v1 Fit" in page
+    assert f'?a={waiting.pk}&amp;b={names_rule.pk}">Compare it with v1</a>' in page
     assert AuditLog.objects.filter(action="definition.superseded").count() == 2
 
 

@@ -145,8 +145,9 @@ def definition_detail(request, pk: int):
             "others": others,
             "history": queries.history(definition),
             "runs": definition.scoring_runs.all()[:5],
-            "successor": LeadDefinition.objects.filter(activated_at=definition.retired_at).first()
-            if definition.retired_at
+            # The version whose activation retired or withdrew this one.
+            "successor": LeadDefinition.objects.filter(activated_at=replaced_at).first()
+            if (replaced_at := definition.retired_at or definition.withdrawn_at)
             else None,
         },
     )
