@@ -252,12 +252,12 @@ def test_the_comparison_labels_changes_by_version_whichever_side_the_newer_is_on
     client = login(cast["vera"])
     for a, b in ((newer, names_rule), (names_rule, newer)):
         page = client.get(f"/qualify/compare/?a={a.pk}&b={b.pk}").content.decode()
-        assert '<span class="change-added">added in v2</span>' in page
+        assert '<span class="change-added nowrap">added in v2</span>' in page
         row = re.search(r"<tr>(?:(?!</tr>).)*webinar.*?</tr>", page).group(0)
         assert "added in v2" in row  # the rule v2 added, even with v2 on the left
         row = re.search(r"<tr>(?:(?!</tr>).)*web visit.*?</tr>", page).group(0)
         assert "removed in v2" in row
-        assert '<span class="change-changed">changed in v2</span>' in page  # the minimum score
+        assert '<span class="change-changed nowrap">changed in v2</span>' in page  # the minimum score
 
 
 def test_a_proposal_is_withdrawn_with_a_note_when_another_version_goes_live(
