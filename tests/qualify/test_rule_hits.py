@@ -257,11 +257,13 @@ def test_the_comparison_labels_changes_by_version_whichever_side_the_newer_is_on
         assert "added in v2" in row  # the rule v2 added, even with v2 on the left
         row = re.search(r"<tr>(?:(?!</tr>).)*web visit.*?</tr>", page).group(0)
         assert "removed in v2" in row
-        assert '<span class="change-changed nowrap">changed in v2</span>' in page  # the minimum score
+        assert (
+            '<span class="change-changed nowrap">changed in v2</span>' in page
+        )  # the minimum score
 
 
 def test_a_proposal_is_withdrawn_with_a_note_when_another_version_goes_live(
-    login, cast, names_rule
+    login, cast, names_rule, march
 ):
     waiting = actions.create_definition(cast["mona"], content([VP, DEMO], name="Simpler"))
     actions.propose(cast["mona"], waiting)
@@ -276,7 +278,7 @@ def test_a_proposal_is_withdrawn_with_a_note_when_another_version_goes_live(
     for definition in (waiting, approved):
         definition.refresh_from_db()
         assert definition.status == "withdrawn"
-        assert definition.withdrawn_note.startswith("Withdrawn when v1 Fit and intent went live")
+        assert definition.withdrawn_note.startswith("v1 Fit and intent went live on Mar 20, 2026")
     with pytest.raises(ValidationError, match="only a proposed definition can be approved"):
         actions.approve(cast["victor"], waiting)
     with pytest.raises(ValidationError, match="approved by both"):
@@ -286,7 +288,8 @@ def test_a_proposal_is_withdrawn_with_a_note_when_another_version_goes_live(
     assert note.body == waiting.withdrawn_note and note.url == waiting.get_absolute_url()
     assert Notification.objects.filter(user=cast["sam"], kind="definition.withdrawn").exists()
     page = login(cast["mona"]).get(waiting.get_absolute_url()).content.decode()
-    assert "<strong>Withdrawn</strong>" in page and "went live on" in page and "v1 Fit" in page
+    assert "<strong>Withdrawn</strong> (proposed by Mona): v1 Fit and intent went live" in page
+    assert "so this proposed version was withdrawn" in page
     assert f'?a={waiting.pk}&amp;b={names_rule.pk}">Compare it with v1</a>' in page
     assert AuditLog.objects.filter(action="definition.superseded").count() == 2
 

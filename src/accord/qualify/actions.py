@@ -191,10 +191,9 @@ def _withdraw_waiting(actor, live: LeadDefinition, now) -> None:
         other.status = Status.WITHDRAWN
         other.withdrawn_at = now
         other.withdrawn_note = (
-            f"Withdrawn when v{live.version} {live.name} went live on "
-            f"{now:%b} {now.day}, {now.year}. "
-            f"To propose these changes again, start a new draft from it and compare it "
-            f"with v{live.version}."
+            f"v{live.version} {live.name} went live on {now:%b} {now.day}, {now.year}, so "
+            f"this {was} version was withdrawn. To propose its changes again, start a new "
+            f"draft from it and compare it with v{live.version}."
         )[:300]
         other.save(update_fields=["status", "withdrawn_at", "withdrawn_note"])
         audit.record(
