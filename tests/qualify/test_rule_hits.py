@@ -10,7 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from accord.crm.models import Account, Touchpoint
+from accord.analytics import scoring as engine
+from accord.crm.models import Account, Lead, Touchpoint
 from accord.people.models import AuditLog, Notification
 from accord.qualify import actions, backtest, queries, scoring
 from accord.qualify.models import LeadDefinition
@@ -299,3 +300,41 @@ def test_a_draft_is_not_withdrawn_when_another_version_goes_live(cast, names_rul
     go_live(names_rule, cast)
     draft.refresh_from_db()
     assert draft.status == "draft" and draft.withdrawn_note == ""
+
+
+def test_hit_counts_agree_with_the_reference_scoring_of_each_lead(
+    cast, make_lead, channels, acme, march
+):
+    """The SQL that counts hits and the plain-Python scoring agree, lead by lead."""
+    titles = ["VP Sales", "vp ops", " Head of IT", "Student", "", "Director", "CTO"]
+    for number, title in enumerate(titles):
+        lead = make_lead(f"p{number}@{'gmail.com' if number % 3 else 'acme.example'}",
+                         title=title, account=acme if number % 2 else None,
+                         source="paid_search" if number % 4 else "webinar")  # fmt: skip
+        for day in range(number):  # touches on days 0..n-1, some after the first 30 days
+            Touchpoint.objects.create(lead=lead, channel=channels["webinar"],
+                                      kind="web_visit" if day % 2 else "webinar",
+                                      occurred_at=T0 + timedelta(days=day * 6))  # fmt: skip
+    rules = [
+        VP,
+        {"type": "fit", "field": "title", "op": "starts_with", "value": "head", "points": 5},
+        {"type": "fit", "field": "email_domain", "op": "equals", "value": "GMAIL.com", "points": -9},
+        {"type": "fit", "field": "source", "op": "one_of", "value": ["webinar"], "points": 3},
+        {"type": "fit", "field": "industry", "op": "is_empty", "points": -1},
+        {"type": "fit", "field": "employees", "op": "between", "value": [500, None], "points": 7},
+        DEMO, VISITS, WEBINAR,
+    ]  # fmt: skip
+    definition = actions.create_definition(cast["mona"], content(rules, mql_grades=["A", "B"]))
+    parsed = scoring.parse(definition)
+    hits = queries.recent_hits(parsed)
+    fit, engagement = [0] * len(parsed.fit_rules), [0] * len(parsed.engagement_rules)
+    for lead in Lead.objects.select_related("account", "source"):
+        as_of = lead.created_at + timedelta(days=queries.WINDOW_DAYS)
+        result = engine.evaluate(parsed, scoring.lead_facts(lead), scoring.touch_facts(lead), as_of)
+        for rule, _ in result.fit:
+            fit[parsed.fit_rules.index(rule)] += 1
+        for number, (_, touches, _) in enumerate(result.engagement):
+            engagement[number] += touches > 0
+    assert hits.leads == len(titles)
+    assert (list(hits.fit), list(hits.engagement)) == (fit, engagement)
+    assert all(fit) and engagement[0] == 0 and engagement[1] and engagement[2]
