@@ -1,7 +1,8 @@
 """Verbs that change lead definitions. Each runs in one transaction and is audited.
 
 The lifecycle is draft -> proposed -> approved -> active (-> retired when another goes
-live). Only a draft can be edited; editing anything else starts a new draft version based
+live; a proposed or approved version still waiting then is withdrawn, with a note for its
+proposer). Only a draft can be edited; editing anything else starts a new draft version based
 on it. A proposal needs one marketing leader and one sales leader, and the person who
 proposed it cannot be one of them. Activation rescores every lead.
 """
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from accord.analytics.scoring import DefinitionError
 from accord.core import events
-from accord.people import audit, signoff
+from accord.people import audit, notify, signoff
 from accord.people.permissions import can_edit_definition, require
 from accord.qualify import scoring
 from accord.qualify.models import LeadDefinition, ScoringRun
@@ -177,6 +178,44 @@ def approve(actor, definition: LeadDefinition) -> LeadDefinition:
     return definition
 
 
+def _withdraw_waiting(actor, live: LeadDefinition, now) -> None:
+    """Withdraw the proposals still waiting when `live` goes live: they were signed (or
+    are being signed) against the version it replaced. Their proposers are told why."""
+    waiting = (
+        LeadDefinition.objects.select_for_update()
+        .filter(status__in=(Status.PROPOSED, Status.APPROVED))
+        .exclude(pk=live.pk)
+    )
+    for other in waiting:
+        was = other.get_status_display().lower()
+        other.status = Status.WITHDRAWN
+        other.withdrawn_at = now
+        other.withdrawn_note = (
+            f"v{live.version} {live.name} went live on {now:%b} {now.day}, {now.year}, so "
+            f"this {was} version was withdrawn. To propose its changes again, start a new "
+            f"draft from it and compare it with v{live.version}."
+        )[:300]
+        other.save(update_fields=["status", "withdrawn_at", "withdrawn_note"])
+        audit.record(
+            actor,
+            "definition.superseded",  # not "withdrawn": that is taking a proposal back to draft
+            other,
+            before={"status": was},
+            after={"status": other.status, "live": live.version},
+            summary=f"Withdrew {was} v{other.version}: v{live.version} went live instead",
+        )
+        if other.proposed_by is not None:
+            notify.notify(
+                [other.proposed_by],
+                kind="definition.withdrawn",
+                title=f"Your lead definition v{other.version} was withdrawn",
+                body=other.withdrawn_note,
+                url=other.get_absolute_url(),
+                key=f"definition.withdrawn.{other.pk}",
+                at=now,
+            )
+
+
 @transaction.atomic
 def activate(actor, definition: LeadDefinition) -> ScoringRun:
     """Put an approved definition live, retire the previous one, and rescore every lead."""
@@ -204,6 +243,7 @@ def activate(actor, definition: LeadDefinition) -> ScoringRun:
     definition.activated_by = actor
     definition.activated_at = now
     definition.save(update_fields=["status", "activated_by", "activated_at"])
+    _withdraw_waiting(actor, definition, now)
     run = scoring.rescore(definition, trigger=ScoringRun.Trigger.ACTIVATION, now=now)
     payload = {
         "definition_id": definition.pk,

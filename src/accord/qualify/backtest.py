@@ -24,10 +24,10 @@ from accord.analytics.months import add_months
 from accord.analytics.months import touching as month_span
 from accord.analytics.scoring import Definition
 from accord.people import permissions
-from accord.qualify import scoring, sql
+from accord.qualify import queries, scoring, sql
 from accord.qualify.models import BacktestRun, LeadDefinition
 
-WINDOW_DAYS = 30
+WINDOW_DAYS = queries.WINDOW_DAYS
 BACKTEST_DENIED = "Only admins, leaders and managers run backtests."
 COUNTS = ("leads", "mqls", "mql_opportunities", "mql_won", "opportunities", "won")
 
@@ -98,6 +98,7 @@ def backtest(definitions: list[LeadDefinition], start: date, end: date, progress
             done += 1
             if progress:
                 progress(round(100 * done / steps))
+        hits = queries.rule_hits(parsed, _moment(start), _moment(end))
         results.append(
             {
                 "id": definition.pk,
@@ -107,6 +108,14 @@ def backtest(definitions: list[LeadDefinition], start: date, end: date, progress
                 "condition": parsed.condition(),
                 "totals": summarise(totals),
                 "months": rows,
+                "rules": [
+                    {"kind": "Fit", "rule": rule.describe(), "label": rule.label, "hits": n}
+                    for rule, n in zip(parsed.fit_rules, hits.fit, strict=True)
+                ]
+                + [
+                    {"kind": "Engagement", "rule": rule.what(), "label": rule.label, "hits": n}
+                    for rule, n in zip(parsed.engagement_rules, hits.engagement, strict=True)
+                ],
             }
         )
     return {

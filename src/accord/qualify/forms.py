@@ -6,6 +6,7 @@ from accord.analytics import scoring
 from accord.analytics.scoring import FIELDS, GRADES, MAX_RULES, OPS, DefinitionError
 from accord.crm.models import Campaign, Channel, Touchpoint
 from accord.qualify.models import LeadDefinition
+from accord.qualify.queries import CATEGORICAL_FIELDS
 
 EXTRA_ROWS = 3
 
@@ -47,6 +48,15 @@ class FitRuleForm(forms.Form):
     )
     points = forms.IntegerField(required=False)
     label = forms.CharField(max_length=120, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Without JavaScript the value box still suggests the values of the row's field
+        # (the page's datalists; static/accord/rules.js follows a changed field).
+        field = self.data.get(self.add_prefix("field")) if self.is_bound else None
+        field = field or self.initial.get("field")
+        if field in CATEGORICAL_FIELDS:
+            self.fields["value"].widget.attrs["list"] = f"rule-values-{field}"
 
     def rule(self) -> dict | None:
         data = self.cleaned_data

@@ -2,8 +2,9 @@
 
 A LeadDefinition is one version: its rules, grade thresholds and MQL condition never
 change once it has been proposed; editing an active (or approved, or proposed) definition
-makes a new draft version. Exactly one version is active at a time. The rules themselves
-are plain JSON, read and checked by `accord.analytics.scoring`.
+makes a new draft version. Exactly one version is active at a time; a proposal still
+waiting when another version goes live is withdrawn (it was weighed against a version no
+longer in force). The rules are plain JSON, read and checked by `accord.analytics.scoring`.
 """
 
 from django.conf import settings
@@ -18,6 +19,7 @@ class LeadDefinition(models.Model):
         APPROVED = "approved", "Approved"
         ACTIVE = "active", "Active"
         RETIRED = "retired", "Retired"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     version = models.PositiveIntegerField(unique=True)
     name = models.CharField(max_length=120)
@@ -44,6 +46,10 @@ class LeadDefinition(models.Model):
     )
     activated_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_note = models.CharField(
+        max_length=300, blank=True, help_text="Why it was withdrawn, for its proposer."
+    )
 
     class Meta:
         ordering = ["-version"]

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from accord.analytics.scoring import NUMBER_FIELDS, Definition, FitRule, LeadFacts, fit_matches
+from accord.analytics.scoring import (
+    NUMBER_FIELDS,
+    Definition,
+    EngagementRule,
+    FitRule,
+    LeadFacts,
+    fit_matches,
+)
 from accord.crm.models import Account, Channel, Lead, Touchpoint
 
 LEAD = Lead._meta.db_table
@@ -75,6 +82,31 @@ def _channel_ids() -> dict[str, int]:
     return dict(Channel.objects.values_list("key", "id"))
 
 
+def text_column(field: str, d: Dialect) -> str:
+    """The SQL for a text field of the lead `l` or its account `a` (not `source`)."""
+    return {
+        "title": "l.title",
+        "email_domain": d.domain("l.email"),
+        "industry": "a.industry",
+        "country": "a.country",
+    }[field]
+
+
+def _touch_match(rule: EngagementRule, channels: dict[str, int]) -> tuple[str, list]:
+    """A SQL condition true when the touchpoint `t` is one the engagement rule counts."""
+    match, params = ["1 = 1"], []
+    if rule.kind:
+        match.append("t.kind = %s")
+        params.append(rule.kind)
+    if rule.channel:
+        match.append("t.channel_id = %s")
+        params.append(channels.get(rule.channel, -1))
+    if rule.campaign is not None:
+        match.append("t.campaign_id = %s")
+        params.append(rule.campaign)
+    return " AND ".join(match), params
+
+
 def _fit_term(rule: FitRule, d: Dialect, channels: dict[str, int]) -> tuple[str, list]:
     """A SQL condition that is true when the rule matches the lead `l` (account `a`)."""
     if rule.field == "source":
@@ -102,13 +134,7 @@ def _fit_term(rule: FitRule, d: Dialect, channels: dict[str, int]) -> tuple[str,
             terms.append(f"{column} <= %s")
             params.append(high)
         return "(" + " AND ".join(terms) + ")", params
-    column = {
-        "title": "l.title",
-        "email_domain": d.domain("l.email"),
-        "industry": "a.industry",
-        "country": "a.country",
-    }[rule.field]
-    text = d.fold(column)
+    text = d.fold(text_column(rule.field, d))
     if rule.op == "is_empty":
         return f"{text} = ''", []
     if rule.op == "equals":
@@ -174,23 +200,13 @@ def scores_query(
         inner_params: list = []
         sums = []
         for number, rule in enumerate(definition.engagement_rules):
-            match = ["1 = 1"]
-            match_params: list = []
-            if rule.kind:
-                match.append("t.kind = %s")
-                match_params.append(rule.kind)
-            if rule.channel:
-                match.append("t.channel_id = %s")
-                match_params.append(channels.get(rule.channel, -1))
-            if rule.campaign is not None:
-                match.append("t.campaign_id = %s")
-                match_params.append(rule.campaign)
+            match, match_params = _touch_match(rule, channels)
             points = "%s"
             point_params: list = [float(rule.points)]
             if rule.half_life_days:
                 points = f"%s * POWER(0.5, ({as_of} - {touch_epoch}) / %s)"
                 point_params += as_of_params + [rule.half_life_days * 86400.0]
-            total = f"SUM(CASE WHEN {' AND '.join(match)} THEN {points} ELSE 0 END)"
+            total = f"SUM(CASE WHEN {match} THEN {points} ELSE 0 END)"
             inner_params += match_params + point_params
             if rule.cap is not None:
                 if rule.points > 0:
@@ -243,3 +259,86 @@ def passes_sql(definition: Definition, alias: str = "s") -> tuple[str, list]:
         f"{alias}.grade IN ({', '.join(['%s'] * len(grades))}) AND {alias}.score >= %s",
         [*grades, definition.mql_min_score],
     )
+
+
+def rule_hits_query(
+    definition: Definition, *, window_days: float, created_from, created_to
+) -> tuple[str, list]:
+    """SQL for one row: the leads created in [created_from, created_to), then for each fit
+    rule and each engagement rule (in that order) how many of them it gives points to.
+
+    A lead counts for an engagement rule when it has a touch the rule counts within
+    `window_days` of its creation: the touches a backtest scores it on.
+    """
+    d = dialect()
+    channels = _channel_ids()
+    scope = "l.created_at >= %s AND l.created_at < %s"
+    scope_params = [
+        connection.ops.adapt_datetimefield_value(created_from),
+        connection.ops.adapt_datetimefield_value(created_to),
+    ]
+    columns, params = ["COUNT(*)"], []
+    for rule in definition.fit_rules:
+        condition, cond_params = _fit_term(rule, d, channels)
+        columns.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)")
+        params += cond_params
+    join, join_params = "", []
+    if definition.engagement_rules:
+        flags = []
+        for number, rule in enumerate(definition.engagement_rules):
+            match, match_params = _touch_match(rule, channels)
+            flags.append(f"MAX(CASE WHEN {match} THEN 1 ELSE 0 END) AS h{number}")
+            join_params += match_params
+            columns.append(f"SUM(COALESCE(e.h{number}, 0))")
+        join = (
+            f" LEFT JOIN (SELECT t.lead_id AS lead_id, {', '.join(flags)} FROM {TOUCH} t"
+            f" JOIN {LEAD} l ON l.id = t.lead_id WHERE {scope} AND "
+            f"{d.epoch('t.occurred_at')} <= {d.epoch('l.created_at')} + %s"
+            " GROUP BY t.lead_id) e ON e.lead_id = l.id"
+        )
+        join_params += [*scope_params, window_days * 86400.0]
+    query = (
+        f"SELECT {', '.join(columns)} FROM {LEAD} l "
+        f"LEFT JOIN {ACCOUNT} a ON a.id = l.account_id{join} WHERE {scope}"
+    )
+    return query, [*params, *join_params, *scope_params]
+
+
+def _value_source(field: str, d: Dialect) -> tuple[str, str]:
+    """(value column, FROM clause) listing a field's stored values with a row per lead; a
+    value held only by accounts or channels without leads is listed once, with no lead."""
+    if field == "source":
+        return "c.key", f"{Channel._meta.db_table} c LEFT JOIN {LEAD} l ON l.source_id = c.id"
+    if field in ("industry", "country"):
+        return f"a.{field}", f"{ACCOUNT} a LEFT JOIN {LEAD} l ON l.account_id = a.id"
+    return text_column(field, d), f"{LEAD} l"
+
+
+def field_values(field: str, *, limit: int) -> list[tuple[str, int]]:
+    """The values a text field holds (as first spelled), most leads first, with lead counts."""
+    d = dialect()
+    column, source = _value_source(field, d)
+    folded = d.fold(column)
+    query = (
+        f"SELECT MIN({column}), COUNT(l.id) FROM {source} WHERE {folded} <> '' "
+        f"GROUP BY {folded} ORDER BY COUNT(l.id) DESC, MIN({column}) LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [limit])
+        return [(value, count) for value, count in cursor.fetchall()]
+
+
+def values_found(field: str, folded_values: list[str]) -> set[str]:
+    """Which of these (folded) values some lead, account or channel holds in this field."""
+    if not folded_values:
+        return set()
+    d = dialect()
+    column, source = _value_source(field, d)
+    folded = d.fold(column)
+    marks = ", ".join(["%s"] * len(folded_values))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT {folded} FROM {source} WHERE {folded} IN ({marks})",
+            list(folded_values),
+        )
+        return {row[0] for row in cursor.fetchall()}

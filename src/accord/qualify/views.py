@@ -36,8 +36,18 @@ def _editor_page(request, editor, *, title, source=None):
     return render(
         request,
         "qualify/definition_form.html",
-        {"editor": editor, "title": title, "source": source},
+        {
+            "editor": editor,
+            "title": title,
+            "source": source,
+            "suggestions": queries.value_suggestions(),
+        },
     )
+
+
+def _warn_about_values(request, definition: LeadDefinition) -> None:
+    for warning in queries.value_warnings(definition.rules):
+        messages.warning(request, f"v{definition.version} saved, but: {warning}")
 
 
 def _save(request, editor, save):
@@ -69,6 +79,7 @@ def definition_new(request):
         )
         if definition:
             messages.success(request, f"Saved as draft v{definition.version}.")
+            _warn_about_values(request, definition)
             return redirect(definition)
     return _editor_page(request, editor, title="New lead definition", source=source)
 
@@ -92,6 +103,7 @@ def definition_edit(request, pk: int):
                 )
             else:
                 messages.success(request, f"Draft v{saved.version} saved.")
+            _warn_about_values(request, saved)
             return redirect(saved)
     title = (
         f"Change draft v{definition.version}"
@@ -121,6 +133,7 @@ def definition_detail(request, pk: int):
         {
             "definition": definition,
             "rules": queries.rule_rows(definition),
+            "value_warnings": queries.value_warnings(definition.rules),
             "approvals": approvals,
             "missing_sides": [s for s in ("marketing", "sales") if s not in signed],
             "can_edit": can_edit,
@@ -132,8 +145,9 @@ def definition_detail(request, pk: int):
             "others": others,
             "history": queries.history(definition),
             "runs": definition.scoring_runs.all()[:5],
-            "successor": LeadDefinition.objects.filter(activated_at=definition.retired_at).first()
-            if definition.retired_at
+            # The version whose activation retired or withdrew this one.
+            "successor": LeadDefinition.objects.filter(activated_at=replaced_at).first()
+            if (replaced_at := definition.retired_at or definition.withdrawn_at)
             else None,
         },
     )
@@ -197,7 +211,11 @@ def backtest_detail(request, pk: int):
     run = get_object_or_404(
         BacktestRun.objects.select_related("definition", "compared_to", "created_by"), pk=pk
     )
-    context = {"run": run, "charts": _backtest_charts(run) if run.result else None}
+    context = {
+        "run": run,
+        "charts": _backtest_charts(run) if run.result else None,
+        "rule_hits": queries.hits_side_by_side(run.result["definitions"]) if run.result else [],
+    }
     if request.htmx and not request.htmx.boosted:
         response = render(request, "qualify/backtest.html#status", context)
         if run.status in (BacktestRun.Status.DONE, BacktestRun.Status.FAILED):

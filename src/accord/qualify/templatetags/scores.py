@@ -1,6 +1,6 @@
 from django import template
 
-from accord.qualify import scoring
+from accord.qualify import queries, scoring
 
 register = template.Library()
 
@@ -16,4 +16,5 @@ def lead_score_panel(lead):
         "explained": explained,
         "engagement": [row for row in (explained.engagement if explained else []) if row[1]],
         "mql": lead.qualifications.select_related("definition").first(),
+        "fields_read": queries.fields_read(definition, lead) if definition else [],
     }

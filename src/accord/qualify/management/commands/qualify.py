@@ -91,6 +91,10 @@ class Command(BaseCommand):
             f"precision {pct(totals['precision'])}, recall {pct(totals['recall'])}, "
             f"base rate {pct(totals['base_rate'])}"
         )
+        self.stdout.write(f"hits by rule (of {totals['leads']} leads):")
+        for rule in result["definitions"][0]["rules"]:
+            never = "  never matched" if totals["leads"] and not rule["hits"] else ""
+            self.stdout.write(f"{rule['hits']:>8}  {rule['kind']}: {rule['rule']}{never}")
 
     def lead_value(self, options):
         from accord.qualify.value import cli_lead_value
