@@ -249,6 +249,7 @@ def watch(*tables: str) -> migrations.RunPython:
     def backwards(apps, schema_editor):
         remove_triggers(schema_editor, tables)
 
+    forwards.watched = tables  # for the test that every watched table keeps its triggers
     return migrations.RunPython(forwards, backwards, elidable=False)
 
 
