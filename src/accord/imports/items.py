@@ -44,6 +44,11 @@ BATCH_SIZE = 2000
 # write waiting for SQLite's one writer waits a fraction of a second.
 SHORT_BATCH_SIZE = 1000
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
+# A new id for a lead already known by its email: merged into it (CRMs dedupe on email).
+MERGED = "merged"
+# What becomes of an owner or a source value Accord does not know and the import's value
+# maps do not settle (`Options.unknown_owners`, `Options.unknown_sources`).
+REJECT, UNASSIGN, PLACEHOLDER, CREATE = "reject", "unassigned", "placeholder", "create"
 MAX_AMOUNT = Decimal("999999999999.99")
 # A lone surrogate: JSON can carry one ("\ud800"), but no database can store it.
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -87,6 +92,11 @@ class Options:
     tz: tzinfo = field(default_factory=timezone.get_current_timezone)
     actor: User | None = None
     via: str = "import"
+    # Owners Accord does not know: refuse the item (the default: no deactivated user ever
+    # silently owns a live lead), leave it unassigned, or create an inactive placeholder.
+    unknown_owners: str = REJECT
+    # Source values that are no channel: create the channel (reported), or refuse the item.
+    unknown_sources: str = CREATE
 
 
 class Parser:
