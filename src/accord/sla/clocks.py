@@ -181,11 +181,15 @@ def evaluate_all(as_of: datetime, scope: Scope | None = None) -> list[sla.Evalua
         ):
             first_touch[lead_id][kind] = at
 
+    # A deactivated user (a placeholder an import created, someone who left) is alerted of
+    # nothing and follows nothing up: what they hold is nobody's, and counts as such.
+    inactive = set(User.objects.filter(is_active=False).values_list("pk", flat=True))
     cals = calendars()
     results = []
     for lead_id, started_at in spells:
         owner_now, grade_now, source = facts[lead_id]
         timeline = owners.get(lead_id) or [(EARLIEST, later_first.get(lead_id, owner_now))]
+        timeline = [(at, None if who in inactive else who) for at, who in timeline]
         end = next(
             ((at, to) for at, to in changes.get(lead_id, ()) if at > started_at and to != "mql"),
             None,
