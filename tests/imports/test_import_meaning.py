@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from accord.crm.models import Channel, Lead, LeadAlias, LeadStatusChange, Touchpoint
+from accord.crm.models import Lead, LeadAlias, LeadStatusChange, Touchpoint
 from accord.imports.csv_import import run_import
 from accord.people import tokens
 from accord.people.models import User
