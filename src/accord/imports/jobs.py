@@ -159,7 +159,7 @@ def mapping_of(job: ImportJob, header: tuple[str, ...]) -> Mapping:
 def preview(job: ImportJob) -> dict:
     path = Path(job.path)
     layout = csv_import.inspect_file(path)
-    sample, distinct = [], {name: set() for name in MAPPED_VALUE_FIELDS if name in job.columns}
+    sample, distinct = [], {name: set() for name in VALUE_CODES if name in job.columns}
     references = {name: {} for name in REFERENCE_FIELDS if job.columns.get(name) in layout.header}
     for number, cells in reading.rows(path, layout):
         if len(sample) < SAMPLE_ROWS:
@@ -214,6 +214,11 @@ def _unknown_references(job: ImportJob, references: dict[str, dict[str, str]]) -
     return unknown
 
 
+def _person(user: User) -> str:
+    name = user.get_full_name()
+    return f"{name} ({user.username})" if name else user.username
+
+
 def reference_choices(name: str, actor) -> list[tuple[str, str]]:
     """What an unknown owner or source may become, as (choice, label): for a person, an
     active user, nobody, or (for who may create them) an inactive placeholder; for a source,
@@ -224,7 +229,7 @@ def reference_choices(name: str, actor) -> list[tuple[str, str]]:
         return [
             (UNASSIGN, "Leave unassigned"),
             *([(PLACEHOLDER, "Create an inactive placeholder user")] if may_create else []),
-            *[(f"{USER_CHOICE}{u.pk}", u.get_full_name() or u.username) for u in users],
+            *[(f"{USER_CHOICE}{u.pk}", _person(u)) for u in users],
         ]
     channels = Channel.objects.order_by("name")
     return [
