@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from accord.crm.models import Lead, LeadAlias, LeadStatusChange, Touchpoint
+from accord.crm.models import Channel, Lead, LeadAlias, LeadStatusChange, Touchpoint
 from accord.imports.csv_import import run_import
 from accord.people import tokens
 from accord.people.models import User
@@ -187,3 +187,10 @@ def test_the_history_names_the_file_as_uploaded(tmp_path, cast):
     run_import("leads", path, tz=UTC, name="Q1 webinar leads.csv")
     change = LeadStatusChange.objects.get()
     assert change.reason == "import of accord leads Q1 webinar leads.csv"
+
+
+def test_a_row_refused_for_its_owner_or_a_bad_value_creates_no_channel(tmp_path, cast):
+    text = "email,source,owner\na@x.example,AI Referrals,Pat Doe\nnot-an-email,Other Campaigns,\n"
+    report = run_import("leads", write(tmp_path, text), tz=UTC)
+    assert (report.rejected, report.created_channels) == (2, [])
+    assert not Channel.objects.filter(name__in=["AI Referrals", "Other Campaigns"]).exists()

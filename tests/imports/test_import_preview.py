@@ -158,3 +158,17 @@ def test_the_job_page_counts_merged_rows_and_the_lead_names_the_uploaded_file(
     assert LeadStatusChange.objects.get(lead=lead).reason == via
     page = client.get(lead.get_absolute_url()).content.decode()
     assert via in page and Path(job.path).name not in page
+
+
+def test_an_owner_who_is_a_deactivated_user_is_asked_about_too(
+    login, cast, channels, upload, start
+):
+    User.objects.filter(pk=cast["mike"].pk).update(is_active=False)
+    client = login(cast["otto"])
+    upload(client, "email,owner\nm@acme.example,mike\n", name="mike.csv")
+    job = ImportJob.objects.get()
+    unknown = client.get(job.get_absolute_url()).context["preview"]["unknown"]
+    assert [seen for seen, _, _ in unknown["owner"]] == ["mike"]
+    form = {f"column-{field}": header for field, header in job.columns.items()}
+    start(client, job, {**form, "ref-owner-0": f"user:{cast['alice'].pk}"})
+    assert Lead.objects.get().owner == cast["alice"]

@@ -205,10 +205,9 @@ class LeadHandler(Handler):
             "first_name": p.text("first_name", 80),
             "last_name": p.text("last_name", 80),
             "title": p.text("title", 120),
-            "source": self.resolve.channel(p.text("source", 80)),
-            "owner": self.resolve.user(p.text("owner", 150)),
             "created_at": p.moment("created_at"),
         }
+        source, owner = p.text("source", 80), p.text("owner", 150)
         status = p.choice("status", Lead.Status)
         refined = p.choice("lead_status", Lead.Status) if p.present("lead_status") else None
         if "lead_status" in self.options.value_maps and refined is None:
@@ -227,6 +226,10 @@ class LeadHandler(Handler):
         company = p.text("company", 200)
         domain = p.text("company_domain", 200)
         p.finish()
+        # Found (or created) only for a row that is otherwise good, the owner first: a row
+        # refused for its owner creates no channel on its way out.
+        record["owner"] = self.resolve.user(owner)
+        record["source"] = self.resolve.channel(source)
         record["account"] = self.resolve.account(company, domain=domain, defer=True)
         return record
 

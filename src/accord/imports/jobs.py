@@ -62,7 +62,6 @@ VALUE_CODES = {
     "lead_status": Lead.Status.values,
     "stage": Opportunity.Stage.values,
 }
-MAPPED_VALUE_FIELDS = set(VALUE_CODES)
 # Fields naming a person or a channel: values Accord does not know are listed in the
 # preview, and the person chooses what each becomes (see `reference_choices`).
 PEOPLE_FIELDS = ("owner", "user")
@@ -200,12 +199,14 @@ def _reference_key(name: str, value: str) -> str:
 
 def _unknown_references(job: ImportJob, references: dict[str, dict[str, str]]) -> dict:
     """{field: [(value seen, its key, the choice made so far or "")]} for the owners and
-    sources the import would not find in Accord."""
+    sources the import would not find in Accord (or only as a deactivated user)."""
     channels = known_channels() if any(n in CHANNEL_FIELDS for n in references) else {}
     unknown = {}
     for name, seen in references.items():
         if name in PEOPLE_FIELDS:
-            missing = [(k, v) for k, v in seen.items() if find_user(v) is None]
+            # A deactivated user is alerted of nothing: asked about like a stranger.
+            found = {k: find_user(v) for k, v in seen.items()}
+            missing = [(k, v) for k, v in seen.items() if not (found[k] and found[k].is_active)]
         else:
             missing = [(k, v) for k, v in seen.items() if find_channel(v, channels) is None]
         chosen = job.values.get(name, {})

@@ -107,7 +107,9 @@ class Resolver:
         if key in self._users:
             return self._users[key]
         user = find_user(key)
-        if user is None:
+        chosen = key in self.options.value_maps.get(field, {})
+        if user is None or (not user.is_active and chosen):
+            # Nobody, or somebody deactivated the preview asked about: as the person chose.
             user = self._unknown_user(value.strip(), key, field)
         self._users[key] = user
         return user
