@@ -68,6 +68,7 @@ def test_a_hubspot_mql_whose_lead_status_is_new_is_an_mql_with_clocks_from_its_m
     "stage, lead_status, expected",
     [
         ("Marketing Qualified Lead", "NEW", "mql"),
+        ("Marketing Qualified Lead", "new", "mql"),
         ("Marketing Qualified Lead", "Open", "mql"),
         ("Marketing Qualified Lead", "Attempted to Contact", "accepted"),
         ("Lead", "In Progress", "accepted"),

@@ -308,12 +308,16 @@ class Parser:
             if value in exact:
                 return exact[value]  # the common case: already Accord's code or label
         codes = _codes(choices)
-        if value in codes:
-            return codes[value]
         seen = normalise(str(value))
-        for key in (seen, seen.replace(" ", ""), seen.replace(" ", "_")):
+        keys = (seen, seen.replace(" ", ""), seen.replace(" ", "_"))
+        # The map first, even for a value spelled like a code: HubSpot's lead status "new"
+        # keeps the stage, and a person's choice in the preview is what the import does.
+        for key in keys:
             if key in mapped:
                 return mapped[key]
+        if value in codes:
+            return codes[value]
+        for key in keys:
             if key in codes:
                 return codes[key]
         known = ", ".join(choices.values)
