@@ -530,15 +530,16 @@ class OpportunityHandler(Handler):
             "stage": p.choice("stage", Opportunity.Stage, required=True),
             "created_at": p.moment("created_at"),
             "close_date": p.day("close_date"),
-            "owner": self.resolve.user(p.text("owner", 150)),
-            "source": self.resolve.channel(p.text("source", 80)),
         }
+        owner, source = p.text("owner", 150), p.text("source", 80)
         won, closed = p.flag("won"), p.flag("closed")
         if closed is True and won is not None:
             record["stage"] = Opportunity.Stage.WON if won else Opportunity.Stage.LOST
         account_name = p.text("account", 200, required=True)
         lead_ref = p.text("primary_lead", 254)
         p.finish()
+        record["owner"] = self.resolve.user(owner)  # as a lead's: only for a good row
+        record["source"] = self.resolve.channel(source)
         account = self.resolve.account(account_name)
         record["account"] = account
         record["primary_lead_id"] = self.resolve.lead(lead_ref)
