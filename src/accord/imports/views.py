@@ -112,6 +112,11 @@ def import_detail(request, pk):
             values[name] = {**job.values.get(name, {}), **chosen}
         unanswered = []
         for name, unknown in preview["unknown"].items():
+            if columns.get(name) != job.columns.get(name):
+                # Another column (or none) now: its unknown values are refused with their
+                # rows, as any the preview did not see.
+                values[name] = job.values.get(name, {})
+                continue
             allowed = {choice for choice, _ in jobs.reference_choices(name, request.user)}
             chosen = {}
             for i, (seen, key, _) in enumerate(unknown):
