@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from accord.crm.models import Lead, LeadStatusChange
-from accord.people.models import User
-from accord.sla import queries
-from accord.sla.models import BusinessCalendar, FollowUpPolicy
+from accord.people.models import Notification, User
+from accord.sla import alerts, queries
+from accord.sla.models import BusinessCalendar, FollowUpPolicy, TickState
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
@@ -37,3 +37,24 @@ def test_the_board_counts_leads_owned_by_an_inactive_user_as_nobodys(cast, polic
     # Bob left: his MQL breached with nobody alerted, and the board says it was nobody's.
     assert [(r["rep"], r["due"]) for r in board["reps"]] == [(queries.UNASSIGNED_LABEL, 1)]
     assert queries.evaluate(NOW)["unassigned"] == 1
+
+
+def test_a_breach_on_a_placeholder_owners_lead_reaches_the_sales_managers(
+    cast, policy, make_lead, django_capture_on_commit_callbacks
+):
+    # An import's placeholder: inactive, in no team, so no manager of theirs would hear.
+    pat = User.objects.create(
+        username="pat-doe", first_name="Pat", last_name="Doe", is_active=False
+    )
+    lead = make_lead("pat.lead@acme.example", owner=None, status=Lead.Status.MQL)
+    Lead.objects.filter(pk=lead.pk).update(owner=pat)
+    mql_at = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday: due at 17:00
+    LeadStatusChange.objects.create(
+        lead=lead, from_status="new", to_status="mql", changed_at=mql_at
+    )
+    TickState.objects.create(last_tick_at=datetime(2026, 3, 2, 8, tzinfo=UTC))
+    with django_capture_on_commit_callbacks(execute=True):
+        breach = alerts.tick(datetime(2026, 3, 2, 17, 1, tzinfo=UTC))
+    assert breach["breached"] == 1
+    told = Notification.objects.filter(kind="sla.breached")
+    assert sorted(n.user.username for n in told) == ["sam"]  # sales' manager, as unassigned
