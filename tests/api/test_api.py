@@ -427,5 +427,12 @@ def test_an_item_naming_an_unknown_owner_or_source_creates_them_only_for_operati
 
     synced = api("post", "/leads/bulk", _token(cast["otto"]),
                  {"source_system": "crm", "items": items}).json()  # fmt: skip
-    assert synced["rejected"] == 0  # a placeholder owner and a new channel, reported
-    assert (User.objects.count(), Channel.objects.count()) == (users + 1, channels + 1)
+    # An unknown owner is refused by default, whoever sends it (no deactivated user ever
+    # silently owns a live lead); operations' new source becomes a channel.
+    assert [r["status"] for r in synced["results"]] == ["rejected", "updated"]
+    assert (User.objects.count(), Channel.objects.count()) == (users, channels + 1)
+    asked = api("post", "/leads/bulk", _token(cast["otto"]),
+                {"source_system": "crm", "items": items[:1],
+                 "unknown_owners": "placeholder"}).json()  # fmt: skip
+    assert asked["rejected"] == 0  # a placeholder owner, as asked
+    assert User.objects.count() == users + 1

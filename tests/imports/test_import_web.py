@@ -30,7 +30,9 @@ def test_an_upload_is_previewed_with_its_detected_format_and_mapping(login, cast
     assert "could be read as day/month or as month/day" in page  # 03/04/2025 is ambiguous
 
 
-def test_starting_runs_the_import_as_a_task_and_shows_the_summary(login, cast, upload, start):
+def test_starting_runs_the_import_as_a_task_and_shows_the_summary(
+    login, cast, channels, upload, start
+):
     client = login(cast["otto"])
     upload(client)
     job = ImportJob.objects.get()

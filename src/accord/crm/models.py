@@ -7,6 +7,7 @@ have an empty external id, which the uniqueness constraint ignores.
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class Imported(models.Model):
@@ -208,6 +209,27 @@ class Lead(Imported):
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email
+
+
+class LeadAlias(models.Model):
+    """Another id a source system knows a lead by. CRMs deduplicate on email, so a record
+    arriving under a new id with a lead's email is merged into that lead; the alias lets a
+    later import of that record find the lead again instead of creating a second one."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="aliases")
+    source_system = models.CharField(max_length=40)
+    external_id = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "external_id"], name="crm_leadalias_unique_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_system}:{self.external_id}"
 
 
 class LeadStatusChange(models.Model):

@@ -13,6 +13,7 @@ from accord.crm.kinds import Kind
 from accord.imports import items as item_rules
 from accord.imports.items import (
     CREATED,
+    MERGED,
     REJECTED,
     UNCHANGED,
     UPDATED,
@@ -30,6 +31,7 @@ class Upserted:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    merged: int = 0  # new ids for known leads, merged into them by email
     committed: bool = False
     # What the items named that Accord did not know, created on the way ("owners",
     # "channels", "accounts"), so nothing is created silently.
@@ -37,7 +39,7 @@ class Upserted:
 
     @property
     def items(self) -> int:
-        return self.created + self.updated + self.unchanged + self.rejected
+        return self.created + self.updated + self.unchanged + self.rejected + self.merged
 
     def counts(self) -> dict[str, int]:
         return {
@@ -45,6 +47,7 @@ class Upserted:
             UPDATED: self.updated,
             UNCHANGED: self.unchanged,
             REJECTED: self.rejected,
+            MERGED: self.merged,
         }
 
     def count(self, result: ItemResult) -> None:
@@ -55,6 +58,8 @@ class Upserted:
             self.updated += 1
         elif status == REJECTED:
             self.rejected += 1
+        elif status == MERGED:
+            self.merged += 1
         else:
             self.unchanged += 1
 
@@ -66,6 +71,7 @@ class Upserted:
             updated=counts.get(UPDATED, 0),
             unchanged=counts.get(UNCHANGED, 0),
             rejected=counts.get(REJECTED, 0),
+            merged=counts.get(MERGED, 0),
             new_references={k: list(v) for k, v in new_references.items()},
         )
 

@@ -1,7 +1,7 @@
 """The bulk API: upserts of CRM records in batches, the same engine and keys as the CSV import."""
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -25,6 +25,12 @@ class BulkIn(Schema):
         ...,
         description="Up to 10,000 records, each with Accord's field names (see the import format).",
     )
+    unknown_owners: Literal["reject", "unassigned", "placeholder"] = Field(
+        "reject",
+        description="An owner (or follow-up user) Accord does not know: reject the item "
+        "(default), leave it unassigned, or create an inactive placeholder user (admins and "
+        "operations only).",
+    )
 
 
 class ItemErrorOut(Schema):
@@ -35,7 +41,7 @@ class ItemErrorOut(Schema):
 
 class ItemResultOut(Schema):
     index: int
-    status: str = Field(..., description="created, updated, unchanged or rejected")
+    status: str = Field(..., description="created, updated, unchanged, merged or rejected")
     errors: list[ItemErrorOut] = []
 
 
@@ -44,6 +50,9 @@ class BulkOut(Schema):
     updated: int
     unchanged: int
     rejected: int
+    merged: int = Field(
+        ..., description="items under a new id whose email a lead had: merged into that lead"
+    )
     results: list[ItemResultOut]
 
 
@@ -106,6 +115,7 @@ def _bulk(request, kind: Kind, payload: BulkIn) -> HttpResponse:
         source_system=payload.source_system.strip(),
         actor=request.auth.user,
         via=f"api ({request.auth.name})",
+        unknown_owners=payload.unknown_owners,
     )
     results = []
 

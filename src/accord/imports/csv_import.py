@@ -31,7 +31,7 @@ from accord.crm.kinds import Kind
 from accord.imports import reading
 from accord.imports.actions import Upserted, upsert_items
 from accord.imports.formats import FIELDS, Format, Mapping, mapping_for
-from accord.imports.items import REJECTED, ItemResult, Options
+from accord.imports.items import CREATE, REJECT, REJECTED, ItemResult, Options
 from accord.imports.values import DateOrder, date_order_hint
 
 DATE_FIELDS = {"created_at", "close_date", "starts_on", "ends_on", "month", "occurred_at"}
@@ -76,6 +76,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    merged: int = 0
     errors: list[RowError] = field(default_factory=list)
     rejects_file: str | None = None
     dry_run: bool = False
@@ -199,10 +200,15 @@ def run_import(
     progress: Callable[[int], None] | None = None,
     checkpoint: Callable[[dict], None] | None = None,
     resume: Resume | None = None,
+    name: str = "",
+    unknown_owners: str = REJECT,
+    unknown_sources: str = CREATE,
 ) -> ImportReport:
     """Import `path`; see the module's docstring. With `checkpoint`, each stored batch
     hands it the `Resume` state (as a dict) inside the batch's transaction; `resume` goes
-    on after such a state, skipping the rows it says are stored."""
+    on after such a state, skipping the rows it says are stored. `name` is the file's name
+    as its owner knows it (an upload's), for the history rows; `unknown_owners` and
+    `unknown_sources` say what becomes of owners and sources nobody mapped (`Options`)."""
     kind, path = Kind(kind), Path(path)
     batched = checkpoint is not None and not dry_run and not strict
     if not batched:
@@ -231,7 +237,9 @@ def run_import(
         date_order=order,
         tz=tz or timezone.get_current_timezone(),
         actor=actor,
-        via=f"import of {mapping.format} {kind} {path.name}",
+        via=f"import of {mapping.format} {kind} {name or path.name}",
+        unknown_owners=unknown_owners,
+        unknown_sources=unknown_sources,
     )
     known = {spec.name for spec in FIELDS[kind]}
     columns = {name: i for name, i in mapping.columns.items() if name in known}
@@ -325,6 +333,7 @@ def run_import(
     report.rows = upserted.items
     report.created, report.updated = upserted.created, upserted.updated
     report.unchanged, report.rejected = upserted.unchanged, upserted.rejected
+    report.merged = upserted.merged
     report.committed = upserted.committed
     if report.rejected:
         report.rejects_file = str(rejects_path)

@@ -38,7 +38,11 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
         FieldSpec("company_domain"),
         FieldSpec("source", help="channel key or name, e.g. paid_search or Paid search"),
         FieldSpec("status", help="new, mql, accepted, sql, opportunity, customer, rejected, …"),
-        FieldSpec("lead_status", help="a secondary status that can refine the status"),
+        FieldSpec(
+            "lead_status",
+            help="a secondary status (HubSpot's Lead Status) that refines a new or MQL lead",
+        ),
+        FieldSpec("mql_at", help="when the lead became an MQL; its follow-up clocks start then"),
         FieldSpec("status_reason", help="why the status changed; a rejection needs one"),
         FieldSpec("owner", help="a user's email, username or full name"),
         FieldSpec("created_at"),
@@ -111,6 +115,7 @@ ALIASES: dict[Format, dict[Kind, dict[str, tuple[str, ...]]]] = {
             "company_domain": ("Company Domain Name",),
             "status": ("Lifecycle Stage",),
             "lead_status": ("Lead Status",),
+            "mql_at": ("Became a Marketing Qualified Lead Date",),
             "source": ("Original Source", "Original Traffic Source"),
             "created_at": ("Create Date", "Created Date"),
             "owner": ("Contact owner",),
@@ -272,15 +277,21 @@ LEAD_STATUS_MAP = {
         "rejected": "rejected",
     },
 }
-# HubSpot's "Lead Status" refines the lifecycle stage.
+# HubSpot's "Lead Status" says how far sales got with a lead; the lifecycle stage decides
+# the status, and the lead status refines only a new or MQL lead (`LEAD_STATUS_REFINES`).
+# KEEP_STAGE: the value says nothing the stage does not (New is HubSpot's default).
+KEEP_STAGE = "keep"
 HUBSPOT_LEAD_STATUS_MAP = {
+    "new": KEEP_STAGE,
+    "open": KEEP_STAGE,
+    "in progress": "accepted",
+    "attempted to contact": "accepted",
+    "connected": "accepted",
+    "open deal": "opportunity",
     "unqualified": "disqualified",
     "bad timing": "recycled",
-    "in progress": "accepted",
-    "connected": "accepted",
-    "attempted to contact": "accepted",
-    "open deal": "opportunity",
 }
+LEAD_STATUS_REFINES = ("new", "mql")
 DEAL_STAGE_MAP = {
     Format.ACCORD: {},
     Format.HUBSPOT: {

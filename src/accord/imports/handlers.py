@@ -20,6 +20,7 @@ from accord.crm.models import (
     Campaign,
     CampaignCost,
     Lead,
+    LeadAlias,
     LeadFieldChange,
     LeadOwnerChange,
     LeadStatusChange,
@@ -27,7 +28,7 @@ from accord.crm.models import (
     OpportunityStageChange,
     Touchpoint,
 )
-from accord.imports.formats import normalise
+from accord.imports.formats import KEEP_STAGE, LEAD_STATUS_REFINES, normalise
 from accord.imports.items import BATCH_SIZE, ItemError, Options, Parser, Rejected
 from accord.imports.resolver import Resolver
 
@@ -73,6 +74,18 @@ class Handler:
     def new(self, record: dict):
         fields = {k: v for k, v in record.items() if not k.startswith("_")}
         return self.model(source_system=self.options.source_system, **fields)
+
+    # --- Records a source knows under two ids (leads only) ---------------------------------
+    def alternate_key(self, record: dict):
+        """A second key a new row is known by in its batch (None: only its own)."""
+        return None
+
+    def merging(self, key) -> bool:
+        """Whether `find` found the stored row of `key` by another record's key (a merge)."""
+        return False
+
+    def merged(self, record: dict, row) -> None:
+        """The item `record` was merged into `row`: remember its id for next time."""
 
     def changes(self, row, record: dict) -> dict:
         """{field: (before, after)} for the fields the item gives that differ."""
@@ -179,6 +192,12 @@ class LeadHandler(Handler):
 
     compare = ("email", "first_name", "last_name", "title", "account", "source", "owner", "status")
 
+    def __init__(self, options, resolver):
+        super().__init__(options, resolver)
+        self._merges: set = set()  # keys of items whose lead was found by its email
+        self._aliased: set = set()  # keys of items whose lead was found by an alias
+        self._new_aliases: list[tuple[str, Lead]] = []
+
     def parse(self, p: Parser) -> dict:
         record = {
             "external_id": p.text("external_id", 120) or "",
@@ -186,31 +205,94 @@ class LeadHandler(Handler):
             "first_name": p.text("first_name", 80),
             "last_name": p.text("last_name", 80),
             "title": p.text("title", 120),
-            "source": self.resolve.channel(p.text("source", 80)),
-            "owner": self.resolve.user(p.text("owner", 150)),
             "created_at": p.moment("created_at"),
         }
+        source, owner = p.text("source", 80), p.text("owner", 150)
         status = p.choice("status", Lead.Status)
         refined = p.choice("lead_status", Lead.Status) if p.present("lead_status") else None
         if "lead_status" in self.options.value_maps and refined is None:
-            p.errors = [e for e in p.errors if e.column != "lead_status"]  # unmapped: ignore
-        record["status"] = refined or status
+            # A value the map does not know says nothing the stage does not: the preview
+            # shows it as keeping the stage, and so it does.
+            p.errors = [e for e in p.errors if e.column != "lead_status"]
+        # The lifecycle stage decides; the lead status refines a lead sales has not taken on.
+        if refined and refined != KEEP_STAGE and (status or "new") in LEAD_STATUS_REFINES:
+            status = refined
+        record["status"] = status
         record["_reason"] = p.text("status_reason", 200) or ""
+        record["_mql_at"] = p.moment("mql_at")
+        created_at = record["created_at"]
+        if record["_mql_at"] and created_at and record["_mql_at"] < created_at:
+            p._fail("mql_at", "the lead became an MQL before it was created")
         company = p.text("company", 200)
         domain = p.text("company_domain", 200)
         p.finish()
+        # Found (or created) only for a row that is otherwise good, the owner first: a row
+        # refused for its owner creates no channel on its way out.
+        record["owner"] = self.resolve.user(owner)
+        record["source"] = self.resolve.channel(source)
         record["account"] = self.resolve.account(company, domain=domain, defer=True)
         return record
+
+    def status_at(self, record: dict, default):
+        """When the item's status began: its MQL time from the file for an MQL, when given."""
+        if record["status"] == Lead.Status.MQL and record["_mql_at"]:
+            return record["_mql_at"]
+        return default
 
     def natural_key(self, record):
         return record["email"]
 
+    def alternate_key(self, record):
+        return ("natural", record["email"]) if record.get("external_id") else None
+
+    def merging(self, key):
+        return key in self._merges
+
+    def merged(self, record, row):
+        self._new_aliases.append((record["external_id"], row))
+
+    def changes(self, row, record):
+        changed = super().changes(row, record)
+        key = ("id", record.get("external_id"))
+        if key in self._merges or key in self._aliased:
+            # Another record of the same person: it fills in what the lead lacks, and leaves
+            # what the lead already has (its status, owner, name) as it stands.
+            changed = {
+                name: values
+                for name, values in changed.items()
+                if values[0] in (None, "") and name != "status"
+            }
+        return changed
+
     def find(self, records):
         found = super().find(records)
-        emails = [r["email"] for r in records if not r.get("external_id")]
+        self._merges, self._aliased = set(), set()
+        missing = {
+            r["external_id"]
+            for r in records
+            if r.get("external_id") and ("id", r["external_id"]) not in found
+        }
+        if missing:
+            aliases = LeadAlias.objects.filter(
+                source_system=self.options.source_system, external_id__in=missing
+            ).select_related("lead")
+            for alias in aliases:
+                found[("id", alias.external_id)] = alias.lead
+                self._aliased.add(("id", alias.external_id))
+                missing.discard(alias.external_id)
+        # CRMs deduplicate on email, case aside: an item without an id, or with an id
+        # Accord does not know, belongs to the lead with its email.
+        emails = {r["email"] for r in records if not r.get("external_id")}
+        emails |= {r["email"] for r in records if r.get("external_id") in missing}
         if emails:
+            # Every door stores emails as `Parser.email` reads them, lower case: the indexed
+            # column answers "case aside".
             for lead in Lead.objects.filter(OneOf(F("email"), emails)).order_by("-id"):
                 found[("natural", lead.email)] = lead
+            for r in records:
+                if r.get("external_id") in missing and ("natural", r["email"]) in found:
+                    found[("id", r["external_id"])] = found[("natural", r["email"])]
+                    self._merges.add(("id", r["external_id"]))
         return found
 
     def refusal(self, rights, row, record, changed):
@@ -236,7 +318,7 @@ class LeadHandler(Handler):
     def new(self, record):
         created_at = record["created_at"] or self.now
         fields = {k: v for k, v in record.items() if v is not None and not k.startswith("_")}
-        fields.update(created_at=created_at, status_changed_at=created_at)
+        fields.update(created_at=created_at, status_changed_at=self.status_at(record, created_at))
         fields.setdefault("status", Lead.Status.NEW)
         for name in ("first_name", "last_name", "title"):
             fields.setdefault(name, "")
@@ -249,7 +331,7 @@ class LeadHandler(Handler):
                 lead=lead,
                 from_status="",
                 to_status=lead.status,
-                changed_at=lead.created_at,
+                changed_at=lead.status_changed_at,
                 changed_by=actor,
                 reason=via[:200],
             )
@@ -270,7 +352,7 @@ class LeadHandler(Handler):
                         lead=lead,
                         from_status=changed["status"][0],
                         to_status=lead.status,
-                        changed_at=self.now,
+                        changed_at=lead.status_changed_at,
                         changed_by=actor,
                         reason=(f"{lead._status_reason} ({via})" if lead._status_reason else via)[
                             :200
@@ -307,6 +389,16 @@ class LeadHandler(Handler):
         insert_rows(LeadStatusChange, statuses)
         insert_rows(LeadOwnerChange, owners)
         LeadFieldChange.objects.bulk_create(fields, batch_size=BATCH_SIZE)
+        if self._new_aliases:
+            source = self.options.source_system
+            LeadAlias.objects.bulk_create(
+                [
+                    LeadAlias(lead=lead, source_system=source, external_id=external_id)
+                    for external_id, lead in self._new_aliases
+                ],
+                ignore_conflicts=True,
+            )
+            self._new_aliases = []
         # The moves that announce something (became MQL, accepted, rejected), the same way.
         events.record_many(
             (
@@ -328,7 +420,7 @@ class LeadHandler(Handler):
 
     def after_update(self, lead, changed, record):
         if "status" in changed:
-            lead.status_changed_at = self.now
+            lead.status_changed_at = self.status_at(record, self.now)
             lead._status_reason = record["_reason"]  # for the history row (`saved`)
             return ["status_changed_at"]
         return []
@@ -445,15 +537,16 @@ class OpportunityHandler(Handler):
             "stage": p.choice("stage", Opportunity.Stage, required=True),
             "created_at": p.moment("created_at"),
             "close_date": p.day("close_date"),
-            "owner": self.resolve.user(p.text("owner", 150)),
-            "source": self.resolve.channel(p.text("source", 80)),
         }
+        owner, source = p.text("owner", 150), p.text("source", 80)
         won, closed = p.flag("won"), p.flag("closed")
         if closed is True and won is not None:
             record["stage"] = Opportunity.Stage.WON if won else Opportunity.Stage.LOST
         account_name = p.text("account", 200, required=True)
         lead_ref = p.text("primary_lead", 254)
         p.finish()
+        record["owner"] = self.resolve.user(owner)  # as a lead's: only for a good row
+        record["source"] = self.resolve.channel(source)
         account = self.resolve.account(account_name)
         record["account"] = account
         record["primary_lead_id"] = self.resolve.lead(lead_ref)

@@ -44,6 +44,11 @@ BATCH_SIZE = 2000
 # write waiting for SQLite's one writer waits a fraction of a second.
 SHORT_BATCH_SIZE = 1000
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
+# A new id for a lead already known by its email: merged into it (CRMs dedupe on email).
+MERGED = "merged"
+# What becomes of an owner or a source value Accord does not know and the import's value
+# maps do not settle (`Options.unknown_owners`, `Options.unknown_sources`).
+REJECT, UNASSIGN, PLACEHOLDER, CREATE = "reject", "unassigned", "placeholder", "create"
 MAX_AMOUNT = Decimal("999999999999.99")
 # A lone surrogate: JSON can carry one ("\ud800"), but no database can store it.
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -87,6 +92,11 @@ class Options:
     tz: tzinfo = field(default_factory=timezone.get_current_timezone)
     actor: User | None = None
     via: str = "import"
+    # Owners Accord does not know: refuse the item (the default: no deactivated user ever
+    # silently owns a live lead), leave it unassigned, or create an inactive placeholder.
+    unknown_owners: str = REJECT
+    # Source values that are no channel: create the channel (reported), or refuse the item.
+    unknown_sources: str = CREATE
 
 
 class Parser:
@@ -298,12 +308,16 @@ class Parser:
             if value in exact:
                 return exact[value]  # the common case: already Accord's code or label
         codes = _codes(choices)
-        if value in codes:
-            return codes[value]
         seen = normalise(str(value))
-        for key in (seen, seen.replace(" ", ""), seen.replace(" ", "_")):
+        keys = (seen, seen.replace(" ", ""), seen.replace(" ", "_"))
+        # The map first, even for a value spelled like a code: HubSpot's lead status "new"
+        # keeps the stage, and a person's choice in the preview is what the import does.
+        for key in keys:
             if key in mapped:
                 return mapped[key]
+        if value in codes:
+            return codes[value]
+        for key in keys:
             if key in codes:
                 return codes[key]
         known = ", ".join(choices.values)

@@ -32,25 +32,42 @@ from django.utils import timezone
 
 from accord.core.bulk import refresh_statistics
 from accord.crm.kinds import Kind
-from accord.crm.models import ImportJob, ImportMapping, Lead, Opportunity
+from accord.crm.models import Channel, ImportJob, ImportMapping, Lead, Opportunity
 from accord.imports import csv_import, reading
 from accord.imports.formats import (
     FIELDS,
+    KEEP_STAGE,
     Format,
     Mapping,
     mapping_for,
     normalise,
 )
+from accord.imports.items import CREATE, PLACEHOLDER, REJECT, UNASSIGN
+from accord.imports.resolver import (
+    CHANNEL_CHOICE,
+    USER_CHOICE,
+    channel_key,
+    find_channel,
+    find_user,
+    known_channels,
+    owner_key,
+)
 from accord.imports.uploads import StoredUpload, new_upload_path, too_large_message
 from accord.imports.values import DateOrder
 from accord.people import permissions
+from accord.people.models import User
 
 VALUE_CODES = {
     "status": Lead.Status.values,
     "lead_status": Lead.Status.values,
     "stage": Opportunity.Stage.values,
 }
-MAPPED_VALUE_FIELDS = set(VALUE_CODES)
+# Fields naming a person or a channel: values Accord does not know are listed in the
+# preview, and the person chooses what each becomes (see `reference_choices`).
+PEOPLE_FIELDS = ("owner", "user")
+CHANNEL_FIELDS = ("source", "channel")
+REFERENCE_FIELDS = PEOPLE_FIELDS + CHANNEL_FIELDS
+MAX_REFERENCES = 200
 SAMPLE_ROWS = 10
 DISTINCT_SCAN_ROWS = 5000
 # A running job's worker touches its progress file this often (seconds); a file quiet for
@@ -141,7 +158,8 @@ def mapping_of(job: ImportJob, header: tuple[str, ...]) -> Mapping:
 def preview(job: ImportJob) -> dict:
     path = Path(job.path)
     layout = csv_import.inspect_file(path)
-    sample, distinct = [], {name: set() for name in MAPPED_VALUE_FIELDS if name in job.columns}
+    sample, distinct = [], {name: set() for name in VALUE_CODES if name in job.columns}
+    references = {name: {} for name in REFERENCE_FIELDS if job.columns.get(name) in layout.header}
     for number, cells in reading.rows(path, layout):
         if len(sample) < SAMPLE_ROWS:
             sample.append(cells)
@@ -149,6 +167,10 @@ def preview(job: ImportJob) -> dict:
             i = layout.header.index(job.columns[name])
             if i < len(cells) and cells[i].strip() and len(distinct[name]) < 50:
                 distinct[name].add(cells[i].strip())
+        for name, seen in references.items():
+            i = layout.header.index(job.columns[name])
+            if i < len(cells) and (value := cells[i].strip()) and len(seen) < MAX_REFERENCES:
+                seen.setdefault(_reference_key(name, value), value)
         if number >= DISTINCT_SCAN_ROWS:
             break
     date_problem = ""
@@ -167,20 +189,86 @@ def preview(job: ImportJob) -> dict:
             if found
         },
         "date_problem": date_problem,
+        "unknown": _unknown_references(job, references),
     }
 
 
-def _translation(job: ImportJob, name: str, seen: str) -> tuple[str, str, bool]:
-    """(value seen, the Accord code it maps to, whether the import will understand it)."""
-    code = job.values.get(name, {}).get(normalise(seen), "")
-    codes = {normalise(c) for c in VALUE_CODES[name]}
-    return seen, code, bool(code) or normalise(seen) in codes
+def _reference_key(name: str, value: str) -> str:
+    return owner_key(value) if name in PEOPLE_FIELDS else channel_key(value)
+
+
+def _unknown_references(job: ImportJob, references: dict[str, dict[str, str]]) -> dict:
+    """{field: [(value seen, its key, the choice made so far or "")]} for the owners and
+    sources the import would not find in Accord (or only as a deactivated user)."""
+    channels = known_channels() if any(n in CHANNEL_FIELDS for n in references) else {}
+    unknown = {}
+    for name, seen in references.items():
+        if name in PEOPLE_FIELDS:
+            # A deactivated user is alerted of nothing: asked about like a stranger.
+            found = {k: find_user(v) for k, v in seen.items()}
+            missing = [(k, v) for k, v in seen.items() if not (found[k] and found[k].is_active)]
+        else:
+            missing = [(k, v) for k, v in seen.items() if find_channel(v, channels) is None]
+        chosen = job.values.get(name, {})
+        if missing:
+            unknown[name] = [(value, key, chosen.get(key, "")) for key, value in sorted(missing)]
+    return unknown
+
+
+def _person(user: User) -> str:
+    name = user.get_full_name()
+    return f"{name} ({user.username})" if name else user.username
+
+
+def reference_choices(name: str, actor) -> list[tuple[str, str]]:
+    """What an unknown owner or source may become, as (choice, label): for a person, an
+    active user, nobody, or (for who may create them) an inactive placeholder; for a source,
+    an existing channel or (for who may create them) a new one."""
+    may_create = permissions.can_import_everything(actor)
+    if name in PEOPLE_FIELDS:
+        users = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+        return [
+            (UNASSIGN, "Leave unassigned"),
+            *([(PLACEHOLDER, "Create an inactive placeholder user")] if may_create else []),
+            *[(f"{USER_CHOICE}{u.pk}", _person(u)) for u in users],
+        ]
+    channels = Channel.objects.order_by("name")
+    return [
+        *([(CREATE, "Create it as a new channel")] if may_create else []),
+        *[(f"{CHANNEL_CHOICE}{c.key}", c.name) for c in channels],
+    ]
+
+
+def _translation(job: ImportJob, name: str, seen: str) -> tuple[str, str, str]:
+    """(value seen, the Accord code it maps to, what the import will do with its rows:
+    "mapped", "kept" (a lead status that keeps the stage) or "rejected"), as `Parser.choice`
+    and the lead handler read it."""
+    mapped = job.values.get(name, {})
+    key = normalise(seen)
+    code = next(
+        (mapped[k] for k in (key, key.replace(" ", ""), key.replace(" ", "_")) if k in mapped),
+        "",
+    )
+    codes = {normalise(c): c for c in VALUE_CODES[name]}
+    if code == KEEP_STAGE:
+        return seen, code, "kept"
+    if code or key in codes:
+        return seen, code or codes[key], "mapped"
+    if name == "lead_status" and mapped:
+        return seen, KEEP_STAGE, "kept"  # a value the map does not know keeps the stage
+    return seen, code, "rejected"
 
 
 def rejection_reasons(report: dict) -> list[tuple[str, str, int]]:
     """(column, reason, rows) for a finished import, most common first."""
     counts = Counter((e["column"], e["message"]) for e in report.get("errors", []))
     return [(column, message, n) for (column, message), n in counts.most_common(20)]
+
+
+def missing_columns(job: ImportJob, columns: dict) -> str:
+    """What the mapping lacks to import this kind at all ("" if nothing)."""
+    missing = [s.name for s in FIELDS[Kind(job.kind)] if s.required and not columns.get(s.name)]
+    return f"Choose a column for: {', '.join(missing)}." if missing else ""
 
 
 @transaction.atomic
@@ -190,9 +278,8 @@ def start(job: ImportJob, actor, *, columns: dict, values: dict, date_order: str
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.UPLOADED:
         raise ValidationError("This import has already been started.")
-    missing = [s.name for s in FIELDS[Kind(job.kind)] if s.required and not columns.get(s.name)]
-    if missing:
-        raise ValidationError(f"Choose a column for: {', '.join(missing)}.")
+    if problem := missing_columns(job, columns):
+        raise ValidationError(problem)
     if date_order and date_order not in (DateOrder.DMY, DateOrder.MDY):
         raise ValidationError("Date order must be day/month or month/day.")
     job.columns = {k: v for k, v in columns.items() if v}
@@ -340,6 +427,11 @@ def run(job_id: int) -> None:
                 progress=report_progress,
                 checkpoint=checkpoint,
                 resume=resume,
+                name=job.original_name,
+                # The preview asked about every owner and source it found; one it did not
+                # see (past the rows it reads) is refused with its row, never guessed.
+                unknown_owners=REJECT,
+                unknown_sources=REJECT,
             )
     except csv_import.ImportProblem as problem:
         ImportJob.objects.filter(pk=job.pk).update(

@@ -9,12 +9,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accord.core.bulk import OneOf, by_external_id
-from accord.crm.models import Account, Campaign, Channel, Lead
+from accord.crm.models import Account, Campaign, Channel, Lead, LeadAlias
 from accord.imports.formats import normalise
 from accord.imports.items import (
     BATCH_SIZE,
     CHANNEL_ALIASES,
+    CREATE,
+    PLACEHOLDER,
     SURROGATE,
+    UNASSIGN,
     ItemError,
     Options,
     Rejected,
@@ -23,6 +26,51 @@ from accord.people import permissions
 from accord.people.models import User
 
 NOT_CREATED = "no {what} by this name; admins and sales & marketing operations import new ones"
+UNKNOWN_OWNER = (
+    "no user by this name or email in Accord; choose what to do with this owner in the "
+    "import preview (a user, unassigned, or a placeholder), or create the user first"
+)
+UNKNOWN_SOURCE = (
+    "no channel by this name in Accord; map it to a channel or create it in the import preview"
+)
+# What a person chose in the preview for an owner or a source value (`Options.value_maps`
+# under "owner" and "source"): one of these, or "user:<id>" / "channel:<key>".
+USER_CHOICE, CHANNEL_CHOICE = "user:", "channel:"
+
+
+def owner_key(value: str) -> str:
+    """How an owner value is looked up and remembered: case and outer spaces aside."""
+    return value.strip().lower()
+
+
+def channel_key(value: str) -> str:
+    """How a source value is looked up and remembered: a channel key's spelling."""
+    return normalise(value).replace(" ", "_")
+
+
+def find_user(value: str) -> User | None:
+    """The user an owner value names: by email, username or full name (first match)."""
+    key = owner_key(value)
+    parts = key.split()
+    match = Q(email__iexact=key) | Q(username__iexact=key)
+    if len(parts) >= 2:
+        match |= Q(first_name__iexact=parts[0], last_name__iexact=" ".join(parts[1:]))
+    return User.objects.filter(match).order_by("id").first()
+
+
+def known_channels() -> dict[str, Channel]:
+    """Every channel by its key and by its name spelled as a key."""
+    channels: dict[str, Channel] = {}
+    for channel in Channel.objects.all():
+        channels[channel.key] = channel
+        channels.setdefault(channel_key(channel.name), channel)
+    return channels
+
+
+def find_channel(value: str, channels: dict[str, Channel]) -> Channel | None:
+    """The channel a source value names: its key, its name, or a CRM's usual alias for it."""
+    key = channel_key(value)
+    return channels.get(key) or channels.get(CHANNEL_ALIASES.get(key, ""))
 
 
 def _queryable(text: str) -> bool:
@@ -55,20 +103,33 @@ class Resolver:
     def user(self, value: str | None, field: str = "owner") -> User | None:
         if not value:
             return None
-        key = value.strip().lower()
+        key = owner_key(value)
         if key in self._users:
             return self._users[key]
-        parts = key.split()
-        match = Q(email__iexact=key) | Q(username__iexact=key)
-        if len(parts) >= 2:
-            match |= Q(first_name__iexact=parts[0], last_name__iexact=" ".join(parts[1:]))
-        user = User.objects.filter(match).order_by("id").first()
-        if user is None:
-            if not self.may_create:
-                raise Rejected([ItemError(field, value, NOT_CREATED.format(what="user"))])
-            user = self._placeholder_user(value.strip())
+        user = find_user(key)
+        chosen = key in self.options.value_maps.get(field, {})
+        if user is None or (not user.is_active and chosen):
+            # Nobody, or somebody deactivated the preview asked about: as the person chose.
+            user = self._unknown_user(value.strip(), key, field)
         self._users[key] = user
         return user
+
+    def _unknown_user(self, value: str, key: str, field: str) -> User | None:
+        """What the preview's choice (or the import's default) makes of an unknown owner."""
+        choice = self.options.value_maps.get(field, {}).get(key, self.options.unknown_owners)
+        if choice.startswith(USER_CHOICE):
+            chosen = User.objects.filter(pk=choice.removeprefix(USER_CHOICE), is_active=True)
+            if user := chosen.first():
+                return user
+            raise Rejected([ItemError(field, value, "the user chosen for this owner is gone")])
+        if choice == UNASSIGN:
+            return None
+        if choice == PLACEHOLDER:
+            if not self.may_create:
+                raise Rejected([ItemError(field, value, NOT_CREATED.format(what="user"))])
+            return self._placeholder_user(value)
+        message = UNKNOWN_OWNER if self.may_create else NOT_CREATED.format(what="user")
+        raise Rejected([ItemError(field, value, message)])
 
     def _placeholder_user(self, value: str) -> User:
         # An owner the source knows but Accord does not yet: keep the assignment as an
@@ -102,24 +163,31 @@ class Resolver:
         return channel
 
     def _channel(self, value: str, field: str) -> Channel:
-        key = normalise(value).replace(" ", "_")
+        key = channel_key(value)
         if key in self._channels:
             return self._channels[key]
         if not self._channels_loaded:
             self._channels_loaded = True
-            for channel in Channel.objects.all():
-                self._channels[channel.key] = channel
-                self._channels.setdefault(normalise(channel.name).replace(" ", "_"), channel)
-            if key in self._channels:
-                return self._channels[key]
-        alias = CHANNEL_ALIASES.get(key)
-        if alias in self._channels:
-            self._channels[key] = self._channels[alias]
-            return self._channels[key]
+            self._channels.update(known_channels())
+        channel = find_channel(value, self._channels)
+        if channel is None:
+            channel = self._unknown_channel(value, key, field)
+        self._channels[key] = channel
+        return channel
+
+    def _unknown_channel(self, value: str, key: str, field: str) -> Channel:
+        """What the preview's choice (or the import's default) makes of an unknown source."""
+        choice = self.options.value_maps.get(field, {}).get(key, self.options.unknown_sources)
+        if choice.startswith(CHANNEL_CHOICE):
+            chosen = self._channels.get(choice.removeprefix(CHANNEL_CHOICE))
+            if chosen is not None:
+                return chosen
+            raise Rejected([ItemError(field, value, "the channel chosen for it is gone")])
         if not self.may_create:
             raise Rejected([ItemError(field, value, NOT_CREATED.format(what="channel"))])
+        if choice != CREATE:
+            raise Rejected([ItemError(field, value, UNKNOWN_SOURCE)])
         channel = Channel.objects.create(key=key[:40] or "unknown", name=value.strip()[:80])
-        self._channels[key] = channel
         self.created["channels"].append(value.strip())
         return channel
 
@@ -201,6 +269,18 @@ class Resolver:
                 self._leads[key_value] = lead_id
                 if created:
                     self.lead_created_at[lead_id] = created[0]
+        self._aliases(ids - self._leads.keys())
+
+    def _aliases(self, ids) -> None:
+        """Leads known under these ids as aliases (records merged into them on import)."""
+        if not ids:
+            return
+        aliases = LeadAlias.objects.filter(
+            source_system=self.options.source_system, external_id__in=ids
+        ).values_list("external_id", "lead_id", "lead__created_at")
+        for external_id, lead_id, created_at in aliases:
+            self._leads[external_id] = lead_id
+            self.lead_created_at[lead_id] = created_at
 
     def lead(self, value: str | None):
         """The lead's id for an email or external id (None if there is no such lead)."""
@@ -215,6 +295,9 @@ class Resolver:
             else by_external_id(Lead, self.options.source_system, [value])
         )
         found = match.order_by("id").values_list("id", "created_at").first()
+        if found is None and "@" not in value:
+            self._aliases({value})
+            return self._leads.get(value)
         if found is None:
             return None
         self._leads[key], self.lead_created_at[found[0]] = found

@@ -22,6 +22,7 @@ from accord.imports.handlers import HANDLERS, CampaignHandler
 from accord.imports.items import (
     BATCH_SIZE,
     CREATED,
+    MERGED,
     REJECTED,
     UNCHANGED,
     UPDATED,
@@ -105,9 +106,16 @@ class Upserter:
         for result, record in parsed:
             external_id = record.get("external_id")
             key = ("id", external_id) if external_id else handler.key(record)
+            alternate = handler.alternate_key(record)
             row = pending.get(key) if key else None
+            merged = False
             if row is None and key is not None:
                 row = stored.get(key)
+                merged = row is not None and handler.merging(key)
+            if row is None and alternate is not None:
+                # The same lead under another id earlier in this batch.
+                row = pending.get(alternate)
+                merged = row is not None
             if row is None:
                 if checked and (refused := handler.refusal(rights, None, record, {})):
                     result.status, result.errors = REJECTED, [refused]
@@ -116,6 +124,8 @@ class Upserter:
                 to_create.append((row, record))
                 if key is not None:
                     pending[key] = row
+                if alternate is not None:
+                    pending.setdefault(alternate, row)
                 if campaigns:
                     costs_seen[id(row)] = {(record.get("_month"), record.get("_cost"))}
                 result.status = CREATED
@@ -127,9 +137,12 @@ class Upserter:
                     continue
             for name, (_, after) in changed.items():
                 setattr(row, name, after)
+            if merged:
+                handler.merged(record, row)
+                pending[key] = row  # a later item with this id finds it
             if row.pk is None:
                 # A duplicate of a row created earlier in this batch: it counts as itself.
-                result.status = UPDATED if changed else UNCHANGED
+                result.status = MERGED if merged else UPDATED if changed else UNCHANGED
                 if campaigns:
                     to_create.append((row, record))  # another month's cost, set below
                     cost = (record["_month"], record["_cost"])
@@ -146,6 +159,8 @@ class Upserter:
                 result.status = UPDATED
             if campaigns and handler.costs_changed(row, record):
                 result.status = UPDATED
+            if merged:
+                result.status = MERGED
 
         created = list({id(row): row for row, _ in to_create}.values())
         if created and handler.fast_insert:

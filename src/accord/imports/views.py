@@ -15,14 +15,14 @@ from django.views.decorators.http import require_POST
 from accord.crm.kinds import Kind
 from accord.crm.models import ImportJob, Lead, Opportunity
 from accord.imports import csv_import, jobs
-from accord.imports.formats import Format, normalise
+from accord.imports.formats import KEEP_STAGE, Format, normalise
 from accord.imports.jobs import IMPORT_DENIED
 from accord.imports.uploads import ImportUploadHandler
 from accord.people import permissions
 
 VALUE_CHOICES = {
     "status": Lead.Status.choices,
-    "lead_status": Lead.Status.choices,
+    "lead_status": [(KEEP_STAGE, "Keep the lifecycle stage"), *Lead.Status.choices],
     "stage": Opportunity.Stage.choices,
 }
 
@@ -110,9 +110,31 @@ def import_detail(request, pk):
                 elif code:
                     chosen[normalise(seen)] = code
             values[name] = {**job.values.get(name, {}), **chosen}
+        unanswered = []
+        for name, unknown in preview["unknown"].items():
+            if columns.get(name) != job.columns.get(name):
+                # Another column (or none) now: its unknown values are refused with their
+                # rows, as any the preview did not see.
+                values[name] = job.values.get(name, {})
+                continue
+            allowed = {choice for choice, _ in jobs.reference_choices(name, request.user)}
+            chosen = {}
+            for i, (seen, key, _) in enumerate(unknown):
+                choice = request.POST.get(f"ref-{name}-{i}", "")
+                if not choice:
+                    unanswered.append(f"{name} “{seen}”")
+                elif choice not in allowed:
+                    bad.append(f"{name} {seen}")
+                else:
+                    chosen[key] = choice
+            values[name] = {**job.values.get(name, {}), **chosen}
         if bad:
             errors.append(f"Unknown choices for: {', '.join(bad)}.")
-        else:
+        if unanswered:
+            errors.append(f"Choose what becomes of {', '.join(unanswered)}.")
+        if errors and (problem := jobs.missing_columns(job, columns)):
+            errors.insert(0, problem)
+        if not errors:
             try:
                 jobs.start(
                     job,
@@ -132,6 +154,9 @@ def import_detail(request, pk):
         "header": header,
         "errors": errors,
         "value_choices": VALUE_CHOICES,
+        "reference_choices": {
+            name: jobs.reference_choices(name, request.user) for name in preview["unknown"]
+        },
     }
     return render(request, "imports/preview.html", context, status=400 if errors else 200)
 

@@ -183,11 +183,15 @@ def evaluate_all(as_of: datetime, scope: Scope | None = None) -> list[sla.Evalua
         ).values_list("lead_id", "kind", "occurred_at"):
             touches[lead_id][kind].append(at)
 
+    # A deactivated user (a placeholder an import created, someone who left) is alerted of
+    # nothing and follows nothing up: what they hold is nobody's, and counts as such.
+    inactive = set(User.objects.filter(is_active=False).values_list("pk", flat=True))
     cals = calendars()
     results = []
     for lead_id, started_at in spells:
         owner_now, grade_now, source = facts[lead_id]
         timeline = owners.get(lead_id) or [(EARLIEST, later_first.get(lead_id, owner_now))]
+        timeline = [(at, None if who in inactive else who) for at, who in timeline]
         left = [c for c in changes.get(lead_id, ()) if c[0] > started_at and c[1] != "mql"]
         end = left[0] if left else None  # (at, to_status, by, reason)
         grade = next(

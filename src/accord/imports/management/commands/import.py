@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accord.crm.kinds import Kind
 from accord.imports.csv_import import ImportProblem, run_import
 from accord.imports.formats import Format
+from accord.imports.items import PLACEHOLDER, REJECT, UNASSIGN
 from accord.imports.values import DateOrder
 
 
@@ -34,6 +35,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--strict", action="store_true", help="Import nothing if any row is bad"
         )
+        parser.add_argument(
+            "--unknown-owners",
+            choices=[REJECT, UNASSIGN, PLACEHOLDER],
+            default=REJECT,
+            help="Owners Accord does not know: reject their rows (default), leave them "
+            "unassigned, or create inactive placeholder users",
+        )
         parser.add_argument("--json", action="store_true", help="Print the result as JSON")
 
     def handle(
@@ -46,6 +54,7 @@ class Command(BaseCommand):
         date_order,
         dry_run,
         strict,
+        unknown_owners,
         json: bool,
         **options,
     ):
@@ -60,6 +69,7 @@ class Command(BaseCommand):
                 date_order=DateOrder(date_order) if date_order else None,
                 dry_run=dry_run,
                 strict=strict,
+                unknown_owners=unknown_owners,
             )
         except ImportProblem as problem:
             if json:
@@ -79,7 +89,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {report.rows} {report.kind} rows ({report.format} format): "
             f"{report.created} created, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {report.rejected} rejected."
+            f"{report.merged} merged, {report.unchanged} unchanged, {report.rejected} rejected."
         )
         for error in report.errors[:20]:
             self.stdout.write(f"  row {error.row}, {error.column} “{error.value}”: {error.message}")
@@ -89,7 +99,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Rejected rows with reasons: {report.rejects_file}")
         if report.created_owners:
             names = ", ".join(report.created_owners[:10])
-            self.stdout.write(f"Owners not found, added as inactive users: {names}")
+            self.stdout.write(f"Owners not found, added as inactive placeholder users: {names}")
         if report.created_channels:
             self.stdout.write(f"New channels: {', '.join(report.created_channels)}")
 
