@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Min
+from django.db.models import Min, Q
 
 from accord.analytics import business_hours, sla
 from accord.crm.models import Activity, Lead, LeadOwnerChange, LeadStatusChange, Touchpoint
@@ -82,6 +82,19 @@ def calendars() -> Calendars:
     for user_id, (_, team_id) in best.items():
         by_user[user_id] = by_team[team_id]
     return Calendars(default=default, by_user=by_user)
+
+
+def calendar_zone(user: User) -> str | None:
+    """The zone of the calendar a user's clocks follow (see calendars()): one query."""
+    rows = list(
+        BusinessCalendar.objects.filter(Q(team__isnull=True) | Q(team__members=user)).values_list(
+            "team_id", "team__kind", "team__name", "time_zone"
+        )
+    )
+    rank = {kind: i for i, kind in enumerate(TEAM_PREFERENCE)}
+    teams = sorted((rank.get(k, len(rank)), name, zone) for team, k, name, zone in rows if team)
+    company = [zone for team, _, _, zone in rows if team is None]
+    return (teams[0][2] if teams else None) or (company[0] if company else None)
 
 
 @dataclass
