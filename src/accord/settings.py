@@ -162,6 +162,8 @@ ACCORD_ANALYTICS_URL = envstr("ACCORD_ANALYTICS_URL")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
+# Django's model backend, loading the signed-in user with their calendar's time zone.
+AUTHENTICATION_BACKENDS = ["accord.people.zones.ZoneAwareBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:home"
 LOGOUT_REDIRECT_URL = "login"

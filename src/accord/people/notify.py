@@ -53,7 +53,11 @@ def notify(
         "key": key,
         "created_at": at or timezone.now(),
     }
-    recipients = list(User.objects.filter(pk__in=[user.pk for user in users], is_active=True))
+    recipients = list(
+        zones.with_calendar_zone(
+            User.objects.filter(pk__in=[user.pk for user in users], is_active=True)
+        )
+    )
     with transaction.atomic():
         if key:
             told = set(

@@ -8,7 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Min, Q
+from django.db.models import Case, Min, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from accord.analytics import business_hours, sla
 from accord.crm.models import Activity, Lead, LeadOwnerChange, LeadStatusChange, Touchpoint
@@ -84,17 +85,21 @@ def calendars() -> Calendars:
     return Calendars(default=default, by_user=by_user)
 
 
-def calendar_zone(user: User) -> str | None:
-    """The zone of the calendar a user's clocks follow (see calendars()): one query."""
-    rows = list(
-        BusinessCalendar.objects.filter(Q(team__isnull=True) | Q(team__members=user)).values_list(
-            "team_id", "team__kind", "team__name", "time_zone"
-        )
+def calendar_zone() -> Subquery:
+    """The zone of the calendar a user's clocks follow (see calendars()), as an expression
+    over a User queryset: their preferred team's calendar, else the company's, else NULL."""
+    preference = Case(
+        *(When(team__kind=kind, then=Value(i)) for i, kind in enumerate(TEAM_PREFERENCE)),
+        default=Value(len(TEAM_PREFERENCE)),
     )
-    rank = {kind: i for i, kind in enumerate(TEAM_PREFERENCE)}
-    teams = sorted((rank.get(k, len(rank)), name, zone) for team, k, name, zone in rows if team)
-    company = [zone for team, _, _, zone in rows if team is None]
-    return (teams[0][2] if teams else None) or (company[0] if company else None)
+    teams = (
+        BusinessCalendar.objects.filter(team__members=OuterRef("pk"))
+        .annotate(preference=preference)
+        .order_by("preference", "team__name")
+        .values("time_zone")[:1]
+    )
+    company = BusinessCalendar.objects.filter(team__isnull=True).values("time_zone")[:1]
+    return Coalesce(Subquery(teams), Subquery(company))
 
 
 @dataclass
