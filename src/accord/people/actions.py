@@ -92,9 +92,11 @@ def _ensure_a_known_zone(user: User) -> None:
 @transaction.atomic
 def set_time_zone(user: User, zone: str) -> User:
     """The user's own choice of zone for every time they read; blank follows their calendar."""
+    before = user.time_zone
     user.time_zone = zone or ""
     _ensure_a_known_zone(user)
-    user.save(update_fields=["time_zone"])
+    if user.time_zone != before:
+        user.save(update_fields=["time_zone"])
     return user
 
 

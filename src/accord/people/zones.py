@@ -57,6 +57,17 @@ class ZoneAwareBackend(ModelBackend):
         return user if self.user_can_authenticate(user) else None
 
 
+def zones_in_use() -> list[str]:
+    """The zones active users read in, and TIME_ZONE: those figures are worth keeping."""
+    users = User.objects.filter(is_active=True)
+    chosen = users.exclude(time_zone="").values_list("time_zone", flat=True).distinct()
+    followed = with_calendar_zone(users.filter(time_zone="")).values_list(
+        "calendar_zone", flat=True
+    )
+    found = {settings.TIME_ZONE, *chosen, *(zone for zone in followed.distinct() if zone)}
+    return sorted(found)
+
+
 def zone_name(user: User) -> str:
     return user.time_zone or default_zone_name(user)
 
