@@ -31,10 +31,7 @@ def test_a_user_sets_their_zone_on_the_profile_and_a_deadline_moves_with_it(
     expect(page.locator("footer")).to_contain_text("Times in America/Chicago")
 
     page.locator("footer").get_by_role("link", name="change your time zone").click()
-    zone = page.get_by_label("Time zone")
-    zone.fill("Europe/Londres")
-    page.get_by_role("button", name="Save time zone").click()
-    expect(page.get_by_text("“Europe/Londres” is not a known time zone")).to_be_visible()
+    # (A name outside the IANA list answers 400 with the reason: tests/people/test_time_zones.)
     page.get_by_label("Time zone").fill("Europe/London")
     page.get_by_role("button", name="Save time zone").click()
     expect(page.get_by_role("status")).to_contain_text("Saved: times are shown in Europe/London")
