@@ -48,4 +48,6 @@ def test_a_user_sets_their_zone_on_the_profile_and_a_deadline_moves_with_it(
         page.goto("/profile/")
         page.get_by_label("Time zone").fill("")
         page.get_by_role("button", name="Save time zone").click()
-        expect(page.get_by_role("status")).to_contain_text("America/Chicago, your team's")
+        expect(page.get_by_role("status")).to_contain_text(
+            "America/Chicago, the default for your team"
+        )

@@ -164,6 +164,9 @@ def test_without_a_choice_the_zone_is_the_teams_calendar_then_the_companys(db, t
 
 def test_a_user_chooses_their_zone_on_their_profile_and_can_go_back_to_the_default(cast, login):
     client = login(cast["alice"])
+    refused = client.post("/profile/time-zone/", {"time_zone": "Chicago"})
+    assert refused.status_code == 400
+    assert "are in UTC, the default for your team." in refused.content.decode()
     response = client.post("/profile/time-zone/", {"time_zone": " America/Chicago "})
     assert response.status_code == 302
     assert User.objects.get(pk=cast["alice"].pk).time_zone == "America/Chicago"

@@ -79,23 +79,26 @@ def _ensure_the_name_is_free(user: User) -> None:
 
 
 def _ensure_a_known_zone(user: User) -> None:
+    user.time_zone = _known_zone(user.time_zone)
+
+
+def _known_zone(zone: str) -> str:
     """Blank follows the calendar's zone; anything else must be an IANA zone."""
-    if user.time_zone.strip():
-        try:
-            user.time_zone = zones.check_zone(user.time_zone)
-        except ValidationError as error:
-            raise ValidationError({"time_zone": error.messages}) from None
-    else:
-        user.time_zone = ""
+    zone = (zone or "").strip()
+    if not zone:
+        return ""
+    try:
+        return zones.check_zone(zone)
+    except ValidationError as error:
+        raise ValidationError({"time_zone": error.messages}) from None
 
 
 @transaction.atomic
 def set_time_zone(user: User, zone: str) -> User:
     """The user's own choice of zone for every time they read; blank follows their calendar."""
-    before = user.time_zone
-    user.time_zone = zone or ""
-    _ensure_a_known_zone(user)
-    if user.time_zone != before:
+    zone = _known_zone(zone)
+    if zone != user.time_zone:
+        user.time_zone = zone
         user.save(update_fields=["time_zone"])
     return user
 

@@ -130,7 +130,7 @@ class TimeZoneForm(forms.Form):
         max_length=64,
         required=False,
         label="Time zone",
-        help_text="An IANA name such as America/Chicago. Leave empty to follow your team's.",
+        help_text="An IANA name such as America/Chicago.",
         widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
     )
 

@@ -69,7 +69,7 @@ def time_zone(request):
     if form.errors:
         return profile(request, zone_form=form, status=400)
     zone = zones.zone_name(request.user)
-    chosen = "" if request.user.time_zone else ", your team's"
+    chosen = "" if request.user.time_zone else ", the default for your team"
     messages.success(request, f"Saved: times are shown in {zone}{chosen}.")
     return redirect("profile")
 
