@@ -88,6 +88,18 @@ def test_it_goes_out_on_monday_from_the_digest_hour_once_a_week_to_whom_it_is_fo
     assert User.objects.get(username="carol").last_weekly_digest == "2027-W08"
 
 
+def test_each_reader_gets_the_digest_on_their_own_clock(cast, signed_plan):
+    """The weeks are the company's (Berlin); when the figures were read is the reader's."""
+    User.objects.filter(username="victor").update(time_zone="America/Chicago")
+    assert digest.send(MONDAY_7) == 2
+    emails = {m.to[0]: m for m in mail.outbox}
+    assert "As of Mon Feb 15, 07:00 CET (Europe/Berlin)." in emails["carol@example.com"].body
+    chicago = emails["victor@example.com"]
+    assert "As of Mon Feb 15, 00:00 CST (America/Chicago)." in chicago.body
+    assert "as of Mon Feb 15, 00:00 CST (America/Chicago)" in chicago.alternatives[0].content
+    assert "(from Monday Feb 15, 2027)" in chicago.body  # the company's week, unchanged
+
+
 def test_a_mail_server_that_is_down_is_tried_again_at_the_next_check(cast, settings, caplog):
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))

@@ -91,6 +91,7 @@ RULES = {
     "token_new": Rule(POST_ONLY, SELF),
     "token_revoke": Rule(POST_ONLY, frozenset({"alice"}), refused=404),  # alice's token
     "notification_preferences": Rule(POST_ONLY, SELF),
+    "time_zone": Rule(POST_ONLY, SELF),
     "notifications": PAGE,
     "notifications_read": Rule(POST_ONLY, SELF),
     "notification_open": Rule(POST_ONLY, frozenset({"alice"}), refused=404),  # alice's

@@ -181,8 +181,10 @@ def record_follow_up(
     if occurred_at > timezone.now():
         raise ValidationError({"occurred_at": "A follow-up cannot be in the future."})
     if occurred_at < lead.created_at:
+        since = timezone.localtime(lead.created_at)
         raise ValidationError(
-            {"occurred_at": f"The lead only exists since {lead.created_at:%Y-%m-%d %H:%M}."}
+            # On the reader's clock: the one they typed the time in.
+            {"occurred_at": f"The lead only exists since {since:%Y-%m-%d %H:%M %Z}."}
         )
     return Activity.objects.create(
         lead=lead,

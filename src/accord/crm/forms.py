@@ -59,3 +59,6 @@ class FollowUpForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        # Read in the viewer's zone (people.zones activates it), so say which one.
+        zone = timezone.get_current_timezone_name()
+        self.fields["occurred_at"].help_text = f"In {zone}, your time zone; not in the future."

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accord.people import audit, logins
+from accord.people import audit, logins, zones
 from accord.people.models import Team, User
 
 
@@ -17,6 +17,7 @@ def _user_snapshot(user: User) -> dict:
         "role": user.role,
         "is_active": user.is_active,
         "teams": sorted(user.teams.values_list("name", flat=True)),
+        "time_zone": user.time_zone,
     }
 
 
@@ -24,6 +25,7 @@ def _user_snapshot(user: User) -> dict:
 def create_user(actor, *, password: str, teams=(), **fields) -> User:
     user = User(**fields)
     _ensure_the_name_is_free(user)
+    _ensure_a_known_zone(user)
     user.set_password(password)
     user.save()
     user.teams.set(teams)
@@ -44,6 +46,7 @@ def update_user(actor, user: User, *, teams=None, password: str = "", **fields) 
     for name, value in fields.items():
         setattr(user, name, value)
     _ensure_the_name_is_free(user)
+    _ensure_a_known_zone(user)
     _ensure_an_admin_remains(user)
     if password:
         user.set_password(password)
@@ -73,6 +76,31 @@ def _ensure_the_name_is_free(user: User) -> None:
     user.username = User.normalize_username(user.username)
     if User.objects.filter(username=user.username).exclude(pk=user.pk).exists():
         raise ValidationError({"username": f"A user named {user.username!r} already exists."})
+
+
+def _ensure_a_known_zone(user: User) -> None:
+    user.time_zone = _known_zone(user.time_zone)
+
+
+def _known_zone(zone: str) -> str:
+    """Blank follows the calendar's zone; anything else must be an IANA zone."""
+    zone = (zone or "").strip()
+    if not zone:
+        return ""
+    try:
+        return zones.check_zone(zone)
+    except ValidationError as error:
+        raise ValidationError({"time_zone": error.messages}) from None
+
+
+@transaction.atomic
+def set_time_zone(user: User, zone: str) -> User:
+    """The user's own choice of zone for every time they read; blank follows their calendar."""
+    zone = _known_zone(zone)
+    if zone != user.time_zone:
+        user.time_zone = zone
+        user.save(update_fields=["time_zone"])
+    return user
 
 
 def _ensure_an_admin_remains(user: User) -> None:

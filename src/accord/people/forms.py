@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
-from accord.people import logins, permissions
+from accord.people import logins, permissions, zones
 from accord.people.models import ApiToken, Team, User
 
 
@@ -72,12 +72,27 @@ class UserForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "first_name", "last_name", "email", "title", "role", "is_active"]
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "title",
+            "role",
+            "time_zone",
+            "is_active",
+        ]
         field_classes = {"username": NormalUsernameField}
+        widgets = {"time_zone": forms.TextInput(attrs={"list": "time-zones"})}
+        help_texts = {"time_zone": "An IANA name such as America/Chicago; empty: their team's."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
+
+    def clean_time_zone(self):
+        value = self.cleaned_data["time_zone"].strip()
+        return zones.check_zone(value) if value else ""
         if self.instance.pk:
             self.initial["teams"] = list(self.instance.teams.all())
 
@@ -107,14 +122,17 @@ class TeamForm(forms.ModelForm):
         fields = ["name", "kind", "time_zone"]
 
     def clean_time_zone(self):
-        from zoneinfo import available_timezones
+        return zones.check_zone(self.cleaned_data["time_zone"])
 
-        value = self.cleaned_data["time_zone"].strip()
-        if value not in available_timezones():
-            raise forms.ValidationError(
-                f"“{value}” is not a known time zone; use a name like Europe/Berlin."
-            )
-        return value
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.CharField(
+        max_length=64,
+        required=False,
+        label="Time zone",
+        help_text="An IANA name such as America/Chicago.",
+        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
+    )
 
 
 class TokenForm(forms.Form):

@@ -58,6 +58,10 @@ class User(AbstractUser):
     last_weekly_digest = models.CharField(
         max_length=8, blank=True, help_text="The ISO week of the last weekly digest, 2026-W49"
     )
+    # Blank follows their team's business calendar, else the company's (see people.zones).
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="An IANA time zone such as America/New_York"
+    )
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]

@@ -7,7 +7,7 @@ at most once; a mail server that fails is logged and never fails the caller.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 
@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from accord.people import zones
 from accord.people.models import Notification, User
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def notify(
     *,
     kind: str,
     title: str,
-    body: str = "",
+    body: str | Callable[[User], str] = "",
     url: str = "",
     key: str = "",
     at: datetime | None = None,
@@ -40,18 +41,23 @@ def notify(
 
     With a key, a user who already has a notification under that key is skipped, also when
     two processes notify at the same moment: the unique constraint decides who stores it.
+    A body with times in it is a function of the recipient, called in their time zone, so
+    each reads "due at 17:30 EST" on their own clock.
     """
     if url and not is_in_app_path(url):
         raise ValueError(f"A notification links to a path in Accord, not to {url!r}.")
     fields = {
         "kind": kind,
         "title": _clip(" ".join(title.split()), TITLE_LENGTH),
-        "body": body,
         "url": url,
         "key": key,
         "created_at": at or timezone.now(),
     }
-    recipients = list(User.objects.filter(pk__in=[user.pk for user in users], is_active=True))
+    recipients = list(
+        zones.with_calendar_zone(
+            User.objects.filter(pk__in=[user.pk for user in users], is_active=True)
+        )
+    )
     with transaction.atomic():
         if key:
             told = set(
@@ -62,16 +68,24 @@ def notify(
             created = [
                 notification
                 for user in recipients
-                if user.pk not in told and (notification := _create_once(user, fields))
+                if user.pk not in told
+                and (notification := _create_once(user, _written_for(user, fields, body)))
             ]
         else:
             created = Notification.objects.bulk_create(
-                Notification(user=user, **fields) for user in recipients
+                Notification(user=user, **_written_for(user, fields, body)) for user in recipients
             )
         if created:
             ids = [notification.pk for notification in created]
             transaction.on_commit(partial(_email_each, ids), robust=True)
     return created
+
+
+def _written_for(user: User, fields: dict, body: str | Callable[[User], str]) -> dict:
+    if not callable(body):
+        return {**fields, "body": body}
+    with zones.reading_as(user):
+        return {**fields, "body": body(user)}
 
 
 def _create_once(user: User, fields: dict) -> Notification | None:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/time-zone/", views.time_zone, name="time_zone"),
     path("profile/tokens/", views.token_new, name="token_new"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("profile/notifications/", views.notification_preferences, name="notification_preferences"),

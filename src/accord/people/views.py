@@ -11,8 +11,15 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from accord.people import actions, logins, notify, permissions, tokens
-from accord.people.forms import DigestForm, TeamForm, ThrottledLoginForm, TokenForm, UserForm
+from accord.people import actions, logins, notify, permissions, tokens, zones
+from accord.people.forms import (
+    DigestForm,
+    TeamForm,
+    ThrottledLoginForm,
+    TimeZoneForm,
+    TokenForm,
+    UserForm,
+)
 from accord.people.models import AuditLog, Notification, Team, User
 
 NOTIFICATIONS_PER_PAGE = 25
@@ -34,10 +41,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
-def profile(request, *, form=None, new_token=None, status=200):
+def profile(request, *, form=None, new_token=None, zone_form=None, status=200):
     user = request.user
     context = {
         "person": user,
+        "zone_form": zone_form or TimeZoneForm(initial={"time_zone": user.time_zone}),
+        "default_zone": zones.default_zone_name(user),
+        "time_zones": zones.known_zones(),
         "tokens": user.tokens.filter(revoked_at=None),
         "token_form": form or TokenForm(user=user),
         "new_token": new_token,
@@ -46,6 +56,22 @@ def profile(request, *, form=None, new_token=None, status=200):
         ),
     }
     return render(request, "people/profile.html", context, status=status)
+
+
+@require_POST
+def time_zone(request):
+    form = TimeZoneForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.set_time_zone(request.user, form.cleaned_data["time_zone"])
+        except ValidationError as error:
+            form.add_error(None, error)
+    if form.errors:
+        return profile(request, zone_form=form, status=400)
+    zone = zones.zone_name(request.user)
+    chosen = "" if request.user.time_zone else ", the default for your team"
+    messages.success(request, f"Saved: times are shown in {zone}{chosen}.")
+    return redirect("profile")
 
 
 @require_POST
@@ -152,9 +178,13 @@ def user_edit(request, pk=None):
     history = (
         AuditLog.objects.filter(object_type="people.user", object_id=str(pk))[:20] if pk else []
     )
-    return render(
-        request, "people/user_form.html", {"form": form, "person": person, "history": history}
-    )
+    context = {
+        "form": form,
+        "person": person,
+        "history": history,
+        "time_zones": zones.known_zones(),
+    }
+    return render(request, "people/user_form.html", context)
 
 
 def team_edit(request, pk=None):

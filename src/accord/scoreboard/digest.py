@@ -33,6 +33,7 @@ from django.utils import timezone
 from accord.analytics.pacing import BEHIND_BELOW, default_period
 from accord.core.periods import FIRST_YEAR, LAST_YEAR
 from accord.crm.models import Opportunity
+from accord.people import zones
 from accord.people.models import Team, User
 from accord.people.notify import absolute_url
 from accord.plan import queries as plan_queries
@@ -85,6 +86,12 @@ class Digest:
         return not self.marketing_behind and not self.sales_behind
 
     @property
+    def as_of_here(self) -> str:
+        """When the figures were read, on the clock of the zone active (the reader's)."""
+        local = timezone.localtime(self.as_of)
+        return f"{local:%a %b %-d, %H:%M %Z} ({timezone.get_current_timezone_name()})"
+
+    @property
     def subject(self) -> str:
         behind = len(self.marketing_behind) + len(self.sales_behind)
         if not behind:
@@ -95,6 +102,7 @@ class Digest:
     def text(self) -> str:
         lines = [
             f"Accord weekly digest, week {self.week} (from {self.monday:%A %b %-d, %Y})",
+            f"As of {self.as_of_here}.",
             f"Against {self.plan_name}, {self.period_label}.",
             "",
         ]
@@ -409,7 +417,6 @@ def send(now: datetime | None = None, *, week: str | None = None, force: bool = 
     if not force and not due(now):
         return 0
     digest = build(now, week)
-    text, html = digest.text(), digest.html()
     sent = 0
     for person in recipients().exclude(last_weekly_digest=digest.week):
         before = person.last_weekly_digest
@@ -421,8 +428,9 @@ def send(now: datetime | None = None, *, week: str | None = None, force: bool = 
         )
         if not claimed:
             continue
-        message = EmailMultiAlternatives(digest.subject, text, to=[person.email])
-        message.attach_alternative(html, "text/html")
+        with zones.reading_as(person):
+            message = EmailMultiAlternatives(digest.subject, digest.text(), to=[person.email])
+            message.attach_alternative(digest.html(), "text/html")
         try:
             message.send(using="default")
         except Exception:

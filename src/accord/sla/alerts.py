@@ -133,33 +133,43 @@ def _raise(e: sla.Evaluation, name: str, level: str, at: datetime, now: datetime
     what = CLOCK_NAMES[name]
     url = reverse("crm:lead", args=[e.lead_id])
     key = f"sla:{e.lead_id}:{e.started_at.isoformat()}:{name}:{level}"
-    due = timezone.localtime(clock.due_at)
+
+    def due() -> str:
+        # Called in each reader's time zone: notify.notify writes a body per reader.
+        return f"{timezone.localtime(clock.due_at):%a %d %b %H:%M %Z}"
+
     sent = 0
     owner = User.objects.filter(pk=e.owner, is_active=True).first() if e.owner else None
     if level == SlaAlert.Level.AT_RISK:
         if owner is None:
             return 0
-        body = (
-            f"{e.policy.name}: the {what} for {lead.name} is due by {due:%a %d %b %H:%M}. "
-            f"{e.attempts_made} of {e.policy.attempts} attempts made so far."
-        )
+
+        def at_risk(_reader) -> str:
+            return (
+                f"{e.policy.name}: the {what} for {lead.name} is due by {due()}. "
+                f"{e.attempts_made} of {e.policy.attempts} attempts made so far."
+            )
+
         sent += len(
             notify.notify(
                 [owner], kind="sla.at_risk", title=f"At risk: {what} for {lead.name}",
-                body=body, url=url, key=key, at=now,
+                body=at_risk, url=url, key=key, at=now,
             )
         )  # fmt: skip
         return sent
     who = (owner.get_full_name() or owner.username) if owner else "nobody (unassigned)"
-    body = (
-        f"{e.policy.name}: the {what} for {lead.name} was due at {due:%a %d %b %H:%M} "
-        f"and was missed. Owner: {who}. {e.attempts_made} of {e.policy.attempts} attempts made."
-    )
+
+    def breached(_reader) -> str:
+        return (
+            f"{e.policy.name}: the {what} for {lead.name} was due at {due()} and was "
+            f"missed. Owner: {who}. {e.attempts_made} of {e.policy.attempts} attempts made."
+        )
+
     recipients = ([owner] if owner else []) + managers_of(e.owner)
     sent += len(
         notify.notify(
             recipients, kind="sla.breached", title=f"Breached: {what} for {lead.name}",
-            body=body, url=url, key=key, at=now,
+            body=breached, url=url, key=key, at=now,
         )
     )  # fmt: skip
     return sent

@@ -8,6 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.db.models import Case, Min, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
+
 from accord.analytics import business_hours, sla
 from accord.crm.actions import is_backwards
 from accord.crm.models import Activity, Lead, LeadOwnerChange, LeadStatusChange, Touchpoint
@@ -82,6 +85,23 @@ def calendars() -> Calendars:
     for user_id, (_, team_id) in best.items():
         by_user[user_id] = by_team[team_id]
     return Calendars(default=default, by_user=by_user)
+
+
+def calendar_zone() -> Subquery:
+    """The zone of the calendar a user's clocks follow (see calendars()), as an expression
+    over a User queryset: their preferred team's calendar, else the company's, else NULL."""
+    preference = Case(
+        *(When(team__kind=kind, then=Value(i)) for i, kind in enumerate(TEAM_PREFERENCE)),
+        default=Value(len(TEAM_PREFERENCE)),
+    )
+    teams = (
+        BusinessCalendar.objects.filter(team__members=OuterRef("pk"))
+        .annotate(preference=preference)
+        .order_by("preference", "team__name")
+        .values("time_zone")[:1]
+    )
+    company = BusinessCalendar.objects.filter(team__isnull=True).values("time_zone")[:1]
+    return Coalesce(Subquery(teams), Subquery(company))
 
 
 @dataclass

@@ -4,6 +4,8 @@ import itertools
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, json_script
 
 register = template.Library()
@@ -21,6 +23,21 @@ def money(value) -> str:
     if 0 < amount < 100:
         return f"{sign}${amount:,.2f}"
     return f"{sign}${amount:,.0f}"
+
+
+@register.filter
+def moment(value, pattern: str = "D M j, H:i") -> str:
+    """One instant on the reader's clock with its zone's abbreviation, machine-readable too:
+    <time datetime="2026-12-08T22:30:00+00:00">Tue Dec 8, 17:30 EST</time>."""
+    if value is None or value == "":
+        return "—"
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}">{} {}</time>',
+        value.isoformat(),
+        date_format(local, pattern),
+        date_format(local, "T"),
+    )
 
 
 @register.filter

@@ -21,6 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--last-name", default="")
         parser.add_argument("--team", action="append", default=[], help="Team name (repeatable).")
         parser.add_argument(
+            "--time-zone",
+            default="",
+            help="An IANA zone such as America/Chicago; default: their team's calendar's.",
+        )
+        parser.add_argument(
             "--password-env",
             metavar="VAR",
             help="Read the password from this environment variable (for scripts).",
@@ -28,6 +33,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, email, role, first_name, last_name, team, password_env, **o):
         import os
+
+        time_zone = o["time_zone"]
 
         username = User.normalize_username(username)  # the one spelling login looks up
         if User.objects.filter(username=username).exists():
@@ -52,14 +59,18 @@ class Command(BaseCommand):
             password_validation.validate_password(password, candidate)
         except ValidationError as error:
             raise CommandError("Password rejected: " + " ".join(error.messages)) from None
-        user = actions.create_user(
-            None,
-            password=password,
-            teams=teams,
-            username=username,
-            email=email.lower(),
-            first_name=first_name,
-            last_name=last_name,
-            role=role,
-        )
+        try:
+            user = actions.create_user(
+                None,
+                password=password,
+                teams=teams,
+                username=username,
+                email=email.lower(),
+                first_name=first_name,
+                last_name=last_name,
+                role=role,
+                time_zone=time_zone,
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(f"Created {user.username} ({user.get_role_display()}).")
