@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "accord.people.context.abilities",
                 "accord.people.context.notifications",
+                "accord.people.context.viewer_zone",
             ],
         },
     },

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from accord.crm.models import Activity, Lead, LeadOwnerChange, LeadStatusChange
 from accord.people.models import AuditLog, User
@@ -83,6 +84,31 @@ def test_the_follow_up_board_shows_the_next_deadline_on_the_readers_clock(
     chicago = login(choose(cast["sam"], "America/Chicago")).get("/sla/").content.decode()
     assert "Mon Mar 2, 05:00 CST" in chicago
     assert "Times in America/Chicago" in chicago
+
+
+@time_machine.travel(datetime(2026, 3, 2, 10, 45, tzinfo=UTC), tick=False)
+def test_shared_figures_count_the_same_months_for_every_reader_and_show_their_own_clock(
+    two_hour_policy, fresh_mql, make_lead, cast, login, settings
+):
+    """A lead created on Mar 1 at 02:00 UTC is February's in New York; the overview counts
+    it in the company's month (TIME_ZONE, UTC here) for every reader, so the CMO in New York
+    and a rep on UTC argue about the same number. Each still reads times on their clock."""
+    late = make_lead("late@acme.example")
+    Lead.objects.filter(pk=late.pk).update(created_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC))
+    settings.TIME_ZONE = "UTC"
+
+    charts = {}
+    for name, zone in (("carol", "America/New_York"), ("alice", "UTC")):
+        client = Client()
+        client.force_login(choose(cast[name], zone))
+        charts[zone] = client.get("/").context["overview"]["leads_by_month"]
+    assert charts["America/New_York"] == charts["UTC"]
+    assert charts["UTC"]["values"][-1] == Lead.objects.filter(created_at__month=3).count()
+    board = client.get("/sla/").content.decode()
+    assert "Mon Mar 2, 11:00 UTC" in board and "Times in UTC" in board
+    client.force_login(cast["carol"])
+    board = client.get("/sla/").content.decode()
+    assert "Mon Mar 2, 06:00 EST" in board and "Times in America/New_York" in board
 
 
 @time_machine.travel(datetime(2026, 3, 2, 16, 0, tzinfo=UTC), tick=False)

@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
@@ -189,6 +190,20 @@ def earliest(moments: Iterable[datetime | None]) -> datetime | None:
     """The first of the moments that are set, or None."""
     found = [m for m in moments if m is not None]
     return min(found) if found else None
+
+
+def in_company_time(view):
+    """A page of figures everybody is held to: its days, months and periods are the
+    company's (TIME_ZONE), so a reader in New York and one in London count the same
+    November. Its times are still rendered on the reader's clock (base.html renders in
+    `viewer_zone`)."""
+
+    @wraps(view)
+    def in_company_zone(request, *args, **kwargs):
+        with timezone.override(timezone.get_default_timezone()):
+            return view(request, *args, **kwargs)
+
+    return in_company_zone
 
 
 # --- The triggers -------------------------------------------------------------------------------

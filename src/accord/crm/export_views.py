@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from accord.core import figures
 from accord.crm import exports
 from accord.crm.filters import (
     AccountFilterForm,
@@ -26,6 +27,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_safe
+@figures.in_company_time
 def export_list(request, kind: str, file_format: str):
     form_class = LIST_FILTERS.get(kind)
     if form_class is None or file_format not in ("csv", "xlsx"):

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accord.core import figures
 from accord.crm import actions, queries
 from accord.crm.filters import (
     AccountFilterForm,
@@ -21,11 +22,14 @@ from accord.people import permissions
 PAGE_SIZE = 50
 
 
+@figures.in_company_time
 def home(request):
     kept = queries.overview()
     return render(request, "crm/home.html", {"overview": kept.value, "kept": kept})
 
 
+# A list's date filters count the company's days, as the scoreboard that links to it does.
+@figures.in_company_time
 def _list_page(request, form_class, queryset, template: str, title: str, kind: str):
     form = form_class(request.GET)
     page = Paginator(form.apply(queryset), PAGE_SIZE).get_page(request.GET.get("page"))

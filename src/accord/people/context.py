@@ -22,3 +22,11 @@ def notifications(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {"unread_notifications": SimpleLazyObject(lambda: notify.unread_count(user))}
+
+
+def viewer_zone(request) -> dict:
+    """The reader's zone, for base.html to render every time in, also on a page whose
+    figures were computed in the company's zone."""
+    from django.utils import timezone
+
+    return {"viewer_zone": getattr(request, "viewer_zone", None) or timezone.get_current_timezone()}

@@ -57,17 +57,6 @@ class ZoneAwareBackend(ModelBackend):
         return user if self.user_can_authenticate(user) else None
 
 
-def zones_in_use() -> list[str]:
-    """The zones active users read in, and TIME_ZONE: those figures are worth keeping."""
-    users = User.objects.filter(is_active=True)
-    chosen = users.exclude(time_zone="").values_list("time_zone", flat=True).distinct()
-    followed = with_calendar_zone(users.filter(time_zone="")).values_list(
-        "calendar_zone", flat=True
-    )
-    found = {settings.TIME_ZONE, *chosen, *(zone for zone in followed.distinct() if zone)}
-    return sorted(found)
-
-
 def zone_name(user: User) -> str:
     return user.time_zone or default_zone_name(user)
 
@@ -117,5 +106,8 @@ class ViewerZoneMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path.startswith("/api/"):
             return self.get_response(request)
-        with timezone.override(zone_of(user)):
+        # Kept on the request too: a page of shared figures computes in the company's zone
+        # (core.figures.in_company_time) and still renders its times in this one.
+        request.viewer_zone = zone_of(user)
+        with timezone.override(request.viewer_zone):
             return self.get_response(request)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accord.analytics.funnel import STAGES, STEPS
+from accord.core import figures
 from accord.core.forms import errors_onto
 from accord.people import permissions
 from accord.plan import actions, queries
@@ -147,6 +148,7 @@ def plan_edit(request, pk: int):
     )
 
 
+@figures.in_company_time
 def plan_detail(request, pk: int):
     plan = get_object_or_404(Plan, pk=pk)
     revisions = list(plan.revisions.select_related("created_by").order_by("-number"))

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accord.core import figures
 from accord.core.forms import PeriodForm
 from accord.crm.models import Lead
 from accord.crm.views import run_lead_form
@@ -55,6 +56,7 @@ def reject(request, pk: int):
     return _review(request, pk, RejectForm, act)
 
 
+@figures.in_company_time
 def home(request):
     """Rejection rates by source, campaign, reason and rep, for everybody to see."""
     form = PeriodForm(request.GET or None, timezone.localdate())

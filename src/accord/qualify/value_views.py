@@ -11,6 +11,7 @@ from accord.analytics.lead_value import (
     GROUP_KEYS,
     MAX_HORIZON_DAYS,
 )
+from accord.core import figures
 from accord.qualify import value
 
 MAX_HORIZON_MONTHS = MAX_HORIZON_DAYS * 12 // 365
@@ -60,6 +61,7 @@ class LeadValueForm(forms.Form):
 INITIAL = {"group_by": list(DEFAULT_GROUP_BY), "horizon": DEFAULT_HORIZON_DAYS * 12 // 365}
 
 
+@figures.in_company_time
 def home(request):
     form = LeadValueForm(request.GET or None, initial=INITIAL)
     context = {"form": form}

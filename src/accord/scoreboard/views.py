@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accord.analytics.pacing import PeriodError, default_period, period_named
+from accord.core import figures
 from accord.people.permissions import can_edit_plan
 from accord.plan import queries as plan_queries
 from accord.plan.models import Plan
@@ -17,6 +18,7 @@ def _plan_from(value: str) -> Plan | None:
         return None
 
 
+@figures.in_company_time
 def home(request):
     now = timezone.now()
     today = timezone.localdate(now)
@@ -44,6 +46,7 @@ def home(request):
     return render(request, "scoreboard/home.html", context)
 
 
+@figures.in_company_time
 def digest_preview(request):
     """This week's digest (or `?week=2026-W49`'s) as anyone signed in would get it."""
     week = request.GET.get("week", "").strip()[:10]

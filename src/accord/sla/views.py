@@ -4,6 +4,7 @@ from django import forms
 from django.shortcuts import render
 from django.utils import timezone
 
+from accord.core import figures
 from accord.core.forms import PeriodForm
 from accord.people.models import Team
 from accord.sla import queries
@@ -25,6 +26,7 @@ class BoardForm(PeriodForm):
     )
 
 
+@figures.in_company_time
 def board(request):
     form = BoardForm(request.GET or None, timezone.localdate())
     start, end = form.period()
@@ -38,6 +40,7 @@ def board(request):
     )
 
 
+@figures.in_company_time
 def two_way(request):
     data = queries.two_way(timezone.now())
     return render(request, "sla/two_way.html", {"page": data, "tab": "two_way"})
