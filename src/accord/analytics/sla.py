@@ -127,6 +127,7 @@ class Evaluation:
     owner: int | None  # the owner it is counted against
     reassigned: bool = False
     events: list = field(default_factory=list)
+    left_mql: bool = False  # the lead left MQL (by the moment evaluated): nothing to do now
 
     @property
     def status(self) -> str:
@@ -140,6 +141,18 @@ class Evaluation:
     @property
     def due(self) -> bool:
         return self.status in FINAL
+
+    @property
+    def needs_follow_up(self) -> bool:
+        """Still MQL with a clock not met: on track, at risk, unassigned, or breached and
+        still waiting for its owner (a breach does not end the work)."""
+        return not self.left_mql and self.status in (BREACHED, UNASSIGNED, AT_RISK, ON_TRACK)
+
+    @property
+    def next_due(self) -> datetime:
+        """The earliest deadline of a clock not met or closed (past, for a breach)."""
+        waiting = [c.due_at for c in (self.first, self.attempts) if c.status not in (MET, CLOSED)]
+        return min(waiting) if waiting else max(self.first.due_at, self.attempts.due_at)
 
 
 def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) -> Evaluation:
@@ -199,6 +212,7 @@ def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) 
         never_followed_up=(not counted) if window_over else None,
         owner=first.owner if first.status in FINAL else spell.owner_at(as_of),
         reassigned=len(owners) > 1,
+        left_mql=left is not None,
     )
 
 

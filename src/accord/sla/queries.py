@@ -192,25 +192,72 @@ def weekly_trend(evaluations: list[sla.Evaluation]) -> dict:
     }
 
 
+def queue_order(e: sla.Evaluation) -> tuple:
+    """Breached (still open) first, then by the next deadline: the order of the rep's queue
+    and of the board's "Needs follow-up now"."""
+    return (e.status != sla.BREACHED, e.next_due, e.lead_id)
+
+
 def open_clocks(evaluations: list[sla.Evaluation], users: dict[int, User], limit=50) -> list:
-    """Leads whose clocks are running and at risk or unassigned: what needs doing now."""
-    urgent = [e for e in evaluations if e.status in (sla.AT_RISK, sla.UNASSIGNED)]
-    urgent.sort(key=lambda e: min(c.due_at for c in (e.first, e.attempts)))
+    """Leads still MQL whose clocks are breached, at risk or unassigned: what needs doing now.
+    (A breach does not close the lead: it waits for its follow-up all the same.)"""
+    urgent = [
+        e
+        for e in evaluations
+        if e.needs_follow_up and e.status in (sla.BREACHED, sla.AT_RISK, sla.UNASSIGNED)
+    ]
+    urgent.sort(key=queue_order)
     leads = Lead.objects.in_bulk([e.lead_id for e in urgent[:limit]])
     return [
         {
             "lead": leads.get(e.lead_id),
             "evaluation": e,
             "owner": users.get(e.owner),
-            "next_due": min(
-                c.due_at
-                for c in (e.first, e.attempts)
-                if c.status in (sla.AT_RISK, sla.ON_TRACK, sla.UNASSIGNED)
-            ),
+            "next_due": e.next_due,
         }
         for e in urgent[:limit]
         if e.lead_id in leads
     ]
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    lead: Lead
+    evaluation: sla.Evaluation
+
+    @property
+    def next_due(self) -> datetime:
+        return self.evaluation.next_due
+
+    @property
+    def attempts(self) -> str:
+        return f"{self.evaluation.attempts_made} of {self.evaluation.policy.attempts}"
+
+
+def follow_up_queue(rep: User, as_of: datetime | None = None) -> list[QueueItem]:
+    """A rep's follow-ups: the MQLs they own now whose clocks wait for them, breached first,
+    then by the next deadline."""
+    as_of = as_of or timezone.now()
+    leads = {
+        lead.pk: lead
+        for lead in Lead.objects.filter(owner=rep, status=Lead.Status.MQL).select_related(
+            "account", "source"
+        )
+    }
+    if not leads:
+        return []
+    found = [e for e in evaluate_all(as_of, Scope(lead_ids=list(leads))) if e.needs_follow_up]
+    found.sort(key=queue_order)
+    return [QueueItem(leads[e.lead_id], e) for e in found]
+
+
+def clocks_by_lead(lead_ids, as_of: datetime | None = None) -> dict[int, sla.Evaluation]:
+    """Each lead's newest MQL spell with its clocks: what a list of leads shows."""
+    found: dict[int, sla.Evaluation] = {}
+    for e in evaluate_all(as_of or timezone.now(), Scope(lead_ids=list(lead_ids))):
+        if e.lead_id not in found or e.started_at > found[e.lead_id].started_at:
+            found[e.lead_id] = e
+    return found
 
 
 def lead_clocks(lead: Lead, as_of: datetime | None = None) -> list[sla.Evaluation]:
