@@ -232,3 +232,11 @@ def test_the_lead_page_puts_log_a_follow_up_at_the_top_for_its_owner(policy, mql
     managers = login(cast["sam"]).get(f"/leads/{lead.pk}/").content.decode()
     assert 'href="#log-follow-up"' not in managers  # his form stays lower down
     assert managers.count('id="log-follow-up"') == 1
+
+
+def test_a_call_after_the_deadline_shows_as_done_but_late(policy, mql, cast, login, client):
+    old = mql("old@acme.example", ny(2026, 2, 2, 9, 0))  # attempts due Fri Feb 6, 17:00
+    login(cast["alice"])
+    client.post(f"/sla/queue/leads/{old.pk}/follow-ups/", {"kind": "call"})
+    row = row_of(client.get("/sla/queue/").content.decode(), old)
+    assert ">1 of 3<" in row and "1 after the deadline" in row and "Breached" in row

@@ -224,14 +224,15 @@ def open_clocks(evaluations: list[sla.Evaluation], users: dict[int, User], limit
 class QueueItem:
     lead: Lead
     evaluation: sla.Evaluation
+    attempts_late: int  # the rep's follow-ups after the attempts' deadline: done, not met
 
     @property
     def next_due(self) -> datetime:
         return self.evaluation.next_due
 
     @property
-    def attempts(self) -> str:
-        return f"{self.evaluation.attempts_made} of {self.evaluation.policy.attempts}"
+    def attempts_so_far(self) -> int:
+        return self.evaluation.attempts_made + self.attempts_late
 
 
 def follow_up_queue(rep: User, as_of: datetime | None = None) -> list[QueueItem]:
@@ -248,7 +249,24 @@ def follow_up_queue(rep: User, as_of: datetime | None = None) -> list[QueueItem]
         return []
     found = [e for e in evaluate_all(as_of, Scope(lead_ids=list(leads))) if e.needs_follow_up]
     found.sort(key=queue_order)
-    return [QueueItem(leads[e.lead_id], e) for e in found]
+    late = defaultdict(list)
+    if found:
+        for lead_id, at, kind in Activity.objects.filter(
+            lead_id__in=[e.lead_id for e in found],
+            user=rep,
+            occurred_at__gt=min(e.attempts.due_at for e in found),
+            occurred_at__lte=as_of,
+        ).values_list("lead_id", "occurred_at", "kind"):
+            late[lead_id].append((at, kind))
+
+    def after_deadline(e: sla.Evaluation) -> int:
+        return sum(
+            1
+            for at, kind in late[e.lead_id]
+            if at > e.attempts.due_at and kind in e.policy.attempt_kinds
+        )
+
+    return [QueueItem(leads[e.lead_id], e, after_deadline(e)) for e in found]
 
 
 def clocks_by_lead(lead_ids, as_of: datetime | None = None) -> dict[int, sla.Evaluation]:
