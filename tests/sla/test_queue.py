@@ -240,3 +240,22 @@ def test_a_call_after_the_deadline_shows_as_done_but_late(policy, mql, cast, log
     client.post(f"/sla/queue/leads/{old.pk}/follow-ups/", {"kind": "call"})
     row = row_of(client.get("/sla/queue/").content.decode(), old)
     assert ">1 of 3<" in row and "1 after the deadline" in row and "Breached" in row
+
+
+# The lead list's columns -------------------------------------------------------------------
+
+
+def test_the_lead_list_shows_grade_follow_up_status_and_deadline(
+    policy, mql, make_lead, cast, login
+):
+    running = mql("running@acme.example", ny(2026, 3, 4, 9, 0), fit_grade="B")
+    make_lead("fresh@acme.example")  # new: no clock
+    html = login(cast["vera"]).get("/leads/").content.decode()
+    head = html.split('id="lead-list"', 1)[1].split("</thead>", 1)[0]
+    assert "<th>Grade</th>" in head and "<th>Follow-up</th>" in head and "<th>Deadline</th>" in head
+    row = html.split(f'<a href="/leads/{running.pk}/">', 1)[1].split("</tr>", 1)[0]
+    assert '<span class="grade">B</span>' in row and "On track" in row
+    deadline = datetime.fromisoformat(re.search(r'<time datetime="([^"]+)"', row)[1])
+    assert deadline == ny(2026, 3, 4, 17, 0)
+    fresh = html.split("Fresh Tester", 1)[1].split("</tr>", 1)[0]
+    assert "<time" not in fresh and "On track" not in fresh

@@ -1,7 +1,9 @@
 """Exporting CRM records as CSV and XLSX, in Accord's own import format.
 
-The columns carry the importer's names (see `imports/formats.py`), so an exported file
-can be imported again. Rows are read with `values_list(...).iterator()`: a few queries
+The columns carry the importer's names (see `imports/formats.py`) written for people
+("First name" for `first_name`: the importer reads a header whatever its case, spaces or
+underscores), so an exported file can be imported again. A few columns are for reading only
+(a lead's score, grade and when its status last changed); the importer passes them by. Rows are read with `values_list(...).iterator()`: a few queries
 and constant memory, however many rows there are.
 
 Text a spreadsheet would run as a formula is made inert by `core.formulas.neutralise`, the
@@ -42,14 +44,25 @@ class Column:
     name: str
     lookups: tuple[str, ...]  # read from the database; the first non-empty one fills the cell
     cell: Cell = Cell.TEXT
+    label: str = ""  # the header; by default the name for people: "created_at" -> "Created at"
+
+    @property
+    def header(self) -> str:
+        return self.label or readable(self.name)
+
+
+def readable(name: str) -> str:
+    """An import field's name as a header: "external_id" -> "External ID"."""
+    text = name.replace("_", " ").capitalize()
+    return text[: -len(" id")] + " ID" if text.endswith(" id") else text
 
 
 class TooManyRows(ValueError):
     """More rows than a spreadsheet holds."""
 
 
-def _column(name: str, *lookups: str, cell: Cell = Cell.TEXT) -> Column:
-    return Column(name, lookups or (name,), cell)
+def _column(name: str, *lookups: str, cell: Cell = Cell.TEXT, label: str = "") -> Column:
+    return Column(name, lookups or (name,), cell, label)
 
 
 # A person is exported as their email, or their username when they have none: the
@@ -68,6 +81,10 @@ _COLUMNS: dict[Kind, tuple[Column, ...]] = {
         _column("status"),
         _column("owner", *_OWNER),
         _column("created_at", cell=Cell.MOMENT),
+        # For reading: computed by Accord, not imported.
+        _column("score", "engagement_score", cell=Cell.INTEGER, label="Engagement score"),
+        _column("grade", "fit_grade", label="Fit grade"),
+        _column("status_changed_at", cell=Cell.MOMENT),
     ),
     Kind.ACCOUNTS: (
         _column("external_id"),
@@ -186,7 +203,7 @@ class _Echo:
 def csv_chunks(columns: tuple[Column, ...], records: Iterable[tuple]) -> Iterator[str]:
     """CSV text, a few hundred rows at a time, for a streamed response."""
     writer = csv.writer(_Echo())
-    lines = [writer.writerow([c.name for c in columns])]
+    lines = [writer.writerow([c.header for c in columns])]
     for row in records:
         lines.append(writer.writerow(_csv_row(columns, row)))
         if len(lines) >= CSV_ROWS_PER_CHUNK:
@@ -199,7 +216,7 @@ def csv_chunks(columns: tuple[Column, ...], records: Iterable[tuple]) -> Iterato
 def write_csv(stream: IO[str], columns: tuple[Column, ...], records: Iterable[tuple]) -> int:
     """Write CSV to an open text file (opened with newline=""); returns the rows written."""
     writer = csv.writer(stream)
-    writer.writerow([c.name for c in columns])
+    writer.writerow([c.header for c in columns])
     count = 0
     for row in records:
         writer.writerow(_csv_row(columns, row))
@@ -251,7 +268,7 @@ def _fill_sheet(workbook, sheet_name: str, columns, records) -> int:
     sheet.freeze_panes(1, 0)
     for i, column in enumerate(columns):
         sheet.set_column(i, i, _XLSX_WIDTHS.get(column.cell, 20))
-        sheet.write_string(0, i, column.name, header)
+        sheet.write_string(0, i, column.header, header)
     count = 0
     for r, row in enumerate(records, start=1):
         if r >= XLSX_MAX_ROWS:
