@@ -138,6 +138,7 @@ RULES = {
     "plan:edit": Rule(PLANNERS, PLANNERS),
     "plan:approve": Rule(POST_ONLY, SIGNERS),
     "scoreboard:home": PAGE,
+    "scoreboard:pacing_csv": PAGE,
     "scoreboard:digest": PAGE,
     "qualify:definitions": PAGE,
     "qualify:new": Rule(PLANNERS, PLANNERS),
@@ -154,10 +155,12 @@ RULES = {
     "qualify:compare": PAGE,
     "leadvalue:home": PAGE,
     "reviews:home": PAGE,
+    "reviews:rates_csv": PAGE,
     "reviews:reasons": Rule(SIGNED_IN, ADMINS),
     "reviews:accept": Rule(POST_ONLY, ALICES_WORKERS),
     "reviews:reject": Rule(POST_ONLY, ALICES_WORKERS),
     "sla:board": PAGE,
+    "sla:board_csv": PAGE,
     "sla:two_way": PAGE,
     "sla:queue": PAGE,  # one's own
     "sla:rep_queue": Rule(ALICES_QUEUE_READERS, READ_ONLY),  # alice's

@@ -259,3 +259,28 @@ def test_the_lead_list_shows_grade_follow_up_status_and_deadline(
     assert deadline == ny(2026, 3, 4, 17, 0)
     fresh = html.split("Fresh Tester", 1)[1].split("</tr>", 1)[0]
     assert "<time" not in fresh and "On track" not in fresh
+
+
+def test_the_board_exports_its_rows_by_rep_to_csv(policy, mql, cast, login):
+    on_time = mql("a@acme.example", ny(2026, 3, 2, 9, 0))
+    for day in (2, 3, 4):
+        Activity.objects.create(
+            lead=on_time, user=cast["alice"], kind="call", occurred_at=ny(2026, 3, day, 10)
+        )
+    mql("b@acme.example", ny(2026, 3, 2, 9, 0), owner="bob")
+    period = {"date_from": "2026-03-01", "date_to": "2026-03-04"}
+    client = login(cast["vera"])
+    response = client.get("/sla/board.csv", period)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="accord-follow-up-board-2026-03-01-to-2026-03-04.csv"'
+    )
+    header, *lines = b"".join(response.streaming_content).decode().splitlines()
+    assert header.split(",")[:6] == ["Rep", "Username", "Due", "Met", "Breached", "Compliance %"]
+    rows = {line.split(",")[1]: line.split(",") for line in lines}
+    assert rows["alice"][2:6] == ["1", "1", "0", "100"]
+    assert rows["bob"][2:6] == ["1", "0", "1", "0"]
+    assert rows[""][:6] == ["Everybody", "", "2", "1", "1", "50"]  # the team's total, last
+    assert lines[-1].startswith("Everybody,")
+    page = client.get("/sla/", period).content.decode()
+    assert 'href="/sla/board.csv?date_from=2026-03-01&amp;date_to=2026-03-04"' in page

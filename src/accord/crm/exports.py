@@ -3,8 +3,10 @@
 The columns carry the importer's names (see `imports/formats.py`) written for people
 ("First name" for `first_name`: the importer reads a header whatever its case, spaces or
 underscores), so an exported file can be imported again. A few columns are for reading only
-(a lead's score, grade and when its status last changed); the importer passes them by. Rows are read with `values_list(...).iterator()`: a few queries
-and constant memory, however many rows there are.
+(a lead's score, grade and when its status last changed); the importer passes them by.
+Rows are read with `values_list(...).iterator()`: a few queries and constant memory,
+however many rows there are. The other tables Accord exports (the follow-up board, the
+scoreboard, the sales reviews) use the same columns and cells.
 
 Text a spreadsheet would run as a formula is made inert by `core.formulas.neutralise`, the
 rule every file Accord writes follows (the importer undoes it). Numbers never get it: a
@@ -15,6 +17,7 @@ import csv
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import IO, Any
 
@@ -37,6 +40,8 @@ class Cell(StrEnum):
     MONEY = "money"
     DATE = "date"
     MOMENT = "moment"  # a time-zone aware datetime
+    NUMBER = "number"  # a count or figure that may have decimals (a plan's 12.5 leads)
+    PERCENT = "percent"  # a fraction, written as a percentage
 
 
 @dataclass(frozen=True)
@@ -181,12 +186,22 @@ def csv_text(value: Any, cell: Cell) -> str:
             return f"{value:.2f}"
         case Cell.INTEGER:
             return str(value)
+        case Cell.NUMBER:
+            return _plain(Decimal(str(value)).quantize(Decimal("0.01")))
+        case Cell.PERCENT:
+            return _plain((Decimal(str(value)) * 100).quantize(Decimal("0.1")))
         case Cell.DATE:
             return value.isoformat()
         case Cell.MOMENT:
             # Full precision: touchpoints and activities are matched on their exact time.
             return timezone.localtime(value).isoformat()
     return neutralise(str(value))
+
+
+def _plain(number: Decimal) -> str:
+    """12.50 -> "12.5", 3.00 -> "3": no trailing zeros, never an exponent."""
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _csv_row(columns: tuple[Column, ...], row: tuple) -> list[str]:
@@ -226,6 +241,8 @@ def write_csv(stream: IO[str], columns: tuple[Column, ...], records: Iterable[tu
 
 _XLSX_FORMATS = {
     Cell.MONEY: "#,##0.00",
+    Cell.NUMBER: "#,##0.##",
+    Cell.PERCENT: "0.0%",
     Cell.DATE: "yyyy-mm-dd",
     Cell.MOMENT: "yyyy-mm-dd hh:mm:ss",
 }
@@ -283,6 +300,8 @@ def _fill_sheet(workbook, sheet_name: str, columns, records) -> int:
                     sheet.write_number(r, i, float(value), formats[Cell.MONEY])
                 case Cell.INTEGER:
                     sheet.write_number(r, i, value)
+                case Cell.NUMBER | Cell.PERCENT:
+                    sheet.write_number(r, i, float(value), formats[column.cell])
                 case Cell.DATE:
                     sheet.write_datetime(r, i, value, formats[Cell.DATE])
                 case Cell.MOMENT:

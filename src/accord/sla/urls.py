@@ -5,6 +5,7 @@ from accord.sla import settings_views, views
 app_name = "sla"
 urlpatterns = [
     path("sla/", views.board, name="board"),
+    path("sla/board.csv", views.board_csv, name="board_csv"),
     path("sla/two-way/", views.two_way, name="two_way"),
     path("sla/queue/", views.queue, name="queue"),
     path("sla/queue/<int:user_id>/", views.queue, name="rep_queue"),

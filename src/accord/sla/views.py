@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accord.core.forms import PeriodForm
 from accord.crm import actions as crm_actions
+from accord.crm.export_views import csv_download
+from accord.crm.exports import Cell, Column
 from accord.crm.models import Lead
 from accord.crm.views import run_lead_form
 from accord.people import permissions
@@ -36,20 +38,67 @@ class BoardForm(PeriodForm):
     )
 
 
-def board(request):
+def _board(request) -> tuple[BoardForm, Team | None, dict]:
     form = BoardForm(request.GET or None, timezone.localdate())
     start, end = form.period()
     team = form.cleaned_data["team"] if form.is_bound and form.is_valid() else None
     owners = list(team.members.values_list("pk", flat=True)) if team else None
-    data = queries.board(start, end, owner_ids=owners)
+    return form, team, queries.board(start, end, owner_ids=owners)
+
+
+def board(request):
+    form, team, data = _board(request)
     queues = permissions.follow_up_queues_seen(
         request.user, [row["user_id"] for row in data["reps"] if row["user_id"]]
     )
+    query = request.GET.urlencode()
     return render(
         request,
         "sla/board.html",
-        {"form": form, "board": data, "team": team, "tab": "board", "queues": queues},
+        {
+            "form": form,
+            "board": data,
+            "team": team,
+            "tab": "board",
+            "queues": queues,
+            "query": query,
+        },
     )
+
+
+BOARD_COLUMNS = (
+    Column("name", ("name",), label="Rep"),
+    Column("rep", ("rep",), label="Username"),
+    Column("due", ("due",), Cell.INTEGER),
+    Column("met", ("met",), Cell.INTEGER),
+    Column("breached", ("breached",), Cell.INTEGER),
+    Column("compliance", ("compliance",), Cell.PERCENT, "Compliance %"),
+    Column("first_compliance", ("first_compliance",), Cell.PERCENT, "First response met %"),
+    Column("attempts_compliance", ("attempts_compliance",), Cell.PERCENT, "Attempts met %"),
+    Column(
+        "median_first_touch_hours",
+        ("median_first_touch_hours",),
+        Cell.NUMBER,
+        "Median first touch (business hours)",
+    ),
+    Column("attempts_per_lead", ("attempts_per_lead",), Cell.NUMBER),
+    Column("never_followed_up", ("never_followed_up",), Cell.INTEGER),
+    Column(
+        "never_followed_up_share", ("never_followed_up_share",), Cell.PERCENT, "Never followed up %"
+    ),
+    Column("at_risk", ("at_risk",), Cell.INTEGER, "At risk now"),
+    Column("on_track", ("on_track",), Cell.INTEGER, "On track now"),
+)
+
+
+@require_safe
+def board_csv(request):
+    """The board's rows by rep, then the team's, for the same period and team as the page."""
+    _, _, data = _board(request)
+    rows = [*data["reps"], data["total"] | {"rep": ""}]
+    records = (tuple(row[c.name] for c in BOARD_COLUMNS) for row in rows)
+    name = f"accord-follow-up-board-{data['from']:%Y-%m-%d}-to-{data['to']:%Y-%m-%d}.csv"
+    return csv_download(name, BOARD_COLUMNS, records)
 
 
 def two_way(request):
