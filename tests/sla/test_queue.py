@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from accord.crm.models import Activity, Lead, LeadOwnerChange, LeadStatusChange
+from accord.people.tokens import issue_token
 from accord.sla import views
 from accord.sla.models import BusinessCalendar, FollowUpPolicy
 
@@ -284,3 +285,31 @@ def test_the_board_exports_its_rows_by_rep_to_csv(policy, mql, cast, login):
     assert lines[-1].startswith("Everybody,")
     page = client.get("/sla/", period).content.decode()
     assert 'href="/sla/board.csv?date_from=2026-03-01&amp;date_to=2026-03-04"' in page
+
+
+# The API door -------------------------------------------------------------------------------
+
+
+def test_the_api_reads_a_queue_by_the_same_rule_as_the_page(policy, mql, cast, api):
+    late = mql("late@acme.example", ny(2026, 3, 2, 9, 0), fit_grade="A", engagement_score=70)
+    fresh = mql("fresh@acme.example", ny(2026, 3, 4, 9, 0))
+    alices = issue_token(cast["alice"], name="phone", scope="read")[1]
+    answer = api("get", "/sla/queue", alices)
+    assert answer.status_code == 200
+    first, second = answer.json()
+    assert (first["lead"], first["status"], first["grade"], first["score"]) == (
+        late.pk, "breached", "A", 70,
+    )  # fmt: skip
+    assert first["attempts_made"] == first["attempts_so_far"] == 0
+    assert first["attempts_required"] == 3
+    assert (second["lead"], second["status"]) == (fresh.pk, "on_track")
+    assert datetime.fromisoformat(second["next_due"]) == ny(2026, 3, 4, 17, 0)
+
+    sams = issue_token(cast["sam"], name="laptop", scope="read")[1]
+    assert [i["lead"] for i in api("get", "/sla/queue", sams, rep="alice").json()] == [
+        late.pk, fresh.pk,
+    ]  # fmt: skip
+    bobs = issue_token(cast["bob"], name="phone", scope="read")[1]
+    refused = api("get", "/sla/queue", bobs, rep="alice")
+    assert refused.status_code == 403 and "managers" in refused.json()["detail"]
+    assert api("get", "/sla/queue", sams, rep="nobody").status_code == 404
