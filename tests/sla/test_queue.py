@@ -197,6 +197,9 @@ def test_the_queue_is_paginated_and_says_when_it_is_empty(policy, mql, cast, log
     first, last = client.get("/sla/queue/"), client.get("/sla/queue/", {"page": 3})
     assert len(queue_rows(first)) == 2 and len(queue_rows(last)) == 1
     assert "page 1 of 3" in first.content.decode()
+    swapped = client.get("/sla/queue/", {"page": 2}, headers={"HX-Request": "true"})
+    html = swapped.content.decode()  # the rows only, for htmx to put into #results
+    assert len(queue_rows(swapped)) == 2 and "<html" not in html and 'id="results"' not in html
 
 
 # The board's drill-down -------------------------------------------------------------------
