@@ -121,7 +121,10 @@ def test_only_sales_and_sdr_members_land_on_the_queue(policy, cast, login):
     for name in ("mike", "sam", "victor", "vera"):
         assert login(cast[name]).get("/").status_code == 200, name  # the overview
     assert login(cast["bob"]).get("/").status_code == 302
-    assert login(cast["alice"]).get("/overview/").status_code == 200  # still one click away
+    overview = login(cast["alice"]).get("/overview/")
+    assert overview.status_code == 200  # still one click away, from the menu
+    assert 'href="/overview/" aria-current="page">Overview' in overview.content.decode()
+    assert re.search(r'href="/sla/queue/"[^>]*>My follow-ups</a>', overview.content.decode())
 
 
 def test_logging_a_call_from_a_row_is_one_step_and_counts(policy, mql, cast, login, client):
