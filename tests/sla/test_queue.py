@@ -10,7 +10,7 @@ import time_machine
 
 from accord.crm.models import Activity, Lead, LeadOwnerChange, LeadStatusChange
 from accord.people.tokens import issue_token
-from accord.sla import views
+from accord.sla import queries, views
 from accord.sla.models import BusinessCalendar, FollowUpPolicy
 
 NY = ZoneInfo("America/New_York")
@@ -228,6 +228,24 @@ def test_needs_follow_up_now_lists_breached_leads_still_open(policy, mql, cast, 
     urgent = html.split("Needs follow-up now", 1)[1]
     assert breached.name in urgent and "Breached" in urgent
     assert closed.name not in urgent
+
+
+def test_breaches_never_crowd_out_the_leads_that_can_still_be_saved(
+    policy, mql, cast, login, monkeypatch
+):
+    monkeypatch.setattr(queries, "OPEN_CLOCKS_SHOWN", 2)
+    for n in range(3):
+        mql(f"late{n}@acme.example", ny(2026, 2, 2 + n, 9, 0))  # breached in February
+    risky = mql("risky@acme.example", ny(2026, 3, 4, 9, 30))  # at risk from 15:30
+    unowned = mql("unowned@acme.example", ny(2026, 3, 4, 9, 0), owner=None)
+    with time_machine.travel(ny(2026, 3, 4, 16, 0), tick=False):
+        html = login(cast["sam"]).get("/sla/", {"date_from": "2026-01-01"}).content.decode()
+    urgent = html.split("Needs follow-up now", 1)[1].split("</section>", 1)[0]
+    assert urgent.index(unowned.name) < urgent.index(risky.name)  # due 17:00, then 17:30
+    assert "Late0" not in urgent  # no room left for the breaches
+    assert "<strong>1</strong> unassigned, <strong>1</strong> at risk" in urgent
+    assert "<strong>3</strong> breached and still waiting" in urgent
+    assert "the 3 more recent breaches are on each rep" in urgent
 
 
 def test_the_lead_page_puts_log_a_follow_up_at_the_top_for_its_owner(policy, mql, cast, login):

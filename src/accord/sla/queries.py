@@ -193,31 +193,44 @@ def weekly_trend(evaluations: list[sla.Evaluation]) -> dict:
 
 
 def queue_order(e: sla.Evaluation) -> tuple:
-    """Breached (still open) first, then by the next deadline: the order of the rep's queue
-    and of the board's "Needs follow-up now"."""
+    """Breached (still open) first, then by the next deadline: the order of a rep's queue,
+    where every lead waiting for them is listed."""
     return (e.status != sla.BREACHED, e.next_due, e.lead_id)
 
 
-def open_clocks(evaluations: list[sla.Evaluation], users: dict[int, User], limit=50) -> list:
-    """Leads still MQL whose clocks are breached, at risk or unassigned: what needs doing now.
-    (A breach does not close the lead: it waits for its follow-up all the same.)"""
-    urgent = [
-        e
-        for e in evaluations
-        if e.needs_follow_up and e.status in (sla.BREACHED, sla.AT_RISK, sla.UNASSIGNED)
-    ]
-    urgent.sort(key=queue_order)
-    leads = Lead.objects.in_bulk([e.lead_id for e in urgent[:limit]])
-    return [
-        {
-            "lead": leads.get(e.lead_id),
-            "evaluation": e,
-            "owner": users.get(e.owner),
-            "next_due": e.next_due,
-        }
-        for e in urgent[:limit]
-        if e.lead_id in leads
-    ]
+# "Needs follow-up now" lists this many leads at most.
+OPEN_CLOCKS_SHOWN = 50
+
+
+def open_clocks(evaluations: list[sla.Evaluation], users: dict[int, User]) -> dict:
+    """Leads still MQL whose clocks are unassigned, at risk or breached: what needs doing now.
+    (A breach does not close the lead: it waits for its follow-up all the same.)
+
+    What can still be saved comes first (unassigned and at risk, by deadline), then the
+    breaches, most overdue first, as many as the list has room for; `counts` says how many
+    of each there are in all."""
+    waiting = [e for e in evaluations if e.needs_follow_up and e.status != sla.ON_TRACK]
+    savable = sorted((e for e in waiting if e.status != sla.BREACHED), key=queue_order)
+    breached = sorted((e for e in waiting if e.status == sla.BREACHED), key=queue_order)
+    shown = (savable + breached)[:OPEN_CLOCKS_SHOWN]
+    leads = Lead.objects.in_bulk([e.lead_id for e in shown])
+    return {
+        "counts": {
+            status: sum(1 for e in waiting if e.status == status)
+            for status in (sla.UNASSIGNED, sla.AT_RISK, sla.BREACHED)
+        },
+        "more_breached": len(savable) + len(breached) - len(shown),
+        "rows": [
+            {
+                "lead": leads.get(e.lead_id),
+                "evaluation": e,
+                "owner": users.get(e.owner),
+                "next_due": e.next_due,
+            }
+            for e in shown
+            if e.lead_id in leads
+        ],
+    }
 
 
 @dataclass(frozen=True)
