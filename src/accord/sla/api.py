@@ -220,10 +220,7 @@ def board(request, period: Query[BoardIn]):
 def follow_up_queue(request, rep: str = ""):
     viewer = request.auth.user
     person = get_object_or_404(User, username=User.normalize_username(rep)) if rep else viewer
-    permissions.require(
-        permissions.can_see_follow_up_queue(viewer, person),
-        "Only the rep, their managers and leaders read a rep's follow-up queue.",
-    )
+    permissions.require(permissions.can_see_follow_up_queue(viewer, person), queries.QUEUE_DENIED)
     return [
         {
             "lead": item.lead.pk,

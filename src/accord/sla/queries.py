@@ -233,6 +233,9 @@ def open_clocks(evaluations: list[sla.Evaluation], users: dict[int, User]) -> di
     }
 
 
+QUEUE_DENIED = "Only the rep, their managers, leaders and admins open a rep's follow-up queue."
+
+
 @dataclass(frozen=True)
 class QueueItem:
     lead: Lead

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from accord.analytics import sla
 from accord.core.forms import PeriodForm
 from accord.crm import actions as crm_actions
 from accord.crm.export_views import csv_download
@@ -111,8 +112,7 @@ def queue(request, user_id: int | None = None):
     """A rep's follow-ups, breached first, then by the next deadline."""
     rep = request.user if user_id is None else get_object_or_404(User, pk=user_id)
     permissions.require(
-        permissions.can_see_follow_up_queue(request.user, rep),
-        "Only the rep, their managers and leaders open a rep's follow-up queue.",
+        permissions.can_see_follow_up_queue(request.user, rep), queries.QUEUE_DENIED
     )
     items = queries.follow_up_queue(rep)
     page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -128,8 +128,7 @@ def queue(request, user_id: int | None = None):
             "own": own,
             "page": page,
             "query": "",
-            "breached": sum(1 for item in items if item.evaluation.status == "breached"),
-            "form": QuickFollowUpForm(),
+            "breached": sum(1 for item in items if item.evaluation.status == sla.BREACHED),
             "tab": "queue" if own else "board",
             "time_zone": timezone.get_current_timezone_name(),
         },
