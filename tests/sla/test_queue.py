@@ -270,9 +270,7 @@ def test_a_call_after_the_deadline_shows_as_done_but_late(policy, mql, cast, log
 # The lead list's columns -------------------------------------------------------------------
 
 
-def test_the_lead_list_shows_grade_follow_up_status_and_deadline(
-    policy, mql, make_lead, cast, login
-):
+def test_lead_lists_show_grade_follow_up_status_and_deadline(policy, mql, make_lead, cast, login):
     running = mql("running@acme.example", ny(2026, 3, 4, 9, 0), fit_grade="B")
     make_lead("fresh@acme.example")  # new: no clock
     html = login(cast["vera"]).get("/leads/").content.decode()
@@ -284,6 +282,10 @@ def test_the_lead_list_shows_grade_follow_up_status_and_deadline(
     assert deadline == ny(2026, 3, 4, 17, 0)
     fresh = html.split("Fresh Tester", 1)[1].split("</tr>", 1)[0]
     assert "<time" not in fresh and "On track" not in fresh
+
+    account = login(cast["vera"]).get(f"/accounts/{running.account_id}/").content.decode()
+    row = account.split(f'<a href="/leads/{running.pk}/">', 1)[1].split("</tr>", 1)[0]
+    assert '<span class="grade">B</span>' in row and "On track" in row and "<time" in row
 
 
 def test_the_board_exports_its_rows_by_rep_to_csv(policy, mql, cast, login):
