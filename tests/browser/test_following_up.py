@@ -61,3 +61,27 @@ def test_the_board_shows_each_reps_compliance_and_a_lead_shows_its_clocks(
     expect(page.locator("#two-way tbody tr")).to_have_count(12)
     expect(page.locator("canvas[data-drawn='1']")).to_have_count(2)
     screenshot(page, "two-way")
+
+
+def test_a_rep_lands_on_their_follow_ups_and_logs_a_call_from_a_row(page: Page, log_in, screenshot):
+    log_in("rep")
+    expect(page).to_have_url(re.compile(r"/sla/queue/$"))  # their landing page
+    expect(page.get_by_role("heading", name="My follow-ups", level=1)).to_be_visible()
+    rows = page.locator("#follow-up-queue tbody tr")
+    expect(rows.first).to_be_visible()
+    row = rows.first
+    name = row.locator("td").first.get_by_role("link").inner_text()
+    attempts = row.locator("td").nth(5)
+    before = int(attempts.inner_text().split(" of ")[0])
+    expect(row.locator("td").nth(3)).to_have_text(re.compile("On track|At risk|Breached"))
+    screenshot(page, "follow-up-queue")
+
+    row.get_by_label("Outcome").fill("Left a voicemail")
+    row.get_by_role("button", name="Log call").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Logged call with {name}.")
+    same = page.locator("#follow-up-queue tbody tr", has=page.get_by_role("link", name=name))
+    expect(same.locator("td").nth(5)).to_contain_text(f"{before + 1} of ")
+
+    same.get_by_role("link", name=name).click()
+    expect(page.get_by_role("link", name="Log a follow-up")).to_be_visible()  # at the top
+    expect(page.locator(".timeline")).to_contain_text("Left a voicemail")

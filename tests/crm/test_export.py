@@ -26,7 +26,7 @@ from accord.crm.models import (
     Touchpoint,
 )
 from accord.imports.csv_import import run_import
-from accord.imports.formats import FIELDS
+from accord.imports.formats import FIELDS, normalise
 from accord.people.models import User
 from tests import factories
 from tests.factories import T0
@@ -34,13 +34,18 @@ from tests.factories import T0
 pytestmark = pytest.mark.django_db
 
 HEADERS = {
-    "leads": "external_id,email,first_name,last_name,title,company,source,status,owner,created_at,source_system",
-    "accounts": "external_id,name,domain,industry,employees,country,owner,created_at,source_system",
-    "opportunities": "external_id,name,account,amount,stage,created_at,close_date,owner,source,primary_lead,source_system",
-    "campaigns": "external_id,name,channel,kind,starts_on,ends_on,owner,source_system",
-    "touchpoints": "external_id,lead,channel,campaign,kind,occurred_at,source_system",
-    "activities": "external_id,lead,user,kind,occurred_at,outcome,notes,source_system",
+    "leads": "External ID,Email,First name,Last name,Title,Company,Source,Status,Owner,Created at,"
+    "Engagement score,Fit grade,Status changed at,Source system",
+    "accounts": "External ID,Name,Domain,Industry,Employees,Country,Owner,Created at,Source system",
+    "opportunities": "External ID,Name,Account,Amount,Stage,Created at,Close date,Owner,Source,"
+    "Primary lead,Source system",
+    "campaigns": "External ID,Name,Channel,Kind,Starts on,Ends on,Owner,Source system",
+    "touchpoints": "External ID,Lead,Channel,Campaign,Kind,Occurred at,Source system",
+    "activities": "External ID,Lead,User,Kind,Occurred at,Outcome,Notes,Source system",
 }
+# Columns for reading only: what Accord computes, which the importer passes by.
+READ_ONLY = {"leads": {"engagement score", "fit grade", "status changed at"}}
+
 SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
@@ -136,6 +141,7 @@ def world(cast, channels, acme, leads):
 
 
 def test_the_csv_export_of_leads_honours_the_list_filters(login, cast, leads):
+    Lead.objects.filter(pk=leads[0].pk).update(fit_grade="A", engagement_score=72)
     client = login(cast["vera"])
     response = client.get(export_url("leads"), {"status": "mql", "owner": cast["alice"].pk})
     assert response.status_code == 200
@@ -157,6 +163,9 @@ def test_the_csv_export_of_leads_honours_the_list_filters(login, cast, leads):
             "mql",
             "alice@example.com",
             created,
+            "72",
+            "A",
+            created,  # its status changed when it was made
             "accord",
         ]
     ]
@@ -183,8 +192,9 @@ def test_every_kind_exports_the_import_columns_then_the_source_system(tmp_path, 
     call_command("export", kind, str(path), stdout=io.StringIO())
     header = path.read_text(encoding="utf-8").splitlines()[0]
     assert header == HEADERS[kind]
-    importable = {spec.name for spec in FIELDS[Kind(kind)]}
-    assert set(header.split(",")[:-1]) <= importable
+    importable = {normalise(spec.name) for spec in FIELDS[Kind(kind)]}
+    read_only = READ_ONLY.get(kind, set())
+    assert {normalise(name) for name in header.split(",")[:-1]} - read_only <= importable
 
 
 @pytest.mark.parametrize("kind", HEADERS)
@@ -234,11 +244,11 @@ def test_the_xlsx_export_is_a_workbook_of_the_filtered_rows_with_inert_text(logi
     assert ",".join(header) == HEADERS["opportunities"]
     assert len(rows) == 1
     row = dict(zip(header, rows[0], strict=False))
-    assert row["name"] == "'-10% for a 3-year term"
-    assert row["amount"] == 125000.0
-    assert row["account"] == "Acme Robotics"
-    assert row["primary_lead"] == "ann@acme.example"
-    assert isinstance(row["close_date"], float)  # a real date, not text
+    assert row["Name"] == "'-10% for a 3-year term"
+    assert row["Amount"] == 125000.0
+    assert row["Account"] == "Acme Robotics"
+    assert row["Primary lead"] == "ann@acme.example"
+    assert isinstance(row["Close date"], float)  # a real date, not text
 
 
 def test_a_negative_amount_stays_a_number_while_negative_looking_text_is_neutralised(tmp_path):
@@ -248,10 +258,10 @@ def test_a_negative_amount_stays_a_number_while_negative_looking_text_is_neutral
     )
     records = [(Decimal("-250.5"), "-250.50")]
     text = "".join(exports.csv_chunks(columns, records))
-    assert text.splitlines() == ["amount,note", "-250.50,'-250.50"]
+    assert text.splitlines() == ["Amount,Note", "-250.50,'-250.50"]
     path = tmp_path / "amounts.xlsx"
     assert exports.write_xlsx(str(path), columns, records) == 1
-    assert xlsx_rows(path.read_bytes()) == [["amount", "note"], [-250.5, "'-250.50"]]
+    assert xlsx_rows(path.read_bytes()) == [["Amount", "Note"], [-250.5, "'-250.50"]]
 
 
 def test_the_export_command_writes_every_row_and_says_how_many(tmp_path, world):
@@ -260,7 +270,7 @@ def test_the_export_command_writes_every_row_and_says_how_many(tmp_path, world):
     call_command("export", "touchpoints", str(path), stdout=out)
     assert out.getvalue().strip() == f"Exported 1 touchpoints to {path}"
     header, row = xlsx_rows(path.read_bytes())
-    assert header[:3] == ["external_id", "lead", "channel"]
+    assert header[:3] == ["External ID", "Lead", "Channel"]
     assert row[1:5] == ["ann@acme.example", "webinar", "Spring webinar", "webinar"]
 
     call_command("export", "leads", str(tmp_path / "leads.out"), format="csv", stdout=out)

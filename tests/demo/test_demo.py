@@ -34,7 +34,8 @@ from accord.crm.models import (
 )
 from accord.demo.company import DEMO_LOGINS
 from accord.demo.simulation import SimLead, simulate
-from accord.people.models import Team, User
+from accord.people.models import Notification, Team, User
+from accord.sla.models import SlaAlert
 from tests.factories import SMALL_DEMO
 
 UNTIL = date(2026, 3, 2)
@@ -329,6 +330,20 @@ def test_it_writes_only_aware_datetimes_and_nothing_after_until(small_demo_compa
             assert max(values) < UNTIL_AT, (model, field)
     earliest = Touchpoint.objects.order_by("occurred_at").first().occurred_at
     assert earliest < Lead.objects.order_by("created_at").first().created_at
+
+
+def test_it_opens_on_the_alerts_of_its_last_week_without_sending_mail(small_demo_company):
+    raised = SlaAlert.objects.all()
+    assert raised.filter(level="breached").exists()
+    assert all(UNTIL_AT - timedelta(days=7) < alert.at <= UNTIL_AT for alert in raised)
+    alerts = Notification.objects.filter(kind__startswith="sla.")
+    assert alerts.filter(user__role=User.Role.MEMBER).exists()  # reps: something to do
+    assert alerts.filter(user__role=User.Role.MANAGER, kind="sla.breached").exists()
+    assert alerts.filter(read_at=None).count() == alerts.count()  # unread: news to them
+    assert not Notification.objects.filter(emailed_at=None).exists()  # the past is not mailed
+    # The plan's and the definition's sign-offs are history: told, and read.
+    history = Notification.objects.filter(kind__startswith="signoff.")
+    assert history.exists() and not history.filter(read_at=None).exists()
 
 
 def test_it_sizes_opportunities_in_whole_dollars_in_the_deal_range(small_demo_company):

@@ -108,7 +108,7 @@ def test_a_weak_new_password_is_refused_with_the_reason(client, cast):
 
 def test_pages_carry_a_content_security_policy_without_inline_script(client, cast):
     client.force_login(cast["alice"])
-    response = client.get(reverse("crm:home"))
+    response = client.get(reverse("crm:home"), follow=True)  # on to her follow-ups
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy

@@ -227,11 +227,11 @@ def test_the_header_shows_the_unread_count(login, cast):
     at_risk([cast["alice"]], lead_id=1)
     at_risk([cast["alice"]], lead_id=2)
     at_risk([cast["bob"]], lead_id=3)
-    html = login(cast["alice"]).get(reverse("crm:home")).content.decode()
+    html = login(cast["alice"]).get(reverse("crm:home"), follow=True).content.decode()
     assert 'Notifications <span class="badge">2</span>' in html
     assert 'aria-label="Notifications, 2 unread"' in html
     mark_read(cast["alice"])
-    html = login(cast["alice"]).get(reverse("crm:home")).content.decode()
+    html = login(cast["alice"]).get(reverse("crm:home"), follow=True).content.decode()
     assert ">Notifications</a>" in html and 'class="badge"' not in html
 
 

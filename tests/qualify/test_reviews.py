@@ -591,3 +591,27 @@ def test_the_demo_history_becomes_reviews_with_sensible_rates(small_demo_company
     assert {"not-a-fit", "no-budget", "student-or-job-seeker"} <= given
     assert len(rates.by_reviewer) > 3 and len(rates.by_source) > 5
     assert sum(row.reviewed for row in rates.by_campaign) == rates.total.reviewed
+
+
+def test_the_rates_export_to_csv_as_the_page_shows_them(login, cast, reviewed, april):
+    response = login(cast["vera"]).get(reverse("reviews:rates_csv"), MARCH)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="accord-sales-reviews-2026-03-01-to-2026-03-31.csv"'
+    )
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines == [
+        "Grouped by,Name,Reviewed,Accepted,Rejected,Rejection rate %,Share of rejections %",
+        "All reviews,All reviews,4,1,3,75,",
+        "Source,Paid search,2,1,1,50,",
+        "Source,Webinar,2,0,2,100,",
+        "Campaign,Spring webinar,2,0,2,100,",
+        "Campaign,Search brand,1,0,1,100,",
+        "Campaign,No campaign,1,1,0,0,",
+        "Rep,Alice,2,0,2,100,",
+        "Rep,Bob,2,1,1,50,",
+        "Reason,No budget,,,2,,66.7",
+        "Reason,Not a fit,,,1,,33.3",
+    ]
+    page = login(cast["vera"]).get(reverse("reviews:home"), MARCH).content.decode()
+    assert 'href="/qualify/reviews/rates.csv?date_from=2026-03-01&amp;date_to=2026-03-31"' in page

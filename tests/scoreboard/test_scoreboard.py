@@ -444,3 +444,25 @@ def test_the_lead_list_needs_a_stage_for_reached_dates(login, cast, world):
     response = login(cast["vera"]).get(reverse("crm:leads"), {"reached_from": "2026-03-01"})
     assert response.status_code == 200
     assert "Choose the stage the reached dates are about." in response.content.decode()
+
+
+@override_settings(TIME_ZONE="America/New_York")
+def test_the_pacing_table_exports_to_csv_a_row_per_stage_and_month(login, cast, world, make_plan):
+    plan = make_plan()
+    with time_machine.travel(MID_APRIL, tick=False):
+        client = login(cast["vera"])
+        response = client.get(reverse("scoreboard:pacing_csv"), {"plan": plan.pk, "period": "q2"})
+        page = client.get(reverse("scoreboard:home")).content.decode()
+        missing = client.get(reverse("scoreboard:pacing_csv"), {"plan": "999"})
+    assert response.status_code == 200
+    assert (
+        response["Content-Disposition"] == 'attachment; filename="accord-scoreboard-fy2026-q2.csv"'
+    )
+    header, *lines = b"".join(response.streaming_content).decode().splitlines()
+    assert header == "Stage,Counted in,Month,Plan,Actual,Pace"
+    assert len(lines) == 10 * 3  # ten stages, three months of the quarter
+    assert "Deals won,count,2026-04,10,1,Behind" in lines  # as on the page: one of ten
+    assert "Deals won,count,2026-05,10,," in lines  # May has not begun
+    assert "Bookings,money,2026-04,100000,7000,Behind" in lines
+    assert f'href="/scoreboard/pacing.csv?plan={plan.pk}&amp;period=q2"' in page
+    assert missing.status_code == 404

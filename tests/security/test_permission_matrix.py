@@ -64,6 +64,10 @@ SPEND_KEEPERS = ADMINS | LEADERS | {"mona"}
 # members, otto's operations team syncs through imports only, vera is a viewer.
 ALICES_WORKERS = ADMINS | LEADERS | {"sam", "alice"}
 ALICES_ROUTERS = ADMINS | LEADERS | {"sam"}  # members work their leads but do not hand them out
+# Sales and SDR members land on their follow-up queue ("/" sends them there); alice's queue
+# is opened by her, her manager (sam), leaders and admins: those who may work her leads.
+REPS = frozenset({"alice", "bob"})
+ALICES_QUEUE_READERS = ALICES_WORKERS
 # What both teams sign: a marketing leader and a sales leader.
 SIGNERS = LEADERS
 
@@ -101,7 +105,8 @@ RULES = {
     "user_unlock": Rule(POST_ONLY, ADMINS),
     "team_new": Rule(ADMINS, ADMINS),
     "team_edit": Rule(ADMINS, ADMINS),
-    "crm:home": PAGE,
+    "crm:home": PAGE,  # REPS are sent on to their follow-up queue (a 302)
+    "crm:overview": PAGE,
     "crm:leads": PAGE,
     "crm:lead": PAGE,
     "crm:lead_status": Rule(POST_ONLY, ALICES_WORKERS),
@@ -135,6 +140,7 @@ RULES = {
     "plan:approve": Rule(POST_ONLY, SIGNERS),
     "plan:decline": Rule(POST_ONLY, SIGNERS),
     "scoreboard:home": PAGE,
+    "scoreboard:pacing_csv": PAGE,
     "scoreboard:digest": PAGE,
     "qualify:definitions": PAGE,
     "qualify:new": Rule(PLANNERS, PLANNERS),
@@ -151,11 +157,16 @@ RULES = {
     "qualify:compare": PAGE,
     "leadvalue:home": PAGE,
     "reviews:home": PAGE,
+    "reviews:rates_csv": PAGE,
     "reviews:reasons": Rule(SIGNED_IN, ADMINS),
     "reviews:accept": Rule(POST_ONLY, ALICES_WORKERS),
     "reviews:reject": Rule(POST_ONLY, ALICES_WORKERS),
     "sla:board": PAGE,
+    "sla:board_csv": PAGE,
     "sla:two_way": PAGE,
+    "sla:queue": PAGE,  # one's own
+    "sla:rep_queue": Rule(ALICES_QUEUE_READERS, READ_ONLY),  # alice's
+    "sla:queue_log": Rule(POST_ONLY, ALICES_WORKERS),
     "sla:policies": PAGE,
     "sla:policy_new": Rule(SLA_KEEPERS, SLA_KEEPERS),
     "sla:policy_edit": Rule(SLA_KEEPERS, SLA_KEEPERS),
@@ -213,6 +224,8 @@ FILL = {
     "reviews:accept": {"pk": "lead"},
     "reviews:reject": {"pk": "lead"},
     "sla:policy_edit": {"pk": "policy"},
+    "sla:rep_queue": {"user_id": "alice"},
+    "sla:queue_log": {"pk": "lead"},
     "sla:calendar_edit": {"pk": "calendar"},
     "sla:day_off_remove": {"pk": "day_off"},
     "attribution:spend_edit": {"pk": "spend_line"},
@@ -432,6 +445,10 @@ def permitted(world: dict) -> dict[str, frozenset]:
         "can_review_lead": lambda user: permissions.can_review_lead(user, lead),
         "can_change_opportunity": lambda user: permissions.can_change_opportunity(user, deal),
         "can_reassign_lead": lambda user: permissions.can_reassign_lead(user, lead),
+        "can_see_follow_up_queue": lambda user: permissions.can_see_follow_up_queue(
+            user, lead.owner
+        ),
+        "works_a_follow_up_queue": permissions.works_a_follow_up_queue,
         "approval_side": lambda user: permissions.approval_side(user) is not None,
     }
     return {
@@ -548,6 +565,8 @@ def test_everybody_signed_in_reads_what_the_rules_say(matrix):
         expected = get_status(cell.url.rule, cell.who)
         if cell.url.name == "login":  # signed in already: on to the home page
             expected = 302
+        if cell.url.name == "crm:home" and cell.who in REPS:  # on to their follow-ups
+            expected = 302
         if cell.status != expected:
             wrong.append(f"{cell} (expected {expected})")
     assert not wrong, failures(matrix, wrong, "GETs answered wrongly")
@@ -615,6 +634,8 @@ def test_the_rules_table_is_what_permissions_py_says(matrix):
         "can_review_lead": ALICES_WORKERS,
         "can_change_opportunity": ALICES_WORKERS,
         "can_reassign_lead": ALICES_ROUTERS,
+        "can_see_follow_up_queue": ALICES_QUEUE_READERS,
+        "works_a_follow_up_queue": REPS,
         "approval_side": SIGNERS,
         "can_change_anything": EVERYBODY - {"vera"},
     }

@@ -30,7 +30,7 @@ def form(url, kinds=KINDS, description="CRM sync"):
 @pytest.mark.parametrize("who, sees", [("ada", True), ("otto", True), ("alice", False),
                                        ("mona", False), ("carol", False), ("vera", False)])  # fmt: skip
 def test_admins_and_operations_find_webhooks_in_the_header_and_nobody_else(login, cast, who, sees):
-    page = login(cast[who]).get("/").content.decode()
+    page = login(cast[who]).get("/", follow=True).content.decode()
     assert ('href="/webhooks/"' in page) is sees
 
 

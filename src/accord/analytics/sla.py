@@ -159,6 +159,7 @@ class Evaluation:
     reassigned: bool = False
     hand_close: HandClose | None = None  # set when it cut a clock short
     events: list = field(default_factory=list)
+    left_mql: bool = False  # the lead left MQL (by the moment evaluated): nothing to do now
 
     @property
     def status(self) -> str:
@@ -177,6 +178,18 @@ class Evaluation:
     def charged_for_hand_close(self) -> bool:
         """Closed by hand before any answer: its cut-short clocks count against the owner."""
         return any(c.closed_by_hand and c.status in FINAL for c in (self.first, self.attempts))
+
+    @property
+    def needs_follow_up(self) -> bool:
+        """Still MQL with a clock not met: on track, at risk, unassigned, or breached and
+        still waiting for its owner (a breach does not end the work)."""
+        return not self.left_mql and self.status in (BREACHED, UNASSIGNED, AT_RISK, ON_TRACK)
+
+    @property
+    def next_due(self) -> datetime:
+        """The earliest deadline of a clock not met or closed (past, for a breach)."""
+        waiting = [c.due_at for c in (self.first, self.attempts) if c.status not in (MET, CLOSED)]
+        return min(waiting) if waiting else max(self.first.due_at, self.attempts.due_at)
 
 
 def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) -> Evaluation:
@@ -244,6 +257,7 @@ def evaluate(spell: Spell, policy: Policy, calendar: Calendar, as_of: datetime) 
         owner=first.owner if first.status in FINAL else spell.owner_at(as_of),
         reassigned=len(owners) > 1,
         hand_close=hand_close if first.closed_by_hand or attempts.closed_by_hand else None,
+        left_mql=left is not None,
     )
 
 

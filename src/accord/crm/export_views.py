@@ -26,6 +26,23 @@ LIST_FILTERS: dict[Kind, type[ListFilterForm]] = {
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def csv_download(
+    filename: str, columns: tuple[exports.Column, ...], records
+) -> StreamingHttpResponse:
+    """A CSV file to download, streamed: every table Accord exports (lists, the boards, the
+    scoreboard) goes out through here, neutralised by `exports`."""
+    response = StreamingHttpResponse(
+        exports.csv_chunks(columns, records), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def dated(name: str) -> str:
+    """accord-<name>-<today>.csv"""
+    return f"accord-{name}-{timezone.localdate():%Y-%m-%d}.csv"
+
+
 @require_safe
 @figures.in_company_time
 def export_list(request, kind: str, file_format: str):
@@ -37,11 +54,7 @@ def export_list(request, kind: str, file_format: str):
     columns, records = exports.COLUMNS[kind], exports.rows(kind, queryset)
     filename = f"accord-{kind}-{timezone.localdate():%Y-%m-%d}.{file_format}"
     if file_format == "csv":
-        response = StreamingHttpResponse(
-            exports.csv_chunks(columns, records), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return csv_download(filename, columns, records)
     # XLSX is a zip, assembled at the end: build it on disk, then send the file.
     file = tempfile.TemporaryFile(suffix=".xlsx")  # FileResponse closes (and so deletes) it
     exports.write_xlsx(file, columns, records, sheet_name=kind.title())

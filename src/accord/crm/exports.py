@@ -1,8 +1,12 @@
 """Exporting CRM records as CSV and XLSX, in Accord's own import format.
 
-The columns carry the importer's names (see `imports/formats.py`), so an exported file
-can be imported again. Rows are read with `values_list(...).iterator()`: a few queries
-and constant memory, however many rows there are.
+The columns carry the importer's names (see `imports/formats.py`) written for people
+("First name" for `first_name`: the importer reads a header whatever its case, spaces or
+underscores), so an exported file can be imported again. A few columns are for reading only
+(a lead's score, grade and when its status last changed); the importer passes them by.
+Rows are read with `values_list(...).iterator()`: a few queries and constant memory,
+however many rows there are. The other tables Accord exports (the follow-up board, the
+scoreboard, the sales reviews) use the same columns and cells.
 
 Text a spreadsheet would run as a formula is made inert by `core.formulas.neutralise`, the
 rule every file Accord writes follows (the importer undoes it). Numbers never get it: a
@@ -13,6 +17,7 @@ import csv
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import IO, Any
 
@@ -35,6 +40,8 @@ class Cell(StrEnum):
     MONEY = "money"
     DATE = "date"
     MOMENT = "moment"  # a time-zone aware datetime
+    NUMBER = "number"  # a count or figure that may have decimals (a plan's 12.5 leads)
+    PERCENT = "percent"  # a fraction, written as a percentage
 
 
 @dataclass(frozen=True)
@@ -42,14 +49,25 @@ class Column:
     name: str
     lookups: tuple[str, ...]  # read from the database; the first non-empty one fills the cell
     cell: Cell = Cell.TEXT
+    label: str = ""  # the header; by default the name for people: "created_at" -> "Created at"
+
+    @property
+    def header(self) -> str:
+        return self.label or readable(self.name)
+
+
+def readable(name: str) -> str:
+    """An import field's name as a header: "external_id" -> "External ID"."""
+    text = name.replace("_", " ").capitalize()
+    return text[: -len(" id")] + " ID" if text.endswith(" id") else text
 
 
 class TooManyRows(ValueError):
     """More rows than a spreadsheet holds."""
 
 
-def _column(name: str, *lookups: str, cell: Cell = Cell.TEXT) -> Column:
-    return Column(name, lookups or (name,), cell)
+def _column(name: str, *lookups: str, cell: Cell = Cell.TEXT, label: str = "") -> Column:
+    return Column(name, lookups or (name,), cell, label)
 
 
 # A person is exported as their email, or their username when they have none: the
@@ -68,6 +86,10 @@ _COLUMNS: dict[Kind, tuple[Column, ...]] = {
         _column("status"),
         _column("owner", *_OWNER),
         _column("created_at", cell=Cell.MOMENT),
+        # For reading: computed by Accord, not imported.
+        _column("score", "engagement_score", cell=Cell.INTEGER, label="Engagement score"),
+        _column("grade", "fit_grade", label="Fit grade"),
+        _column("status_changed_at", cell=Cell.MOMENT),
     ),
     Kind.ACCOUNTS: (
         _column("external_id"),
@@ -164,12 +186,22 @@ def csv_text(value: Any, cell: Cell) -> str:
             return f"{value:.2f}"
         case Cell.INTEGER:
             return str(value)
+        case Cell.NUMBER:
+            return _plain(Decimal(str(value)).quantize(Decimal("0.01")))
+        case Cell.PERCENT:
+            return _plain((Decimal(str(value)) * 100).quantize(Decimal("0.1")))
         case Cell.DATE:
             return value.isoformat()
         case Cell.MOMENT:
             # Full precision: touchpoints and activities are matched on their exact time.
             return timezone.localtime(value).isoformat()
     return neutralise(str(value))
+
+
+def _plain(number: Decimal) -> str:
+    """12.50 -> "12.5", 3.00 -> "3": no trailing zeros, never an exponent."""
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _csv_row(columns: tuple[Column, ...], row: tuple) -> list[str]:
@@ -186,7 +218,7 @@ class _Echo:
 def csv_chunks(columns: tuple[Column, ...], records: Iterable[tuple]) -> Iterator[str]:
     """CSV text, a few hundred rows at a time, for a streamed response."""
     writer = csv.writer(_Echo())
-    lines = [writer.writerow([c.name for c in columns])]
+    lines = [writer.writerow([c.header for c in columns])]
     for row in records:
         lines.append(writer.writerow(_csv_row(columns, row)))
         if len(lines) >= CSV_ROWS_PER_CHUNK:
@@ -199,7 +231,7 @@ def csv_chunks(columns: tuple[Column, ...], records: Iterable[tuple]) -> Iterato
 def write_csv(stream: IO[str], columns: tuple[Column, ...], records: Iterable[tuple]) -> int:
     """Write CSV to an open text file (opened with newline=""); returns the rows written."""
     writer = csv.writer(stream)
-    writer.writerow([c.name for c in columns])
+    writer.writerow([c.header for c in columns])
     count = 0
     for row in records:
         writer.writerow(_csv_row(columns, row))
@@ -209,6 +241,8 @@ def write_csv(stream: IO[str], columns: tuple[Column, ...], records: Iterable[tu
 
 _XLSX_FORMATS = {
     Cell.MONEY: "#,##0.00",
+    Cell.NUMBER: "#,##0.##",
+    Cell.PERCENT: "0.0%",
     Cell.DATE: "yyyy-mm-dd",
     Cell.MOMENT: "yyyy-mm-dd hh:mm:ss",
 }
@@ -251,7 +285,7 @@ def _fill_sheet(workbook, sheet_name: str, columns, records) -> int:
     sheet.freeze_panes(1, 0)
     for i, column in enumerate(columns):
         sheet.set_column(i, i, _XLSX_WIDTHS.get(column.cell, 20))
-        sheet.write_string(0, i, column.name, header)
+        sheet.write_string(0, i, column.header, header)
     count = 0
     for r, row in enumerate(records, start=1):
         if r >= XLSX_MAX_ROWS:
@@ -266,6 +300,8 @@ def _fill_sheet(workbook, sheet_name: str, columns, records) -> int:
                     sheet.write_number(r, i, float(value), formats[Cell.MONEY])
                 case Cell.INTEGER:
                     sheet.write_number(r, i, value)
+                case Cell.NUMBER | Cell.PERCENT:
+                    sheet.write_number(r, i, float(value), formats[column.cell])
                 case Cell.DATE:
                     sheet.write_datetime(r, i, value, formats[Cell.DATE])
                 case Cell.MOMENT:

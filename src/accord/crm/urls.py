@@ -5,6 +5,7 @@ from accord.crm import export_views, views
 app_name = "crm"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("overview/", views.overview, name="overview"),
     path("leads/", views.lead_list, name="leads"),
     path("leads/<int:pk>/", views.lead_detail, name="lead"),
     path("leads/<int:pk>/status/", views.lead_status, name="lead_status"),

@@ -22,8 +22,15 @@ from accord.people import permissions
 PAGE_SIZE = 50
 
 
-@figures.in_company_time
 def home(request):
+    """Reps land on their follow-ups (the service levels' page); everybody else here."""
+    if permissions.works_a_follow_up_queue(request.user):
+        return redirect("sla:queue")
+    return overview(request)
+
+
+@figures.in_company_time
+def overview(request):
     kept = queries.overview()
     return render(request, "crm/home.html", {"overview": kept.value, "kept": kept})
 
@@ -102,6 +109,7 @@ def lead_detail(request, pk):
             "timeline_events": events,
             "touches_by_channel": queries.lead_touches_by_channel(lead),
             "can_change": can_change,
+            "is_owner": lead.owner_id == user.pk,
             "can_reassign": permissions.can_reassign_lead(user, lead),
             "status_form": StatusForm(lead=lead, actor=user),
             "reassign_form": ReassignForm(actor=user, initial={"owner": lead.owner_id}),
@@ -111,14 +119,16 @@ def lead_detail(request, pk):
     )
 
 
-def run_lead_form(request, lead, form, act):
-    """Run one lead action from a bound form; errors go back to the lead page as messages."""
+def run_lead_form(request, lead, form, act, back: str | None = None):
+    """Run one lead action from a bound form; errors go back as messages to the lead page
+    (or to `back`, the page the form was on)."""
+    back = back or lead.get_absolute_url()
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
                 messages.error(request, f"{label or field.replace('_', ' ').capitalize()}: {error}")
-        return redirect(lead)
+        return redirect(back)
     try:
         message = act(lead, form.cleaned_data)
     except ValidationError as error:
@@ -126,7 +136,7 @@ def run_lead_form(request, lead, form, act):
             messages.error(request, text)
     else:
         messages.success(request, message)
-    return redirect(lead)
+    return redirect(back)
 
 
 def _lead_action(request, pk, allowed, form_class, act, **form_kwargs):

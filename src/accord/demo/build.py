@@ -109,6 +109,7 @@ def build_demo_company(
         reviews.reviews_from_history()
         plan.install(world.until)
         service_levels.install()
+        service_levels.raise_last_weeks_alerts(world.until)
         spend.install(world.start, world.until)
         spend.queue_runs(world.until)
         counts = company_counts()

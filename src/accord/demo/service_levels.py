@@ -1,11 +1,12 @@
 """The demo company's service levels: its teams' hours and two follow-up policies."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
 from accord.crm.models import Activity, Touchpoint
-from accord.people.models import Team
+from accord.people.models import Notification, Team
+from accord.sla import alerts
 from accord.sla.models import BusinessCalendar, DayOff, FollowUpPolicy, TickState
 
 ATTEMPT_KINDS = [Activity.Kind.CALL, Activity.Kind.EMAIL, Activity.Kind.LINKEDIN,
@@ -59,5 +60,20 @@ def install() -> None:
         attempt_days=10,
         attempt_kinds=ATTEMPT_KINDS,
     )
-    # Alerts start from now: the demo's history has been and gone.
-    TickState.objects.create(last_tick_at=timezone.now())
+
+
+# A first day with the demo opens on the alerts of its last week, not an empty list.
+ALERTS_LOOK_BACK = timedelta(days=7)
+
+
+def raise_last_weeks_alerts(until: datetime) -> dict:
+    """The alerts the worker would have raised in the week up to `until` (or now, if
+    sooner), as if it had been running. They are the company's past: marked as emailed, so
+    building the demo sends no mail; the sign-off requests of its history are marked read."""
+    moment = min(timezone.now(), until)
+    TickState.objects.create(last_tick_at=moment - ALERTS_LOOK_BACK)
+    raised = alerts.tick(moment)
+    past = Notification.objects.filter(emailed_at=None)
+    past.exclude(kind__startswith="sla.").update(read_at=moment)
+    past.update(emailed_at=moment)
+    return raised

@@ -13,6 +13,7 @@ def abilities(request) -> dict:
         "can_import": permissions.can_import(user),
         "can_manage_people": permissions.can_manage_people(user),
         "can_manage_webhooks": permissions.can_manage_webhooks(user),
+        "works_follow_up_queue": permissions.works_a_follow_up_queue(user),
     }
 
 

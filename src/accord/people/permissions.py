@@ -90,6 +90,42 @@ def can_move_lead_back(user) -> bool:
     return can_change_anything(user) and user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
 
 
+def works_a_follow_up_queue(user) -> bool:
+    """Sales and SDR members: reps whose day starts with their follow-ups (their landing
+    page); everybody else lands on the overview."""
+    return (
+        can_change_anything(user)
+        and user.role == Role.MEMBER
+        and user.teams.filter(kind__in=("sales", "sdr")).exists()
+    )
+
+
+def _may_see_queue(user, rep_id: int, team: Callable[[], set[int]]) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.pk == rep_id or user.role in (Role.ADMIN, Role.LEADER):
+        return True
+    return user.role == Role.MANAGER and rep_id in team()
+
+
+def can_see_follow_up_queue(user, rep) -> bool:
+    """A rep's follow-up queue: their own; their managers' (the managers of a team they are
+    in); any for leaders and admins. It lists what they must do, not what everybody reads."""
+    return _may_see_queue(user, rep.pk, lambda: team_member_ids(user))
+
+
+def follow_up_queues_seen(user, rep_ids) -> set[int]:
+    """Of these reps, those whose queue `user` may open (by the rule above; the team read once)."""
+    team: set[int] | None = None
+
+    def once() -> set[int]:
+        nonlocal team
+        team = team_member_ids(user) if team is None else team
+        return team
+
+    return {rep_id for rep_id in rep_ids if _may_see_queue(user, rep_id, once)}
+
+
 def can_change_opportunity(user, opportunity) -> bool:
     """A deal's amount, stage (won, lost) and owner: by the same rule as a lead's."""
     return _may_change_owned(user, opportunity.owner_id, lambda: team_member_ids(user))

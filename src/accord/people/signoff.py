@@ -5,12 +5,15 @@ people, have approved the same version of it.
 Each signed thing keeps its approvals in a model of its own (user, side, approved_at, one
 per side and one per person). Who stands for a side is a permission
 (`permissions.approval_side`); when a signature may be added and when the set is complete
-is decided here, once, for every such thing.
+is decided here, once, for every such thing. So is who hears of it: a proposal asks the
+leaders who may sign it; each approval, and the thing taking effect, tells its proposer.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from accord.people import notify
+from accord.people.models import User
 from accord.people.permissions import approval_side
 
 SIDES = ("marketing", "sales")
@@ -85,3 +88,30 @@ def sign(actor, approvals) -> tuple[str, bool, object]:
     approvals.create(user=actor, side=side, approved_at=now)
     complete = set(approvals.values_list("side", flat=True)) == set(SIDES)
     return side, complete, now
+
+
+def signers(approvals, *, proposer=None) -> list[User]:
+    """The leaders who may still sign: one of a side with no signature yet, not the proposer
+    (who may not sign what they proposed), not anybody who signed already."""
+    signed = set(approvals.values_list("side", flat=True))
+    leaders = User.objects.filter(
+        is_active=True, role=User.Role.LEADER, teams__kind__in=SIDES
+    ).distinct()
+    return [
+        leader
+        for leader in leaders.exclude(pk=getattr(proposer, "pk", None))
+        if (side := approval_side(leader)) is not None and side not in signed
+    ]
+
+
+def ask_to_sign(approvals, *, proposer, title: str, body: str, url: str, key: str) -> int:
+    """Notify the leaders asked to sign (`signers`); how many were told."""
+    asked = signers(approvals, proposer=proposer)
+    return len(notify.notify(asked, kind="signoff.asked", title=title, body=body, url=url, key=key))
+
+
+def tell_proposer(proposer, actor, *, kind: str, title: str, body: str, url: str, key: str) -> int:
+    """Notify whoever proposed a signed thing of what `actor` did to it (not themselves)."""
+    if proposer is None or proposer.pk == getattr(actor, "pk", None):
+        return 0
+    return len(notify.notify([proposer], kind=kind, title=title, body=body, url=url, key=key))

@@ -143,7 +143,22 @@ def create_plan(actor, *, name: str, fiscal_year: int, first_month: int, values:
         after={"name": name, "starts": f"{plan.start:%Y-%m}", **revision.snapshot()},
         summary=f"Created the plan {name!r} for the year from {plan.start:%B %Y}",
     )
+    _ask_to_sign(actor, revision)
     return plan
+
+
+def _ask_to_sign(actor, revision: PlanRevision) -> None:
+    plan = revision.plan
+    signoff.ask_to_sign(
+        revision.approvals,
+        proposer=actor,
+        title=f"Please sign {plan.name}: revision {revision.number}",
+        body=f"{actor.display_name} drafted revision {revision.number} of {plan.name} "
+        f"(target {revision.target:,.0f}). It holds once a marketing leader and a sales "
+        "leader have approved it.",
+        url=plan.get_absolute_url(),
+        key=f"plan:{revision.pk}:asked",
+    )
 
 
 @transaction.atomic
@@ -201,6 +216,8 @@ def change_plan(actor, plan: Plan, values: PlanValues, *, note: str = "") -> Pla
         )
         + (f": {note}" if note else ""),
     )
+    if action == "plan.revised":
+        _ask_to_sign(actor, revision)
     return revision
 
 
@@ -248,6 +265,19 @@ def approve(actor, revision: PlanRevision) -> PlanRevision:
         summary=f"Approved revision {revision.number} for {side}"
         + ("; the plan is now in force" if complete else "; waiting for the other side"),
     )
+    plan = revision.plan
+    signoff.tell_proposer(
+        revision.created_by,
+        actor,
+        kind="signoff.approved",
+        title=f"{plan.name} revision {revision.number} "
+        + ("is in force" if complete else f"approved for {side}"),
+        body=f"{actor.display_name} approved it for {side}"
+        + ("; both teams have signed: the plan is now in force." if complete else "; it now "
+           f"needs a {signoff.other_side(side)} leader."),
+        url=plan.get_absolute_url(),
+        key=f"plan:{revision.pk}:approved:{actor.pk}",
+    )  # fmt: skip
     return revision
 
 

@@ -112,6 +112,16 @@ def propose(actor, definition: LeadDefinition) -> LeadDefinition:
         after=definition.snapshot(),
         summary=f"Proposed v{definition.version} for sign-off by marketing and sales",
     )
+    signoff.ask_to_sign(
+        definition.approvals,
+        proposer=actor,
+        title=f"Please sign the lead definition v{definition.version}: {definition.name}",
+        body=f"{actor.display_name} proposed v{definition.version}. It goes live once a "
+        "marketing leader and a sales leader have approved it; its backtest shows what it "
+        "would change.",
+        url=definition.get_absolute_url(),
+        key=f"definition:{definition.pk}:asked:{definition.proposed_at.isoformat()}",
+    )
     return definition
 
 
@@ -175,6 +185,18 @@ def approve(actor, definition: LeadDefinition) -> LeadDefinition:
         summary=f"Approved v{definition.version} for {side}"
         + ("; ready to activate" if complete else "; waiting for the other side"),
     )
+    signoff.tell_proposer(
+        definition.proposed_by,
+        actor,
+        kind="signoff.approved",
+        title=f"Lead definition v{definition.version} "
+        + ("approved by both teams" if complete else f"approved for {side}"),
+        body=f"{actor.display_name} approved it for {side}"
+        + ("; it is ready to activate." if complete else "; it now needs a "
+           f"{signoff.other_side(side)} leader."),
+        url=definition.get_absolute_url(),
+        key=f"definition:{definition.pk}:approved:{actor.pk}:{definition.proposed_at.isoformat()}",
+    )  # fmt: skip
     return definition
 
 
@@ -263,5 +285,15 @@ def activate(actor, definition: LeadDefinition) -> ScoringRun:
         summary=f"Activated v{definition.version}"
         + (f" in place of v{previous.version}" if previous else "")
         + f": {run.leads_scored} leads rescored, {run.promoted} became MQL",
+    )
+    signoff.tell_proposer(
+        definition.proposed_by,
+        actor,
+        kind="signoff.activated",
+        title=f"Lead definition v{definition.version} is live",
+        body=f"{actor.display_name} activated it: {run.leads_scored:,} leads rescored, "
+        f"{run.promoted:,} became MQL.",
+        url=definition.get_absolute_url(),
+        key=f"definition:{definition.pk}:activated",
     )
     return run

@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accord.core import figures
 from accord.core.forms import PeriodForm
+from accord.crm.export_views import csv_download
+from accord.crm.exports import Cell, Column
 from accord.crm.models import Lead
 from accord.crm.views import run_lead_form
 from accord.people import permissions
@@ -56,12 +58,51 @@ def reject(request, pk: int):
     return _review(request, pk, RejectForm, act)
 
 
+def _rates(request) -> tuple[PeriodForm, figures.Kept]:
+    form = PeriodForm(request.GET or None, timezone.localdate())
+    start, end = form.period()
+    return form, reviews.kept_rejection_rates(start, end)
+
+
+RATE_COLUMNS = (
+    Column("group", ("group",), label="Grouped by"),
+    Column("label", ("label",), label="Name"),
+    Column("reviewed", ("reviewed",), Cell.INTEGER),
+    Column("accepted", ("accepted",), Cell.INTEGER),
+    Column("rejected", ("rejected",), Cell.INTEGER),
+    Column("rejection_rate", ("rejection_rate",), Cell.PERCENT, "Rejection rate %"),
+    Column("share", ("share",), Cell.PERCENT, "Share of rejections %"),
+)
+
+
+@require_safe
+@figures.in_company_time
+def rates_csv(request):
+    """The page's tables in one file: all reviews, then by source, campaign, rep and reason."""
+    _, kept = _rates(request)
+    rates = kept.value
+
+    def counted(group: str, rows) -> list[tuple]:
+        return [
+            (group, r.label, r.reviewed, r.accepted, r.rejected, r.rejection_rate, None)
+            for r in rows
+        ]
+
+    records = [
+        *counted("All reviews", [rates.total]),
+        *counted("Source", rates.by_source),
+        *counted("Campaign", rates.by_campaign),
+        *counted("Rep", rates.by_reviewer),
+        *(("Reason", r.label, None, None, r.rejected, None, r.share) for r in rates.by_reason),
+    ]
+    name = f"accord-sales-reviews-{rates.start:%Y-%m-%d}-to-{rates.end:%Y-%m-%d}.csv"
+    return csv_download(name, RATE_COLUMNS, records)
+
+
 @figures.in_company_time
 def home(request):
     """Rejection rates by source, campaign, reason and rep, for everybody to see."""
-    form = PeriodForm(request.GET or None, timezone.localdate())
-    start, end = form.period()
-    kept = reviews.kept_rejection_rates(start, end)
+    form, kept = _rates(request)
     rates = kept.value
     # The chart ranks sources by how often their leads are turned down; the table by volume.
     ranked = sorted(rates.by_source, key=lambda row: -(row.rejection_rate or 0))
@@ -82,6 +123,7 @@ def home(request):
                 "values": [row.rejected for row in rates.by_reason],
             },
             "time_zone": timezone.get_current_timezone_name(),
+            "query": request.GET.urlencode(),
         },
     )
 

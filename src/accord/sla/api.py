@@ -10,7 +10,9 @@ from ninja import Field, Query, Router, Schema, Status
 from accord.core.api_types import Day, Moment, RecordId
 from accord.core.periods import reporting_period
 from accord.crm.models import Lead
+from accord.people import permissions
 from accord.people.api_auth import require_write_scope
+from accord.people.models import User
 from accord.sla import actions, queries
 from accord.sla.models import DEFAULT_TOUCH_WINDOW_DAYS, FollowUpPolicy
 
@@ -111,6 +113,19 @@ class BoardIn(Schema):
     to: Day | None = Field(None, description="last MQL day (default today)")
 
 
+class QueueItemOut(Schema):
+    lead: int
+    name: str
+    grade: str = Field(..., description="fit grade A-D; empty if not graded")
+    score: int = Field(..., description="engagement score")
+    status: str = Field(..., description="breached, unassigned, at_risk or on_track")
+    next_due: datetime = Field(..., description="the earliest deadline not met (past if breached)")
+    policy: PolicyRef
+    attempts_made: int = Field(..., description="attempts that count, within the window")
+    attempts_so_far: int = Field(..., description="with those made after the deadline")
+    attempts_required: int
+
+
 class EvaluateRep(Schema):
     rep: str
     due: int
@@ -204,6 +219,35 @@ def board(request, period: Query[BoardIn]):
         "industry_never_followed_up": data["industry_never_followed_up"],
         "figures_as_of": data["kept"].computed_at,
     }
+
+
+@router.get(
+    "/sla/queue",
+    response=list[QueueItemOut],
+    summary="A rep's follow-up queue",
+    description="The MQLs `rep` (a username; default the token's owner) owns whose clocks wait "
+    "for them: breached first, then by the next deadline. A rep reads their own; their "
+    "managers, leaders and admins anybody's they may open on the page (403 otherwise).",
+)
+def follow_up_queue(request, rep: str = ""):
+    viewer = request.auth.user
+    person = get_object_or_404(User, username=User.normalize_username(rep)) if rep else viewer
+    permissions.require(permissions.can_see_follow_up_queue(viewer, person), queries.QUEUE_DENIED)
+    return [
+        {
+            "lead": item.lead.pk,
+            "name": item.lead.name,
+            "grade": item.lead.fit_grade or "",
+            "score": item.lead.engagement_score,
+            "status": item.evaluation.status,
+            "next_due": item.next_due,
+            "policy": {"id": item.evaluation.policy.id, "name": item.evaluation.policy.name},
+            "attempts_made": item.evaluation.attempts_made,
+            "attempts_so_far": item.attempts_so_far,
+            "attempts_required": item.evaluation.policy.attempts,
+        }
+        for item in queries.follow_up_queue(person)
+    ]
 
 
 @router.get(

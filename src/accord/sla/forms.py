@@ -7,6 +7,7 @@ typed as a percentage and handed over as a fraction.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accord.analytics import business_hours
 from accord.core.forms import PercentField, as_percent, plain_number
@@ -235,3 +236,17 @@ class DayOffForm(forms.Form):
         label="What for",
         help_text="e.g. Company offsite; shown on the hours page.",
     )
+
+
+class QuickFollowUpForm(forms.Form):
+    """One click from a row of the follow-up queue: a call or an email, made just now."""
+
+    kind = forms.ChoiceField(
+        choices=[(k, label) for k, label in Activity.Kind.choices if k in ("call", "email")]
+    )
+    outcome = forms.CharField(required=False, max_length=120)
+
+    def clean(self):
+        data = super().clean()
+        data["occurred_at"] = timezone.now()
+        return data

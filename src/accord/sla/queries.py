@@ -195,25 +195,106 @@ def weekly_trend(evaluations: list[sla.Evaluation]) -> dict:
     }
 
 
-def open_clocks(evaluations: list[sla.Evaluation], users: dict[int, User], limit=50) -> list:
-    """Leads whose clocks are running and at risk or unassigned: what needs doing now."""
-    urgent = [e for e in evaluations if e.status in (sla.AT_RISK, sla.UNASSIGNED)]
-    urgent.sort(key=lambda e: min(c.due_at for c in (e.first, e.attempts)))
-    leads = Lead.objects.in_bulk([e.lead_id for e in urgent[:limit]])
-    return [
-        {
-            "lead": leads.get(e.lead_id),
-            "evaluation": e,
-            "owner": users.get(e.owner),
-            "next_due": min(
-                c.due_at
-                for c in (e.first, e.attempts)
-                if c.status in (sla.AT_RISK, sla.ON_TRACK, sla.UNASSIGNED)
-            ),
-        }
-        for e in urgent[:limit]
-        if e.lead_id in leads
-    ]
+def queue_order(e: sla.Evaluation) -> tuple:
+    """Breached (still open) first, then by the next deadline: the order of a rep's queue,
+    where every lead waiting for them is listed."""
+    return (e.status != sla.BREACHED, e.next_due, e.lead_id)
+
+
+# "Needs follow-up now" lists this many leads at most.
+OPEN_CLOCKS_SHOWN = 50
+
+
+def open_clocks(evaluations: list[sla.Evaluation], users: dict[int, User]) -> dict:
+    """Leads still MQL whose clocks are unassigned, at risk or breached: what needs doing now.
+    (A breach does not close the lead: it waits for its follow-up all the same.)
+
+    What can still be saved comes first (unassigned and at risk, by deadline), then the
+    breaches, most overdue first, as many as the list has room for; `counts` says how many
+    of each there are in all."""
+    waiting = [e for e in evaluations if e.needs_follow_up and e.status != sla.ON_TRACK]
+    savable = sorted((e for e in waiting if e.status != sla.BREACHED), key=queue_order)
+    breached = sorted((e for e in waiting if e.status == sla.BREACHED), key=queue_order)
+    shown = (savable + breached)[:OPEN_CLOCKS_SHOWN]
+    leads = Lead.objects.in_bulk([e.lead_id for e in shown])
+    return {
+        "counts": {
+            status: sum(1 for e in waiting if e.status == status)
+            for status in (sla.UNASSIGNED, sla.AT_RISK, sla.BREACHED)
+        },
+        "more_breached": len(savable) + len(breached) - len(shown),
+        "rows": [
+            {
+                "lead": leads.get(e.lead_id),
+                "evaluation": e,
+                "owner": users.get(e.owner),
+                "next_due": e.next_due,
+            }
+            for e in shown
+            if e.lead_id in leads
+        ],
+    }
+
+
+QUEUE_DENIED = "Only the rep, their managers, leaders and admins open a rep's follow-up queue."
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    lead: Lead
+    evaluation: sla.Evaluation
+    attempts_late: int  # the rep's follow-ups after the attempts' deadline: done, not met
+
+    @property
+    def next_due(self) -> datetime:
+        return self.evaluation.next_due
+
+    @property
+    def attempts_so_far(self) -> int:
+        return self.evaluation.attempts_made + self.attempts_late
+
+
+def follow_up_queue(rep: User, as_of: datetime | None = None) -> list[QueueItem]:
+    """A rep's follow-ups: the MQLs they own now whose clocks wait for them, breached first,
+    then by the next deadline."""
+    as_of = as_of or timezone.now()
+    leads = {
+        lead.pk: lead
+        for lead in Lead.objects.filter(owner=rep, status=Lead.Status.MQL).select_related(
+            "account", "source"
+        )
+    }
+    if not leads:
+        return []
+    found = [e for e in evaluate_all(as_of, Scope(lead_ids=list(leads))) if e.needs_follow_up]
+    found.sort(key=queue_order)
+    late = defaultdict(list)
+    if found:
+        for lead_id, at, kind in Activity.objects.filter(
+            lead_id__in=[e.lead_id for e in found],
+            user=rep,
+            occurred_at__gt=min(e.attempts.due_at for e in found),
+            occurred_at__lte=as_of,
+        ).values_list("lead_id", "occurred_at", "kind"):
+            late[lead_id].append((at, kind))
+
+    def after_deadline(e: sla.Evaluation) -> int:
+        return sum(
+            1
+            for at, kind in late[e.lead_id]
+            if at > e.attempts.due_at and kind in e.policy.attempt_kinds
+        )
+
+    return [QueueItem(leads[e.lead_id], e, after_deadline(e)) for e in found]
+
+
+def clocks_by_lead(lead_ids, as_of: datetime | None = None) -> dict[int, sla.Evaluation]:
+    """Each lead's newest MQL spell with its clocks: what a list of leads shows."""
+    found: dict[int, sla.Evaluation] = {}
+    for e in evaluate_all(as_of or timezone.now(), Scope(lead_ids=list(lead_ids))):
+        if e.lead_id not in found or e.started_at > found[e.lead_id].started_at:
+            found[e.lead_id] = e
+    return found
 
 
 def closed_by_hand(evaluations: list[sla.Evaluation], limit=50) -> dict:

@@ -15,6 +15,12 @@ def sla_status(status: str) -> str:
     return sla.STATUS_LABELS.get(status, status)
 
 
+@register.simple_tag
+def clocks_of(leads) -> dict:
+    """{lead id: its newest MQL spell's evaluation} for a page of leads (a list's columns)."""
+    return queries.clocks_by_lead([lead.pk for lead in leads])
+
+
 @register.inclusion_tag("sla/_lead_clocks.html")
 def lead_sla_panel(lead):
     """The follow-up clocks of a lead's MQL spells, newest first."""
