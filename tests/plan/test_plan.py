@@ -625,7 +625,7 @@ def test_a_leader_declines_a_draft_with_a_comment_and_its_author_is_told(plan, c
         cast["victor"],
         "Pipeline coverage is too thin for Q1.",
     )
-    told = Notification.objects.get(user=cast["mona"], kind="plan.declined")
+    told = Notification.objects.get(user=cast["mona"], kind="signoff.declined")
     assert "Victor" in told.title or "victor" in told.title
     assert told.body == "Pipeline coverage is too thin for Q1."
     assert AuditLog.objects.filter(action="plan.declined", actor=cast["victor"]).exists()

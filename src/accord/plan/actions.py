@@ -11,7 +11,7 @@ from django.utils import timezone
 from accord.analytics.funnel import STAGES, STEPS, FunnelError, validate
 from accord.analytics.months import add_months
 from accord.core import events
-from accord.people import audit, notify, signoff
+from accord.people import audit, signoff
 from accord.people.permissions import can_edit_plan, require
 from accord.plan.models import Plan, PlanApproval, PlanGoal, PlanRevision
 
@@ -318,14 +318,15 @@ def decline(actor, revision: PlanRevision, comment: str) -> PlanRevision:
         after={"comment": revision.decline_comment},
         summary=f"Declined revision {revision.number}: {revision.decline_comment}",
     )
-    if revision.created_by_id and revision.created_by_id != actor.pk:
-        notify.notify(
-            [revision.created_by],
-            kind="plan.declined",
-            title=f"{actor.display_name} declined {revision.plan.name}, revision {revision.number}",
-            body=revision.decline_comment,
-            url=revision.plan.get_absolute_url(),
-        )
+    signoff.tell_proposer(
+        revision.created_by,
+        actor,
+        kind="signoff.declined",
+        title=f"{actor.display_name} declined {revision.plan.name}, revision {revision.number}",
+        body=revision.decline_comment,
+        url=revision.plan.get_absolute_url(),
+        key=f"plan:{revision.pk}:declined",
+    )
     return revision
 
 
