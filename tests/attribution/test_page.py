@@ -2,11 +2,13 @@
 return on spend and unit economics, spend and its inputs kept by the right people."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
+from accord.attribution import actions
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
 from accord.people.models import AuditLog
 from accord.people.tokens import issue_token
@@ -182,6 +184,26 @@ def test_the_unit_economics_inputs_are_percentages_on_the_page_and_fractions_sto
     )
 
 
+def test_without_a_period_the_api_answers_the_standard_trailing_run_and_names_it(
+    world, cast, client, django_capture_on_commit_callbacks
+):
+    manager = cast["sam"]
+    read = issue_token(cast["vera"], name="r", scope="read")[1]
+    with time_machine.travel(datetime(2026, 6, 30, 12, tzinfo=UTC), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            trailing = actions.request_run(manager, "revenue")
+            # Then somebody computes a one-off quarter in the UI: the newest run.
+            actions.request_run(manager, "revenue", date(2026, 1, 1), date(2026, 3, 31))
+        answer = client.get(
+            "/api/v1/attribution?basis=revenue", headers={"Authorization": f"Bearer {read}"}
+        )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["id"] == trailing.pk
+    assert (body["period_start"], body["period_end"]) == ("2025-07-01", "2026-06-30")
+    assert body["period"] == "the standard trailing period: the 365 days up to 2026-06-30"
+
+
 def test_the_api_serves_the_latest_run_and_starts_new_ones(
     world, cast, client, django_capture_on_commit_callbacks
 ):
@@ -214,8 +236,14 @@ def test_the_api_serves_the_latest_run_and_starts_new_ones(
         body = {"basis": "revenue", "start": "2025-07-01", "end": "2026-06-30"}
         started = call("post", runs, manager_write, body)
     assert started.status_code == 202
-    latest = call("get", "/api/v1/attribution?basis=revenue", read).json()
+    # A period someone chose is answered when asked for, never in place of the standard one.
+    standard = call("get", "/api/v1/attribution?basis=revenue", read)
+    assert standard.status_code == 404 and "standard trailing period" in standard.json()["detail"]
+    latest = call(
+        "get", "/api/v1/attribution?basis=revenue&start=2025-07-01&end=2026-06-30", read
+    ).json()
     assert latest["status"] == "done" and latest["period_start"] == "2025-07-01"
+    assert latest["period"] == "2025-07-01 to 2026-06-30"
     assert set(latest["models"]) >= {"markov", "linear", "w_shaped"}
     assert latest["models"]["linear"]["by_campaign"]
     assert latest["economics"]["period"]["new_customers"] == 1

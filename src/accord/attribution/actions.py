@@ -1,7 +1,7 @@
 """Verbs of attribution: ask for a run (the worker computes it), keep spend and the
 unit-economics inputs. Every change of spend or inputs is audited."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
@@ -67,8 +67,7 @@ def refresh(today: date | None = None) -> list[AttributionRun]:
         if newest is None or newest.data_version == version:
             continue
         start, end = newest.period_start, newest.period_end
-        rolling = end == newest.created_at.date() and end - start == timedelta(days=364)
-        if rolling:
+        if newest.trailing:
             start, end = compute.default_period(today)
         queued.append(request_run(None, basis, start, end, newest.lookback_days))
     return queued

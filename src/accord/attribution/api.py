@@ -46,6 +46,11 @@ class RunOut(Schema):
     status: str
     period_start: date
     period_end: date
+    period: str = Field(
+        ...,
+        description="which period this answers: the standard trailing one (the 365 days up to "
+        "the day the run was made) or the one asked for",
+    )
     lookback_days: int
     finished_at: datetime | None
     models: dict[str, ModelResult] = Field({}, description="model key -> its credits")
@@ -71,6 +76,11 @@ def _run_out(run) -> dict:
         "status": run.status,
         "period_start": run.period_start,
         "period_end": run.period_end,
+        "period": (
+            f"the standard trailing period: the 365 days up to {run.period_end}"
+            if run.trailing
+            else f"{run.period_start} to {run.period_end}"
+        ),
         "lookback_days": run.lookback_days,
         "finished_at": run.finished_at,
         "models": result.get("models", {}),
@@ -83,9 +93,10 @@ def _run_out(run) -> dict:
     response={200: RunOut, 404: ErrorOut},
     summary="The latest attribution results",
     description="Every model's credit by channel (and campaign, for rule-based models) and "
-    "the period's economics, from the newest finished run on `basis` (pipeline or revenue), "
-    "over exactly `start`..`end` if both are given. 404 until one has been computed "
-    "(POST /attribution/runs).",
+    "the period's economics on `basis` (pipeline or revenue): over exactly `start`..`end` if "
+    "both are given, else over the standard trailing period (the 365 days up to the day the "
+    "newest such run was made; never a one-off period someone computed). `period` names "
+    "which. 404 until one has been computed (POST /attribution/runs).",
 )
 def latest(
     request,
@@ -97,9 +108,17 @@ def latest(
         compute.requested_period(start, end, timezone.now().date())
     except ValueError as error:
         raise HttpError(422, str(error)) from None
-    done, _ = queries.latest(basis, start, end)
+    if start is None:
+        done = queries.latest_trailing(basis)
+        missing = (
+            f"No {basis} attribution over the standard trailing period (the 365 days up to "
+            "a day it was computed) has been computed yet."
+        )
+    else:
+        done, _ = queries.latest(basis, start, end)
+        missing = f"No {basis} attribution has been computed for {start} to {end} yet."
     if done is None:
-        raise HttpError(404, f"No {basis} attribution has been computed for that period yet.")
+        raise HttpError(404, missing)
     return _run_out(done)
 
 

@@ -20,9 +20,13 @@ class PeriodForm(forms.Form):
     start = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
     end = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
 
+    def __init__(self, *args, default_basis: str = AttributionRun.Basis.PIPELINE, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_basis = default_basis
+
     def clean(self):
         data = super().clean()
-        data["basis"] = data.get("basis") or AttributionRun.Basis.PIPELINE
+        data["basis"] = data.get("basis") or self.default_basis
         # Without either day the page shows the newest run, so nothing is filled in here.
         try:
             compute.requested_period(data.get("start"), data.get("end"), timezone.now().date())

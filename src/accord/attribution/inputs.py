@@ -36,10 +36,12 @@ def data_version() -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def spend_lines(first_month: date, last_month: date) -> list[dict]:
-    """The spend of the months from `first_month` to `last_month`, as `compute.run_all`
-    reads it."""
-    lines = Spend.objects.filter(month__gte=first_month, month__lte=last_month)
+def spend_lines(first_month: date | None, last_month: date) -> list[dict]:
+    """The spend of the months from `first_month` (None: the first there is) to
+    `last_month`, as `compute.run_all` reads it."""
+    lines = Spend.objects.filter(month__lte=last_month)
+    if first_month is not None:
+        lines = lines.filter(month__gte=first_month)
     return [
         {"month": month, "side": side, "channel": channel, "amount": amount}
         for month, side, channel, amount in lines.values_list(

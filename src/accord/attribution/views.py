@@ -16,14 +16,14 @@ from accord.people import notify, permissions
 SPEND_PAGE = 50
 
 
-def _context(request) -> dict:
+def _context(request, default_basis: str = AttributionRun.Basis.PIPELINE) -> dict:
     """The basis, period and runs every attribution page starts from. Without a period the
     newest run of the basis is shown, with its dates in the form."""
-    form = forms.PeriodForm(request.GET or None)
+    form = forms.PeriodForm(request.GET or None, default_basis=default_basis)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     # A bad period keeps the basis asked for (its field was valid), beside the error.
     asked = form.cleaned_data.get("basis") if form.is_bound else None
-    basis = data.get("basis") or asked or AttributionRun.Basis.PIPELINE
+    basis = data.get("basis") or asked or default_basis
     start, end = data.get("start"), data.get("end")
     done, pending = queries.latest(basis, start, end)
     if start is None:
@@ -75,7 +75,8 @@ def home(request):
 
 
 def money(request):
-    context = _context(request)
+    # Return on spend is a revenue question first; pipeline per dollar is one choice away.
+    context = _context(request, default_basis=AttributionRun.Basis.REVENUE)
     model, _ = queries.pair(request.GET.get("model"), None)
     context["model"] = model
     context["query"] += "&" + urlencode({"model": model})
