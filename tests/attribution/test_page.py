@@ -252,3 +252,47 @@ def test_the_api_serves_the_latest_run_and_starts_new_ones(
     assert (
         call("get", "/api/v1/attribution?basis=revenue&start=2025-07-01", read).status_code == 422
     )
+
+
+def test_an_operations_analyst_computes_from_the_page_and_the_api(
+    world, cast, login, client, django_capture_on_commit_callbacks
+):
+    analyst = cast["otto"]  # a member of sales & marketing operations
+    page = login(analyst).get("/attribution/").content.decode()
+    assert "Compute</button>" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(analyst).post("/attribution/recompute/", PERIOD)
+    assert response.status_code == 302
+    assert AttributionRun.objects.get().requested_by == analyst
+    token = issue_token(analyst, name="w", scope="write")[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            "/api/v1/attribution/runs",
+            json.dumps({"basis": "revenue", "start": "2025-07-01", "end": "2026-06-30"}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 202
+    # A member outside operations still may not.
+    assert login(cast["alice"]).post("/attribution/recompute/", PERIOD).status_code == 403
+
+
+def test_the_models_chosen_stay_chosen_after_compute(world, cast, login):
+    manager = login(cast["sam"])
+    chosen = PERIOD | {"a": "linear", "b": "shapley", "next": "/attribution/"}
+    response = manager.post("/attribution/recompute/", chosen)
+    assert response["Location"] == (
+        "/attribution/?basis=pipeline&start=2025-07-01&end=2026-06-30&a=linear&b=shapley"
+    )
+    page = manager.get(response["Location"]).content.decode()
+    assert '<option value="linear" selected>' in page
+    assert '<option value="shapley" selected>' in page
+    other = {"start": "2026-01-01", "end": "2026-03-31", "a": "linear", "b": "shapley"}
+    form = manager.get("/attribution/", other).content.decode()  # not computed: a Compute form
+    assert '<input type="hidden" name="a" value="linear">' in form
+    money = manager.post(
+        "/attribution/recompute/", PERIOD | {"model": "u_shaped", "next": "/attribution/money/"}
+    )
+    assert money["Location"].endswith("&model=u_shaped")
+    ignored = manager.post("/attribution/recompute/", PERIOD | {"a": "<script>"})
+    assert "script" not in ignored["Location"]

@@ -49,10 +49,12 @@ EVERYBODY = frozenset(CAST)
 ADMINS = frozenset({"ada"})
 LEADERS = frozenset({"carol", "victor"})
 MANAGERS = frozenset({"mona", "sam"})
-# Plans, lead definitions, backtests and attribution runs: admins, leaders and managers.
+# Plans, lead definitions and backtests: admins, leaders and managers.
 PLANNERS = ADMINS | LEADERS | MANAGERS
 # The imports: admins, sales & marketing operations (otto), leaders and managers.
 IMPORTERS = PLANNERS | {"otto"}
+# Attribution runs: planners and the analysts of sales & marketing operations (otto).
+ANALYSTS = PLANNERS | {"otto"}
 # Webhooks: admins and sales & marketing operations (otto).
 HOOK_KEEPERS = ADMINS | {"otto"}
 # Follow-up policies and business hours: admins, leaders (and managers of operations: none here).
@@ -162,7 +164,7 @@ RULES = {
     "sla:day_off_remove": Rule(POST_ONLY, SLA_KEEPERS),
     "attribution:home": PAGE,
     "attribution:money": PAGE,
-    "attribution:recompute": Rule(POST_ONLY, PLANNERS),
+    "attribution:recompute": Rule(POST_ONLY, ANALYSTS),
     "attribution:spend": Rule(SIGNED_IN, SPEND_KEEPERS),
     "attribution:spend_edit": Rule(SPEND_KEEPERS, SPEND_KEEPERS),
 }
@@ -603,7 +605,7 @@ def test_the_rules_table_is_what_permissions_py_says(matrix):
         "can_edit_plan": PLANNERS,
         "can_edit_definition": PLANNERS,
         "can_run_backtest": PLANNERS,
-        "can_run_attribution": PLANNERS,
+        "can_run_attribution": ANALYSTS,
         "can_import": IMPORTERS,
         "can_edit_service_levels": SLA_KEEPERS,
         "can_edit_spend": SPEND_KEEPERS,

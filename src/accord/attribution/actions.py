@@ -12,7 +12,7 @@ from accord.attribution import compute, inputs
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
 from accord.people import audit, permissions
 
-DENIED = "Only admins, leaders and managers start an attribution run."
+DENIED = "Only admins, leaders, managers and sales & marketing operations start an attribution run."
 SPEND_DENIED = "Only admins, leaders and managers of marketing or operations change spend."
 BUSY = (AttributionRun.Status.QUEUED, AttributionRun.Status.RUNNING)
 

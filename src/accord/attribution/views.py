@@ -10,10 +10,12 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accord.attribution import actions, compute, forms, queries
+from accord.attribution.compute import MODELS
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
 from accord.people import notify, permissions
 
 SPEND_PAGE = 50
+MODEL_CHOICES = ("a", "b", "model")  # the compared pair, the model of return on spend
 
 
 def _context(request, default_basis: str = AttributionRun.Basis.PIPELINE) -> dict:
@@ -107,8 +109,10 @@ def recompute(request):
         messages.success(request, "Attribution recomputed.")
     else:
         messages.info(request, "Attribution is being computed; this page updates by itself.")
-    query = urlencode({"basis": run.basis, "start": run.period_start, "end": run.period_end})
-    return redirect(back.split("?", 1)[0] + "?" + query)
+    query = {"basis": run.basis, "start": run.period_start, "end": run.period_end}
+    # The models the page was showing stay chosen.
+    query |= {key: request.POST[key] for key in MODEL_CHOICES if request.POST.get(key) in MODELS}
+    return redirect(back.split("?", 1)[0] + "?" + urlencode(query))
 
 
 def spend(request):
