@@ -167,6 +167,7 @@ RULES = {
     "attribution:recompute": Rule(POST_ONLY, ANALYSTS),
     "attribution:spend": Rule(SIGNED_IN, SPEND_KEEPERS),
     "attribution:spend_edit": Rule(SPEND_KEEPERS, SPEND_KEEPERS),
+    "attribution:spend_import": Rule(SPEND_KEEPERS, SPEND_KEEPERS),
 }
 
 # What goes into each URL's arguments: a string names an object of the world (its id goes in),

@@ -1,6 +1,7 @@
 """The attribution API: the stored results, and asking for a new run."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from django.utils import timezone
@@ -9,7 +10,9 @@ from ninja.errors import HttpError
 
 from accord.analytics.attribution.rules import MAX_LOOKBACK_DAYS
 from accord.attribution import actions, compute, queries
+from accord.attribution.models import Spend
 from accord.core.api_types import Day, ErrorOut
+from accord.crm.models import Channel
 from accord.people.api_auth import require_write_scope
 
 router = Router(tags=["attribution"])
@@ -141,3 +144,58 @@ def start(request, payload: RunIn):
         raise HttpError(422, str(error)) from None
     run.refresh_from_db()
     return Status(202, _run_out(run))
+
+
+class SpendIn(Schema):
+    month: Day = Field(..., description="any day of the month; the line counts for the month")
+    side: Literal["marketing", "sales"]
+    channel: str | None = Field(
+        None, description="a channel's key: program spend on it also counts toward its return"
+    )
+    label: str = Field(..., min_length=1, max_length=80, description="what it paid for")
+    amount: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2, description="dollars")
+    confirm_large_amount: bool = Field(
+        False, description="true to keep an amount over 10x the largest month so far"
+    )
+
+
+class SpendOut(Schema):
+    id: int
+    month: date
+    side: str
+    channel: str | None
+    label: str
+    amount: str
+
+
+@router.post(
+    "/spend",
+    response={201: SpendOut},
+    summary="Add a spend line",
+    description="One month's spend beyond campaigns (people, tools, an agency) on the marketing "
+    "or the sales side; a write token of whoever keeps spend. The same rules as the page: a "
+    "month more than a year outside the company's data is refused, and an amount over 10x the "
+    "largest month so far needs `confirm_large_amount`. 422 names the field.",
+)
+def add_spend(request, payload: SpendIn):
+    token = require_write_scope(request)
+    channel = None
+    if payload.channel:
+        channel = Channel.objects.filter(key=payload.channel).first()
+        if channel is None:
+            raise HttpError(422, f"channel: no channel with the key {payload.channel!r}.")
+    changes = payload.dict(exclude={"confirm_large_amount"}) | {"channel": channel}
+    line = actions.save_spend(
+        token.user, Spend(), changes, confirm_large=payload.confirm_large_amount
+    )
+    return Status(
+        201,
+        {
+            "id": line.pk,
+            "month": line.month,
+            "side": line.side,
+            "channel": channel.key if channel else None,
+            "label": line.label,
+            "amount": str(line.amount),
+        },
+    )

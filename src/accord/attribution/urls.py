@@ -8,5 +8,6 @@ urlpatterns = [
     path("attribution/money/", views.money, name="money"),
     path("attribution/recompute/", views.recompute, name="recompute"),
     path("attribution/spend/", views.spend, name="spend"),
+    path("attribution/spend/import/", views.spend_import, name="spend_import"),
     path("attribution/spend/<int:pk>/", views.spend_edit, name="spend_edit"),
 ]

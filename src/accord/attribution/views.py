@@ -1,6 +1,7 @@
 """The attribution pages: models side by side, return on spend and unit economics, spend."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,8 +11,10 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accord.attribution import actions, compute, forms, queries
+from accord.attribution import spend_import as spend_import_rows
 from accord.attribution.compute import MODELS
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
+from accord.core.forms import errors_onto
 from accord.people import notify, permissions
 
 SPEND_PAGE = 50
@@ -132,9 +135,16 @@ def spend(request):
         else:
             spend_form = forms.SpendForm(request.POST)
             if spend_form.is_valid():
-                line = actions.save_spend(request.user, Spend(), spend_form.cleaned_data)
-                messages.success(request, f"Added {line}.")
-                return redirect("attribution:spend")
+                changes, confirmed = spend_form.changes()
+                try:
+                    line = actions.save_spend(
+                        request.user, Spend(), changes, confirm_large=confirmed
+                    )
+                except ValidationError as error:
+                    errors_onto(spend_form, error)
+                else:
+                    messages.success(request, f"Added {line}.")
+                    return redirect("attribution:spend")
     lines = Spend.objects.select_related("channel")
     page = Paginator(lines, SPEND_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -164,7 +174,33 @@ def spend_edit(request, pk: int):
         form = forms.SpendForm(request.POST, instance=line)
         if form.is_valid():
             # The form has written the new values into `line`; the verb wants it as stored.
-            line = actions.save_spend(request.user, Spend.objects.get(pk=pk), form.cleaned_data)
-            messages.success(request, f"Saved {line}.")
-            return redirect("attribution:spend")
+            changes, confirmed = form.changes()
+            try:
+                line = actions.save_spend(
+                    request.user, Spend.objects.get(pk=pk), changes, confirm_large=confirmed
+                )
+            except ValidationError as error:
+                errors_onto(form, error)
+            else:
+                messages.success(request, f"Saved {line}.")
+                return redirect("attribution:spend")
     return render(request, "attribution/spend_edit.html", {"form": form, "line": line})
+
+
+def spend_import(request):
+    """Spend lines from a CSV file: the good rows kept, each bad one reported."""
+    permissions.require(permissions.can_edit_spend(request.user), actions.SPEND_DENIED)
+    form = forms.SpendImportForm()
+    report = None
+    if request.method == "POST":
+        form = forms.SpendImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                report = spend_import_rows.import_spend(
+                    request.user,
+                    form.cleaned_data["file"].read(),
+                    confirm_large=form.cleaned_data["confirm_large"],
+                )
+            except spend_import_rows.SpendFileError as error:
+                form.add_error("file", str(error))
+    return render(request, "attribution/spend_import.html", {"form": form, "report": report})
