@@ -1,6 +1,8 @@
 """The attribution pages and API: runs computed by the worker and stored, models compared,
 return on spend and unit economics, spend and its inputs kept by the right people."""
 
+import csv
+import io
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -92,6 +94,75 @@ def test_return_on_spend_per_channel_and_campaign_and_the_unit_economics(
 
     markov = viewer.get("/attribution/money/", PERIOD | {"model": "markov"}).content.decode()
     assert "credits channels, not campaigns" in markov
+
+
+def test_return_on_spend_is_revenue_by_default_over_the_window_it_names(
+    costs, cast, login, django_capture_on_commit_callbacks
+):
+    revenue = PERIOD | {"basis": "revenue"}
+    with django_capture_on_commit_callbacks(execute=True):
+        login(cast["sam"]).post("/attribution/recompute/", revenue)
+        login(cast["sam"]).post("/attribution/recompute/", PERIOD)  # pipeline: the newest
+    viewer = login(cast["vera"])
+    page = viewer.get("/attribution/money/").content.decode()
+    assert '<option value="revenue" selected>' in page
+    assert "Channels: revenue per dollar" in page
+    # Credit reaches back to January 2025, so does cost: search's June 2025 counts.
+    assert "Cost and credit over the same months: <strong>Jan 2025 to Jun 2026</strong>" in page
+    assert "<td>Paid search</td>" in page and "$951" in page  # $250.50 and $700, rounded
+    pipeline = viewer.get("/attribution/money/", PERIOD).content.decode()
+    assert "Channels: pipeline per dollar" in pipeline and "Pipeline is not revenue" in pipeline
+
+
+def test_attribution_tables_export_to_csv_with_readable_headers(
+    costs, cast, login, client, django_capture_on_commit_callbacks
+):
+    costs["webinars"].name = "=HYPERLINK(1)"
+    costs["webinars"].save()
+    revenue = PERIOD | {"basis": "revenue"}
+    with django_capture_on_commit_callbacks(execute=True):
+        login(cast["sam"]).post("/attribution/recompute/", revenue)
+    viewer = login(cast["vera"])
+    page = viewer.get("/attribution/money/", revenue).content.decode()
+    assert "/attribution/export/channels.csv?basis=revenue" in page
+
+    def table(name, **query):
+        response = viewer.get(f"/attribution/export/{name}.csv", revenue | query)
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        assert "accord-attribution-" + name in response["Content-Disposition"]
+        return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    channels = table("channels", model="linear")
+    assert channels[0] == [
+        "Channel",
+        "Credit, Linear ($)",
+        "Cost Jan 2025 to Jun 2026 ($)",
+        "Revenue per dollar",
+    ]
+    by_name = {row[0]: row for row in channels[1:]}
+    assert by_name["Paid search"][2] == "950.50"  # June 2025 and June 2026
+    assert float(by_name["Webinar"][3]) > 0
+    campaigns = table("campaigns", model="linear")
+    assert campaigns[0][:2] == ["Campaign", "Channel"]
+    assert ["'=HYPERLINK(1)", "Webinar"] in [row[:2] for row in campaigns]  # made inert
+    quarters = table("quarters")
+    assert quarters[0] == [
+        "Quarter",
+        "Cost ($)",
+        "New customers",
+        "CAC ($)",
+        "LTV ($)",
+        "LTV : CAC",
+        "Payback (months)",
+    ]
+    assert quarters[-1][0] == "2026 Q2"
+    models = table("models")
+    assert models[0][:3] == ["Channel", "First touch: credit ($)", "First touch: share (%)"]
+    assert len(models[0]) == 1 + 2 * 10
+    # Nobody signed in gets the login page; an unknown table is not found.
+    client.logout()
+    assert client.get("/attribution/export/channels.csv").status_code == 302
+    assert login(cast["vera"]).get("/attribution/export/secrets.csv").status_code == 404
 
 
 def test_marketing_managers_keep_spend_and_members_only_read_it(world, cast, login, channels):

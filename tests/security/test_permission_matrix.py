@@ -164,6 +164,7 @@ RULES = {
     "sla:day_off_remove": Rule(POST_ONLY, SLA_KEEPERS),
     "attribution:home": PAGE,
     "attribution:money": PAGE,
+    "attribution:export": PAGE,
     "attribution:recompute": Rule(POST_ONLY, ANALYSTS),
     "attribution:spend": Rule(SIGNED_IN, SPEND_KEEPERS),
     "attribution:spend_edit": Rule(SPEND_KEEPERS, SPEND_KEEPERS),
@@ -216,6 +217,7 @@ FILL = {
     "sla:calendar_edit": {"pk": "calendar"},
     "sla:day_off_remove": {"pk": "day_off"},
     "attribution:spend_edit": {"pk": "spend_line"},
+    "attribution:export": {"table": ("models", "channels", "campaigns", "quarters")},
 }
 
 # Routes not in the matrix, and why.

@@ -3,22 +3,30 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from accord.attribution import actions, compute, forms, queries
+from accord.attribution import actions, compute, forms, queries, tables
 from accord.attribution import spend_import as spend_import_rows
 from accord.attribution.compute import MODELS
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
 from accord.core.forms import errors_onto
+from accord.crm import exports
 from accord.people import notify, permissions
 
 SPEND_PAGE = 50
-MODEL_CHOICES = ("a", "b", "model")  # the compared pair, the model of return on spend
+MODEL_CHOICES = ("a", "b", "model")
+# The tables that export, with the basis each page shows by default.
+EXPORTS = {
+    "models": AttributionRun.Basis.PIPELINE,
+    "channels": AttributionRun.Basis.REVENUE,
+    "campaigns": AttributionRun.Basis.REVENUE,
+    "quarters": AttributionRun.Basis.REVENUE,
+}  # the compared pair, the model of return on spend
 
 
 def _context(request, default_basis: str = AttributionRun.Basis.PIPELINE) -> dict:
@@ -204,3 +212,33 @@ def spend_import(request):
             except spend_import_rows.SpendFileError as error:
                 form.add_error("file", str(error))
     return render(request, "attribution/spend_import.html", {"form": form, "report": report})
+
+
+@require_safe
+def export(request, table: str):
+    """One table of the attribution pages as CSV, for the run and models the page shows."""
+    if table not in EXPORTS:
+        raise Http404("No such table.")
+    context = _context(request, default_basis=EXPORTS[table])
+    run = context["done"]
+    if run is None:  # the page's empty state, in the file
+        columns = (exports.Column("Message", ("message",)),)
+        records = [(f"No {context['basis']} attribution has been computed for this period.",)]
+        name = f"accord-attribution-{table}.csv"
+    elif table == "models":
+        columns, records = tables.models_table(run)
+    elif table == "quarters":
+        columns, records = tables.quarters_table(queries.unit_economics(run))
+    else:
+        model, _ = queries.pair(request.GET.get("model"), None)
+        roi = queries.return_on_spend(run, model)
+        columns, records = (
+            tables.channels_table(roi) if table == "channels" else tables.campaigns_table(roi)
+        )
+    if run is not None:
+        name = f"accord-attribution-{table}-{run.basis}-{run.period_start}-{run.period_end}.csv"
+    response = StreamingHttpResponse(
+        exports.csv_chunks(columns, records), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
