@@ -382,6 +382,14 @@ def test_on_the_demo_every_model_attributes_all_won_revenue(small_demo, db):
         assert sum(r["share"] for r in credits["by_channel"]) == pytest.approx(1, abs=1e-5)
     period = result["economics"]["period"]
     assert period["new_customers"] > 0 and D(period["cac"]) > 0 and D(period["ltv"]) > 0
+    # Cost and credit over the same months: every channel's revenue per dollar is one a CMO
+    # would sign (the referral program pays its bonuses, the SEO agency counts on search).
+    cost = {key: D(value) for key, value in result["economics"]["costs"]["by_channel"].items()}
+    credit = {r["channel"]: D(r["credit"]) for r in result["models"]["w_shaped"]["by_channel"]}
+    returns = {key: credit.get(key, 0) / spent for key, spent in cost.items() if spent}
+    print(returns)
+    assert set(returns) >= {"referral", "organic_search", "paid_search", "email_nurture"}
+    assert all(D("0.3") < ratio < 50 for ratio in returns.values()), returns
 
 
 def seed_spend():
