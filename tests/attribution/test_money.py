@@ -387,7 +387,6 @@ def test_on_the_demo_every_model_attributes_all_won_revenue(small_demo, db):
     cost = {key: D(value) for key, value in result["economics"]["costs"]["by_channel"].items()}
     credit = {r["channel"]: D(r["credit"]) for r in result["models"]["w_shaped"]["by_channel"]}
     returns = {key: credit.get(key, 0) / spent for key, spent in cost.items() if spent}
-    print(returns)
     assert set(returns) >= {"referral", "organic_search", "paid_search", "email_nurture"}
     assert all(D("0.3") < ratio < 50 for ratio in returns.values()), returns
 
