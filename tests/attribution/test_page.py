@@ -112,6 +112,9 @@ def test_return_on_spend_is_revenue_by_default_over_the_window_it_names(
     assert "Cost and credit over the same months: <strong>Jan 2025 to Jun 2026</strong>" in page
     search_cost = r'<td>Paid search</td><td class="num">[^<]*</td><td class="num">\$950</td>'
     assert re.search(search_cost, page)  # $250.50 and $700
+    # From the models' tab (pipeline by default) the tab opens on its own default basis.
+    home = viewer.get("/attribution/").content.decode()
+    assert 'href="/attribution/money/?start=2025-07-01&amp;end=2026-06-30&amp;a=' in home
     pipeline = viewer.get("/attribution/money/", PERIOD).content.decode()
     assert "Channels: pipeline per dollar" in pipeline and "Pipeline is not revenue" in pipeline
 

@@ -48,8 +48,11 @@ def _context(request, default_basis: str = AttributionRun.Basis.PIPELINE) -> dic
             shown = compute.default_period(timezone.now().date())
     else:
         shown = (start, end)
-    query = {"basis": basis, "start": shown[0].isoformat(), "end": shown[1].isoformat()}
+    query = {"start": shown[0].isoformat(), "end": shown[1].isoformat()}
     typed = {"start": query["start"], "end": query["end"]}
+    if request.GET.get("basis"):
+        # Chosen, it follows to the other tabs; else each tab opens on its own default.
+        query = {"basis": basis} | query
     if form.is_bound and form.errors:  # keep what was typed, beside the error
         typed = {name: request.GET.get(name, "") for name in typed}
     return {
