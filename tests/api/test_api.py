@@ -211,7 +211,7 @@ def test_too_many_items_is_413_and_nothing_is_stored(api, write_token, settings)
     assert not Lead.objects.exists()
 
 
-def test_a_malformed_body_is_422_or_400_with_a_json_reason(api, write_token, client):
+def test_a_malformed_body_is_422_with_a_json_reason(api, write_token, client):
     response = api("post", "/leads/bulk", write_token, {"things": []})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == "items"
@@ -221,7 +221,32 @@ def test_a_malformed_body_is_422_or_400_with_a_json_reason(api, write_token, cli
         content_type="application/json",
         headers={"Authorization": f"Bearer {write_token}"},
     )
-    assert bad_json.status_code == 400
+    assert bad_json.status_code == 422
+    assert bad_json.json()["detail"].startswith("The body is not valid JSON")
+    assert not Lead.objects.exists()
+
+
+def test_an_unknown_query_parameter_is_refused_naming_it_on_every_operation(api, write_token):
+    # `from`/`to` instead of `start`/`end` must not quietly answer another period.
+    wrong = api("get", "/attribution?basis=revenue&from=2026-01-01&to=2026-03-31", write_token)
+    assert wrong.status_code == 422
+    assert "Unknown query parameters: from, to." in wrong.json()["detail"]
+    assert "basis, end, start" in wrong.json()["detail"]
+    typo = api("get", "/leads?stauts=mql", write_token)
+    assert typo.status_code == 422 and "stauts" in typo.json()["detail"]
+    # The lists' documented filters and paging are known; so are the board's period fields.
+    assert api("get", "/leads?status=mql&limit=5&q=x", write_token).status_code == 200
+    assert api("get", "/leads/1?verbose=1", write_token).status_code == 422
+
+
+def test_a_path_no_operation_answers_is_a_json_404(api, write_token, client):
+    for path in ("/api/v1/nothing-here", "/api/v1/attribution/x/", "/api/v1/leads/1/deep"):
+        response = client.get(path, headers={"Authorization": f"Bearer {write_token}"})
+        assert response.status_code == 404, path
+        assert response["Content-Type"] == "application/json"
+        assert "No API operation at" in response.json()["detail"]
+    anonymous = client.get("/api/v1/nothing-here")
+    assert anonymous.status_code == 404 and anonymous.json()["detail"]
 
 
 def test_the_rate_limit_answers_429_with_retry_after(api, write_token, settings):

@@ -188,8 +188,11 @@ def test_the_economics_of_a_run(costs, channels):
     )
     figures = result["economics"]
 
-    # Webinar: two campaign months and the agency; search: June only (June 2025 is outside).
-    assert figures["costs"]["by_channel"] == {"paid_search": "250.50", "webinar": "1900.00"}
+    # Credit reaches back to January 2025 (ann's search touch, in the journey of last year's
+    # deal), so return on spend counts cost from there: search's June 2025 too. Acquisition
+    # cost keeps to the period's months.
+    assert figures["costs"]["window"] == {"from": "2025-01-01", "to": "2026-06-01"}
+    assert figures["costs"]["by_channel"] == {"paid_search": "950.50", "webinar": "1900.00"}
     period = figures["period"]
     assert D(period["cost"]) == D("1000") + D("500") + D("250.50") + D("400") + D("8000")
     assert period["new_customers"] == 1  # Acme, in October 2025
@@ -198,6 +201,21 @@ def test_the_economics_of_a_run(costs, channels):
     assert figures["quarters"][-1]["quarter"] == "2026 Q2"
     assert len(figures["quarters"]) == compute.TREND_QUARTERS
     assert figures["sourcing"]["revenue"]["amount"] == "60000.00"
+
+
+def test_return_on_spend_counts_cost_over_the_months_its_credit_reaches(costs):
+    # Given search ads bought in June 2025, before the period, and credited for the big
+    # deal's touches of 2025: its cost counts, so the return is not credit at $0.
+    result = compute.run_all(basis="pipeline", start=date(2026, 1, 1), end=YEAR[1])
+    window = result["economics"]["costs"]["window"]
+    search = next(
+        row for row in result["models"]["linear"]["by_channel"] if row["channel"] == "paid_search"
+    )
+    assert window["from"] <= "2025-06-01" and window["to"] == "2026-06-01"
+    assert result["economics"]["costs"]["by_channel"]["paid_search"] == "950.50"
+    assert D(search["credit"]) > 0
+    # Acquisition cost still counts only the period's own months.
+    assert result["economics"]["months"][0] == "2026-01"
 
 
 # --- Stored runs and the refresh ---------------------------------------------------------------
@@ -364,6 +382,13 @@ def test_on_the_demo_every_model_attributes_all_won_revenue(small_demo, db):
         assert sum(r["share"] for r in credits["by_channel"]) == pytest.approx(1, abs=1e-5)
     period = result["economics"]["period"]
     assert period["new_customers"] > 0 and D(period["cac"]) > 0 and D(period["ltv"]) > 0
+    # Cost and credit over the same months: every channel's revenue per dollar is one a CMO
+    # would sign (the referral program pays its bonuses, the SEO agency counts on search).
+    cost = {key: D(value) for key, value in result["economics"]["costs"]["by_channel"].items()}
+    credit = {r["channel"]: D(r["credit"]) for r in result["models"]["w_shaped"]["by_channel"]}
+    returns = {key: credit.get(key, 0) / spent for key, spent in cost.items() if spent}
+    assert set(returns) >= {"referral", "organic_search", "paid_search", "email_nurture"}
+    assert all(D("0.3") < ratio < 50 for ratio in returns.values()), returns
 
 
 def seed_spend():

@@ -1,12 +1,17 @@
 """The attribution pages and API: runs computed by the worker and stored, models compared,
 return on spend and unit economics, spend and its inputs kept by the right people."""
 
+import csv
+import io
 import json
-from datetime import date
+import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
+from accord.attribution import actions
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
 from accord.people.models import AuditLog
 from accord.people.tokens import issue_token
@@ -90,6 +95,79 @@ def test_return_on_spend_per_channel_and_campaign_and_the_unit_economics(
 
     markov = viewer.get("/attribution/money/", PERIOD | {"model": "markov"}).content.decode()
     assert "credits channels, not campaigns" in markov
+
+
+def test_return_on_spend_is_revenue_by_default_over_the_window_it_names(
+    costs, cast, login, django_capture_on_commit_callbacks
+):
+    revenue = PERIOD | {"basis": "revenue"}
+    with django_capture_on_commit_callbacks(execute=True):
+        login(cast["sam"]).post("/attribution/recompute/", revenue)
+        login(cast["sam"]).post("/attribution/recompute/", PERIOD)  # pipeline: the newest
+    viewer = login(cast["vera"])
+    page = viewer.get("/attribution/money/").content.decode()
+    assert '<option value="revenue" selected>' in page
+    assert "Channels: revenue per dollar" in page
+    # Credit reaches back to January 2025, so does cost: search's June 2025 counts.
+    assert "Cost and credit over the same months: <strong>Jan 2025 to Jun 2026</strong>" in page
+    search_cost = r'<td>Paid search</td><td class="num">[^<]*</td><td class="num">\$950</td>'
+    assert re.search(search_cost, page)  # $250.50 and $700
+    # From the models' tab (pipeline by default) the tab opens on its own default basis.
+    home = viewer.get("/attribution/").content.decode()
+    assert 'href="/attribution/money/?start=2025-07-01&amp;end=2026-06-30&amp;a=' in home
+    pipeline = viewer.get("/attribution/money/", PERIOD).content.decode()
+    assert "Channels: pipeline per dollar" in pipeline and "Pipeline is not revenue" in pipeline
+
+
+def test_attribution_tables_export_to_csv_with_readable_headers(
+    costs, cast, login, client, django_capture_on_commit_callbacks
+):
+    costs["webinars"].name = "=HYPERLINK(1)"
+    costs["webinars"].save()
+    revenue = PERIOD | {"basis": "revenue"}
+    with django_capture_on_commit_callbacks(execute=True):
+        login(cast["sam"]).post("/attribution/recompute/", revenue)
+    viewer = login(cast["vera"])
+    page = viewer.get("/attribution/money/", revenue).content.decode()
+    assert "/attribution/export/channels.csv?basis=revenue" in page
+
+    def table(name, **query):
+        response = viewer.get(f"/attribution/export/{name}.csv", revenue | query)
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        assert "accord-attribution-" + name in response["Content-Disposition"]
+        return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    channels = table("channels", model="linear")
+    assert channels[0] == [
+        "Channel",
+        "Credit, Linear ($)",
+        "Cost Jan 2025 to Jun 2026 ($)",
+        "Revenue per dollar",
+    ]
+    by_name = {row[0]: row for row in channels[1:]}
+    assert by_name["Paid search"][2] == "950.50"  # June 2025 and June 2026
+    assert float(by_name["Webinar"][3]) > 0
+    campaigns = table("campaigns", model="linear")
+    assert campaigns[0][:2] == ["Campaign", "Channel"]
+    assert ["'=HYPERLINK(1)", "Webinar"] in [row[:2] for row in campaigns]  # made inert
+    quarters = table("quarters")
+    assert quarters[0] == [
+        "Quarter",
+        "Cost ($)",
+        "New customers",
+        "CAC ($)",
+        "LTV ($)",
+        "LTV : CAC",
+        "Payback (months)",
+    ]
+    assert quarters[-1][0] == "2026 Q2"
+    models = table("models")
+    assert models[0][:3] == ["Channel", "First touch: credit ($)", "First touch: share (%)"]
+    assert len(models[0]) == 1 + 2 * 10
+    # Nobody signed in gets the login page; an unknown table is not found.
+    client.logout()
+    assert client.get("/attribution/export/channels.csv").status_code == 302
+    assert login(cast["vera"]).get("/attribution/export/secrets.csv").status_code == 404
 
 
 def test_marketing_managers_keep_spend_and_members_only_read_it(world, cast, login, channels):
@@ -182,6 +260,26 @@ def test_the_unit_economics_inputs_are_percentages_on_the_page_and_fractions_sto
     )
 
 
+def test_without_a_period_the_api_answers_the_standard_trailing_run_and_names_it(
+    world, cast, client, django_capture_on_commit_callbacks
+):
+    manager = cast["sam"]
+    read = issue_token(cast["vera"], name="r", scope="read")[1]
+    with time_machine.travel(datetime(2026, 6, 30, 12, tzinfo=UTC), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            trailing = actions.request_run(manager, "revenue")
+            # Then somebody computes a one-off quarter in the UI: the newest run.
+            actions.request_run(manager, "revenue", date(2026, 1, 1), date(2026, 3, 31))
+        answer = client.get(
+            "/api/v1/attribution?basis=revenue", headers={"Authorization": f"Bearer {read}"}
+        )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["id"] == trailing.pk
+    assert (body["period_start"], body["period_end"]) == ("2025-07-01", "2026-06-30")
+    assert body["period"] == "the standard trailing period: the 365 days up to 2026-06-30"
+
+
 def test_the_api_serves_the_latest_run_and_starts_new_ones(
     world, cast, client, django_capture_on_commit_callbacks
 ):
@@ -214,8 +312,14 @@ def test_the_api_serves_the_latest_run_and_starts_new_ones(
         body = {"basis": "revenue", "start": "2025-07-01", "end": "2026-06-30"}
         started = call("post", runs, manager_write, body)
     assert started.status_code == 202
-    latest = call("get", "/api/v1/attribution?basis=revenue", read).json()
+    # A period someone chose is answered when asked for, never in place of the standard one.
+    standard = call("get", "/api/v1/attribution?basis=revenue", read)
+    assert standard.status_code == 404 and "standard trailing period" in standard.json()["detail"]
+    latest = call(
+        "get", "/api/v1/attribution?basis=revenue&start=2025-07-01&end=2026-06-30", read
+    ).json()
     assert latest["status"] == "done" and latest["period_start"] == "2025-07-01"
+    assert latest["period"] == "2025-07-01 to 2026-06-30"
     assert set(latest["models"]) >= {"markov", "linear", "w_shaped"}
     assert latest["models"]["linear"]["by_campaign"]
     assert latest["economics"]["period"]["new_customers"] == 1
@@ -224,3 +328,47 @@ def test_the_api_serves_the_latest_run_and_starts_new_ones(
     assert (
         call("get", "/api/v1/attribution?basis=revenue&start=2025-07-01", read).status_code == 422
     )
+
+
+def test_an_operations_analyst_computes_from_the_page_and_the_api(
+    world, cast, login, client, django_capture_on_commit_callbacks
+):
+    analyst = cast["otto"]  # a member of sales & marketing operations
+    page = login(analyst).get("/attribution/").content.decode()
+    assert "Compute</button>" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(analyst).post("/attribution/recompute/", PERIOD)
+    assert response.status_code == 302
+    assert AttributionRun.objects.get().requested_by == analyst
+    token = issue_token(analyst, name="w", scope="write")[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            "/api/v1/attribution/runs",
+            json.dumps({"basis": "revenue", "start": "2025-07-01", "end": "2026-06-30"}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 202
+    # A member outside operations still may not.
+    assert login(cast["alice"]).post("/attribution/recompute/", PERIOD).status_code == 403
+
+
+def test_the_models_chosen_stay_chosen_after_compute(world, cast, login):
+    manager = login(cast["sam"])
+    chosen = PERIOD | {"a": "linear", "b": "shapley", "next": "/attribution/"}
+    response = manager.post("/attribution/recompute/", chosen)
+    assert response["Location"] == (
+        "/attribution/?basis=pipeline&start=2025-07-01&end=2026-06-30&a=linear&b=shapley"
+    )
+    page = manager.get(response["Location"]).content.decode()
+    assert '<option value="linear" selected>' in page
+    assert '<option value="shapley" selected>' in page
+    other = {"start": "2026-01-01", "end": "2026-03-31", "a": "linear", "b": "shapley"}
+    form = manager.get("/attribution/", other).content.decode()  # not computed: a Compute form
+    assert '<input type="hidden" name="a" value="linear">' in form
+    money = manager.post(
+        "/attribution/recompute/", PERIOD | {"model": "u_shaped", "next": "/attribution/money/"}
+    )
+    assert money["Location"].endswith("&model=u_shaped")
+    ignored = manager.post("/attribution/recompute/", PERIOD | {"a": "<script>"})
+    assert "script" not in ignored["Location"]

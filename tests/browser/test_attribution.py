@@ -58,6 +58,17 @@ def test_return_on_spend_and_the_unit_economics(page: Page, log_in, screenshot):
     channels = page.locator("#roi-channels")
     expect(channels).to_be_visible(timeout=180_000)
     expect(channels.locator("tbody tr").first.locator("td").nth(3)).to_contain_text("×")
+    expect(channels.locator("thead th").nth(3)).to_have_text("Revenue per dollar")
+    expect(page.locator("#roi-window")).to_contain_text("Cost and credit over the same months")
+    # The by-quarter table stays inside its card, on a laptop's width too (it overflowed at
+    # 1,100 px when it shared a row).
+    page.set_viewport_size({"width": 1100, "height": 800})
+    quarters = page.locator("#quarters")
+    card = page.locator("section.card", has=quarters)
+    quarters.scroll_into_view_if_needed()
+    table_box, card_box = quarters.bounding_box(), card.bounding_box()
+    assert table_box["x"] + table_box["width"] <= card_box["x"] + card_box["width"] + 0.5
+    page.set_viewport_size({"width": 1280, "height": 720})
     expect(page.locator("#unit-economics")).to_contain_text("CAC")
     expect(page.locator("#unit-economics")).to_contain_text("LTV : CAC")
     expect(page.locator("#roi-campaigns tbody tr").first).to_be_visible()

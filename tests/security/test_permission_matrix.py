@@ -49,10 +49,12 @@ EVERYBODY = frozenset(CAST)
 ADMINS = frozenset({"ada"})
 LEADERS = frozenset({"carol", "victor"})
 MANAGERS = frozenset({"mona", "sam"})
-# Plans, lead definitions, backtests and attribution runs: admins, leaders and managers.
+# Plans, lead definitions and backtests: admins, leaders and managers.
 PLANNERS = ADMINS | LEADERS | MANAGERS
 # The imports: admins, sales & marketing operations (otto), leaders and managers.
 IMPORTERS = PLANNERS | {"otto"}
+# Attribution runs: planners and the analysts of sales & marketing operations (otto).
+ANALYSTS = PLANNERS | {"otto"}
 # Webhooks: admins and sales & marketing operations (otto).
 HOOK_KEEPERS = ADMINS | {"otto"}
 # Follow-up policies and business hours: admins, leaders (and managers of operations: none here).
@@ -175,9 +177,11 @@ RULES = {
     "sla:day_off_remove": Rule(POST_ONLY, SLA_KEEPERS),
     "attribution:home": PAGE,
     "attribution:money": PAGE,
-    "attribution:recompute": Rule(POST_ONLY, PLANNERS),
+    "attribution:export": PAGE,
+    "attribution:recompute": Rule(POST_ONLY, ANALYSTS),
     "attribution:spend": Rule(SIGNED_IN, SPEND_KEEPERS),
     "attribution:spend_edit": Rule(SPEND_KEEPERS, SPEND_KEEPERS),
+    "attribution:spend_import": Rule(SPEND_KEEPERS, SPEND_KEEPERS),
 }
 
 # What goes into each URL's arguments: a string names an object of the world (its id goes in),
@@ -229,6 +233,7 @@ FILL = {
     "sla:calendar_edit": {"pk": "calendar"},
     "sla:day_off_remove": {"pk": "day_off"},
     "attribution:spend_edit": {"pk": "spend_line"},
+    "attribution:export": {"table": ("models", "channels", "campaigns", "quarters")},
 }
 
 # Routes not in the matrix, and why.
@@ -625,7 +630,7 @@ def test_the_rules_table_is_what_permissions_py_says(matrix):
         "can_edit_plan": PLANNERS,
         "can_edit_definition": PLANNERS,
         "can_run_backtest": PLANNERS,
-        "can_run_attribution": PLANNERS,
+        "can_run_attribution": ANALYSTS,
         "can_import": IMPORTERS,
         "can_edit_service_levels": SLA_KEEPERS,
         "can_edit_spend": SPEND_KEEPERS,

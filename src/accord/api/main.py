@@ -2,7 +2,13 @@
 that turns a verb's refusal into an answer. Handlers just call the verb; a PermissionDenied
 becomes 403 and a ValidationError 422 naming each field, here and nowhere else. Every error
 answers JSON `{"detail": …}`, an unexpected one too (500, logged, saying nothing of the
-internals), and the OpenAPI document says which errors each operation can answer."""
+internals), and the OpenAPI document says which errors each operation can answer.
+
+The API answers only what it was asked in words it knows: a query parameter no operation
+documents is refused (422 naming it), not silently ignored; a body that is not JSON is 422;
+a path under /api/v1/ that names no operation is a JSON 404."""
+
+from json import JSONDecodeError
 
 from django.conf import settings
 from django.core import signals
@@ -13,8 +19,12 @@ from django.core.exceptions import (
     SuspiciousOperation,
     ValidationError,
 )
+from django.http import JsonResponse
+from django.urls import re_path
 from django.utils.log import log_response
 from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.openapi.schema import flatten_properties
 
 from accord.attribution.api import router as attribution_router
 from accord.core.api_types import ErrorOut
@@ -62,6 +72,17 @@ def refusal(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
         return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
     return " ".join(error.messages)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    # Ninja answers 400 to a body it cannot parse; the README promises 422 for a malformed
+    # body, as for any body that does not fit the schema.
+    if exc.status_code == 400 and isinstance(exc.__cause__, (JSONDecodeError, UnicodeDecodeError)):
+        return api.create_response(
+            request, {"detail": f"The body is not valid JSON: {exc.__cause__}."}, status=422
+        )
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(PermissionDenied)
@@ -119,20 +140,21 @@ def too_big(request, exc):
 
 
 ERROR_RESPONSES = {
-    "400": "Bad request: the body is not JSON, or a filter or cursor this API does not know.",
+    "400": "Bad request: a filter value or a cursor this API does not know.",
     "401": "No token, or an unknown or revoked one, or one of a deactivated user.",
     "403": "A read-only token, or a role that may not do this.",
     "404": "No such record.",
     "413": "Too many items, or a body larger than the limit.",
-    "422": "Invalid input: a refusal naming each field, or where the request does not fit "
-    "the schema.",
+    "422": "Invalid input: a refusal naming each field, a body that is not JSON or does not "
+    "fit the schema, or a query parameter the operation does not take.",
     "429": "Rate limit reached; retry after the seconds in Retry-After.",
 }
 
 
 def _document_errors(schema: dict) -> None:
-    """Each operation's error answers: any can be refused its token (401) or rate limited
-    (429); one that takes input can find it malformed (400) or invalid (422); only writes
+    """Each operation's error answers: any can be refused its token (401), an unknown query
+    parameter (422) or rate limited (429); one that takes input can find it malformed (400)
+    or invalid (422); only writes
     refuse a scope or a role (403), only a path names a record that may be missing (404),
     only a body can be too large (413). An answer the operation documents itself is kept."""
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -141,9 +163,9 @@ def _document_errors(schema: dict) -> None:
     )
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
-            codes = ["401", "429"]
+            codes = ["401", "422", "429"]  # any may be sent a query parameter it does not take
             if operation.get("parameters") or "requestBody" in operation:
-                codes += ["400", "422"]
+                codes.append("400")
             if method != "get":
                 codes.append("403")
             if "{" in path:
@@ -169,11 +191,70 @@ def _document_errors(schema: dict) -> None:
 
 
 def urls():
-    """The API's URL patterns, open to token-authenticated requests without a session login."""
+    """The API's URL patterns, open to token-authenticated requests without a session login,
+    each operation refusing query parameters it does not know, and a JSON 404 for the rest."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         _exempt(pattern)
-    return patterns, app_name, namespace
+    for bound in api._get_bound_routers():  # the operations the patterns run
+        for view in bound.path_operations.values():
+            for operation in view.operations:
+                _refuse_unknown_query(operation)
+    unknown = re_path(r"^.*$", no_such_operation, name="unknown")
+    unknown.callback.login_required = False
+    return [*patterns, unknown], app_name, namespace
+
+
+def no_such_operation(request, *args, **kwargs):
+    return JsonResponse(
+        {"detail": f"No API operation at {request.path}; the operations are at /api/v1/docs."},
+        status=404,
+    )
+
+
+def query_names(operation) -> set[str]:
+    """The query parameters an operation accepts: those of its signature, under the names the
+    OpenAPI document gives them, and those it documents itself (the lists' filters)."""
+    names = set()
+    for model in operation.models:
+        if model.__ninja_param_source__ != "query":
+            continue
+        schema = model.model_json_schema()
+        required = set(schema.get("required", ()))
+        for name, details in schema.get("properties", {}).items():
+            for flat, _, _ in flatten_properties(
+                name, details, name in required, schema.get("$defs", {})
+            ):
+                names.add(flat)
+    extra = (operation.openapi_extra or {}).get("parameters", ())
+    names.update(p["name"] for p in extra if p.get("in") == "query")
+    return names
+
+
+def _refuse_unknown_query(operation) -> None:
+    """After the token and rate checks, a query parameter the operation does not know is a
+    422 naming it: `?from=` instead of `?start=` must not quietly answer something else."""
+    known = query_names(operation)
+    checks = operation._run_checks
+
+    def run_checks(request):
+        error = checks(request)
+        if error is not None:
+            return error
+        unknown = sorted(set(request.GET) - known)
+        if not unknown:
+            return None
+        expected = ", ".join(sorted(known)) or "none"
+        return api.create_response(
+            request,
+            {
+                "detail": f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: "
+                f"{', '.join(unknown)}. This operation takes: {expected}."
+            },
+            status=422,
+        )
+
+    operation._run_checks = run_checks
 
 
 def _exempt(pattern) -> None:

@@ -1,20 +1,23 @@
 """Verbs of attribution: ask for a run (the worker computes it), keep spend and the
 unit-economics inputs. Every change of spend or inputs is audited."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accord.analytics.attribution.rules import Options
+from accord.analytics.months import add_months
 from accord.attribution import compute, inputs
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
 from accord.people import audit, permissions
 
-DENIED = "Only admins, leaders and managers start an attribution run."
+DENIED = "Only admins, leaders, managers and sales & marketing operations start an attribution run."
 SPEND_DENIED = "Only admins, leaders and managers of marketing or operations change spend."
 BUSY = (AttributionRun.Status.QUEUED, AttributionRun.Status.RUNNING)
+LARGE = 10  # a line over this many times the largest month so far needs a confirmation
 
 
 @transaction.atomic
@@ -67,22 +70,33 @@ def refresh(today: date | None = None) -> list[AttributionRun]:
         if newest is None or newest.data_version == version:
             continue
         start, end = newest.period_start, newest.period_end
-        rolling = end == newest.created_at.date() and end - start == timedelta(days=364)
-        if rolling:
+        if newest.trailing:
             start, end = compute.default_period(today)
         queued.append(request_run(None, basis, start, end, newest.lookback_days))
     return queued
 
 
 @transaction.atomic
-def save_spend(actor, spend: Spend, changes: dict) -> Spend:
-    """Create or change one spend line (`changes`: month, side, channel, label, amount)."""
+def save_spend(actor, spend: Spend, changes: dict, *, confirm_large: bool = False) -> Spend:
+    """Create or change one spend line (`changes`: month, side, channel, label, amount).
+
+    Refused (a ValidationError naming the field, nothing stored): a month more than a year
+    outside the company's data, and, unless `confirm_large`, an amount over `LARGE` times
+    the largest month so far: a typo there turns CAC and payback into nonsense."""
     permissions.require(permissions.can_edit_spend(actor), SPEND_DENIED)
     before = _spend_state(spend) if spend.pk else None
     for field, value in changes.items():
         setattr(spend, field, value)
     spend.month = spend.month.replace(day=1)
     spend.amount = Decimal(spend.amount).quantize(Decimal("0.01"))
+    problems = spend_problems(spend.month, spend.amount, confirm_large=confirm_large)
+    twin = Spend.objects.filter(
+        month=spend.month, side=spend.side, channel=spend.channel, label=spend.label
+    ).exclude(pk=spend.pk)
+    if twin.exists():
+        problems["label"] = "There is already a line with this month, side, channel and label."
+    if problems:
+        raise ValidationError(problems)
     spend.save()
     audit.record(
         actor,
@@ -93,6 +107,28 @@ def save_spend(actor, spend: Spend, changes: dict) -> Spend:
         summary=str(spend),
     )
     return spend
+
+
+@transaction.atomic
+def spend_problems(
+    month: date, amount: Decimal, *, confirm_large: bool = False, today: date | None = None
+) -> dict[str, str]:
+    """What is wrong with a spend line's month and amount, by field (empty: nothing)."""
+    problems = {}
+    first, last = inputs.data_months(today or timezone.now().date())
+    earliest, latest = add_months(first, -12), add_months(last, 12)
+    if not earliest <= month <= latest:
+        problems["month"] = (
+            f"{month:%B %Y} is more than a year outside the company's data ({first:%b %Y} "
+            f"to {last:%b %Y}); spend is kept for {earliest:%b %Y} to {latest:%b %Y}."
+        )
+    largest = inputs.largest_month_cost()
+    if not confirm_large and largest and amount > LARGE * largest:
+        problems["amount"] = (
+            f"${amount:,.2f} is more than {LARGE}× the largest month so far "
+            f"(${largest:,.2f} in all); check it, and confirm it if it is right."
+        )
+    return problems
 
 
 @transaction.atomic

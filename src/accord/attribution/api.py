@@ -1,6 +1,7 @@
 """The attribution API: the stored results, and asking for a new run."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from django.utils import timezone
@@ -9,7 +10,9 @@ from ninja.errors import HttpError
 
 from accord.analytics.attribution.rules import MAX_LOOKBACK_DAYS
 from accord.attribution import actions, compute, queries
+from accord.attribution.models import Spend
 from accord.core.api_types import Day, ErrorOut
+from accord.crm.models import Channel
 from accord.people.api_auth import require_write_scope
 
 router = Router(tags=["attribution"])
@@ -46,6 +49,11 @@ class RunOut(Schema):
     status: str
     period_start: date
     period_end: date
+    period: str = Field(
+        ...,
+        description="which period this answers: the standard trailing one (the 365 days up to "
+        "the day the run was made) or the one asked for",
+    )
     lookback_days: int
     finished_at: datetime | None
     models: dict[str, ModelResult] = Field({}, description="model key -> its credits")
@@ -71,6 +79,11 @@ def _run_out(run) -> dict:
         "status": run.status,
         "period_start": run.period_start,
         "period_end": run.period_end,
+        "period": (
+            f"the standard trailing period: the 365 days up to {run.period_end}"
+            if run.trailing
+            else f"{run.period_start} to {run.period_end}"
+        ),
         "lookback_days": run.lookback_days,
         "finished_at": run.finished_at,
         "models": result.get("models", {}),
@@ -83,9 +96,10 @@ def _run_out(run) -> dict:
     response={200: RunOut, 404: ErrorOut},
     summary="The latest attribution results",
     description="Every model's credit by channel (and campaign, for rule-based models) and "
-    "the period's economics, from the newest finished run on `basis` (pipeline or revenue), "
-    "over exactly `start`..`end` if both are given. 404 until one has been computed "
-    "(POST /attribution/runs).",
+    "the period's economics on `basis` (pipeline or revenue): over exactly `start`..`end` if "
+    "both are given, else over the standard trailing period (the 365 days up to the day the "
+    "newest such run was made; never a one-off period someone computed). `period` names "
+    "which. 404 until one has been computed (POST /attribution/runs).",
 )
 def latest(
     request,
@@ -97,9 +111,17 @@ def latest(
         compute.requested_period(start, end, timezone.now().date())
     except ValueError as error:
         raise HttpError(422, str(error)) from None
-    done, _ = queries.latest(basis, start, end)
+    if start is None:
+        done = queries.latest_trailing(basis)
+        missing = (
+            f"No {basis} attribution over the standard trailing period (the 365 days up to "
+            "a day it was computed) has been computed yet."
+        )
+    else:
+        done, _ = queries.latest(basis, start, end)
+        missing = f"No {basis} attribution has been computed for {start} to {end} yet."
     if done is None:
-        raise HttpError(404, f"No {basis} attribution has been computed for that period yet.")
+        raise HttpError(404, missing)
     return _run_out(done)
 
 
@@ -122,3 +144,58 @@ def start(request, payload: RunIn):
         raise HttpError(422, str(error)) from None
     run.refresh_from_db()
     return Status(202, _run_out(run))
+
+
+class SpendIn(Schema):
+    month: Day = Field(..., description="any day of the month; the line counts for the month")
+    side: Literal["marketing", "sales"]
+    channel: str | None = Field(
+        None, description="a channel's key: program spend on it also counts toward its return"
+    )
+    label: str = Field(..., min_length=1, max_length=80, description="what it paid for")
+    amount: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2, description="dollars")
+    confirm_large_amount: bool = Field(
+        False, description="true to keep an amount over 10x the largest month so far"
+    )
+
+
+class SpendOut(Schema):
+    id: int
+    month: date
+    side: str
+    channel: str | None
+    label: str
+    amount: str
+
+
+@router.post(
+    "/spend",
+    response={201: SpendOut},
+    summary="Add a spend line",
+    description="One month's spend beyond campaigns (people, tools, an agency) on the marketing "
+    "or the sales side; a write token of whoever keeps spend. The same rules as the page: a "
+    "month more than a year outside the company's data is refused, and an amount over 10x the "
+    "largest month so far needs `confirm_large_amount`. 422 names the field.",
+)
+def add_spend(request, payload: SpendIn):
+    token = require_write_scope(request)
+    channel = None
+    if payload.channel:
+        channel = Channel.objects.filter(key=payload.channel).first()
+        if channel is None:
+            raise HttpError(422, f"channel: no channel with the key {payload.channel!r}.")
+    changes = payload.dict(exclude={"confirm_large_amount"}) | {"channel": channel}
+    line = actions.save_spend(
+        token.user, Spend(), changes, confirm_large=payload.confirm_large_amount
+    )
+    return Status(
+        201,
+        {
+            "id": line.pk,
+            "month": line.month,
+            "side": line.side,
+            "channel": channel.key if channel else None,
+            "label": line.label,
+            "amount": str(line.amount),
+        },
+    )

@@ -8,7 +8,11 @@ conversion in it (`journeys.py`).
 
 Rule-based models (`credits.py`) credit touches, so channels, campaigns and months; the
 data-driven ones (Markov, Shapley) work on the chain or the path summary and credit
-channels only. Costs and customers count in whole months: those the period overlaps.
+channels only. Costs and customers count in whole months: those the period overlaps for
+acquisition cost; for return on spend, the cost of a channel or campaign counts over the
+same months as its credit: from the month of the earliest credited touch (a journey reaches
+`lookback_days` back) to the period's last, so a touch is never credited at a cost of $0
+because its month lay before the period.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -171,8 +175,32 @@ def run_all(
         model: run(model, t=t, basis=basis, start=start, end=end, lookback_days=lookback_days)
         for model in MODELS
     }
-    figures = economics_of(t, start, end, lookback_days, inputs or economics.Inputs(), spend)
+    figures = economics_of(
+        t,
+        start,
+        end,
+        lookback_days,
+        inputs or economics.Inputs(),
+        list(spend),
+        credit_from=credit_window_start(models, start),
+    )
     return {"models": models, "economics": figures}
+
+
+def credit_window_start(models: dict[str, dict[str, Any]], start: date) -> date:
+    """The first day of the month of the earliest touch any model credits (every rule-based
+    model credits the same touches; the data-driven ones walk the same journeys), else the
+    period's first month."""
+    months = [
+        row["month"]
+        for result in models.values()
+        for row in result.get("by_month", [])
+        if Decimal(row["credit"])
+    ]
+    first = start.replace(day=1)
+    if months:
+        first = min(first, date.fromisoformat(min(months) + "-01"))
+    return first
 
 
 def economics_of(
@@ -182,12 +210,16 @@ def economics_of(
     lookback_days: int,
     inputs: economics.Inputs,
     spend: list[dict[str, Any]],
+    credit_from: date | None = None,
 ) -> dict[str, Any]:
-    """Costs by channel and campaign, unit economics of the period and per quarter over the
-    last `TREND_QUARTERS` quarters up to its end, sourced and influenced pipeline and revenue."""
+    """Costs by channel and campaign over the months credit reaches (`credit_from`, default
+    the period's first month, to the period's last), unit economics of the period and per
+    quarter over the last `TREND_QUARTERS` quarters up to its end, sourced and influenced
+    pipeline and revenue."""
     months = between(start, end)
     first = trend_start(end)
-    trend = between(min(first, months[0]), months[-1])
+    window = between(min(credit_from or months[0], months[0]), months[-1])
+    trend = between(min(first, window[0]), months[-1])
     campaign_costs = economics.campaign_costs(t, trend[0], trend[-1])
     customers = economics.new_customers(t)
 
@@ -203,17 +235,17 @@ def economics_of(
             new_customers=won,
             new_revenue=revenue,
         )
-    in_period = set(months)
+    in_window = set(window)
     by_channel: dict[str, Decimal] = {}
     by_campaign: dict[int, Decimal] = {}
     for cost in campaign_costs:
-        if cost["month"] in in_period:
+        if cost["month"] in in_window:
             by_channel[cost["channel"]] = by_channel.get(cost["channel"], Decimal(0)) + cost["cost"]
             by_campaign[cost["campaign_id"]] = (
                 by_campaign.get(cost["campaign_id"], Decimal(0)) + cost["cost"]
             )
     for line in spend:
-        if line["month"] in in_period and line["channel"] and line["side"] == "marketing":
+        if line["month"] in in_window and line["channel"] and line["side"] == "marketing":
             by_channel[line["channel"]] = (
                 by_channel.get(line["channel"], Decimal(0)) + line["amount"]
             )
@@ -221,6 +253,8 @@ def economics_of(
     return {
         "months": [m.isoformat()[:7] for m in months],
         "costs": {
+            # Return on spend compares credit and cost over these same months.
+            "window": {"from": window[0].isoformat(), "to": window[-1].isoformat()},
             "by_channel": {key: str(value) for key, value in sorted(by_channel.items())},
             "by_campaign": {str(key): str(value) for key, value in sorted(by_campaign.items())},
         },
@@ -333,14 +367,14 @@ def compute_run(run_id: int) -> None:
     try:
         version = data_version()  # before reading: a later change makes it stale
         row = UnitEconomics.current()
-        first = min(trend_start(run.period_end), run.period_start.replace(day=1))
         result = run_all(
             basis=run.basis,
             start=run.period_start,
             end=run.period_end,
             lookback_days=run.lookback_days,
             inputs=Inputs(gross_margin=row.gross_margin, annual_churn=row.annual_churn),
-            spend=spend_lines(first, run.period_end),
+            # Every month up to the period's end: credit may reach back before the trend.
+            spend=spend_lines(None, run.period_end),
         )
     except Exception as error:  # the page must say it failed, whatever the cause
         AttributionRun.objects.filter(pk=run_id).update(

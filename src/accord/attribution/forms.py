@@ -20,9 +20,13 @@ class PeriodForm(forms.Form):
     start = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
     end = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
 
+    def __init__(self, *args, default_basis: str = AttributionRun.Basis.PIPELINE, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_basis = default_basis
+
     def clean(self):
         data = super().clean()
-        data["basis"] = data.get("basis") or AttributionRun.Basis.PIPELINE
+        data["basis"] = data.get("basis") or self.default_basis
         # Without either day the page shows the newest run, so nothing is filled in here.
         try:
             compute.requested_period(data.get("start"), data.get("end"), timezone.now().date())
@@ -48,9 +52,21 @@ class SpendForm(forms.ModelForm):
         min_value=0, max_digits=14, decimal_places=2, help_text="Dollars, e.g. 12500.00"
     )
 
+    confirm_large = forms.BooleanField(
+        required=False,
+        label="The amount is right",
+        help_text="Needed for an amount over 10× the largest month so far.",
+    )
+
     class Meta:
         model = Spend
         fields = ["month", "side", "channel", "label", "amount"]
+
+    def changes(self) -> tuple[dict, bool]:
+        """The line's fields for `actions.save_spend`, and whether a large amount was
+        confirmed."""
+        data = dict(self.cleaned_data)
+        return data, bool(data.pop("confirm_large", False))
 
     def clean_month(self):
         return self.cleaned_data["month"].replace(day=1)
@@ -64,6 +80,19 @@ class SpendForm(forms.ModelForm):
             self.add_error(
                 "label", "There is already a line with this month, side, channel and label."
             )
+
+
+class SpendImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns month (2026-03), side (marketing or sales), channel (key or name; "
+        "empty for none), amount (dollars); label optional.",
+    )
+    confirm_large = forms.BooleanField(
+        required=False,
+        label="Amounts over 10× the largest month so far are right",
+        help_text="Without it such rows are refused and reported.",
+    )
 
 
 class UnitEconomicsForm(forms.Form):

@@ -52,6 +52,15 @@ class AttributionRun(models.Model):
     def busy(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
+    @property
+    def trailing(self) -> bool:
+        """Over the standard period: the 365 days up to the day it was made (the refresh
+        rolls it forward), not a period someone chose."""
+        return (
+            self.period_end == self.created_at.date()
+            and (self.period_end - self.period_start).days == 364
+        )
+
 
 class Spend(models.Model):
     """What marketing or sales spent in one month beyond campaigns: people, tools, agencies.

@@ -13,6 +13,7 @@ from accord.crm.models import Campaign, CampaignCost, Channel
 
 DEFAULT_PAIR = ("w_shaped", "markov")
 SPEND_MONTHS = 12
+TRAILING_SEARCH = 200
 
 
 def latest(
@@ -27,6 +28,14 @@ def latest(
     newest = runs.first()
     pending = newest if newest is not None and newest.status != AttributionRun.Status.DONE else None
     return done, pending
+
+
+def latest_trailing(basis: str) -> AttributionRun | None:
+    """The newest finished run of the basis over the standard trailing period (the 365 days
+    up to the day it was made), never a one-off period someone computed."""
+    # Few runs are made a day; the newest trailing one is among the latest.
+    recent = AttributionRun.objects.filter(basis=basis, status=AttributionRun.Status.DONE)
+    return next((run for run in recent[:TRAILING_SEARCH] if run.trailing), None)
 
 
 def model_choices() -> list[tuple[str, str]]:
@@ -85,10 +94,15 @@ def side_by_side(run: AttributionRun, a: str, b: str) -> dict:
 
 
 def return_on_spend(run: AttributionRun, model: str) -> dict:
-    """Credit, cost and ROI per channel and per campaign under `model` in the run's period;
-    ROI charted by channel."""
+    """Credit, cost and ROI per channel and per campaign under `model`, cost counted over
+    the months the credit reaches (`window`; a run stored before windows: the period's
+    months); ROI charted by channel. On the pipeline basis it is pipeline per dollar."""
     result = run.result["models"][model]
     costs = run.result["economics"]["costs"]
+    window = costs.get("window") or {
+        "from": run.period_start.replace(day=1).isoformat(),
+        "to": run.period_end.replace(day=1).isoformat(),
+    }
     names = _channel_names()
     channel_cost = {key: Decimal(value) for key, value in costs["by_channel"].items()}
     credit = {row["channel"]: Decimal(row["credit"]) for row in result["by_channel"]}
@@ -130,8 +144,12 @@ def return_on_spend(run: AttributionRun, model: str) -> dict:
         )
     )
     with_roi = [row for row in channels if row["roi"] is not None]
+    revenue = run.basis == AttributionRun.Basis.REVENUE
     return {
         "model": {"key": model, "label": LABELS[model], "data_driven": model in DATA_DRIVEN},
+        "measure": "Revenue per dollar" if revenue else "Pipeline per dollar",
+        "credited": "won revenue" if revenue else "pipeline",
+        "window": {key: date.fromisoformat(day) for key, day in window.items()},
         "channels": channels,
         "campaigns": campaigns,
         "no_campaign_credit": result["by_campaign"] == [],

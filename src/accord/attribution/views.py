@@ -1,29 +1,42 @@
 """The attribution pages: models side by side, return on spend and unit economics, spend."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from accord.attribution import actions, compute, forms, queries
+from accord.attribution import actions, compute, forms, queries, tables
+from accord.attribution import spend_import as spend_import_rows
+from accord.attribution.compute import MODELS
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
+from accord.core.forms import errors_onto
+from accord.crm import exports
 from accord.people import notify, permissions
 
 SPEND_PAGE = 50
+MODEL_CHOICES = ("a", "b", "model")
+# The tables that export, with the basis each page shows by default.
+EXPORTS = {
+    "models": AttributionRun.Basis.PIPELINE,
+    "channels": AttributionRun.Basis.REVENUE,
+    "campaigns": AttributionRun.Basis.REVENUE,
+    "quarters": AttributionRun.Basis.REVENUE,
+}  # the compared pair, the model of return on spend
 
 
-def _context(request) -> dict:
+def _context(request, default_basis: str = AttributionRun.Basis.PIPELINE) -> dict:
     """The basis, period and runs every attribution page starts from. Without a period the
     newest run of the basis is shown, with its dates in the form."""
-    form = forms.PeriodForm(request.GET or None)
+    form = forms.PeriodForm(request.GET or None, default_basis=default_basis)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     # A bad period keeps the basis asked for (its field was valid), beside the error.
     asked = form.cleaned_data.get("basis") if form.is_bound else None
-    basis = data.get("basis") or asked or AttributionRun.Basis.PIPELINE
+    basis = data.get("basis") or asked or default_basis
     start, end = data.get("start"), data.get("end")
     done, pending = queries.latest(basis, start, end)
     if start is None:
@@ -35,8 +48,11 @@ def _context(request) -> dict:
             shown = compute.default_period(timezone.now().date())
     else:
         shown = (start, end)
-    query = {"basis": basis, "start": shown[0].isoformat(), "end": shown[1].isoformat()}
+    query = {"start": shown[0].isoformat(), "end": shown[1].isoformat()}
     typed = {"start": query["start"], "end": query["end"]}
+    if request.GET.get("basis"):
+        # Chosen, it follows to the other tabs; else each tab opens on its own default.
+        query = {"basis": basis} | query
     if form.is_bound and form.errors:  # keep what was typed, beside the error
         typed = {name: request.GET.get(name, "") for name in typed}
     return {
@@ -75,7 +91,8 @@ def home(request):
 
 
 def money(request):
-    context = _context(request)
+    # Return on spend is a revenue question first; pipeline per dollar is one choice away.
+    context = _context(request, default_basis=AttributionRun.Basis.REVENUE)
     model, _ = queries.pair(request.GET.get("model"), None)
     context["model"] = model
     context["query"] += "&" + urlencode({"model": model})
@@ -106,8 +123,10 @@ def recompute(request):
         messages.success(request, "Attribution recomputed.")
     else:
         messages.info(request, "Attribution is being computed; this page updates by itself.")
-    query = urlencode({"basis": run.basis, "start": run.period_start, "end": run.period_end})
-    return redirect(back.split("?", 1)[0] + "?" + query)
+    query = {"basis": run.basis, "start": run.period_start, "end": run.period_end}
+    # The models the page was showing stay chosen.
+    query |= {key: request.POST[key] for key in MODEL_CHOICES if request.POST.get(key) in MODELS}
+    return redirect(back.split("?", 1)[0] + "?" + urlencode(query))
 
 
 def spend(request):
@@ -127,9 +146,16 @@ def spend(request):
         else:
             spend_form = forms.SpendForm(request.POST)
             if spend_form.is_valid():
-                line = actions.save_spend(request.user, Spend(), spend_form.cleaned_data)
-                messages.success(request, f"Added {line}.")
-                return redirect("attribution:spend")
+                changes, confirmed = spend_form.changes()
+                try:
+                    line = actions.save_spend(
+                        request.user, Spend(), changes, confirm_large=confirmed
+                    )
+                except ValidationError as error:
+                    errors_onto(spend_form, error)
+                else:
+                    messages.success(request, f"Added {line}.")
+                    return redirect("attribution:spend")
     lines = Spend.objects.select_related("channel")
     page = Paginator(lines, SPEND_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -159,7 +185,63 @@ def spend_edit(request, pk: int):
         form = forms.SpendForm(request.POST, instance=line)
         if form.is_valid():
             # The form has written the new values into `line`; the verb wants it as stored.
-            line = actions.save_spend(request.user, Spend.objects.get(pk=pk), form.cleaned_data)
-            messages.success(request, f"Saved {line}.")
-            return redirect("attribution:spend")
+            changes, confirmed = form.changes()
+            try:
+                line = actions.save_spend(
+                    request.user, Spend.objects.get(pk=pk), changes, confirm_large=confirmed
+                )
+            except ValidationError as error:
+                errors_onto(form, error)
+            else:
+                messages.success(request, f"Saved {line}.")
+                return redirect("attribution:spend")
     return render(request, "attribution/spend_edit.html", {"form": form, "line": line})
+
+
+def spend_import(request):
+    """Spend lines from a CSV file: the good rows kept, each bad one reported."""
+    permissions.require(permissions.can_edit_spend(request.user), actions.SPEND_DENIED)
+    form = forms.SpendImportForm()
+    report = None
+    if request.method == "POST":
+        form = forms.SpendImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                report = spend_import_rows.import_spend(
+                    request.user,
+                    form.cleaned_data["file"].read(),
+                    confirm_large=form.cleaned_data["confirm_large"],
+                )
+            except spend_import_rows.SpendFileError as error:
+                form.add_error("file", str(error))
+    return render(request, "attribution/spend_import.html", {"form": form, "report": report})
+
+
+@require_safe
+def export(request, table: str):
+    """One table of the attribution pages as CSV, for the run and models the page shows."""
+    if table not in EXPORTS:
+        raise Http404("No such table.")
+    context = _context(request, default_basis=EXPORTS[table])
+    run = context["done"]
+    if run is None:  # the page's empty state, in the file
+        columns = (exports.Column("Message", ("message",)),)
+        records = [(f"No {context['basis']} attribution has been computed for this period.",)]
+        name = f"accord-attribution-{table}.csv"
+    elif table == "models":
+        columns, records = tables.models_table(run)
+    elif table == "quarters":
+        columns, records = tables.quarters_table(queries.unit_economics(run))
+    else:
+        model, _ = queries.pair(request.GET.get("model"), None)
+        roi = queries.return_on_spend(run, model)
+        columns, records = (
+            tables.channels_table(roi) if table == "channels" else tables.campaigns_table(roi)
+        )
+    if run is not None:
+        name = f"accord-attribution-{table}-{run.basis}-{run.period_start}-{run.period_end}.csv"
+    response = StreamingHttpResponse(
+        exports.csv_chunks(columns, records), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

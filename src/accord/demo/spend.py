@@ -20,7 +20,10 @@ PEOPLE = {
 }
 OPERATIONS = 12_500
 TOOLS = {"marketing": 14_000, "sales": 11_000}  # automation, CRM seats, data
-SEO_AGENCY = ("organic_search", 8_500)
+# Programs a channel runs outside its campaigns, a month: the agency that writes the SEO
+# content, and the bonuses paid to customers whose referral became a deal (the referral
+# campaigns hold only the program's tooling).
+PROGRAMS = {"organic_search": ("SEO agency", 8_500), "referral": ("Referral bonuses", 6_000)}
 GROWTH = Decimal("0.25")  # costs are this much lower at the start of the history
 
 
@@ -29,7 +32,6 @@ def install(start: date | datetime, until: date | datetime) -> int:
     headcount = {kind: 0 for kind in (*PEOPLE, Team.Kind.SALES_OPS)}
     for team in Team.objects.filter(kind__in=headcount).prefetch_related("members"):
         headcount[team.kind] += team.members.count()
-    seo = Channel.objects.filter(key=SEO_AGENCY[0]).first()
     items = [
         (side, f"{Team.Kind(kind).label} team", dollars * headcount[kind], None)
         for kind, (dollars, side) in PEOPLE.items()
@@ -41,8 +43,9 @@ def install(start: date | datetime, until: date | datetime) -> int:
         ("sales", "Operations (half)", ops, None),
     ]
     items += [(side, "Tools and data", dollars, None) for side, dollars in TOOLS.items()]
-    if seo is not None:
-        items.append(("marketing", "SEO agency", SEO_AGENCY[1], seo))
+    for channel in Channel.objects.filter(key__in=PROGRAMS).order_by("key"):
+        label, dollars = PROGRAMS[channel.key]
+        items.append(("marketing", label, dollars, channel))
     months = month_range(_day(start), _day(until))
     lines = []
     for i, month in enumerate(months):

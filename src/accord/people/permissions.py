@@ -235,9 +235,11 @@ def can_edit_service_levels(user) -> bool:
 
 
 def can_run_attribution(user) -> bool:
-    """Attribution runs cost minutes of the engine: admins, leaders and managers start them;
-    everybody reads the results."""
-    return can_change_anything(user) and user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER)
+    """Attribution runs cost minutes of the engine: admins, leaders, managers and the
+    analysts of sales & marketing operations start them; everybody reads the results."""
+    if not can_change_anything(user):
+        return False
+    return user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER) or is_operations(user)
 
 
 def can_edit_spend(user) -> bool:
