@@ -14,6 +14,7 @@ from accord.attribution import actions, compute, forms, queries, tables
 from accord.attribution import spend_import as spend_import_rows
 from accord.attribution.compute import MODELS
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
+from accord.core import figures
 from accord.core.forms import errors_onto
 from accord.crm import exports
 from accord.people import notify, permissions
@@ -78,6 +79,7 @@ def _status(request, context, template):
     return render(request, f"{template}#status", context)
 
 
+@figures.in_company_time
 def home(request):
     context = _context(request)
     a, b = queries.pair(request.GET.get("a"), request.GET.get("b"))
@@ -90,6 +92,7 @@ def home(request):
     return render(request, "attribution/home.html", context)
 
 
+@figures.in_company_time
 def money(request):
     # Return on spend is a revenue question first; pipeline per dollar is one choice away.
     context = _context(request, default_basis=AttributionRun.Basis.REVENUE)
@@ -105,6 +108,7 @@ def money(request):
 
 
 @require_POST
+@figures.in_company_time
 def recompute(request):
     form = forms.PeriodForm(request.POST)
     back = request.POST.get("next", "")
@@ -218,6 +222,7 @@ def spend_import(request):
 
 
 @require_safe
+@figures.in_company_time
 def export(request, table: str):
     """One table of the attribution pages as CSV, for the run and models the page shows."""
     if table not in EXPORTS:
