@@ -10,6 +10,12 @@ from accord.attribution.models import AttributionRun
 from accord.attribution.queries import DEFAULT_PAIR, side_by_side
 from accord.crm.exports import Cell, Column
 
+
+def _labelled(header: str, lookups: tuple[str, ...], cell: Cell = Cell.TEXT) -> Column:
+    """A column headed exactly as the page heads it ("Credit, Linear ($)")."""
+    return Column(header, lookups, cell, label=header)
+
+
 HUNDRED = Decimal(100)
 
 
@@ -26,11 +32,11 @@ def models_table(run: AttributionRun) -> tuple[tuple[Column, ...], Iterator[tupl
     """Channels down; each model's credit and share of credit across."""
     view = side_by_side(run, *DEFAULT_PAIR)
     models = [m["key"] for m in view["models"]]
-    columns = [Column("Channel", ("name",))]
+    columns = [_labelled("Channel", ("name",))]
     for key in models:
         columns += [
-            Column(f"{LABELS[key]}: credit ($)", (key,), Cell.MONEY),
-            Column(f"{LABELS[key]}: share (%)", (key,)),
+            _labelled(f"{LABELS[key]}: credit ($)", (key,), Cell.MONEY),
+            _labelled(f"{LABELS[key]}: share (%)", (key,)),
         ]
 
     def records():
@@ -50,10 +56,10 @@ def channels_table(roi: dict) -> tuple[tuple[Column, ...], Iterator[tuple]]:
     window = roi["window"]
     cost = f"Cost {window['from']:%b %Y} to {window['to']:%b %Y} ($)"
     columns = (
-        Column("Channel", ("name",)),
-        Column(f"Credit, {roi['model']['label']} ($)", ("credit",), Cell.MONEY),
-        Column(cost, ("cost",), Cell.MONEY),
-        Column(roi["measure"], ("roi",)),
+        _labelled("Channel", ("name",)),
+        _labelled(f"Credit, {roi['model']['label']} ($)", ("credit",), Cell.MONEY),
+        _labelled(cost, ("cost",), Cell.MONEY),
+        _labelled(roi["measure"], ("roi",)),
     )
     rows = ((r["name"], r["credit"], r["cost"], _ratio(r["roi"])) for r in roi["channels"])
     return columns, rows
@@ -61,11 +67,11 @@ def channels_table(roi: dict) -> tuple[tuple[Column, ...], Iterator[tuple]]:
 
 def campaigns_table(roi: dict) -> tuple[tuple[Column, ...], Iterator[tuple]]:
     columns = (
-        Column("Campaign", ("campaign",)),
-        Column("Channel", ("channel",)),
-        Column(f"Credit, {roi['model']['label']} ($)", ("credit",), Cell.MONEY),
-        Column("Cost ($)", ("cost",), Cell.MONEY),
-        Column(roi["measure"], ("roi",)),
+        _labelled("Campaign", ("campaign",)),
+        _labelled("Channel", ("channel",)),
+        _labelled(f"Credit, {roi['model']['label']} ($)", ("credit",), Cell.MONEY),
+        _labelled("Cost ($)", ("cost",), Cell.MONEY),
+        _labelled(roi["measure"], ("roi",)),
     )
     rows = (
         (
@@ -82,13 +88,13 @@ def campaigns_table(roi: dict) -> tuple[tuple[Column, ...], Iterator[tuple]]:
 
 def quarters_table(economics: dict) -> tuple[tuple[Column, ...], Iterator[tuple]]:
     columns = (
-        Column("Quarter", ("quarter",)),
-        Column("Cost ($)", ("cost",), Cell.MONEY),
-        Column("New customers", ("new_customers",), Cell.INTEGER),
-        Column("CAC ($)", ("cac",), Cell.MONEY),
-        Column("LTV ($)", ("ltv",), Cell.MONEY),
-        Column("LTV : CAC", ("ltv_to_cac",)),
-        Column("Payback (months)", ("payback_months",)),
+        _labelled("Quarter", ("quarter",)),
+        _labelled("Cost ($)", ("cost",), Cell.MONEY),
+        _labelled("New customers", ("new_customers",), Cell.INTEGER),
+        _labelled("CAC ($)", ("cac",), Cell.MONEY),
+        _labelled("LTV ($)", ("ltv",), Cell.MONEY),
+        _labelled("LTV : CAC", ("ltv_to_cac",)),
+        _labelled("Payback (months)", ("payback_months",)),
     )
     rows = (
         (

@@ -21,9 +21,14 @@ PEOPLE = {
 OPERATIONS = 12_500
 TOOLS = {"marketing": 14_000, "sales": 11_000}  # automation, CRM seats, data
 # Programs a channel runs outside its campaigns, a month: the agency that writes the SEO
-# content, and the bonuses paid to customers whose referral became a deal (the referral
-# campaigns hold only the program's tooling).
-PROGRAMS = {"organic_search": ("SEO agency", 8_500), "referral": ("Referral bonuses", 6_000)}
+# content, the bonuses paid to customers whose referral became a deal (the referral
+# campaigns hold only the program's tooling), and the freelancers who write and design the
+# nurture emails (the nurture campaigns hold only the sends).
+PROGRAMS = {
+    "organic_search": ("SEO agency", 8_500),
+    "referral": ("Referral bonuses", 6_000),
+    "email_nurture": ("Nurture copy and design", 5_000),
+}
 GROWTH = Decimal("0.25")  # costs are this much lower at the start of the history
 
 
