@@ -115,3 +115,29 @@ def tell_proposer(proposer, actor, *, kind: str, title: str, body: str, url: str
     if proposer is None or proposer.pk == getattr(actor, "pk", None):
         return 0
     return len(notify.notify([proposer], kind=kind, title=title, body=body, url=url, key=key))
+
+
+def tell_approval(
+    proposer,
+    actor,
+    side: str,
+    complete: bool,
+    *,
+    name: str,
+    signed: str,
+    after: str,
+    url: str,
+    key: str,
+) -> int:
+    """Tell the proposer of `name` that `actor` signed it for `side`: with both signatures,
+    what it now is (`signed`: "is in force") and what that means (`after`)."""
+    return tell_proposer(
+        proposer,
+        actor,
+        kind="signoff.approved",
+        title=f"{name} " + (signed if complete else f"approved for {side}"),
+        body=f"{actor.display_name} approved it for {side}; "
+        + (after if complete else f"it now needs a {other_side(side)} leader."),
+        url=url,
+        key=key,
+    )

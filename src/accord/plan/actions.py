@@ -266,18 +266,17 @@ def approve(actor, revision: PlanRevision) -> PlanRevision:
         + ("; the plan is now in force" if complete else "; waiting for the other side"),
     )
     plan = revision.plan
-    signoff.tell_proposer(
+    signoff.tell_approval(
         revision.created_by,
         actor,
-        kind="signoff.approved",
-        title=f"{plan.name} revision {revision.number} "
-        + ("is in force" if complete else f"approved for {side}"),
-        body=f"{actor.display_name} approved it for {side}"
-        + ("; both teams have signed: the plan is now in force." if complete else "; it now "
-           f"needs a {signoff.other_side(side)} leader."),
+        side,
+        complete,
+        name=f"{plan.name} revision {revision.number}",
+        signed="is in force",
+        after="both teams have signed: the plan is now in force.",
         url=plan.get_absolute_url(),
         key=f"plan:{revision.pk}:approved:{actor.pk}",
-    )  # fmt: skip
+    )
     return revision
 
 

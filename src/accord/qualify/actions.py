@@ -185,18 +185,17 @@ def approve(actor, definition: LeadDefinition) -> LeadDefinition:
         summary=f"Approved v{definition.version} for {side}"
         + ("; ready to activate" if complete else "; waiting for the other side"),
     )
-    signoff.tell_proposer(
+    signoff.tell_approval(
         definition.proposed_by,
         actor,
-        kind="signoff.approved",
-        title=f"Lead definition v{definition.version} "
-        + ("approved by both teams" if complete else f"approved for {side}"),
-        body=f"{actor.display_name} approved it for {side}"
-        + ("; it is ready to activate." if complete else "; it now needs a "
-           f"{signoff.other_side(side)} leader."),
+        side,
+        complete,
+        name=f"Lead definition v{definition.version}",
+        signed="approved by both teams",
+        after="it is ready to activate.",
         url=definition.get_absolute_url(),
         key=f"definition:{definition.pk}:approved:{actor.pk}:{definition.proposed_at.isoformat()}",
-    )  # fmt: skip
+    )
     return definition
 
 
