@@ -20,6 +20,9 @@ from accord.core.periods import BAD_OFFSET, OUT_OF_RANGE, in_range, offset_in_us
 # The largest id a database's 64-bit integer column holds.
 MAX_ID = 2**63 - 1
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A username in a query: no NUL (PostgreSQL refuses it in text, which would be a 500) and
+# no longer than a username can be.
+Username = Annotated[str, Field(max_length=150, pattern=r"^[^\x00]*$")]
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from accord.core.api_types import Day, Moment, RecordId
+from accord.core.api_types import Day, Moment, RecordId, Username
 from accord.core.periods import reporting_period
 from accord.crm.models import Lead
 from accord.people import permissions
@@ -229,7 +229,7 @@ def board(request, period: Query[BoardIn]):
     "for them: breached first, then by the next deadline. A rep reads their own; their "
     "managers, leaders and admins anybody's they may open on the page (403 otherwise).",
 )
-def follow_up_queue(request, rep: str = ""):
+def follow_up_queue(request, rep: Username = ""):
     viewer = request.auth.user
     person = get_object_or_404(User, username=User.normalize_username(rep)) if rep else viewer
     permissions.require(permissions.can_see_follow_up_queue(viewer, person), queries.QUEUE_DENIED)
