@@ -37,6 +37,7 @@ CATALOGUE = (
      (P.ECONOMIC_BUYER, P.EXECUTIVE), MARKETING_OWNERS),
 )  # fmt: skip
 ASSETS = 60
+REGIONS = ("EMEA", "North America", "APAC", "LATAM", "mid-market", "enterprise")
 CHANGES = ("Refreshed customer logos", "New pricing tiers", "Updated benchmark figures",
            "Shorter intro", "Fixed a wrong quote")  # fmt: skip
 
@@ -58,6 +59,8 @@ def install(seed: int, until: date) -> int:
         title = pattern.format(
             industry=rng.choice(industries), product=rng.choice(OPPORTUNITY_PRODUCTS)
         )
+        if title in seen:  # a pattern without an industry runs out of titles: add a region
+            title = f"{title} ({rng.choice(REGIONS)})"
         if title in seen:
             continue
         seen.add(title)
@@ -121,7 +124,7 @@ def _life(rng: random.Random, index: int, created: date, until: date):
     if index % 20 == 12:
         return Asset.Status.ARCHIVED, published, published + REVIEW_EVERY
     if rng.random() < 0.2:
-        return Asset.Status.PUBLISHED, published, until - timedelta(days=rng.randint(1, 45))
+        return Asset.Status.PUBLISHED, published, until - timedelta(days=rng.randint(1, 28))
     return Asset.Status.PUBLISHED, published, until + timedelta(days=rng.randint(0, 89))
 
 
