@@ -70,6 +70,7 @@ def install(seed: int, until: date) -> int:
         status, published, review_by = _life(rng, len(assets), created, until)
         versions = 1 + (rng.random() < 0.35) + (rng.random() < 0.15)
         last = created + timedelta(days=rng.randint(0, 40) * (versions - 1))
+        reviewed = _last_review(published, review_by)
         industry = next((name for name in industries if name in title), "")
         product = next((name for name in OPPORTUNITY_PRODUCTS if name in title), "")
         assets.append(
@@ -78,8 +79,9 @@ def install(seed: int, until: date) -> int:
                 personas=list(personas), industry=industry, product=product,
                 tags=[kind.replace("_", " ")] + (["pricing"] if kind == K.PRICING_SHEET else []),
                 status=status, published_at=_at(published), review_by=review_by,
-                reviewed_at=_at(_last_review(published, review_by)),
-                created_at=_at(created), updated_at=_at(max(last, published or created)),
+                reviewed_at=_at(reviewed),
+                created_at=_at(created),
+                updated_at=_at(max(last, published or created, reviewed or created)),
             )
         )  # fmt: skip
         plans.append((owner, created, versions, last, published))
