@@ -10,8 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 import accord
 from accord.attribution.models import Spend
+from accord.content import actions as content_actions
 from accord.crm.models import (
     Account,
     Activity,
@@ -147,7 +150,8 @@ def create_world(folder: Path) -> dict:
     file in `folder`, waiting for its mapping) and `finished_import` (with a rejects file), otto's webhook `subscription` and a failed
     `delivery` of it,
     a follow-up `policy`, the company `calendar` with a `day_off`, a `spend_line`, and
-    alice's `alices_token` and `alices_notification`. The security tests visit them all."""
+    alice's `alices_token` and `alices_notification`, mike's draft `asset` (a case study with
+    a PDF). The security tests visit them all."""
     teams = create_teams()
     cast = create_cast(teams)
     channels = create_channels()
@@ -240,6 +244,11 @@ def create_world(folder: Path) -> dict:
         status=Delivery.Status.FAILED, created_at=t0,
     )  # fmt: skip
 
+    asset = content_actions.create_asset(
+        cast["mike"], title="Acme case study", kind="case_study", stages=["mql"],
+        version={"file": SimpleUploadedFile("acme.pdf", b"%PDF-1.7\n%%EOF\n")},
+    )  # fmt: skip
+
     alices_token, _ = tokens.issue_token(cast["alice"], name="phone", scope="read")
     (alices_notification,) = notify.notify(
         [cast["alice"]], kind="sla.at_risk", title="Ann Lee is at risk", url=f"/leads/{lead.pk}/"
@@ -266,6 +275,7 @@ def create_world(folder: Path) -> dict:
         "alices_notification": alices_notification,
         "subscription": subscription,
         "delivery": delivery,
+        "asset": asset,
     }
 
 

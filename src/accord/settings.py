@@ -5,6 +5,7 @@ anywhere else a missing or weak SECRET_KEY is an error.
 """
 
 import ipaddress
+import json
 import secrets
 from pathlib import Path
 
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "accord.attribution",
     "accord.demo",
     "accord.webhooks",
+    "accord.content",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +197,38 @@ IMPORT_FILES_KEEP_DAYS = envint("IMPORT_FILES_KEEP_DAYS", 30, minimum=0)
 # SQLite only: the page cache one bulk write (an import, a bulk API request) may use.
 SQLITE_BULK_CACHE_MEGABYTES = envint("SQLITE_BULK_CACHE_MEGABYTES", 128)
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_REQUEST_MEGABYTES", 32) * 1024 * 1024
+
+# The content library (accord.content): the largest file one version may be, and where
+# version files are stored. Local disk under var/media by default; an S3-compatible store
+# (or any Django storage) by naming its class and its options as JSON, e.g.
+# CONTENT_STORAGE_BACKEND=storages.backends.s3.S3Storage
+# CONTENT_STORAGE_OPTIONS='{"bucket_name": "accord-content", "endpoint_url": "https://…"}'
+# (that backend's package installed beside Accord).
+CONTENT_MAX_UPLOAD_MB = envint("CONTENT_MAX_UPLOAD_MB", 50, minimum=1)
+MEDIA_ROOT = VAR_DIR / "media"
+
+
+def _content_storage() -> dict:
+    backend = envstr("CONTENT_STORAGE_BACKEND")
+    if not backend:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
+        }
+    try:
+        options = json.loads(envstr("CONTENT_STORAGE_OPTIONS") or "{}")
+    except ValueError as error:
+        raise ImproperlyConfigured(f"CONTENT_STORAGE_OPTIONS is not JSON: {error}") from None
+    if not isinstance(options, dict):
+        raise ImproperlyConfigured("CONTENT_STORAGE_OPTIONS must be a JSON object.")
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "content": _content_storage(),
+}
 
 # Figures the pages keep until the data under them changes (accord.core.figures): in files
 # under var/cache/figures, shared by the web workers and the task worker of one machine.

@@ -1,6 +1,7 @@
 """Settings for the test suite: the real settings with tasks run immediately."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("ACCORD_TESTING", "1")
@@ -20,3 +21,12 @@ CACHES = {
     "figures": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "figures"},
 }
 FIGURES_MAX_AGE_SECONDS = 0
+
+# Version files of the content library go to a folder of the test run, never under var/.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "content": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="accord-test-content-")},
+    },
+}

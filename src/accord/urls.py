@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("accord.sla.urls")),
     path("", include("accord.attribution.urls")),
     path("", include("accord.webhooks.urls")),
+    path("", include("accord.content.urls")),
     path(
         "favicon.ico",
         login_not_required(RedirectView.as_view(url="/static/accord/favicon.svg", permanent=True)),

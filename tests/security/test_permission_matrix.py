@@ -72,6 +72,10 @@ REPS = frozenset({"alice", "bob"})
 ALICES_QUEUE_READERS = ALICES_WORKERS
 # What both teams sign: a marketing leader and a sales leader.
 SIGNERS = LEADERS
+# The content library: admins, leaders, managers and marketing/content members add assets;
+# mike's asset is changed by him, content managers (mona manages marketing), leaders and admins.
+ASSET_MAKERS = PLANNERS | {"mike"}
+MIKES_ASSET_KEEPERS = ADMINS | LEADERS | {"mona", "mike"}
 
 ANYONE = "anyone, signed in or not"  # public: marked `login_not_required`
 SIGNED_IN = "everybody signed in"
@@ -182,6 +186,16 @@ RULES = {
     "attribution:spend": Rule(SIGNED_IN, SPEND_KEEPERS),
     "attribution:spend_edit": Rule(SPEND_KEEPERS, SPEND_KEEPERS),
     "attribution:spend_import": Rule(SPEND_KEEPERS, SPEND_KEEPERS),
+    "content:list": PAGE,
+    "content:new": Rule(ASSET_MAKERS, ASSET_MAKERS),
+    "content:asset": PAGE,
+    "content:edit": Rule(MIKES_ASSET_KEEPERS, MIKES_ASSET_KEEPERS),
+    "content:version_new": Rule(POST_ONLY, MIKES_ASSET_KEEPERS),
+    "content:download": PAGE,
+    "content:publish": Rule(POST_ONLY, MIKES_ASSET_KEEPERS),
+    "content:expire": Rule(POST_ONLY, MIKES_ASSET_KEEPERS),
+    "content:archive": Rule(POST_ONLY, MIKES_ASSET_KEEPERS),
+    "content:review": Rule(POST_ONLY, MIKES_ASSET_KEEPERS),
 }
 
 # What goes into each URL's arguments: a string names an object of the world (its id goes in),
@@ -234,6 +248,14 @@ FILL = {
     "sla:day_off_remove": {"pk": "day_off"},
     "attribution:spend_edit": {"pk": "spend_line"},
     "attribution:export": {"table": ("models", "channels", "campaigns", "quarters")},
+    "content:asset": {"pk": "asset"},
+    "content:edit": {"pk": "asset"},
+    "content:version_new": {"pk": "asset"},
+    "content:download": {"pk": "asset", "number": (1,)},
+    "content:publish": {"pk": "asset"},
+    "content:expire": {"pk": "asset"},
+    "content:archive": {"pk": "asset"},
+    "content:review": {"pk": "asset"},
 }
 
 # Routes not in the matrix, and why.
@@ -442,7 +464,7 @@ def permitted(world: dict) -> dict[str, frozenset]:
         for name in (
             "can_manage_people", "can_edit_plan", "can_edit_definition", "can_run_backtest",
             "can_run_attribution", "can_import", "can_edit_service_levels", "can_edit_spend",
-            "can_manage_reasons", "can_change_anything",
+            "can_manage_reasons", "can_change_anything", "can_create_asset",
         )
     }  # fmt: skip
     checks |= {
@@ -455,6 +477,7 @@ def permitted(world: dict) -> dict[str, frozenset]:
         ),
         "works_a_follow_up_queue": permissions.works_a_follow_up_queue,
         "approval_side": lambda user: permissions.approval_side(user) is not None,
+        "can_edit_asset": lambda user: permissions.can_edit_asset(user, world["asset"]),
     }
     return {
         name: frozenset(who for who in CAST if allowed(world[who]))
@@ -643,6 +666,8 @@ def test_the_rules_table_is_what_permissions_py_says(matrix):
         "works_a_follow_up_queue": REPS,
         "approval_side": SIGNERS,
         "can_change_anything": EVERYBODY - {"vera"},
+        "can_create_asset": ASSET_MAKERS,
+        "can_edit_asset": MIKES_ASSET_KEEPERS,
     }
 
 

@@ -27,6 +27,7 @@ from ninja.errors import HttpError
 from ninja.openapi.schema import flatten_properties
 
 from accord.attribution.api import router as attribution_router
+from accord.content.api import router as content_router
 from accord.core.api_types import ErrorOut
 from accord.crm.api import router as crm_router
 from accord.imports.api import router as imports_router
@@ -65,6 +66,7 @@ api.add_router("/", value_router)
 api.add_router("/", review_router)
 api.add_router("/", sla_router)
 api.add_router("/", attribution_router)
+api.add_router("/", content_router)
 
 
 def refusal(error: ValidationError) -> str:

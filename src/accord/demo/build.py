@@ -4,7 +4,8 @@
 then gives each app its part, in this order: the lead definitions and the scores under v1
 (`definitions.py`), the sales reviews read off the history (`reviews.py`), the revenue plan
 (`plan.py`), the service levels (`service_levels.py`) and the spend beyond campaigns with the
-attribution runs to compute (`spend.py`). All in one transaction.
+attribution runs to compute (`spend.py`), and the content library (`content.py`). All in one
+transaction.
 """
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from datetime import date, datetime
 from django.db import transaction
 
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
+from accord.content.models import Asset, AssetVersion
 from accord.core.bulk import refresh_statistics, sqlite_cache_for_bulk_writes
 from accord.crm.models import (
     Account,
@@ -28,7 +30,7 @@ from accord.crm.models import (
     Touchpoint,
 )
 from accord.crm.queries import company_counts
-from accord.demo import definitions, plan, reviews, service_levels, spend
+from accord.demo import content, definitions, plan, reviews, service_levels, spend
 from accord.demo.persist import persist
 from accord.demo.simulation import simulate
 from accord.people.models import Team, User
@@ -63,6 +65,8 @@ def erase_company() -> None:
     """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
     with transaction.atomic():
         for model in (
+            AssetVersion,
+            Asset,
             AttributionRun,
             Spend,
             UnitEconomics,
@@ -112,6 +116,7 @@ def build_demo_company(
         service_levels.raise_last_weeks_alerts(world.until)
         spend.install(world.start, world.until)
         spend.queue_runs(world.until)
+        content.install(seed, until)
         counts = company_counts()
     refresh_statistics()
     return DemoSummary(

@@ -260,3 +260,40 @@ def can_manage_webhooks(user) -> bool:
     admins and sales & marketing operations, who keep the integrations, manage them (all of
     them, whoever created one); nobody else sees them."""
     return is_admin(user) or is_operations(user)
+
+
+def is_content_manager(user) -> bool:
+    """A manager of a content or marketing team: keeps the whole content library."""
+    return (
+        can_change_anything(user)
+        and user.role == Role.MANAGER
+        and user.teams.filter(kind__in=("content", "marketing")).exists()
+    )
+
+
+def can_create_asset(user) -> bool:
+    """Adding to the content library: admins, leaders, managers, and the members of a content
+    or marketing team (who own what they add). Everybody signed in reads the library."""
+    if not can_change_anything(user):
+        return False
+    if user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER):
+        return True
+    return user.teams.filter(kind__in=("content", "marketing")).exists()
+
+
+def can_edit_asset(user, asset) -> bool:
+    """An asset's details, versions, publishing and reviews: its owner, their managers (the
+    managers of a team the owner is in; of the owner team when the owner has left), content
+    managers, leaders and admins. Members read it; viewers only read."""
+    if not can_change_anything(user):
+        return False
+    if user.role in (Role.ADMIN, Role.LEADER) or is_content_manager(user):
+        return True
+    if asset.owner_id is not None and asset.owner_id == user.id:
+        return True
+    if user.role != Role.MANAGER:
+        return False
+    mine = user.teams.all()
+    if asset.owner_id is not None and asset.owner.is_active:
+        return asset.owner.teams.filter(pk__in=mine).exists()
+    return asset.owner_team_id is not None and mine.filter(pk=asset.owner_team_id).exists()

@@ -1,0 +1,179 @@
+"""The content library: assets sales uses with buyers, each with its versions (a file or a link).
+
+An asset keeps its identity (and, later, its ratings and links) across versions: a new file
+is a new `AssetVersion`, never a new asset.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.signals import setting_changed
+from django.db import models
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils.functional import LazyObject, empty
+
+from accord.crm.models import Lead
+from accord.people.models import Team
+
+REVIEW_EVERY = timedelta(days=90)
+# An asset whose review is this late is shown to reps as stale.
+STALE_AFTER = timedelta(days=14)
+
+# The stages of the lead lifecycle a rep works a lead in (not the end states).
+STAGES = [(s.value, s.label) for s in Lead.LIFECYCLE]
+
+
+class Persona(models.TextChoices):
+    EXECUTIVE = "executive", "Executive sponsor"
+    ECONOMIC_BUYER = "economic_buyer", "Economic buyer"
+    CHAMPION = "champion", "Champion"
+    TECHNICAL = "technical", "Technical evaluator"
+    END_USER = "end_user", "End user"
+    PROCUREMENT = "procurement", "Procurement"
+
+
+class _ContentStorage(LazyObject):
+    """Where version files live: the `content` storage (local disk under var/ by default,
+    S3-compatible when the environment configures it: settings.STORAGES), looked up when
+    first used, so that a change of STORAGES (in tests) is followed."""
+
+    def _setup(self):
+        self._wrapped = storages["content"]
+
+
+_storage = _ContentStorage()
+
+
+@receiver(setting_changed)
+def _storages_changed(setting, **kwargs):
+    if setting == "STORAGES":
+        _storage._wrapped = empty
+
+
+def content_storage():
+    return _storage
+
+
+def version_path(version: "AssetVersion", filename: str) -> str:
+    return f"content/{version.asset_id}/{version.number}/{filename}"
+
+
+class Asset(models.Model):
+    class Kind(models.TextChoices):
+        CASE_STUDY = "case_study", "Case study"
+        ONE_PAGER = "one_pager", "One-pager"
+        DECK = "deck", "Deck"
+        BATTLECARD = "battlecard", "Battlecard"
+        ROI_CALCULATOR = "roi_calculator", "ROI calculator link"
+        VIDEO = "video", "Video"
+        WHITEPAPER = "whitepaper", "Whitepaper"
+        EMAIL_TEMPLATE = "email_template", "Email template"
+        PRICING_SHEET = "pricing_sheet", "Pricing sheet"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        EXPIRED = "expired", "Expired"
+        ARCHIVED = "archived", "Archived"
+
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_assets",
+    )
+    # Who answers for the asset when its owner has left (deactivated or deleted).
+    owner_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="assets"
+    )
+    stages = models.JSONField(default=list, blank=True, help_text="Lead lifecycle stages")
+    personas = models.JSONField(default=list, blank=True)
+    industry = models.CharField(max_length=80, blank=True)
+    product = models.CharField(max_length=80, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    review_by = models.DateField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [
+            models.Index(fields=["status", "review_by"]),
+            models.Index(fields=["-updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("content:asset", args=[self.pk])
+
+    def is_review_overdue(self, today) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED and bool(self.review_by) and self.review_by < today
+        )
+
+    def is_stale(self, today) -> bool:
+        """Published, and not reviewed 14 days after its review-by date: reps are warned."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.review_by is not None
+            and today > self.review_by + STALE_AFTER
+        )
+
+    def stage_labels(self) -> list[str]:
+        labels = dict(STAGES)
+        return [labels.get(s, s) for s in self.stages]
+
+    def persona_labels(self) -> list[str]:
+        labels = dict(Persona.choices)
+        return [labels.get(p, p) for p in self.personas]
+
+
+class AssetVersion(models.Model):
+    """One version of an asset: an uploaded file (checked by `uploads.check_upload`) or a URL."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    file = models.FileField(
+        upload_to=version_path, storage=content_storage, max_length=300, blank=True
+    )
+    url = models.URLField(max_length=500, blank=True)
+    file_name = models.CharField(max_length=200, blank=True, help_text="As uploaded")
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=120, blank=True, help_text="Detected")
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["asset", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "number"], name="asset_version_number_once"),
+            models.CheckConstraint(
+                condition=(models.Q(file="") & ~models.Q(url=""))
+                | (~models.Q(file="") & models.Q(url="")),
+                name="asset_version_file_or_url",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} v{self.number}"
+
+    def get_download_url(self) -> str:
+        return reverse("content:download", args=[self.asset_id, self.number])
+
+    @property
+    def is_file(self) -> bool:
+        return bool(self.file)

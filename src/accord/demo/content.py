@@ -1,0 +1,146 @@
+"""The demo company's content library: about 60 assets that the content team and marketing
+(Northwind has no product marketing team: its demand-gen people own the decks, battlecards
+and pricing) keep for sales. Most are published; some are overdue for review and a few of
+those stale; a few are expired, archived or still drafts. Versions are links (no files to
+ship). Written in bulk, with the audit trail the verbs would have left."""
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+
+from accord.content.models import REVIEW_EVERY, Asset, AssetVersion, Persona
+from accord.demo.company import INDUSTRIES, OPPORTUNITY_PRODUCTS, ascii_slug
+from accord.people.models import AuditLog, Team, User
+
+K = Asset.Kind
+P = Persona
+CONTENT_OWNERS = ("content.manager", "writer", "julia.rossi")
+MARKETING_OWNERS = ("marketing.manager", "marketer", "olivia.chen")
+# Kind, title pattern ({industry}, {product}), stages, personas, who writes it.
+CATALOGUE = (
+    (K.CASE_STUDY, "{industry}: {product} cut reporting time by half", ("sql", "opportunity"),
+     (P.CHAMPION, P.ECONOMIC_BUYER), CONTENT_OWNERS),
+    (K.ONE_PAGER, "{product} at a glance for {industry}", ("mql", "accepted"),
+     (P.EXECUTIVE, P.END_USER), CONTENT_OWNERS),
+    (K.WHITEPAPER, "The {industry} data stack in 2026", ("new", "mql"),
+     (P.TECHNICAL, P.EXECUTIVE), CONTENT_OWNERS),
+    (K.DECK, "{product} first-call deck ({industry})", ("accepted", "sql"),
+     (P.CHAMPION, P.ECONOMIC_BUYER), MARKETING_OWNERS),
+    (K.BATTLECARD, "{product} vs the warehouse incumbents", ("sql", "opportunity"),
+     (P.TECHNICAL, P.CHAMPION), MARKETING_OWNERS),
+    (K.PRICING_SHEET, "{product} pricing and packaging", ("opportunity",),
+     (P.ECONOMIC_BUYER, P.PROCUREMENT), MARKETING_OWNERS),
+    (K.EMAIL_TEMPLATE, "Follow-up after a {product} demo", ("accepted", "sql"),
+     (P.CHAMPION,), CONTENT_OWNERS),
+    (K.VIDEO, "{product} in five minutes", ("mql", "accepted"), (P.END_USER, P.TECHNICAL),
+     CONTENT_OWNERS),
+    (K.ROI_CALCULATOR, "{product} ROI calculator for {industry}", ("sql", "opportunity"),
+     (P.ECONOMIC_BUYER, P.EXECUTIVE), MARKETING_OWNERS),
+)  # fmt: skip
+ASSETS = 60
+REGIONS = ("EMEA", "North America", "APAC", "LATAM", "mid-market", "enterprise")
+CHANGES = ("Refreshed customer logos", "New pricing tiers", "Updated benchmark figures",
+           "Shorter intro", "Fixed a wrong quote")  # fmt: skip
+
+
+def install(seed: int, until: date) -> int:
+    """Write the library as of `until` (the demo's today); how many assets."""
+    rng = random.Random(seed * 7919 + 20)
+    users = {
+        u.username: u for u in User.objects.filter(username__in=CONTENT_OWNERS + MARKETING_OWNERS)
+    }
+    teams = {
+        t.kind: t for t in Team.objects.filter(kind__in=(Team.Kind.CONTENT, Team.Kind.MARKETING))
+    }
+    industries = [name for name, _, _ in INDUSTRIES]
+    seen: set[str] = set()
+    assets, plans = [], []
+    while len(assets) < ASSETS:
+        kind, pattern, stages, personas, owners = CATALOGUE[len(assets) % len(CATALOGUE)]
+        title = pattern.format(
+            industry=rng.choice(industries), product=rng.choice(OPPORTUNITY_PRODUCTS)
+        )
+        if title in seen:  # a pattern without an industry runs out of titles: add a region
+            title = f"{title} ({rng.choice(REGIONS)})"
+        if title in seen:
+            continue
+        seen.add(title)
+        owner = users[rng.choice(owners)]
+        team = teams[Team.Kind.CONTENT if owners is CONTENT_OWNERS else Team.Kind.MARKETING]
+        created = until - timedelta(days=rng.randint(160, 540))
+        status, published, review_by = _life(rng, len(assets), created, until)
+        versions = 1 + (rng.random() < 0.35) + (rng.random() < 0.15)
+        last = created + timedelta(days=rng.randint(0, 40) * (versions - 1))
+        reviewed = _last_review(published, review_by)
+        industry = next((name for name in industries if name in title), "")
+        product = next((name for name in OPPORTUNITY_PRODUCTS if name in title), "")
+        assets.append(
+            Asset(
+                title=title, kind=kind, owner=owner, owner_team=team, stages=list(stages),
+                personas=list(personas), industry=industry, product=product,
+                tags=[kind.replace("_", " ")] + (["pricing"] if kind == K.PRICING_SHEET else []),
+                status=status, published_at=_at(published), review_by=review_by,
+                reviewed_at=_at(reviewed),
+                created_at=_at(created),
+                updated_at=_at(max(last, published or created, reviewed or created)),
+            )
+        )  # fmt: skip
+        plans.append((owner, created, versions, last, published))
+    Asset.objects.bulk_create(assets)
+    rows, log = [], []
+    for asset, (owner, created, count, last, published) in zip(assets, plans, strict=True):
+        slug = ascii_slug(asset.title)[:60]
+        for number in range(1, count + 1):
+            day = (
+                created if number == 1 else created + (last - created) * (number - 1) / (count - 1)
+            )
+            note = "First version" if number == 1 else rng.choice(CHANGES)
+            url = f"https://files.northwind.example/content/{slug}-v{number}.pdf"
+            rows.append(AssetVersion(asset=asset, number=number, url=url, note=note,
+                                     created_by=owner, created_at=_at(day)))  # fmt: skip
+            log.append(_entry(owner, "content.version_added", asset, day,
+                              f"Version {number} of {asset.title}"))  # fmt: skip
+        log.append(_entry(owner, "content.asset_created", asset, created, f"Added {asset.title}"))
+        if published:
+            log.append(_entry(owner, "content.asset_published", asset, published,
+                              f"Published {asset.title}"))  # fmt: skip
+        if asset.reviewed_at:
+            log.append(_entry(owner, "content.asset_reviewed", asset, asset.reviewed_at.date(),
+                              f"Reviewed {asset.title}"))  # fmt: skip
+        if asset.status in (Asset.Status.EXPIRED, Asset.Status.ARCHIVED):
+            verb = "expired" if asset.status == Asset.Status.EXPIRED else "archived"
+            log.append(_entry(owner, f"content.asset_{verb}", asset, asset.updated_at.date(),
+                              f"{verb.title()} {asset.title}"))  # fmt: skip
+    AssetVersion.objects.bulk_create(rows)
+    AuditLog.objects.bulk_create(log)
+    return len(assets)
+
+
+def _life(rng: random.Random, index: int, created: date, until: date):
+    """Status, publishing day and review-by date: 4 drafts, 4 expired, 3 archived; of the
+    published, about one in five overdue for review (some long enough to be stale)."""
+    if index % 15 == 14:
+        return Asset.Status.DRAFT, None, None
+    published = created + timedelta(days=rng.randint(1, 20))
+    if index % 15 == 13:
+        return Asset.Status.EXPIRED, published, published + REVIEW_EVERY
+    if index % 20 == 12:
+        return Asset.Status.ARCHIVED, published, published + REVIEW_EVERY
+    if rng.random() < 0.2:
+        return Asset.Status.PUBLISHED, published, until - timedelta(days=rng.randint(1, 28))
+    return Asset.Status.PUBLISHED, published, until + timedelta(days=rng.randint(0, 89))
+
+
+def _last_review(published: date | None, review_by: date | None) -> date | None:
+    """The review that set this review-by date, if it was not the publishing itself."""
+    if published is None or review_by is None or review_by - REVIEW_EVERY <= published:
+        return None
+    return review_by - REVIEW_EVERY
+
+
+def _at(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(10), tzinfo=UTC)
+
+
+def _entry(actor, action: str, asset: Asset, day: date, summary: str) -> AuditLog:
+    return AuditLog(actor=actor, action=action, object_type=asset._meta.label_lower,
+                    object_id=str(asset.pk), summary=summary, at=_at(day))  # fmt: skip
