@@ -11,7 +11,7 @@ from accord.content import queries
 from accord.content.filters import AssetFilterForm
 from accord.content.models import Asset
 from accord.core.api_types import RecordId
-from accord.crm.api import LIST_HELP, Page, _filters, _page
+from accord.crm.api import LIST_HELP, Page, filter_parameters, list_page
 
 router = Router(tags=["Content"])
 
@@ -72,10 +72,10 @@ class AssetPage(Page):
     summary="List content assets",
     description=LIST_HELP.split(": q")[0]
     + ": q (search), kind, stage, persona, owner (user id), status, review=overdue, sort.",
-    openapi_extra=_filters(AssetFilterForm),
+    openapi_extra=filter_parameters(AssetFilterForm),
 )
 def list_assets(request, limit: int = 100, cursor: str | None = None):
-    return _page(request, queries.assets(), AssetFilterForm, limit)
+    return list_page(request, queries.assets(), AssetFilterForm, limit)
 
 
 @router.get("/assets/{asset_id}", response=AssetDetailOut, summary="One content asset")

@@ -137,7 +137,9 @@ def _cursor(value: str | None) -> int:
         raise HttpError(400, "That cursor is not one this API gave out.") from None
 
 
-def _page(request, queryset, form_class=None, limit: int = 100) -> dict:
+def list_page(request, queryset, form_class=None, limit: int = 100) -> dict:
+    """One page of a list operation, filtered by the list page's form, in id order after
+    the cursor (the content library's API pages the same way)."""
     if not 1 <= limit <= 1000:
         raise HttpError(422, "limit must be between 1 and 1000.")
     if form_class is not None:
@@ -155,7 +157,7 @@ def _page(request, queryset, form_class=None, limit: int = 100) -> dict:
     return {"items": rows, "next_cursor": next_cursor}
 
 
-def _filters(form_class: type[filters.ListFilterForm]) -> dict:
+def filter_parameters(form_class: type[filters.ListFilterForm]) -> dict:
     """The list page's filters as the operation's documented query parameters: the list
     reads them with the page's form, so its signature does not name them."""
     parameters = []
@@ -194,10 +196,10 @@ LIST_HELP = (
     response=LeadPage,
     summary="List leads",
     description=LIST_HELP + ", owner (user id), status, source (channel key).",
-    openapi_extra=_filters(filters.LeadFilterForm),
+    openapi_extra=filter_parameters(filters.LeadFilterForm),
 )
 def list_leads(request, limit: int = 100, cursor: str | None = None):
-    return _page(
+    return list_page(
         request, Lead.objects.select_related("source", "owner"), filters.LeadFilterForm, limit
     )
 
@@ -212,10 +214,12 @@ def get_lead(request, lead_id: RecordId):
     response=AccountPage,
     summary="List accounts",
     description=LIST_HELP + ", industry, country, owner.",
-    openapi_extra=_filters(filters.AccountFilterForm),
+    openapi_extra=filter_parameters(filters.AccountFilterForm),
 )
 def list_accounts(request, limit: int = 100, cursor: str | None = None):
-    return _page(request, Account.objects.select_related("owner"), filters.AccountFilterForm, limit)
+    return list_page(
+        request, Account.objects.select_related("owner"), filters.AccountFilterForm, limit
+    )
 
 
 @router.get("/accounts/{account_id}", response=AccountOut, summary="One account")
@@ -228,11 +232,11 @@ def get_account(request, account_id: RecordId):
     response=OpportunityPage,
     summary="List opportunities",
     description=LIST_HELP + ", owner, stage, source.",
-    openapi_extra=_filters(filters.OpportunityFilterForm),
+    openapi_extra=filter_parameters(filters.OpportunityFilterForm),
 )
 def list_opportunities(request, limit: int = 100, cursor: str | None = None):
     queryset = Opportunity.objects.select_related("owner", "source")
-    return _page(request, queryset, filters.OpportunityFilterForm, limit)
+    return list_page(request, queryset, filters.OpportunityFilterForm, limit)
 
 
 @router.get("/opportunities/{opportunity_id}", response=OpportunityOut, summary="One opportunity")
@@ -247,10 +251,10 @@ def get_opportunity(request, opportunity_id: RecordId):
     response=CampaignPage,
     summary="List campaigns",
     description="q (search), channel (key), kind.",
-    openapi_extra=_filters(filters.CampaignFilterForm),
+    openapi_extra=filter_parameters(filters.CampaignFilterForm),
 )
 def list_campaigns(request, limit: int = 100, cursor: str | None = None):
-    return _page(
+    return list_page(
         request, Campaign.objects.select_related("channel"), filters.CampaignFilterForm, limit
     )
 
@@ -267,7 +271,7 @@ def list_touchpoints(
     queryset = Touchpoint.objects.select_related("channel")
     if lead_id is not None:
         queryset = queryset.filter(lead_id=lead_id)
-    return _page(request, queryset, limit=limit)
+    return list_page(request, queryset, limit=limit)
 
 
 @router.get(
@@ -282,4 +286,4 @@ def list_activities(
     queryset = Activity.objects.select_related("user")
     if lead_id is not None:
         queryset = queryset.filter(lead_id=lead_id)
-    return _page(request, queryset, limit=limit)
+    return list_page(request, queryset, limit=limit)

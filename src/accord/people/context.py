@@ -1,5 +1,6 @@
 """What the signed-in user may do, and what waits for them, for every page's template."""
 
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from accord.people import notify, permissions
@@ -28,6 +29,4 @@ def notifications(request) -> dict:
 def viewer_zone(request) -> dict:
     """The reader's zone, for base.html to render every time in, also on a page whose
     figures were computed in the company's zone."""
-    from django.utils import timezone
-
     return {"viewer_zone": getattr(request, "viewer_zone", None) or timezone.get_current_timezone()}
