@@ -13,10 +13,10 @@ ROOT = Path(accord.__file__).parent
 FLOORS = (
     ("analytics", "people"),
     ("core",),
-    ("crm", "content"),
+    ("crm",),
     ("plan", "attribution"),
     ("qualify",),
-    ("imports", "sla"),
+    ("imports", "sla", "content"),
     ("scoreboard",),
     ("demo", "api", "webhooks"),
 )

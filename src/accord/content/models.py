@@ -177,3 +177,124 @@ class AssetVersion(models.Model):
     @property
     def is_file(self) -> bool:
         return bool(self.file)
+
+
+class Usage(models.Model):
+    """What people inside did with an asset: viewed or downloaded it in the library, sent it
+    to a lead (a tracked link), or used it on a deal (shown in a meeting, attached to a
+    proposal). The ledger internal usage is counted from; a rep may rate an asset on a deal
+    only after sending or using it there (`lead` set, kind send or use)."""
+
+    class Kind(models.TextChoices):
+        VIEW = "view", "Viewed"
+        DOWNLOAD = "download", "Downloaded"
+        SEND = "send", "Sent"
+        USE = "use", "Used on a deal"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="usages")
+    version = models.ForeignKey(
+        AssetVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="usages"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The deal it was used on: the lead, and the opportunity when there is one.
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="content_usages"
+    )
+    opportunity = models.ForeignKey(
+        "crm.Opportunity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="content_usages",
+    )
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["asset", "kind", "occurred_at"]),
+            models.Index(fields=["lead", "asset"]),
+            models.Index(fields=["user", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.asset}"
+
+
+class TrackedLink(models.Model):
+    """A send: the link a rep gave a lead to one version of an asset. The public viewer
+    (no login) answers only to the link's unguessable token, and only with this version."""
+
+    token = models.CharField(max_length=64, unique=True)
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="links")
+    version = models.ForeignKey(AssetVersion, on_delete=models.CASCADE, related_name="links")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="content_links")
+    opportunity = models.ForeignKey(
+        "crm.Opportunity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="content_links",
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # The viewer asks for the visitor's email before it shows the asset.
+    email_gate = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["asset", "sent_at"]),
+            models.Index(fields=["lead", "sent_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} to {self.lead}"
+
+
+class LinkEvent(models.Model):
+    """What happened on a tracked link's public page: opened, read for a while (seconds, the
+    PDF pages seen), downloaded, or the email the gate asked for."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", "Opened"
+        VIEW = "view", "Viewed for a while"
+        DOWNLOAD = "download", "Downloaded"
+
+    link = models.ForeignKey(TrackedLink, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    occurred_at = models.DateTimeField()
+    seconds = models.PositiveIntegerField(null=True, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True, help_text="PDF pages seen")
+    email = models.EmailField(blank=True, help_text="Given at the email gate")
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["link", "kind"])]
+
+
+class ContentTouch(models.Model):
+    """Which asset (and version) a touchpoint was: a send, an open of a tracked link, a
+    content view from an import. Attribution credits touchpoints; influence rolls them up
+    by asset through this table (the touchpoint itself lives in crm, below content)."""
+
+    touchpoint = models.OneToOneField(
+        "crm.Touchpoint", on_delete=models.CASCADE, primary_key=True, related_name="content"
+    )
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="touches")
+    version = models.ForeignKey(
+        AssetVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="touches"
+    )
+    link = models.ForeignKey(
+        TrackedLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="touches"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["asset"])]
