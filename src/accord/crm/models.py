@@ -324,6 +324,8 @@ class Touchpoint(Imported):
         WEBINAR = "webinar", "Webinar attended"
         CONTENT_VIEW = "content_view", "Content view"
         CALCULATOR = "calculator", "Value calculator"
+        # An asset from the content library a rep sent, or the buyer opened (content.ContentTouch).
+        CONTENT = "content", "Content from sales"
         DEMO_REQUEST = "demo_request", "Demo request"
 
     # No single-column indexes on the foreign keys: each leads an index below, and every
