@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accord.content import uploads
-from accord.content.models import REVIEW_EVERY, STAGES, Asset, AssetVersion, Persona
+from accord.content.models import REVIEW_EVERY, STAGES, Asset, AssetVersion, Persona, Review
 from accord.people import audit, notify, permissions
 from accord.people.models import Team, User
 
@@ -101,8 +101,14 @@ def mark_reviewed(actor, asset: Asset, today: date | None = None) -> Asset:
     if asset.status != Asset.Status.PUBLISHED:
         raise ValidationError("Only a published asset is reviewed; publish it first.")
     today = today or timezone.localdate()
-    return _move(actor, asset, asset.status, "reviewed", reviewed_at=timezone.now(),
-                 review_by=today + REVIEW_EVERY)  # fmt: skip
+    with transaction.atomic():
+        due, owner_id = asset.review_by, asset.owner_id
+        asset = _move(actor, asset, asset.status, "reviewed", reviewed_at=timezone.now(),
+                      review_by=today + REVIEW_EVERY)  # fmt: skip
+        if due is not None:
+            Review.objects.create(asset=asset, due=due, reviewed_on=today, reviewed_by=actor,
+                                  owner_id=owner_id)  # fmt: skip
+    return asset
 
 
 def _move(actor, asset: Asset, status: str, verb: str, **fields) -> Asset:

@@ -298,3 +298,27 @@ class ContentTouch(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["asset"])]
+
+
+class Review(models.Model):
+    """One review of a published asset: which review-by date it answered and when it was done.
+    The owner scorecard's "reviewed on time" is the share of reviews done by their date."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="reviews")
+    due = models.DateField(help_text="The review-by date this review answered")
+    reviewed_on = models.DateField(help_text="In the company's zone")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who answered for the asset when it was due (the scorecard counts it against them).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-reviewed_on", "-id"]
+        indexes = [models.Index(fields=["owner", "due"])]
+
+    @property
+    def on_time(self) -> bool:
+        return self.reviewed_on <= self.due

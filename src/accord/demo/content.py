@@ -7,7 +7,7 @@ ship). Written in bulk, with the audit trail the verbs would have left."""
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from accord.content.models import REVIEW_EVERY, Asset, AssetVersion, Persona
+from accord.content.models import REVIEW_EVERY, Asset, AssetVersion, Persona, Review
 from accord.demo.company import INDUSTRIES, OPPORTUNITY_PRODUCTS, ascii_slug
 from accord.people.models import AuditLog, Team, User
 
@@ -37,6 +37,10 @@ CATALOGUE = (
      (P.ECONOMIC_BUYER, P.EXECUTIVE), MARKETING_OWNERS),
 )  # fmt: skip
 ASSETS = 60
+# How often each owner reviews by the due date (the rest review late): owners differ, and the
+# owner scorecard shows it.
+ON_TIME = {"content.manager": 0.9, "writer": 0.55, "julia.rossi": 0.8,
+           "marketing.manager": 0.7, "marketer": 0.4, "olivia.chen": 0.85}  # fmt: skip
 REGIONS = ("EMEA", "North America", "APAC", "LATAM", "mid-market", "enterprise")
 CHANGES = ("Refreshed customer logos", "New pricing tiers", "Updated benchmark figures",
            "Shorter intro", "Fixed a wrong quote")  # fmt: skip
@@ -112,7 +116,31 @@ def install(seed: int, until: date) -> int:
                               f"{verb.title()} {asset.title}"))  # fmt: skip
     AssetVersion.objects.bulk_create(rows)
     AuditLog.objects.bulk_create(log)
+    Review.objects.bulk_create(
+        Review(asset=asset, due=due, reviewed_on=day, reviewed_by=asset.owner, owner=asset.owner)
+        for asset, (_, _, _, _, published) in zip(assets, plans, strict=True)
+        for due, day in _reviews(rng, asset, published)
+    )
     return len(assets)
+
+
+def _reviews(rng: random.Random, asset: Asset, published: date | None) -> list[tuple[date, date]]:
+    """(due, reviewed on) of every review since publishing, walking back from the last one:
+    each review set the next due date 90 days on; the owner's habit decides how late each
+    came. The first answered the due date publishing set."""
+    if published is None or asset.reviewed_at is None:
+        return []
+    on_time = ON_TIME.get(asset.owner.username, 0.7)
+    reviewed, found = asset.reviewed_at.date(), []
+    while reviewed - published >= timedelta(days=30):
+        late = -rng.randint(0, 7) if rng.random() < on_time else rng.randint(2, 35)
+        due = reviewed - timedelta(days=late)
+        if due - REVIEW_EVERY <= published + timedelta(days=14):
+            found.append((published + REVIEW_EVERY, reviewed))
+            break
+        found.append((due, reviewed))
+        reviewed = due - REVIEW_EVERY
+    return found
 
 
 def _life(rng: random.Random, index: int, created: date, until: date):
