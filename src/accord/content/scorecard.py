@@ -92,3 +92,8 @@ def review_chart(owner: User, today: date) -> dict:
         ],
         "stacked": True,
     }
+
+
+def charts(owner: User, today: date) -> list[tuple[str, dict]]:
+    """(caption, chart data) for each measure over the last twelve months."""
+    return [("Reviews by their due month: on time and late", review_chart(owner, today))]

@@ -14,4 +14,6 @@ urlpatterns = [
     path("content/<int:pk>/expire/", views.expire, name="expire"),
     path("content/<int:pk>/archive/", views.archive, name="archive"),
     path("content/<int:pk>/review/", views.review, name="review"),
+    path("content/owners/", views.owners, name="owners"),
+    path("content/owners/<int:pk>/", views.owner, name="owner"),
 ]

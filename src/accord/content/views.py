@@ -7,14 +7,15 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from accord.content import actions, queries
+from accord.content import actions, queries, scorecard
 from accord.content.filters import AssetFilterForm
 from accord.content.forms import AssetForm, VersionForm
 from accord.content.models import Asset, AssetVersion
 from accord.core.forms import errors_onto
 from accord.people import permissions
+from accord.people.models import User
 
 PAGE_SIZE = 25
 
@@ -151,3 +152,33 @@ publish = _verb(actions.publish, "Published {title}: reps can use it.")
 expire = _verb(actions.expire, "Expired {title}: it is marked so for everybody.")
 archive = _verb(actions.archive, "Archived {title}.")
 review = _verb(actions.mark_reviewed, "Marked {title} reviewed: the next review is in 90 days.")
+
+
+@require_safe
+def owners(request):
+    """Every asset owner side by side: what managers compare."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "content/owners.html",
+        {"rows": scorecard.table(today), "today": today, "title": "Content owners"},
+    )
+
+
+@require_safe
+def owner(request, pk: int):
+    """One owner's scorecard, with a chart per measure over the last twelve months."""
+    person = get_object_or_404(User, pk=pk)
+    today = timezone.localdate()
+    row = scorecard.table(today, [person])[0]
+    assets = queries.assets().filter(owner=person).exclude(status=Asset.Status.ARCHIVED)
+    for asset in assets:
+        asset.review_state = queries.review_state(asset, today)
+    context = {
+        "person": person,
+        "row": row,
+        "assets": assets,
+        "charts": scorecard.charts(person, today),
+        "today": today,
+    }
+    return render(request, "content/owner.html", context)

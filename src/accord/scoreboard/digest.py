@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord.analytics.pacing import BEHIND_BELOW, default_period
+from accord.content import queries as content_queries
 from accord.core.periods import FIRST_YEAR, LAST_YEAR
 from accord.crm.models import Opportunity
 from accord.people import zones
@@ -224,6 +225,7 @@ def build(now: datetime | None = None, week: str | None = None) -> Digest:
         ):
             target.append(_pace_line(rows[key], owner(stage, marketing_lead, "marketing")))
     digest.marketing += _marketing_lines(as_of, week_from, week_to, revision, owner, marketing_lead)
+    digest.marketing += _content_lines(today)
     digest.sales += _follow_up_lines(as_of, week_from, week_to, sales_lead)
     if board:
         rows = {row["metric"].key: row for row in board["rows"]}
@@ -286,6 +288,33 @@ def _marketing_lines(as_of, week_from, week_to, revision, owner, leader) -> list
                 on_track=wanted is None or accepted >= wanted * BEHIND_BELOW,
                 link=_url("reviews:home", date_from=week_from, date_to=week_to),
                 owner=owner("sal", leader, "marketing"),
+            )
+        )
+    return lines
+
+
+def _one_owner(people: list[User]) -> dict:
+    return {"owner": people[0].pk} if len(people) == 1 else {}
+
+
+def _content_lines(today: date) -> list[Line]:
+    """One line per person with assets overdue for review: content answers to sales."""
+    lines = []
+    for group in content_queries.overdue_reviews(today):
+        assets = group["assets"]
+        named = ", ".join(a["asset"].title for a in assets[:3])
+        more = f" and {len(assets) - 3} more" if len(assets) > 3 else ""
+        plural = "s" if len(assets) != 1 else ""
+        lines.append(
+            Line(
+                label="Content overdue for review",
+                figure=(
+                    f"{len(assets)} asset{plural} past the review date, the oldest by "
+                    f"{max(a['days'] for a in assets)} days: {named}{more}"
+                ),
+                on_track=False,
+                link=_url("content:list", review="overdue", **_one_owner(group["people"])),
+                owner=group["owner"],
             )
         )
     return lines
