@@ -51,14 +51,18 @@ def test_the_scorecard_counts_reviews_on_time_and_the_overdue_ones_as_late(
     page = client.get("/content/owners/")
     assert page.status_code == 200 and "33%" in page.text
     card = client.get(f"/content/owners/{cast['mike'].pk}/")
-    assert card.status_code == 200 and "Forgotten" in card.text and "1 of 3 reviews due" in card.text
+    assert (
+        card.status_code == 200 and "Forgotten" in card.text and "1 of 3 reviews due" in card.text
+    )
 
 
 def test_the_digest_and_the_scoreboard_name_the_owner_of_each_overdue_review(
     client, cast, make_asset, settings
 ):
     make_asset(owner="mike", title="Old pricing", status="published", published_on=date(2026, 3, 2))
-    make_asset(owner="alice", title="Fresh deck", status="published", published_on=date(2026, 11, 2))
+    make_asset(
+        owner="alice", title="Fresh deck", status="published", published_on=date(2026, 11, 2)
+    )
 
     built = digest.build(now=datetime(2026, 12, 7, 12, tzinfo=UTC))
 

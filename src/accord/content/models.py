@@ -279,6 +279,9 @@ class LinkEvent(models.Model):
         ordering = ["occurred_at", "id"]
         indexes = [models.Index(fields=["link", "kind"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.link}"
+
 
 class ContentTouch(models.Model):
     """Which asset (and version) a touchpoint was: a send, an open of a tracked link, a
@@ -299,6 +302,9 @@ class ContentTouch(models.Model):
     class Meta:
         indexes = [models.Index(fields=["asset"])]
 
+    def __str__(self) -> str:
+        return f"{self.asset} (touchpoint {self.touchpoint_id})"
+
 
 class Review(models.Model):
     """One review of a published asset: which review-by date it answered and when it was done.
@@ -318,6 +324,9 @@ class Review(models.Model):
     class Meta:
         ordering = ["-reviewed_on", "-id"]
         indexes = [models.Index(fields=["owner", "due"])]
+
+    def __str__(self) -> str:
+        return f"{self.asset} reviewed {self.reviewed_on} (due {self.due})"
 
     @property
     def on_time(self) -> bool:

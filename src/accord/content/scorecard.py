@@ -55,9 +55,7 @@ def table(today: date, people: list[User] | None = None) -> list[OwnerRow]:
         .annotate(
             n=Count("id"),
             published=Count("id", filter=Q(status=Asset.Status.PUBLISHED)),
-            overdue=Count(
-                "id", filter=Q(status=Asset.Status.PUBLISHED, review_by__lt=today)
-            ),
+            overdue=Count("id", filter=Q(status=Asset.Status.PUBLISHED, review_by__lt=today)),
         )
     )
     for c in counts:

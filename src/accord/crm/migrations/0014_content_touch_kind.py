@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0013_lead_aliases'),
+        ("crm", "0013_lead_aliases"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='touchpoint',
-            name='kind',
-            field=models.CharField(choices=[('web_visit', 'Web visit'), ('form_fill', 'Form fill'), ('email_open', 'Email open'), ('email_click', 'Email click'), ('ad_click', 'Ad click'), ('event', 'Event attended'), ('webinar', 'Webinar attended'), ('content_view', 'Content view'), ('calculator', 'Value calculator'), ('content', 'Content from sales'), ('demo_request', 'Demo request')], max_length=20),
+            model_name="touchpoint",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("web_visit", "Web visit"),
+                    ("form_fill", "Form fill"),
+                    ("email_open", "Email open"),
+                    ("email_click", "Email click"),
+                    ("ad_click", "Ad click"),
+                    ("event", "Event attended"),
+                    ("webinar", "Webinar attended"),
+                    ("content_view", "Content view"),
+                    ("calculator", "Value calculator"),
+                    ("content", "Content from sales"),
+                    ("demo_request", "Demo request"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
