@@ -5,12 +5,13 @@ these and nothing else to change an asset."""
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accord.content import uploads
+from accord.content import previews, uploads
 from accord.content.models import REVIEW_EVERY, STAGES, Asset, AssetVersion, Persona, Review
 from accord.people import audit, notify, permissions
 from accord.people.models import Team, User
@@ -249,6 +250,10 @@ def _store_version(actor, asset: Asset, version: dict, now) -> AssetVersion:
         row.file_name, row.size, row.content_type = checked.name, checked.size, checked.content_type
         version["file"].seek(0)
         row.file.save(checked.name, version["file"], save=False)
+        version["file"].seek(0)
+        drawn = previews.preview(version["file"].read(), checked.content_type)
+        if drawn:
+            row.preview.save("preview.png", ContentFile(drawn), save=False)
     else:
         row.url = version["url"]
     try:
@@ -258,8 +263,9 @@ def _store_version(actor, asset: Asset, version: dict, now) -> AssetVersion:
                             "size": row.size, "content_type": row.content_type},
                      summary=f"Version {number} of {asset.title}")  # fmt: skip
     except Exception:
-        if row.file:
-            row.file.delete(save=False)  # no row, no file: nothing stored half-way
+        for stored in (row.file, row.preview):
+            if stored:
+                stored.delete(save=False)  # no row, no file: nothing stored half-way
         raise
     return row
 

@@ -60,6 +60,10 @@ def version_path(version: "AssetVersion", filename: str) -> str:
     return f"content/{version.asset_id}/{version.number}/{filename}"
 
 
+def preview_path(version: "AssetVersion", filename: str) -> str:
+    return f"content/{version.asset_id}/{version.number}/preview/{filename}"
+
+
 class Asset(models.Model):
     class Kind(models.TextChoices):
         CASE_STUDY = "case_study", "Case study"
@@ -151,6 +155,10 @@ class AssetVersion(models.Model):
     file_name = models.CharField(max_length=200, blank=True, help_text="As uploaded")
     size = models.PositiveBigIntegerField(null=True, blank=True)
     content_type = models.CharField(max_length=120, blank=True, help_text="Detected")
+    # A small PNG of the file (content.previews): a PDF's first page, an image scaled down.
+    preview = models.FileField(
+        upload_to=preview_path, storage=content_storage, max_length=300, blank=True
+    )
     note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -173,6 +181,9 @@ class AssetVersion(models.Model):
 
     def get_download_url(self) -> str:
         return reverse("content:download", args=[self.asset_id, self.number])
+
+    def get_preview_url(self) -> str:
+        return reverse("content:preview", args=[self.asset_id, self.number]) if self.preview else ""
 
     @property
     def is_file(self) -> bool:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("content/<int:pk>/edit/", views.asset_edit, name="edit"),
     path("content/<int:pk>/versions/", views.version_new, name="version_new"),
     path("content/<int:pk>/v<int:number>/download/", views.download, name="download"),
+    path("content/<int:pk>/v<int:number>/preview.png", views.preview, name="preview"),
     path("content/<int:pk>/publish/", views.publish, name="publish"),
     path("content/<int:pk>/expire/", views.expire, name="expire"),
     path("content/<int:pk>/archive/", views.archive, name="archive"),

@@ -132,6 +132,19 @@ def download(request, pk: int, number: int):
     )
 
 
+@require_safe
+def preview(request, pk: int, number: int):
+    """A version's preview image (a PNG Accord drew itself, never the uploaded bytes)."""
+    version = get_object_or_404(AssetVersion, asset_id=pk, number=number)
+    if not version.preview:
+        raise Http404("This version has no preview.")
+    try:
+        handle = version.preview.open("rb")
+    except FileNotFoundError:
+        raise Http404("The preview of this version is missing from storage.") from None
+    return FileResponse(handle, content_type="image/png")
+
+
 def _verb(verb, success: str):
     @require_POST
     def view(request, pk: int):
