@@ -26,7 +26,8 @@
     const spec = JSON.parse(source.textContent);
     const datasets = spec.datasets
       ? spec.datasets.map((d, i) => ({ label: d.label, data: d.values,
-          backgroundColor: palette[i % palette.length], borderColor: palette[i % palette.length] }))
+          backgroundColor: d.color || palette[i % palette.length],
+          borderColor: d.color || palette[i % palette.length] }))
       : [{ label: spec.series, data: spec.values, borderColor: palette[0],
            backgroundColor: spec.kind === "doughnut" ? palette : palette[0] }];
     const funnel = spec.kind === "funnel";
