@@ -224,6 +224,11 @@ def _pages(db: Database, prepared: dict) -> list[tuple[str, str]]:
     )
     plan = _plan_in_force(db)
     backtest = prepared["backtest"]["id"]
+    # The asset with the longest history: the heaviest asset page.
+    asset = one(
+        "SELECT asset_id FROM content_assetversion GROUP BY asset_id ORDER BY count(*) DESC, "
+        "asset_id LIMIT 1"
+    )
     touches = one("SELECT count(*) FROM crm_touchpoint WHERE lead_id = ?", [lead])
     leads = one("SELECT count(*) FROM crm_lead WHERE account_id = ?", [account])
     log(
@@ -249,6 +254,10 @@ def _pages(db: Database, prepared: dict) -> list[tuple[str, str]]:
         ("attribution money", "/attribution/money/"),
         ("notifications", "/notifications/"),
         ("imports", "/imports/"),
+        ("rep's queue", "/sla/queue/"),
+        ("content library", "/content/"),
+        ("asset", f"/content/{asset}/"),
+        ("content owners", "/content/owners/"),
     ]
 
 
