@@ -82,7 +82,7 @@ class SuggestionFilterForm(ListFilterForm):
     )  # fmt: skip
     asset = forms.ModelChoiceField(
         queryset=Asset.objects.all(), required=False, empty_label="Any asset",
-        help_text="Asset id", widget=forms.HiddenInput,
+        help_text="Asset id",
     )  # fmt: skip
 
     def __init__(self, *args, user=None, now=None, **kwargs):
@@ -91,6 +91,9 @@ class SuggestionFilterForm(ListFilterForm):
         self.fields["owner"].queryset = User.objects.filter(
             pk__in=Suggestion.objects.values("owner")
         ).order_by("first_name", "last_name")
+        self.fields["asset"].queryset = Asset.objects.filter(
+            pk__in=Suggestion.objects.values("asset")
+        ).order_by("title")
 
     def filters(self):
         return {"status": "status", "owner": "owner", "asset": "asset"}

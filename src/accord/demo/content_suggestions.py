@@ -63,8 +63,18 @@ def install(seed: int, until: date) -> int:
     moments = [now - timedelta(days=7 * week + rng.uniform(0, 7)) for week in range(1, WEEKS)]
     moments += [now - timedelta(days=rng.uniform(0.2, 9)) for _ in range(5)]
     for filed_at in sorted(moments):
-        filed_at = filed_at.replace(minute=rng.choice((0, 15, 30, 45)), second=0, microsecond=0)
-        asset = rng.choice(assets)
+        # In working hours on a weekday (UTC: the hours of most of the demo's reps overlap).
+        filed_at = filed_at.replace(
+            hour=rng.randint(13, 21), minute=rng.choice((0, 15, 30, 45)), second=0, microsecond=0
+        )
+        if filed_at.weekday() >= 5:
+            filed_at -= timedelta(days=filed_at.weekday() - 4)
+        if filed_at >= now:
+            continue
+        live = [a for a in assets if a.published_at and a.published_at < filed_at]
+        if not live:
+            continue
+        asset = rng.choice(live)
         owner = owners[asset.pk]
         if owner is None:
             continue
