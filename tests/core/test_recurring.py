@@ -19,6 +19,7 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     assert queued == [
         "accord.attribution.tasks.refresh",
         "accord.content.tasks.remind_reviews",
+        "accord.content.tasks.suggestion_tick",
         "accord.core.tasks.prune_finished_tasks",
         "accord.imports.tasks.check_running_imports",
         "accord.imports.tasks.clean_import_files",
@@ -30,6 +31,7 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     assert started == [
         "accord.attribution.tasks.schedule_refresh",
         "accord.content.tasks.schedule_reminders",
+        "accord.content.tasks.schedule_suggestion_tick",
         "accord.core.tasks.schedule_pruning",
         "accord.imports.tasks.schedule_check",
         "accord.imports.tasks.schedule_cleaning",

@@ -5,13 +5,14 @@ from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
-from accord.content import queries
-from accord.content.filters import AssetFilterForm
-from accord.content.models import Asset
-from accord.core.api_types import RecordId
+from accord.content import queries, suggestions
+from accord.content.filters import AssetFilterForm, SuggestionFilterForm
+from accord.content.models import Asset, Suggestion
+from accord.core.api_types import Day, RecordId
 from accord.crm.api import LIST_HELP, Page, filter_parameters, list_page
+from accord.people.api_auth import require_write_scope
 
 router = Router(tags=["Content"])
 
@@ -81,3 +82,109 @@ def list_assets(request, limit: int = 100, cursor: str | None = None):
 @router.get("/assets/{asset_id}", response=AssetDetailOut, summary="One content asset")
 def get_asset(request, asset_id: RecordId):
     return get_object_or_404(Asset.objects.prefetch_related("versions"), pk=asset_id)
+
+
+# Suggestions: reading needs the read scope; filing and answering a write token of somebody
+# the verbs allow (a viewer's token is refused 403 whatever its scope).
+
+
+class SuggestionOut(Schema):
+    id: int
+    asset_id: int
+    kind: str = Field(description="update, fix or new_asset")
+    stage: str
+    persona: str
+    objection: str
+    comment: str
+    filed_by_id: int | None
+    filed_at: datetime
+    owner_id: int | None = Field(description="Who must answer")
+    at_risk_at: datetime
+    due_at: datetime = Field(description="The response deadline, in the owner's business hours")
+    status: str = Field(description="open, accepted, declined or done")
+    deadline: str = Field(description="open, at_risk, overdue, in_time or late")
+    due_on: date | None = Field(description="Accepted: the date it will be done by")
+    reason: str = Field(description="Declined: why")
+    version: int | None = Field(description="Done: the number of the version that answers it")
+    responded_at: datetime | None
+    responded_by_id: int | None
+
+    @staticmethod
+    def resolve_deadline(obj) -> str:
+        return queries.deadline_state(obj, timezone.now())
+
+    @staticmethod
+    def resolve_version(obj) -> int | None:
+        return obj.version.number if obj.version else None
+
+
+class SuggestionPage(Page):
+    items: list[SuggestionOut]
+
+
+class SuggestionIn(Schema):
+    kind: str = Field(description="update, fix or new_asset")
+    comment: str
+    stage: str = Field("", description="new_asset: the lead stage it is for")
+    persona: str = Field("", description="new_asset: the persona it is for")
+    objection: str = Field("", max_length=200, description="new_asset: the objection it answers")
+
+
+class AnswerIn(Schema):
+    action: str = Field(description="accept, decline or done")
+    due: Day | None = Field(None, description="accept: done by this date (YYYY-MM-DD)")
+    reason: str = Field("", description="decline: why, at least 10 characters")
+    version: int | None = Field(None, description="done: the asset's version number")
+
+
+@router.get(
+    "/suggestions",
+    response=SuggestionPage,
+    summary="List suggestions on assets",
+    description="Oldest first by id; follow next_cursor for more. Filters: status, owner "
+    "(user id, who must answer), asset (asset id), show (open, overdue), q (search).",
+    openapi_extra=filter_parameters(SuggestionFilterForm),
+)
+def list_suggestions(request, limit: int = 100, cursor: str | None = None):
+    def form(data):
+        return SuggestionFilterForm(data, user=request.auth.user)
+
+    return list_page(request, queries.suggestions(), form, limit)
+
+
+@router.get(
+    "/assets/{asset_id}/suggestions",
+    response=list[SuggestionOut],
+    summary="An asset's suggestions, newest first",
+)
+def asset_suggestions(request, asset_id: RecordId):
+    asset = get_object_or_404(Asset, pk=asset_id)
+    return list(queries.suggestions().filter(asset=asset))
+
+
+@router.post(
+    "/assets/{asset_id}/suggestions",
+    response={201: SuggestionOut},
+    summary="File a suggestion on an asset",
+    description="Needs a write token of anybody but a viewer. The asset's owner is told and "
+    "must answer by due_at. A refusal answers 422 naming each field.",
+)
+def file_suggestion(request, asset_id: RecordId, payload: SuggestionIn):
+    token = require_write_scope(request)
+    asset = get_object_or_404(Asset.objects.select_related("owner", "owner_team"), pk=asset_id)
+    filed = suggestions.file_suggestion(token.user, asset, **payload.dict())
+    return Status(201, filed)
+
+
+@router.post(
+    "/suggestions/{suggestion_id}/answer",
+    response=SuggestionOut,
+    summary="Answer a suggestion: accept, decline or done",
+    description="Needs a write token of the person it went to, their manager, a content "
+    "manager, a leader or an admin. accept needs due (not in the past), decline a reason, "
+    "done the number of a version of the asset added since the suggestion. The rep is told.",
+)
+def answer_suggestion(request, suggestion_id: RecordId, payload: AnswerIn):
+    token = require_write_scope(request)
+    suggestion = get_object_or_404(Suggestion.objects.select_related("asset"), pk=suggestion_id)
+    return suggestions.answer(token.user, suggestion, **payload.dict())

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accord.content.models import STAGES, Asset, Persona
+from accord.content.models import STAGES, Asset, Persona, Suggestion
 from accord.crm.filters import ListFilterForm
 from accord.people.models import User
 
@@ -52,4 +52,63 @@ class AssetFilterForm(ListFilterForm):
             queryset = queryset.filter(personas__icontains=f'"{persona}"')
         if self._valid("review") == "overdue":
             queryset = queryset.filter(status=Asset.Status.PUBLISHED, review_by__lt=self.today)
+        return queryset
+
+
+class SuggestionFilterForm(ListFilterForm):
+    """The suggestions list and the API's: whose (to answer by me, filed by me), status,
+    owner, asset, and the deadline (open ones overdue)."""
+
+    search_fields = ("comment", "objection", "asset__title")
+    sorts = {
+        "filed": ("Newest first", ("-filed_at", "-id")),
+        "deadline": ("Deadline", ("due_at", "id")),
+    }
+    SHOW = [
+        ("", "All"),
+        ("mine", "To answer by me"),
+        ("filed", "Filed by me"),
+        ("open", "Open"),
+        ("overdue", "Overdue"),
+    ]
+
+    show = forms.ChoiceField(choices=SHOW, required=False, label="Show")
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Suggestion.Status.choices], required=False
+    )
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.all(), required=False, empty_label="Anybody",
+        help_text="Who must answer (user id)",
+    )  # fmt: skip
+    asset = forms.ModelChoiceField(
+        queryset=Asset.objects.all(), required=False, empty_label="Any asset",
+        help_text="Asset id",
+    )  # fmt: skip
+
+    def __init__(self, *args, user=None, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.now = user, now or timezone.now()
+        self.fields["owner"].queryset = User.objects.filter(
+            pk__in=Suggestion.objects.values("owner")
+        ).order_by("first_name", "last_name")
+        self.fields["asset"].queryset = Asset.objects.filter(
+            pk__in=Suggestion.objects.values("asset")
+        ).order_by("title")
+
+    def filters(self):
+        return {"status": "status", "owner": "owner", "asset": "asset"}
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().apply(queryset)
+        show = self._valid("show")
+        if show == "mine" and self.user is not None:
+            queryset = queryset.filter(
+                owner=self.user, status__in=(Suggestion.Status.OPEN, Suggestion.Status.ACCEPTED)
+            )
+        elif show == "filed" and self.user is not None:
+            queryset = queryset.filter(filed_by=self.user)
+        elif show == "open":
+            queryset = queryset.filter(status=Suggestion.Status.OPEN)
+        elif show == "overdue":
+            queryset = queryset.filter(status=Suggestion.Status.OPEN, due_at__lte=self.now)
         return queryset

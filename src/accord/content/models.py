@@ -5,6 +5,7 @@ is a new `AssetVersion`, never a new asset.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -342,3 +343,137 @@ class Review(models.Model):
     @property
     def on_time(self) -> bool:
         return self.reviewed_on <= self.due
+
+
+class SuggestionSettings(models.Model):
+    """How long an asset's owner has to answer a suggestion, in business hours of their
+    calendar, and when it turns at risk. One row (`current()`); changed by admins and
+    operations through `suggestions.save_settings`, which audits it."""
+
+    response_hours = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("16"),
+        help_text="Business hours the owner has to answer a suggestion.",
+    )
+    at_risk_share = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.75"),
+        help_text="A suggestion is at risk once this fraction of its time is used.",
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+    # When the alerts last looked: they raise what crossed a line since then.
+    last_tick_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "suggestion settings"
+
+    def __str__(self) -> str:
+        return f"Answer suggestions within {self.response_hours} business hours"
+
+    @classmethod
+    def current(cls) -> "SuggestionSettings":
+        row = cls.objects.order_by("pk").first()
+        return row if row is not None else cls.objects.create()
+
+
+class Suggestion(models.Model):
+    """A rep's suggestion on an asset (update it, fix it, or a new asset is needed), which the
+    asset's owner must answer within the business hours the settings say."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", "Update"
+        FIX = "fix", "Fix"
+        NEW_ASSET = "new_asset", "New asset needed"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        DONE = "done", "Done"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="suggestions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # What a new asset is needed for (kind new_asset): a stage, a persona, an objection.
+    stage = models.CharField(max_length=20, blank=True)
+    persona = models.CharField(max_length=20, blank=True, choices=Persona.choices)
+    objection = models.CharField(max_length=200, blank=True)
+    comment = models.TextField()
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filed_at = models.DateTimeField()
+    # Who must answer: `suggestions.answerer(asset)` at filing.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="suggestions_to_answer",
+    )
+    at_risk_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    # A business day past the deadline, unanswered: the owner's managers hear of it.
+    escalates_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_on = models.DateField(null=True, blank=True, help_text="Accepted: done by this date")
+    reason = models.TextField(blank=True, help_text="Declined: why")
+    version = models.ForeignKey(
+        AssetVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The first answer (accept, decline or done): what the deadline is measured against.
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["asset", "filed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.asset}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("content:asset", args=[self.asset_id]) + f"#suggestion-{self.pk}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (self.Status.DECLINED, self.Status.DONE)
+
+    def for_label(self) -> str:
+        """What a new asset is needed for, in words ('' for an update or a fix)."""
+        parts = [
+            dict(STAGES).get(self.stage, self.stage),
+            self.get_persona_display() if self.persona else "",
+            f"objection: {self.objection}" if self.objection else "",
+        ]
+        return " · ".join(p for p in parts if p)
+
+
+class SuggestionAlert(models.Model):
+    """An alert already raised on a suggestion: unique, so it is never raised twice."""
+
+    class Level(models.TextChoices):
+        AT_RISK = "at_risk", "At risk"
+        BREACHED = "breached", "Breached"
+        ESCALATED = "escalated", "Escalated"
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="alerts")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    at = models.DateTimeField(help_text="When the suggestion crossed the line.")
+    raised_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["suggestion", "level"], name="suggestion_alert_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} {self.level}"

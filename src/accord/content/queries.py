@@ -1,12 +1,16 @@
 """Read models for the library's pages and API."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from statistics import median
 
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from accord.content.actions import responsible_people
-from accord.content.models import Asset
+from accord.content.models import Asset, Suggestion
 from accord.people.models import AuditLog
+from accord.sla.clocks import calendars
 
 
 def assets() -> QuerySet:
@@ -53,3 +57,108 @@ def overdue_reviews(today: date) -> list[dict]:
             {"asset": asset, "days": (today - asset.review_by).days, "stale": asset.is_stale(today)}
         )
     return sorted(found.values(), key=lambda g: -max(a["days"] for a in g["assets"]))
+
+
+# Suggestions.
+
+DEADLINE_STATES = {
+    "open": "Open",
+    "at_risk": "At risk",
+    "overdue": "Overdue",
+    "in_time": "Answered in time",
+    "late": "Answered late",
+}
+
+
+def deadline_state(suggestion: Suggestion, now: datetime) -> str:
+    """Where a suggestion stands against its response deadline: open, at_risk, overdue
+    (unanswered), in_time or late (answered)."""
+    if suggestion.responded_at is not None:
+        return "in_time" if suggestion.responded_at <= suggestion.due_at else "late"
+    if now >= suggestion.due_at:
+        return "overdue"
+    return "at_risk" if now >= suggestion.at_risk_at else "open"
+
+
+def suggestions() -> QuerySet:
+    return Suggestion.objects.select_related(
+        "asset", "owner", "filed_by", "responded_by", "version"
+    )
+
+
+def with_deadline_states(rows, now: datetime) -> list[Suggestion]:
+    rows = list(rows)
+    for row in rows:
+        row.deadline_state = deadline_state(row, now)
+        row.deadline_label = DEADLINE_STATES[row.deadline_state]
+    return rows
+
+
+def overdue_suggestions(now: datetime | None = None) -> QuerySet:
+    """Open suggestions past their response deadline, the longest overdue first, with their
+    asset and owner (who must answer): for the scoreboard and the weekly digest."""
+    now = now or timezone.now()
+    return (
+        Suggestion.objects.filter(status=Suggestion.Status.OPEN, due_at__lte=now)
+        .select_related("asset", "owner", "filed_by")
+        .order_by("due_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class SuggestionFigures:
+    """One owner's suggestions filed in the period: how many, how many are still open (and of
+    those overdue), answered within the deadline, and the median time to the first answer in
+    business hours of the owner's calendar. `in_time_share` is a fraction of the suggestions
+    whose outcome is known (answered, or open past the deadline); None when there are none."""
+
+    owner_id: int
+    count: int
+    open: int
+    overdue: int
+    answered: int
+    answered_in_time: int
+    in_time_share: float | None
+    median_response_hours: float | None
+
+
+def suggestion_figures(
+    owner_ids,
+    *,
+    filed_from: datetime | None = None,
+    filed_to: datetime | None = None,
+    now: datetime | None = None,
+) -> dict[int, SuggestionFigures]:
+    """Per owner (each of `owner_ids`, those with none too): their suggestions filed in
+    [filed_from, filed_to), as of `now`. For the owner scorecard."""
+    now = now or timezone.now()
+    owner_ids = list(owner_ids)
+    rows = Suggestion.objects.filter(owner_id__in=owner_ids, filed_at__lte=now)
+    if filed_from is not None:
+        rows = rows.filter(filed_at__gte=filed_from)
+    if filed_to is not None:
+        rows = rows.filter(filed_at__lt=filed_to)
+    by_owner: dict[int, list] = {owner_id: [] for owner_id in owner_ids}
+    for row in rows.values_list("owner_id", "filed_at", "due_at", "responded_at"):
+        by_owner[row[0]].append(row[1:])
+    cals = calendars()
+    figures = {}
+    for owner_id, filed in by_owner.items():
+        calendar = cals.of(owner_id)
+        answered = [(f, d, r) for f, d, r in filed if r is not None and r <= now]
+        pending = [d for f, d, r in filed if r is None or r > now]
+        overdue = sum(1 for d in pending if d <= now)
+        in_time = sum(1 for _, d, r in answered if r <= d)
+        known = len(answered) + overdue
+        hours = [calendar.elapsed(f, r).total_seconds() / 3600 for f, _, r in answered]
+        figures[owner_id] = SuggestionFigures(
+            owner_id=owner_id,
+            count=len(filed),
+            open=len(pending),
+            overdue=overdue,
+            answered=len(answered),
+            answered_in_time=in_time,
+            in_time_share=in_time / known if known else None,
+            median_response_hours=round(median(hours), 2) if hours else None,
+        )
+    return figures

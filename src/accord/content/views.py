@@ -7,17 +7,26 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from accord.content import actions, queries, scorecard
-from accord.content.filters import AssetFilterForm
-from accord.content.forms import AssetForm, VersionForm
-from accord.content.models import Asset, AssetVersion
+from accord.content import actions, queries, scorecard, suggestions
+from accord.content.filters import AssetFilterForm, SuggestionFilterForm
+from accord.content.forms import (
+    AnswerForm,
+    AssetForm,
+    SuggestionForm,
+    SuggestionSettingsForm,
+    VersionForm,
+)
+from accord.content.models import Asset, AssetVersion, Suggestion, SuggestionSettings
 from accord.core.forms import errors_onto
 from accord.people import permissions
 from accord.people.models import User
 
 PAGE_SIZE = 25
+# The asset page shows the latest suggestions; the suggestions page has them all.
+SUGGESTIONS_SHOWN = 20
 
 
 def asset_list(request):
@@ -82,10 +91,15 @@ def asset_edit(request, pk: int):
     return render(request, "content/form.html", context, status=status)
 
 
-def asset_detail(request, pk: int, version_form=None, status=200):
+def asset_detail(request, pk: int, version_form=None, suggestion_form=None, status=200):
     asset = get_object_or_404(queries.assets(), pk=pk)
     today = timezone.localdate()
     can_edit = permissions.can_edit_asset(request.user, asset)
+    can_suggest = permissions.can_file_suggestion(request.user)
+    filed = queries.with_deadline_states(
+        queries.suggestions().filter(asset=asset)[:SUGGESTIONS_SHOWN], timezone.now()
+    )
+    _mark_answerable(request.user, filed)
     context = {
         "asset": asset,
         "versions": asset.versions.select_related("created_by"),
@@ -94,6 +108,13 @@ def asset_detail(request, pk: int, version_form=None, status=200):
         "can_edit": can_edit,
         "version_form": version_form or (VersionForm() if can_edit else None),
         "responsible": actions.responsible_people(asset),
+        "suggestions": filed,
+        "suggestion_count": asset.suggestions.count(),
+        "suggestion_form": suggestion_form or (SuggestionForm() if can_suggest else None),
+        "answer_form": AnswerForm(),
+        "answerer": suggestions.answerer(asset),
+        "rules": SuggestionSettings.current(),
+        "today": today,
     }
     return render(request, "content/detail.html", context, status=status)
 
@@ -195,3 +216,106 @@ def owner(request, pk: int):
         "today": today,
     }
     return render(request, "content/owner.html", context)
+
+
+# Suggestions.
+
+
+def suggestion_list(request):
+    now = timezone.now()
+    form = SuggestionFilterForm(request.GET, user=request.user, now=now)
+    page = Paginator(form.apply(queries.suggestions()), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = queries.with_deadline_states(page.object_list, now)
+    _mark_answerable(request.user, page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "title": "Suggestions",
+        "answer_form": AnswerForm(),
+        "today": timezone.localdate(),
+        "can_edit_settings": permissions.can_edit_suggestion_settings(request.user),
+        "rules": SuggestionSettings.current(),
+    }
+    template = "content/suggestions.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_POST
+def suggestion_new(request, pk: int):
+    asset = get_object_or_404(Asset, pk=pk)
+    permissions.require(permissions.can_file_suggestion(request.user), suggestions.DENIED_FILE)
+    form = SuggestionForm(request.POST)
+    if form.is_valid():
+        try:
+            suggestions.file_suggestion(request.user, asset, **form.cleaned_data)
+        except ValidationError as error:
+            errors_onto(form, error)
+        else:
+            messages.success(request, "Filed: the owner has been told and must answer in time.")
+            return redirect(asset)
+    return asset_detail(request, pk, suggestion_form=form, status=400)
+
+
+@require_POST
+def suggestion_answer(request, pk: int):
+    suggestion = get_object_or_404(Suggestion.objects.select_related("asset"), pk=pk)
+    permissions.require(
+        permissions.can_answer_suggestion(request.user, suggestion), suggestions.DENIED_ANSWER
+    )
+    form = AnswerForm(request.POST)
+    target = redirect(_back(request, suggestion))
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label or field}: {error}")
+        return target
+    try:
+        suggestions.answer(request.user, suggestion, **form.cleaned_data)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        verb = {"accept": "Accepted", "decline": "Declined", "done": "Marked done"}
+        messages.success(request, f"{verb[form.cleaned_data['action']]}: the rep has been told.")
+    return target
+
+
+def _back(request, suggestion) -> str:
+    """Back to the list the answer came from, else to the asset's suggestions."""
+    back = request.POST.get("next", "")
+    if back.startswith("/content/suggestions/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
+        return back
+    return suggestion.get_absolute_url()
+
+
+def _mark_answerable(user, rows) -> None:
+    for row in rows:
+        row.can_answer = not row.is_closed and permissions.can_answer_suggestion(user, row)
+
+
+def suggestion_settings(request):
+    permissions.require(
+        permissions.can_edit_suggestion_settings(request.user), suggestions.DENIED_SETTINGS
+    )
+    rules = SuggestionSettings.current()
+    form = SuggestionSettingsForm(
+        request.POST or None, initial=SuggestionSettingsForm.initial_from(rules)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            suggestions.save_settings(request.user, **form.cleaned_data)
+        except ValidationError as error:
+            errors_onto(form, error)
+        else:
+            messages.success(request, "Saved the suggestion deadline.")
+            return redirect("content:suggestions")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "rules": rules, "title": "Suggestion deadline"}
+    return render(request, "content/suggestion_settings.html", context, status=status)

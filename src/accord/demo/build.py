@@ -14,7 +14,7 @@ from datetime import date, datetime
 from django.db import transaction
 
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
-from accord.content.models import Asset, AssetVersion
+from accord.content.models import Asset, AssetVersion, Suggestion
 from accord.core.bulk import refresh_statistics, sqlite_cache_for_bulk_writes
 from accord.crm.models import (
     Account,
@@ -30,7 +30,15 @@ from accord.crm.models import (
     Touchpoint,
 )
 from accord.crm.queries import company_counts
-from accord.demo import content, definitions, plan, reviews, service_levels, spend
+from accord.demo import (
+    content,
+    content_suggestions,
+    definitions,
+    plan,
+    reviews,
+    service_levels,
+    spend,
+)
 from accord.demo.persist import persist
 from accord.demo.simulation import simulate
 from accord.people.models import Team, User
@@ -65,6 +73,7 @@ def erase_company() -> None:
     """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
     with transaction.atomic():
         for model in (
+            Suggestion,
             AssetVersion,
             Asset,
             AttributionRun,
@@ -117,6 +126,7 @@ def build_demo_company(
         spend.install(world.start, world.until)
         spend.queue_runs(world.until)
         content.install(seed, until)
+        content_suggestions.install(seed, until)
         counts = company_counts()
     refresh_statistics()
     return DemoSummary(

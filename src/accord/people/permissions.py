@@ -297,3 +297,29 @@ def can_edit_asset(user, asset) -> bool:
     if asset.owner_id is not None and asset.owner.is_active:
         return asset.owner.teams.filter(pk__in=mine).exists()
     return asset.owner_team_id is not None and mine.filter(pk=asset.owner_team_id).exists()
+
+
+def can_file_suggestion(user) -> bool:
+    """A suggestion on an asset (update it, fix it, a new one is needed): anybody but a viewer."""
+    return can_change_anything(user)
+
+
+def can_answer_suggestion(user, suggestion) -> bool:
+    """Accepting, declining or closing a suggestion: the person it went to, their managers
+    (the managers of a team they are in), content managers, leaders and admins."""
+    if not can_change_anything(user):
+        return False
+    if user.role in (Role.ADMIN, Role.LEADER) or is_content_manager(user):
+        return True
+    if suggestion.owner_id is not None and suggestion.owner_id == user.id:
+        return True
+    return (
+        user.role == Role.MANAGER
+        and suggestion.owner_id is not None
+        and user.teams.filter(members=suggestion.owner_id).exists()
+    )
+
+
+def can_edit_suggestion_settings(user) -> bool:
+    """The owners' response deadline for suggestions: admins and sales & marketing operations."""
+    return is_admin(user) or is_operations(user)
