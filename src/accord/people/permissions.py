@@ -297,3 +297,17 @@ def can_edit_asset(user, asset) -> bool:
     if asset.owner_id is not None and asset.owner.is_active:
         return asset.owner.teams.filter(pk__in=mine).exists()
     return asset.owner_team_id is not None and mine.filter(pk=asset.owner_team_id).exists()
+
+
+def can_edit_rubric(user) -> bool:
+    """The content rating rubric (drafted here, signed by both teams' leaders): content
+    managers, leaders and admins draft, change and propose it; everybody reads it."""
+    if not can_change_anything(user):
+        return False
+    return user.role in (Role.ADMIN, Role.LEADER) or is_content_manager(user)
+
+
+def can_rate_content(user) -> bool:
+    """Rating an asset on a deal: anybody but a viewer (the verb also asks that they sent or
+    used it on that deal)."""
+    return can_change_anything(user)
