@@ -14,4 +14,10 @@ urlpatterns = [
     path("content/<int:pk>/expire/", views.expire, name="expire"),
     path("content/<int:pk>/archive/", views.archive, name="archive"),
     path("content/<int:pk>/review/", views.review, name="review"),
+    path("content/<int:pk>/ratings/", views.rate, name="rate"),
+    path("content/rubric/", views.rubric_page, name="rubrics"),
+    path("content/rubric/new/", views.rubric_new, name="rubric_new"),
+    path("content/rubric/<int:pk>/", views.rubric_detail, name="rubric"),
+    path("content/rubric/<int:pk>/edit/", views.rubric_edit, name="rubric_edit"),
+    path("content/rubric/<int:pk>/<str:verb>/", views.rubric_act, name="rubric_act"),
 ]
