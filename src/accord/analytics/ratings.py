@@ -44,7 +44,10 @@ def check_criteria(criteria) -> list[dict]:
         raise RubricError([("criteria", "give a list of criteria")])
     if not MIN_CRITERIA <= len(criteria) <= MAX_CRITERIA:
         problems.append(
-            ("criteria", f"a rubric has {MIN_CRITERIA} to {MAX_CRITERIA} criteria, not {len(criteria)}")
+            (
+                "criteria",
+                f"a rubric has {MIN_CRITERIA} to {MAX_CRITERIA} criteria, not {len(criteria)}",
+            )
         )
     cleaned, keys = [], set()
     for number, given in enumerate(criteria, start=1):

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from accord.content import queries, ratings
@@ -235,7 +235,7 @@ def rate_asset(request, asset_id: RecordId, body: RatingIn):
     if lead is None:
         raise ValidationError({"lead": f"There is no lead {body.lead}."})
     rating = ratings.rate(token.user, asset, lead, body.scores, body.comment)
-    return 201, _rating_out(rating)
+    return Status(201, _rating_out(rating))
 
 
 @router.get("/rubrics/active", response=RubricOut, summary="The active rating rubric")

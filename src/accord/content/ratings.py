@@ -345,9 +345,9 @@ def _twice(done: Rating | None, version: AssetVersion, lead) -> str:
 def deals_to_rate(actor, asset: Asset) -> list:
     """The leads where `actor` sent or used `asset` and has not rated the version they would
     rate there: the choices of the rate form."""
-    leads = Lead.objects.filter(
-        pk__in=used_on(actor, asset).values("lead")
-    ).select_related("account")
+    leads = Lead.objects.filter(pk__in=used_on(actor, asset).values("lead")).select_related(
+        "account"
+    )
     open_ = []
     for lead in leads.order_by("last_name", "first_name", "pk")[:200]:
         version, _ = version_rated(actor, asset, lead)

@@ -13,8 +13,8 @@ from accord.content import actions, queries, ratings
 from accord.content.filters import AssetFilterForm
 from accord.content.forms import AssetForm, RateForm, RubricForm, VersionForm
 from accord.content.models import Asset, AssetVersion, Rubric
-from accord.crm.models import Lead
 from accord.core.forms import errors_onto
+from accord.crm.models import Lead
 from accord.people import permissions
 
 PAGE_SIZE = 25
@@ -145,7 +145,8 @@ def rate(request, pk: int):
             errors_onto(form, error, form.field_names())
         else:
             messages.success(
-                request, f"Rated v{rating.version.number} on {rating.lead}: {rating.score:.1f} of 5."
+                request,
+                f"Rated v{rating.version.number} on {rating.lead}: {rating.score:.1f} of 5.",
             )
             return redirect(f"{asset.get_absolute_url()}#ratings")
     return asset_detail(request, pk, status=400, rate_form=form)
