@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 
 from accord.content import actions, ratings
 from accord.content.models import Rating, Rubric, Usage
@@ -413,3 +414,42 @@ def test_the_api_refuses_a_read_token_a_viewer_and_rating_without_a_rubric(api, 
     viewer = api("post", f"/assets/{asset.pk}/ratings", vera, body=body)
     assert viewer.status_code == 403 and "Viewers" in viewer.json()["detail"]
     assert not Rating.objects.exists()
+
+
+# The demo.
+
+
+def test_the_demo_rates_from_the_usage_rows_and_good_assets_rate_better(
+    cast, make_asset, make_lead
+):
+    import random
+
+    from accord.demo import content_ratings
+
+    rubric = ratings.create_rubric(cast["mona"], name="Default", criteria=content_ratings.RUBRIC)
+    ratings.propose(cast["mona"], rubric)
+    ratings.approve(cast["carol"], rubric)
+    rubric = ratings.approve(cast["victor"], rubric)
+    assets = [make_asset(title=f"Story {n}", status="published") for n in range(8)]
+    leads = [make_lead(f"lead{n}@acme.example", owner="alice") for n in range(25)]
+    for asset in assets:
+        for lead in leads:
+            for rep in ("alice", "bob", "sam"):
+                use(cast[rep], asset, lead, kind=Usage.Kind.USE)
+    use(cast["alice"], assets[0], leads[0])  # sent as well: still one rating on that deal
+
+    written = content_ratings.rate_demo(random.Random(3), rubric=rubric, seed=7, until=None)
+
+    assert written == Rating.objects.count() > 0
+    assert not (
+        Rating.objects.values("rater", "version", "lead").annotate(n=Count("id")).filter(n__gt=1)
+    )
+    quality = {a.pk: content_ratings.asset_quality(7, a.pk) for a in assets}
+    best, worst = max(quality, key=quality.get), min(quality, key=quality.get)
+    mean = {
+        pk: sum(float(r) for r in Rating.objects.filter(asset=pk).values_list("score", flat=True))
+        / max(1, Rating.objects.filter(asset=pk).count())
+        for pk in (best, worst)
+    }
+    assert mean[best] > mean[worst]
+    assert written < 3 * 8 * 25  # not every use is rated: reps rate by habit
