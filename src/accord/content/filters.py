@@ -3,7 +3,7 @@
 from datetime import date
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accord.content.models import STAGES, Asset, Persona, Suggestion
@@ -17,6 +17,8 @@ class AssetFilterForm(ListFilterForm):
         "title": ("Title", ("title", "id")),
         "updated": ("Recently updated", ("-updated_at", "-id")),
         "review": ("Review date", ("review_by", "title", "id")),
+        "rating": ("Best rated", (F("rating").desc(nulls_last=True), "title", "id")),
+        "rating_low": ("Lowest rated", (F("rating").asc(nulls_last=True), "title", "id")),
     }
 
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Asset.Kind.choices], required=False)
@@ -31,6 +33,13 @@ class AssetFilterForm(ListFilterForm):
         required=False,
         label="Review",
         help_text="overdue: published and past its review-by date",
+    )
+
+    rated = forms.ChoiceField(
+        choices=[("", "Any rating"), ("below3", "Rated below 3")],
+        required=False,
+        label="Rating",
+        help_text="below3: overall score under 3 under the active rubric",
     )
 
     def __init__(self, *args, today: date | None = None, **kwargs):
@@ -52,6 +61,9 @@ class AssetFilterForm(ListFilterForm):
             queryset = queryset.filter(personas__icontains=f'"{persona}"')
         if self._valid("review") == "overdue":
             queryset = queryset.filter(status=Asset.Status.PUBLISHED, review_by__lt=self.today)
+        if self._valid("rated") == "below3":
+            # `rating` is the mean weighted score under the active rubric (queries.assets).
+            queryset = queryset.filter(rating__lt=3)
         return queryset
 
 

@@ -117,3 +117,104 @@ class SuggestionSettingsForm(forms.Form):
             "response_hours": plain_number(row.response_hours),
             "at_risk_share": as_percent(row.at_risk_share),
         }
+
+
+CRITERIA_SLOTS = 6
+
+
+class RubricForm(forms.Form):
+    """A rubric's name and up to six criteria (blank rows are left out): a name, a label for
+    each point 1..5 and a weight. The verb checks the criteria (3 to 6, every label given)."""
+
+    name = forms.CharField(max_length=120)
+    note = forms.CharField(max_length=300, required=False, help_text="What changed and why")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for slot in range(CRITERIA_SLOTS):
+            self.fields[f"c{slot}_name"] = forms.CharField(
+                max_length=80, required=False, label="Criterion"
+            )
+            self.fields[f"c{slot}_weight"] = forms.DecimalField(
+                required=False,
+                min_value=0,
+                max_digits=6,
+                decimal_places=2,
+                label="Weight",
+                widget=forms.NumberInput(attrs={"step": "any", "class": "num"}),
+            )
+            for point in range(1, 6):
+                self.fields[f"c{slot}_l{point}"] = forms.CharField(
+                    max_length=80, required=False, label=str(point)
+                )
+
+    def slots(self):
+        """The criterion rows, each (name field, weight field, the five label fields)."""
+        return [
+            (self[f"c{s}_name"], self[f"c{s}_weight"], [self[f"c{s}_l{p}"] for p in range(1, 6)])
+            for s in range(CRITERIA_SLOTS)
+        ]
+
+    def criteria(self) -> list[dict]:
+        rows = []
+        for slot in range(CRITERIA_SLOTS):
+            data = self.cleaned_data
+            name = data.get(f"c{slot}_name", "").strip()
+            labels = [data.get(f"c{slot}_l{p}", "") for p in range(1, 6)]
+            if not name and not any(labels):
+                continue
+            weight = data.get(f"c{slot}_weight")
+            rows.append({"name": name, "labels": labels, "weight": weight})
+        return rows
+
+    @staticmethod
+    def initial_from(rubric) -> dict:
+        initial = {"name": rubric.name, "note": rubric.note}
+        for slot, criterion in enumerate(rubric.criteria):
+            initial[f"c{slot}_name"] = criterion["name"]
+            initial[f"c{slot}_weight"] = criterion.get("weight", 1)
+            for point, label in enumerate(criterion["labels"], start=1):
+                initial[f"c{slot}_l{point}"] = label
+        return initial
+
+
+class RateForm(forms.Form):
+    """A rating: the deal (among the leads where the rep sent or used the asset), a score per
+    criterion of the active rubric as radio buttons with its labels, a comment."""
+
+    # A plain number: whether the rep may rate on that lead is the verb's answer, not the form's.
+    lead = forms.IntegerField(label="Deal", widget=forms.Select, required=False)
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000
+    )
+
+    def __init__(self, *args, rubric, deals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].widget.choices = [("", "Choose the deal")] + [
+            (lead.pk, f"{lead} · {lead.account.name if lead.account else ''} (v{version.number})")
+            for lead, version in deals
+        ]
+        self.criteria = rubric.criteria
+        for criterion in rubric.criteria:
+            # A plain number too: the verb names the criterion whose score is off the scale.
+            self.fields[f"score_{criterion['key']}"] = forms.IntegerField(
+                label=criterion["name"],
+                widget=forms.RadioSelect(
+                    choices=[(p, f"{p} {label}") for p, label in enumerate(criterion["labels"], 1)]
+                ),
+                required=False,
+            )
+
+    def score_fields(self):
+        return [self[f"score_{c['key']}"] for c in self.criteria]
+
+    def scores(self) -> dict:
+        return {
+            c["key"]: self.cleaned_data.get(f"score_{c['key']}")
+            for c in self.criteria
+            if self.cleaned_data.get(f"score_{c['key']}") not in (None, "")
+        }
+
+    def field_names(self) -> dict[str, str]:
+        """The verb's field names -> this form's (for `errors_onto`)."""
+        return {f"scores.{c['key']}": f"score_{c['key']}" for c in self.criteria}

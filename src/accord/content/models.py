@@ -477,3 +477,123 @@ class SuggestionAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.suggestion_id} {self.level}"
+
+
+class Rubric(models.Model):
+    """One version of the rating rubric: 3 to 6 criteria, each scored 1 to 5 with a label for
+    every point, and an optional weight (checked by `accord.analytics.ratings.check_criteria`).
+    Both teams sign it, as they sign a lead definition (`accord.people.signoff`): with a
+    marketing and a sales leader's approval it goes live and the one before it retires.
+    Its criteria never change once proposed; a change is a new draft."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PROPOSED = "proposed", "Proposed"
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+        DECLINED = "declined", "Declined"
+
+    number = models.PositiveIntegerField(unique=True)
+    name = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # [{"key": "accuracy", "name": "Accuracy", "labels": [5 labels, for 1..5], "weight": 1}]
+    criteria = models.JSONField(default=list)
+    note = models.CharField(max_length=300, blank=True, help_text="What changed and why.")
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    active_from = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_comment = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="active"), name="content_one_rubric"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Rubric v{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("content:rubric", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def snapshot(self) -> dict:
+        """The rubric's content as plain data, for the audit log."""
+        return {"name": self.name, "criteria": list(self.criteria), "note": self.note}
+
+
+class RubricApproval(models.Model):
+    class Side(models.TextChoices):
+        MARKETING = "marketing", "Marketing"
+        SALES = "sales", "Sales"
+
+    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="approvals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=10, choices=Side.choices)
+    approved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["approved_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["rubric", "side"], name="content_rubric_one_per_side"),
+            models.UniqueConstraint(fields=["rubric", "user"], name="content_rubric_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rubric} approved by {self.user} for {self.side}"
+
+
+class Rating(models.Model):
+    """A rep's rating of the version of an asset they sent or used on a deal, under the rubric
+    active then: one per rep, version and deal. `score` is the rating's weighted score over
+    the rubric's criteria (kept so the library can filter and sort by it)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="ratings")
+    version = models.ForeignKey(AssetVersion, on_delete=models.CASCADE, related_name="ratings")
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="ratings")
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="content_ratings")
+    opportunity = models.ForeignKey(
+        "crm.Opportunity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="content_ratings",
+    )
+    scores = models.JSONField(default=dict, help_text="Criterion key -> 1..5")
+    score = models.DecimalField(max_digits=4, decimal_places=3, help_text="Weighted, 1..5")
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rater", "version", "lead"], name="content_rating_once_per_deal"
+            )
+        ]
+        indexes = [models.Index(fields=["asset", "rubric"])]
+
+    def __str__(self) -> str:
+        return f"{self.rater} rated {self.version} on {self.lead}"

@@ -21,4 +21,10 @@ urlpatterns = [
     path("content/<int:pk>/review/", views.review, name="review"),
     path("content/owners/", views.owners, name="owners"),
     path("content/owners/<int:pk>/", views.owner, name="owner"),
+    path("content/<int:pk>/ratings/", views.rate, name="rate"),
+    path("content/rubric/", views.rubric_page, name="rubrics"),
+    path("content/rubric/new/", views.rubric_new, name="rubric_new"),
+    path("content/rubric/<int:pk>/", views.rubric_detail, name="rubric"),
+    path("content/rubric/<int:pk>/edit/", views.rubric_edit, name="rubric_edit"),
+    path("content/rubric/<int:pk>/<str:verb>/", views.rubric_act, name="rubric_act"),
 ]

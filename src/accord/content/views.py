@@ -2,7 +2,7 @@
 lands on the form (`errors_onto`) or in a message; a PermissionDenied is the 403 page."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,17 +10,20 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from accord.content import actions, queries, scorecard, suggestions
+from accord.content import actions, queries, ratings, scorecard, suggestions
 from accord.content.filters import AssetFilterForm, SuggestionFilterForm
 from accord.content.forms import (
     AnswerForm,
     AssetForm,
+    RateForm,
+    RubricForm,
     SuggestionForm,
     SuggestionSettingsForm,
     VersionForm,
 )
-from accord.content.models import Asset, AssetVersion, Suggestion, SuggestionSettings
+from accord.content.models import Asset, AssetVersion, Rubric, Suggestion, SuggestionSettings
 from accord.core.forms import errors_onto
+from accord.crm.models import Lead
 from accord.people import permissions
 from accord.people.models import User
 
@@ -91,7 +94,9 @@ def asset_edit(request, pk: int):
     return render(request, "content/form.html", context, status=status)
 
 
-def asset_detail(request, pk: int, version_form=None, suggestion_form=None, status=200):
+def asset_detail(
+    request, pk: int, version_form=None, suggestion_form=None, status=200, rate_form=None
+):
     asset = get_object_or_404(queries.assets(), pk=pk)
     today = timezone.localdate()
     can_edit = permissions.can_edit_asset(request.user, asset)
@@ -115,8 +120,168 @@ def asset_detail(request, pk: int, version_form=None, suggestion_form=None, stat
         "answerer": suggestions.answerer(asset),
         "rules": SuggestionSettings.current(),
         "today": today,
+        **_ratings_context(request, asset, rate_form),
     }
     return render(request, "content/detail.html", context, status=status)
+
+
+RATINGS_PAGE_SIZE = 20
+
+
+def _ratings_context(request, asset: Asset, rate_form=None) -> dict:
+    figures = queries.rating_figures(asset)
+    page = Paginator(queries.ratings(asset), RATINGS_PAGE_SIZE).get_page(
+        request.GET.get("ratings_page")
+    )
+    for rating in page.object_list:
+        rating.rows = queries.scored(rating)
+    blocker = ratings.rate_blocker(request.user, asset)
+    if rate_form is None and blocker is None:
+        deals = ratings.deals_to_rate(request.user, asset)
+        if deals:
+            rate_form = RateForm(rubric=figures.rubric, deals=deals)
+    return {
+        "figures": figures,
+        "ratings_page": page,
+        "rate_form": rate_form,
+        # Why there is no form: a viewer, no rubric yet (a member with nothing to rate is
+        # told so by the template).
+        "rate_refusal": " ".join(getattr(blocker, "messages", [str(blocker)])) if blocker else "",
+    }
+
+
+@require_POST
+def rate(request, pk: int):
+    asset = get_object_or_404(Asset, pk=pk)
+    if (blocker := ratings.rate_blocker(request.user, asset)) is not None:
+        if isinstance(blocker, PermissionDenied):
+            raise blocker
+        messages.error(request, blocker.messages[0])
+        return redirect(asset)
+    rubric = ratings.active_rubric()
+    form = RateForm(request.POST, rubric=rubric, deals=ratings.deals_to_rate(request.user, asset))
+    if form.is_valid():
+        lead_id = form.cleaned_data["lead"]
+        lead = Lead.objects.filter(pk=lead_id).first() if lead_id else None
+        try:
+            rating = ratings.rate(
+                request.user, asset, lead, form.scores(), form.cleaned_data["comment"]
+            )
+        except ValidationError as error:
+            errors_onto(form, error, form.field_names())
+        else:
+            messages.success(
+                request,
+                f"Rated v{rating.version.number} on {rating.lead}: {rating.score:.1f} of 5.",
+            )
+            return redirect(f"{asset.get_absolute_url()}#ratings")
+    return asset_detail(request, pk, status=400, rate_form=form)
+
+
+# The rating rubric.
+
+
+def rubric_page(request):
+    """The active rubric, every version of it (the history) and the drafts waiting."""
+    rubrics = list(
+        Rubric.objects.select_related("created_by", "proposed_by", "declined_by").prefetch_related(
+            "approvals__user"
+        )
+    )
+    active = next((r for r in rubrics if r.status == Rubric.Status.ACTIVE), None)
+    context = {
+        "active": active,
+        "rubrics": rubrics,
+        "can_edit": permissions.can_edit_rubric(request.user),
+        "title": "Rating rubric",
+    }
+    return render(request, "content/rubric_list.html", context)
+
+
+def rubric_detail(request, pk: int):
+    rubric = get_object_or_404(
+        Rubric.objects.select_related("created_by", "proposed_by", "declined_by", "based_on"),
+        pk=pk,
+    )
+    approvals = list(rubric.approvals.select_related("user"))
+    signed = {a.side for a in approvals}
+    context = {
+        "rubric": rubric,
+        "approvals": approvals,
+        "missing_sides": [s for s in ("marketing", "sales") if s not in signed],
+        "can_edit": permissions.can_edit_rubric(request.user),
+        "can_approve": ratings.approval_blocker(request.user, rubric) is None,
+        "can_decline": ratings.decline_blocker(request.user, rubric) is None,
+        "approval_side": permissions.approval_side(request.user),
+        "history": queries.history(rubric)[:50],
+        "rating_count": rubric.ratings.count(),
+    }
+    return render(request, "content/rubric_detail.html", context)
+
+
+def _rubric_form_page(request, rubric: Rubric | None):
+    permissions.require(permissions.can_edit_rubric(request.user), ratings.EDIT_DENIED)
+    initial = RubricForm.initial_from(rubric) if rubric else {}
+    form = RubricForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        content = {
+            "name": form.cleaned_data["name"],
+            "criteria": form.criteria(),
+            "note": form.cleaned_data["note"],
+        }
+        try:
+            if rubric is None:
+                saved = ratings.create_rubric(request.user, **content)
+            else:
+                saved = ratings.change_rubric(request.user, rubric, **content)
+        except ValidationError as error:
+            errors_onto(form, error)
+        else:
+            messages.success(request, f"Saved draft v{saved.number}.")
+            return redirect(saved)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "content/rubric_form.html", {"form": form, "rubric": rubric}, status=status
+    )
+
+
+def rubric_new(request):
+    return _rubric_form_page(request, None)
+
+
+def rubric_edit(request, pk: int):
+    return _rubric_form_page(request, get_object_or_404(Rubric, pk=pk))
+
+
+RUBRIC_VERBS = {
+    "propose": "Proposed: it now needs a marketing leader and a sales leader.",
+    "approve": None,
+    "decline": "Declined. Its proposer is told why; the active rubric stays.",
+}
+
+
+@require_POST
+def rubric_act(request, pk: int, verb: str):
+    if verb not in RUBRIC_VERBS:
+        raise Http404("No such action.")
+    rubric = get_object_or_404(Rubric, pk=pk)
+    try:
+        if verb == "propose":
+            result = ratings.propose(request.user, rubric)
+        elif verb == "approve":
+            result = ratings.approve(request.user, rubric)
+        else:
+            result = ratings.decline(request.user, rubric, request.POST.get("comment", ""))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(rubric)
+    success = RUBRIC_VERBS[verb] or (
+        f"Approved: v{result.number} is now the active rubric."
+        if result.status == Rubric.Status.ACTIVE
+        else "Approved. It now needs the other side's approval."
+    )
+    messages.success(request, success)
+    return redirect(rubric)
 
 
 @require_POST

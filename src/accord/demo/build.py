@@ -4,8 +4,8 @@
 then gives each app its part, in this order: the lead definitions and the scores under v1
 (`definitions.py`), the sales reviews read off the history (`reviews.py`), the revenue plan
 (`plan.py`), the service levels (`service_levels.py`) and the spend beyond campaigns with the
-attribution runs to compute (`spend.py`), and the content library (`content.py`). All in one
-transaction.
+attribution runs to compute (`spend.py`), the content library (`content.py`) and its rating
+rubric with the ratings the usage rows allow (`content_ratings.py`). All in one transaction.
 """
 
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ from datetime import date, datetime
 from django.db import transaction
 
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
-from accord.content.models import Asset, AssetVersion, Suggestion
+from accord.content.models import Asset, AssetVersion, Rating, Rubric, RubricApproval, Suggestion
 from accord.core.bulk import refresh_statistics, sqlite_cache_for_bulk_writes
 from accord.crm.models import (
     Account,
@@ -32,6 +32,7 @@ from accord.crm.models import (
 from accord.crm.queries import company_counts
 from accord.demo import (
     content,
+    content_ratings,
     content_suggestions,
     definitions,
     plan,
@@ -74,6 +75,9 @@ def erase_company() -> None:
     with transaction.atomic():
         for model in (
             Suggestion,
+            Rating,
+            RubricApproval,
+            Rubric,
             AssetVersion,
             Asset,
             AttributionRun,
@@ -122,11 +126,14 @@ def build_demo_company(
         reviews.reviews_from_history()
         plan.install(world.until)
         service_levels.install()
-        service_levels.raise_last_weeks_alerts(world.until)
         spend.install(world.start, world.until)
         spend.queue_runs(world.until)
         content.install(seed, until)
+        # After the library and its usage rows: ratings are read off the sends and uses.
+        content_ratings.install(seed, until)
         content_suggestions.install(seed, until)
+        # Last: every notification the history above left is marked as told.
+        service_levels.raise_last_weeks_alerts(world.until)
         counts = company_counts()
     refresh_statistics()
     return DemoSummary(

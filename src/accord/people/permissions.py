@@ -323,3 +323,17 @@ def can_answer_suggestion(user, suggestion) -> bool:
 def can_edit_suggestion_settings(user) -> bool:
     """The owners' response deadline for suggestions: admins and sales & marketing operations."""
     return is_admin(user) or is_operations(user)
+
+
+def can_edit_rubric(user) -> bool:
+    """The content rating rubric (drafted here, signed by both teams' leaders): content
+    managers, leaders and admins draft, change and propose it; everybody reads it."""
+    if not can_change_anything(user):
+        return False
+    return user.role in (Role.ADMIN, Role.LEADER) or is_content_manager(user)
+
+
+def can_rate_content(user) -> bool:
+    """Rating an asset on a deal: anybody but a viewer (the verb also asks that they sent or
+    used it on that deal)."""
+    return can_change_anything(user)
