@@ -4,8 +4,9 @@
 then gives each app its part, in this order: the lead definitions and the scores under v1
 (`definitions.py`), the sales reviews read off the history (`reviews.py`), the revenue plan
 (`plan.py`), the service levels (`service_levels.py`) and the spend beyond campaigns with the
-attribution runs to compute (`spend.py`), and the content library (`content.py`). All in one
-transaction.
+attribution runs to compute (`spend.py`), the content library (`content.py`) and its year of
+usage (`usage.py`: sends, opens, uses; which assets deals got was decided, with its effect
+on winning, in the simulation). All in one transaction.
 """
 
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from datetime import date, datetime
 from django.db import transaction
 
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
-from accord.content.models import Asset, AssetVersion
+from accord.content.models import Asset, AssetVersion, ContentTouch, LinkEvent, TrackedLink, Usage
 from accord.core.bulk import refresh_statistics, sqlite_cache_for_bulk_writes
 from accord.crm.models import (
     Account,
@@ -30,7 +31,7 @@ from accord.crm.models import (
     Touchpoint,
 )
 from accord.crm.queries import company_counts
-from accord.demo import content, definitions, plan, reviews, service_levels, spend
+from accord.demo import content, definitions, plan, reviews, service_levels, spend, usage
 from accord.demo.persist import persist
 from accord.demo.simulation import simulate
 from accord.people.models import Team, User
@@ -65,6 +66,10 @@ def erase_company() -> None:
     """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
     with transaction.atomic():
         for model in (
+            ContentTouch,
+            LinkEvent,
+            TrackedLink,
+            Usage,
             AssetVersion,
             Asset,
             AttributionRun,
@@ -117,6 +122,7 @@ def build_demo_company(
         spend.install(world.start, world.until)
         spend.queue_runs(world.until)
         content.install(seed, until)
+        usage.install(world, seed)
         counts = company_counts()
     refresh_statistics()
     return DemoSummary(
