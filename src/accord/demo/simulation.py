@@ -863,11 +863,15 @@ class _Simulation:
         cycle *= (float(amount) / 60_000) ** 0.2  # bigger deals take longer
         cycle = min(CYCLE_RANGE_DAYS[1], max(CYCLE_RANGE_DAYS[0], cycle)) * DAY
         content, effect = self._deal_content(account, lead, created, cycle)
-        won = rng.random() < _logistic(self._logit(WIN, quality, follow) + effect)
+        logit = self._logit(WIN, quality, follow)
+        won = rng.random() < _logistic(logit)
+        lost_at = rng.uniform(0.4, 1.0) if not won else None  # the draws the story always made
+        won = self._content_moves(won, logit, effect)
         if won:
             closed = created + int(cycle)
         else:
-            closed = created + int(max(CYCLE_RANGE_DAYS[0] * DAY, cycle * rng.uniform(0.4, 1.0)))
+            lost_at = lost_at if lost_at is not None else self.crng.uniform(0.4, 1.0)
+            closed = created + int(max(CYCLE_RANGE_DAYS[0] * DAY, cycle * lost_at))
         stages, previous = [], ""
         for stage, share in STAGE_PATH:
             at = created + int(share * cycle)
@@ -944,6 +948,19 @@ class _Simulation:
             content.append((at, owner, index, plan.version_on(as_datetime(at).date()), kind))
         lift = sum(self.hidden[index].lift for index in {c[2] for c in content})
         return content, max(-CONTENT_EFFECT_CAP, min(CONTENT_EFFECT_CAP, lift))
+
+    def _content_moves(self, won: bool, logit: float, effect: float) -> bool:
+        """The outcome once the deal's content is counted: a lost deal turns won (or a won
+        one lost) with the chance that makes P(won) = logistic(logit + effect) exactly. The
+        draw comes from the content stream, so every other draw of the story stays as it was."""
+        if not effect:
+            return won
+        before, after = _logistic(logit), _logistic(logit + effect)
+        if effect > 0 and not won:
+            return self.crng.random() < (after - before) / (1 - before)
+        if effect < 0 and won:
+            return self.crng.random() >= (before - after) / before
+        return won
 
     def _send_before_deals(self) -> None:
         """Sends to leads while they are accepted or SQL, from their owner at the time. In
