@@ -4,8 +4,11 @@
 then gives each app its part, in this order: the lead definitions and the scores under v1
 (`definitions.py`), the sales reviews read off the history (`reviews.py`), the revenue plan
 (`plan.py`), the service levels (`service_levels.py`) and the spend beyond campaigns with the
-attribution runs to compute (`spend.py`), the content library (`content.py`) and its rating
-rubric with the ratings the usage rows allow (`content_ratings.py`). All in one transaction.
+attribution runs to compute (`spend.py`), the content library (`content.py`), its year of
+usage (`usage.py`: sends, opens, uses; which assets deals got was decided, with its effect
+on winning, in the simulation), the rating rubric with the ratings the usage rows allow
+(`content_ratings.py`) and the reps' suggestions (`content_suggestions.py`). All in one
+transaction.
 """
 
 from dataclasses import dataclass
@@ -14,7 +17,18 @@ from datetime import date, datetime
 from django.db import transaction
 
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
-from accord.content.models import Asset, AssetVersion, Rating, Rubric, RubricApproval, Suggestion
+from accord.content.models import (
+    Asset,
+    AssetVersion,
+    ContentTouch,
+    LinkEvent,
+    Rating,
+    Rubric,
+    RubricApproval,
+    Suggestion,
+    TrackedLink,
+    Usage,
+)
 from accord.core.bulk import refresh_statistics, sqlite_cache_for_bulk_writes
 from accord.crm.models import (
     Account,
@@ -39,6 +53,7 @@ from accord.demo import (
     reviews,
     service_levels,
     spend,
+    usage,
 )
 from accord.demo.persist import persist
 from accord.demo.simulation import simulate
@@ -78,6 +93,10 @@ def erase_company() -> None:
             Rating,
             RubricApproval,
             Rubric,
+            ContentTouch,
+            LinkEvent,
+            TrackedLink,
+            Usage,
             AssetVersion,
             Asset,
             AttributionRun,
@@ -129,6 +148,7 @@ def build_demo_company(
         spend.install(world.start, world.until)
         spend.queue_runs(world.until)
         content.install(seed, until)
+        usage.install(world, seed)
         # After the library and its usage rows: ratings are read off the sends and uses.
         content_ratings.install(seed, until)
         content_suggestions.install(seed, until)

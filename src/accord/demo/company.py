@@ -538,3 +538,29 @@ OPPORTUNITY_PRODUCTS = ("Data platform", "Lakehouse", "Analytics suite", "Platfo
 # Reps work Monday to Friday, 8:00 to 18:00 in their team's zone (AEs New York, SDRs Chicago).
 REP_ZONES = {False: ZoneInfo("America/New_York"), True: ZoneInfo("America/Chicago")}
 WORKDAY = (8, 18)
+
+# Content. Northwind has tracked the collateral sales sends for its last CONTENT_DAYS days.
+# Each AE has a habit (mean assets sent or shown per deal, log-normal around CONTENT_HABIT);
+# an asset is picked among those published that day for the deal's stage, weighted by its
+# hidden popularity, x PERSONA_FIT when it fits the buyer's persona, x OTHER_INDUSTRY when it
+# is written for another industry. Content picked in the first 3-30% of a deal's cycle moves
+# its win logit by the sum of the assets' hidden lifts (capped at CONTENT_EFFECT_CAP): the
+# causal effect the demo's influence figures should find. Leads at accepted and SQL get
+# sends too (PRE_DEAL_SENDS x the owner's habit a stage); those move nothing.
+CONTENT_DAYS = 365
+CONTENT_HABIT = (1.3, 0.6)  # median and sigma of an AE's sends a deal
+PRE_DEAL_SENDS = 0.5
+DECK_USE = (0.0, 0.9)  # the chance an AE logs a deck as used in a meeting, uniform
+PERSONA_FIT = 2.5
+OTHER_INDUSTRY = 0.3
+CONTENT_EFFECT_CAP = 1.5
+CONTENT_WINDOW = (0.03, 0.30)  # of the deal's cycle: before any loss can close it
+PERSONAS = {  # the buyer's persona by seniority; deals without a lead talk to directors
+    "c_level": ("executive", "economic_buyer"),
+    "vp": ("economic_buyer", "executive"),
+    "director": ("champion", "economic_buyer"),
+    "manager": ("champion", "technical"),
+    "individual": ("technical", "end_user"),
+    "student": ("end_user",),
+    "job_seeker": ("end_user",),
+}

@@ -5,6 +5,7 @@ those stale; a few are expired, archived or still drafts. Versions are links (no
 ship). Written in bulk, with the audit trail the verbs would have left."""
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from accord.content.models import REVIEW_EVERY, Asset, AssetVersion, Persona, Review
@@ -46,6 +47,86 @@ CHANGES = ("Refreshed customer logos", "New pricing tiers", "Updated benchmark f
            "Shorter intro", "Fixed a wrong quote")  # fmt: skip
 
 
+@dataclass(frozen=True)
+class PlannedAsset:
+    """One asset of the library as planned, before it is written: what the simulation needs
+    to know to use it on deals (which stages and personas it fits, when it could be sent)."""
+
+    title: str
+    kind: str
+    stages: tuple[str, ...]
+    personas: tuple[str, ...]
+    industry: str
+    product: str
+    owner: str  # username
+    team: str  # Team.Kind
+    status: str
+    created: date
+    published: date | None
+    review_by: date | None
+    reviewed: date | None
+    versions: int
+    last: date  # when the newest version was added
+
+    @property
+    def retired(self) -> date | None:
+        """The day an expired or archived asset stopped being sendable: its review lapsed."""
+        if self.status in (Asset.Status.EXPIRED, Asset.Status.ARCHIVED):
+            return self.review_by
+        return None
+
+    def sendable_on(self, day: date) -> bool:
+        if self.published is None or day < self.published:
+            return False
+        return self.retired is None or day < self.retired
+
+    def version_on(self, day: date) -> int:
+        """The newest version number added on or before `day`."""
+        number = 1
+        for n in range(2, self.versions + 1):
+            if self.created + (self.last - self.created) * (n - 1) / (self.versions - 1) <= day:
+                number = n
+        return number
+
+
+def catalogue(seed: int, until: date) -> list[PlannedAsset]:
+    """The library `install(seed, until)` writes, as plain data (no database)."""
+    return _plan(random.Random(seed * 7919 + 20), until)
+
+
+def _plan(rng: random.Random, until: date) -> list[PlannedAsset]:
+    industries = [name for name, _, _ in INDUSTRIES]
+    seen: set[str] = set()
+    plans: list[PlannedAsset] = []
+    while len(plans) < ASSETS:
+        kind, pattern, stages, personas, owners = CATALOGUE[len(plans) % len(CATALOGUE)]
+        title = pattern.format(
+            industry=rng.choice(industries), product=rng.choice(OPPORTUNITY_PRODUCTS)
+        )
+        if title in seen:  # a pattern without an industry runs out of titles: add a region
+            title = f"{title} ({rng.choice(REGIONS)})"
+        if title in seen:
+            continue
+        seen.add(title)
+        owner = rng.choice(owners)
+        team = Team.Kind.CONTENT if owners is CONTENT_OWNERS else Team.Kind.MARKETING
+        created = until - timedelta(days=rng.randint(160, 540))
+        status, published, review_by = _life(rng, len(plans), created, until)
+        versions = 1 + (rng.random() < 0.35) + (rng.random() < 0.15)
+        last = created + timedelta(days=rng.randint(0, 40) * (versions - 1))
+        plans.append(
+            PlannedAsset(
+                title=title, kind=kind, stages=stages, personas=personas,
+                industry=next((name for name in industries if name in title), ""),
+                product=next((name for name in OPPORTUNITY_PRODUCTS if name in title), ""),
+                owner=owner, team=team, status=status, created=created, published=published,
+                review_by=review_by, reviewed=_last_review(published, review_by),
+                versions=versions, last=last,
+            )
+        )  # fmt: skip
+    return plans
+
+
 def install(seed: int, until: date) -> int:
     """Write the library as of `until` (the demo's today); how many assets."""
     rng = random.Random(seed * 7919 + 20)
@@ -55,40 +136,24 @@ def install(seed: int, until: date) -> int:
     teams = {
         t.kind: t for t in Team.objects.filter(kind__in=(Team.Kind.CONTENT, Team.Kind.MARKETING))
     }
-    industries = [name for name, _, _ in INDUSTRIES]
-    seen: set[str] = set()
     assets, plans = [], []
-    while len(assets) < ASSETS:
-        kind, pattern, stages, personas, owners = CATALOGUE[len(assets) % len(CATALOGUE)]
-        title = pattern.format(
-            industry=rng.choice(industries), product=rng.choice(OPPORTUNITY_PRODUCTS)
-        )
-        if title in seen:  # a pattern without an industry runs out of titles: add a region
-            title = f"{title} ({rng.choice(REGIONS)})"
-        if title in seen:
-            continue
-        seen.add(title)
-        owner = users[rng.choice(owners)]
-        team = teams[Team.Kind.CONTENT if owners is CONTENT_OWNERS else Team.Kind.MARKETING]
-        created = until - timedelta(days=rng.randint(160, 540))
-        status, published, review_by = _life(rng, len(assets), created, until)
-        versions = 1 + (rng.random() < 0.35) + (rng.random() < 0.15)
-        last = created + timedelta(days=rng.randint(0, 40) * (versions - 1))
-        reviewed = _last_review(published, review_by)
-        industry = next((name for name in industries if name in title), "")
-        product = next((name for name in OPPORTUNITY_PRODUCTS if name in title), "")
+    for p in _plan(rng, until):
+        owner = users[p.owner]
+        kind = p.kind
+        # An expired or archived asset was last changed when it was retired.
+        changed = max(p.last, p.published or p.created, p.reviewed or p.created,
+                      p.retired or p.created)  # fmt: skip
         assets.append(
             Asset(
-                title=title, kind=kind, owner=owner, owner_team=team, stages=list(stages),
-                personas=list(personas), industry=industry, product=product,
+                title=p.title, kind=kind, owner=owner, owner_team=teams[p.team],
+                stages=list(p.stages), personas=list(p.personas), industry=p.industry,
+                product=p.product,
                 tags=[kind.replace("_", " ")] + (["pricing"] if kind == K.PRICING_SHEET else []),
-                status=status, published_at=_at(published), review_by=review_by,
-                reviewed_at=_at(reviewed),
-                created_at=_at(created),
-                updated_at=_at(max(last, published or created, reviewed or created)),
+                status=p.status, published_at=_at(p.published), review_by=p.review_by,
+                reviewed_at=_at(p.reviewed), created_at=_at(p.created), updated_at=_at(changed),
             )
         )  # fmt: skip
-        plans.append((owner, created, versions, last, published))
+        plans.append((owner, p.created, p.versions, p.last, p.published))
     Asset.objects.bulk_create(assets)
     rows, log = [], []
     for asset, (owner, created, count, last, published) in zip(assets, plans, strict=True):
@@ -172,3 +237,49 @@ def _at(day: date | None) -> datetime | None:
 def _entry(actor, action: str, asset: Asset, day: date, summary: str) -> AuditLog:
     return AuditLog(actor=actor, action=action, object_type=asset._meta.label_lower,
                     object_id=str(asset.pk), summary=summary, at=_at(day))  # fmt: skip
+
+
+# --- The hidden truth about the library (never stored) ------------------------------------
+
+# The deal stages: an asset fitting them can be sent or shown while a deal is open.
+DEAL_STAGES = frozenset({"sql", "opportunity"})
+GOOD_KINDS = (K.CASE_STUDY, K.ROI_CALCULATOR, K.BATTLECARD)
+BAD_KINDS = (K.DECK, K.PRICING_SHEET, K.EMAIL_TEMPLATE)
+GOOD_ASSETS, GOOD_LIFT = 6, 1.0  # added to the win logit of a deal the asset is used on
+BAD_ASSETS, BAD_LIFT = 4, -0.4  # reps like them (popular) but buyers are put off
+NEVER_USED_PUBLISHED = 6  # besides the drafts, nobody reaches for these
+POPULARITY_SIGMA = 0.5
+BAD_POPULARITY = 1.6
+
+
+@dataclass(frozen=True)
+class HiddenQuality:
+    lift: float  # on the win logit of a deal it was used on
+    popularity: float  # how readily people reach for it; 0: never used
+
+
+def hidden_quality(plans: list[PlannedAsset], seed: int) -> list[HiddenQuality]:
+    """Per asset of `catalogue(seed, until)`: a few help win (GOOD_LIFT), a few are used but
+    do not help (BAD_LIFT), most are neutral, and about ten (the drafts and a few published
+    ones) are never used."""
+    rng = random.Random(seed * 7919 + 21)
+    published = [i for i, p in enumerate(plans) if p.published is not None]
+    never = set(rng.sample(published, NEVER_USED_PUBLISHED))
+    never |= {i for i, p in enumerate(plans) if p.published is None}
+    on_deals = [i for i in published if i not in never and DEAL_STAGES & set(plans[i].stages)]
+    good_pool = [i for i in on_deals if plans[i].kind in GOOD_KINDS]
+    good = set(rng.sample(good_pool, min(GOOD_ASSETS, len(good_pool))))
+    bad_pool = [i for i in on_deals if plans[i].kind in BAD_KINDS]
+    bad = set(rng.sample(bad_pool, min(BAD_ASSETS, len(bad_pool))))
+    hidden = []
+    for i in range(len(plans)):
+        popularity = rng.lognormvariate(0, POPULARITY_SIGMA)
+        if i in never:
+            hidden.append(HiddenQuality(0.0, 0.0))
+        elif i in good:
+            hidden.append(HiddenQuality(GOOD_LIFT, popularity))
+        elif i in bad:
+            hidden.append(HiddenQuality(BAD_LIFT, popularity * BAD_POPULARITY))
+        else:
+            hidden.append(HiddenQuality(0.0, popularity))
+    return hidden

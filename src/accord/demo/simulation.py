@@ -38,10 +38,15 @@ from accord.demo.company import (
     CHANNEL_SEASON,
     CHANNELS,
     CK,
+    CONTENT_DAYS,
+    CONTENT_EFFECT_CAP,
+    CONTENT_HABIT,
+    CONTENT_WINDOW,
     COUNTRIES,
     CYCLE_MEDIAN_DAYS,
     CYCLE_RANGE_DAYS,
     CYCLE_SIGMA,
+    DECK_USE,
     DIRECT_FOLLOW_UP,
     DIRECT_OPPORTUNITIES_PER_TWO_YEARS,
     DIRECT_SOURCES,
@@ -84,7 +89,11 @@ from accord.demo.company import (
     OPPORTUNITY_PRODUCTS,
     OPS_PEOPLE,
     ORDINARY_DILIGENCE,
+    OTHER_INDUSTRY,
     PERSISTENCE_EFFECT,
+    PERSONA_FIT,
+    PERSONAS,
+    PRE_DEAL_SENDS,
     PRE_TOUCHES_MEAN,
     Q_CENTER,
     QUALITY_BASE,
@@ -118,6 +127,7 @@ from accord.demo.company import (
     S,
     ascii_slug,
 )
+from accord.demo.content import DEAL_STAGES, catalogue, hidden_quality
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -179,6 +189,7 @@ class SimLead:
     first_response_hours: float | None = None
     attempts: int = 0
     opportunity: "SimOpportunity | None" = None
+    sends: list = field(default_factory=list)  # (at, user, asset index, version) before a deal
     pk: int | None = None
 
     @property
@@ -207,6 +218,7 @@ class SimOpportunity:
     stages: list  # (at, from, to)
     quality: float  # hidden
     pk: int | None = None
+    content: list = field(default_factory=list)  # (at, user, asset index, version, send|use)
 
     @property
     def stage(self) -> str:
@@ -225,6 +237,9 @@ class World:
     accounts: list[SimAccount]
     leads: list[SimLead]
     opportunities: list[SimOpportunity]
+    library: list = field(default_factory=list)  # content.PlannedAsset, by asset index
+    hidden: list = field(default_factory=list)  # content.HiddenQuality, by asset index
+    content_since: datetime | None = None  # when content sends began to be tracked
 
 
 # --- Small helpers ------------------------------------------------------------------------
@@ -322,14 +337,21 @@ class _Simulation:
         self.domains: set[str] = set()
         self.leads: list[SimLead] = []
         self.opportunities: list[SimOpportunity] = []
+        # Content draws come from their own stream so the rest of the story keeps its draws.
+        self.crng = random.Random(seed * 104_729 + 11)
+        self.library = catalogue(seed, until)
+        self.hidden = hidden_quality(self.library, seed)
+        self.content_since = max(self.start, self.until - CONTENT_DAYS * DAY)
 
     def run(self) -> World:
         self._assign_diligence()
+        self._assign_content_habits()
         self._plan_days()
         self._plan_campaigns()
         self._create_accounts()
         self._create_leads()
         self._create_direct_opportunities()
+        self._send_before_deals()
         self._date_accounts()
         self._cut_at_until()
         return World(
@@ -343,6 +365,9 @@ class _Simulation:
             accounts=self.accounts,
             leads=self.leads,
             opportunities=sorted(self.opportunities, key=lambda o: o.created),
+            library=self.library,
+            hidden=self.hidden,
+            content_since=as_datetime(self.content_since),
         )
 
     # People ---------------------------------------------------------------------------
@@ -355,6 +380,14 @@ class _Simulation:
         self.diligence = {rep: value for rep, value in zip(reps, outliers, strict=False)}
         for rep in reps[len(outliers) :]:
             self.diligence[rep] = round(rng.uniform(*ORDINARY_DILIGENCE), 2)
+
+    def _assign_content_habits(self) -> None:
+        crng = self.crng
+        median, sigma = CONTENT_HABIT
+        self.content_habit = {
+            rep: round(crng.lognormvariate(math.log(median), sigma), 2) for rep in REPS
+        }
+        self.deck_use = {rep: round(crng.uniform(*DECK_USE), 2) for rep in REPS}
 
     # Calendar -------------------------------------------------------------------------
 
@@ -829,11 +862,16 @@ class _Simulation:
         cycle = rng.lognormvariate(math.log(CYCLE_MEDIAN_DAYS), CYCLE_SIGMA)
         cycle *= (float(amount) / 60_000) ** 0.2  # bigger deals take longer
         cycle = min(CYCLE_RANGE_DAYS[1], max(CYCLE_RANGE_DAYS[0], cycle)) * DAY
-        won = rng.random() < _logistic(self._logit(WIN, quality, follow))
+        content, effect = self._deal_content(account, lead, created, cycle)
+        logit = self._logit(WIN, quality, follow)
+        won = rng.random() < _logistic(logit)
+        lost_at = rng.uniform(0.4, 1.0) if not won else None  # the draws the story always made
+        won = self._content_moves(won, logit, effect)
         if won:
             closed = created + int(cycle)
         else:
-            closed = created + int(max(CYCLE_RANGE_DAYS[0] * DAY, cycle * rng.uniform(0.4, 1.0)))
+            lost_at = lost_at if lost_at is not None else self.crng.uniform(0.4, 1.0)
+            closed = created + int(max(CYCLE_RANGE_DAYS[0] * DAY, cycle * lost_at))
         stages, previous = [], ""
         for stage, share in STAGE_PATH:
             at = created + int(share * cycle)
@@ -854,6 +892,7 @@ class _Simulation:
             closed=closed,
             stages=stages,
             quality=quality,
+            content=content,
         )
         self.opportunities.append(opportunity)
         return opportunity
@@ -872,6 +911,85 @@ class _Simulation:
             quality = _logistic(QUALITY_BASE + fit + CHANNEL[source].quality + noise)
             self._open_opportunity(account, None, source, created, quality, DIRECT_FOLLOW_UP)
 
+    # Content -----------------------------------------------------------------------------
+
+    def _pick_asset(self, at: int, stages: frozenset, personas: tuple, industry: str):
+        """An asset sendable on the day of `at` that fits one of `stages`, or None."""
+        day = as_datetime(at).date()
+        picks, weights = [], []
+        for index, plan in enumerate(self.library):
+            popularity = self.hidden[index].popularity
+            if not popularity or not stages & set(plan.stages) or not plan.sendable_on(day):
+                continue
+            weight = popularity * (PERSONA_FIT if set(personas) & set(plan.personas) else 1)
+            if plan.industry and plan.industry != industry:
+                weight *= OTHER_INDUSTRY
+            picks.append(index)
+            weights.append(weight)
+        return self.crng.choices(picks, weights)[0] if picks else None
+
+    def _deal_content(self, account, lead, created: int, cycle: float) -> tuple[list, float]:
+        """What the deal's AE sends or shows early in the deal (its first 3-30%, before a
+        loss can close it), and how much those assets move its win logit: the causal part."""
+        if created < self.content_since:
+            return [], 0.0
+        crng, owner = self.crng, account.owner
+        personas = PERSONAS[lead.seniority if lead is not None else "director"]
+        content = []
+        for _ in range(_poisson(crng, self.content_habit[owner])):
+            at = created + int(crng.uniform(*CONTENT_WINDOW) * cycle)
+            at = _working_time(at, REP_ZONES[False])
+            index = self._pick_asset(at, DEAL_STAGES, personas, account.industry)
+            if index is None:
+                continue
+            plan = self.library[index]
+            shown = plan.kind == "deck" and crng.random() < self.deck_use[owner]
+            kind = "use" if lead is None or shown else "send"
+            content.append((at, owner, index, plan.version_on(as_datetime(at).date()), kind))
+        lift = sum(self.hidden[index].lift for index in {c[2] for c in content})
+        return content, max(-CONTENT_EFFECT_CAP, min(CONTENT_EFFECT_CAP, lift))
+
+    def _content_moves(self, won: bool, logit: float, effect: float) -> bool:
+        """The outcome once the deal's content is counted: a lost deal turns won (or a won
+        one lost) with the chance that makes P(won) = logistic(logit + effect) exactly. The
+        draw comes from the content stream, so every other draw of the story stays as it was."""
+        if not effect:
+            return won
+        before, after = _logistic(logit), _logistic(logit + effect)
+        if effect > 0 and not won:
+            return self.crng.random() < (after - before) / (1 - before)
+        if effect < 0 and won:
+            return self.crng.random() >= (before - after) / before
+        return won
+
+    def _send_before_deals(self) -> None:
+        """Sends to leads while they are accepted or SQL, from their owner at the time. In
+        the model these move nothing: only content used on a deal changes its outcome."""
+        crng = self.crng
+        for lead in self.leads:
+            statuses = lead.statuses
+            personas = PERSONAS[lead.seniority]
+            industry = lead.account.industry if lead.account else ""
+            for n, (start, _, status, _, _) in enumerate(statuses):
+                if status not in (S.ACCEPTED, S.SQL):
+                    continue
+                end = statuses[n + 1][0] if n + 1 < len(statuses) else self.until
+                end = min(end, self.until)
+                begin = max(start, self.content_since)
+                if end <= begin:
+                    continue
+                owner = lead.owner_at(start)
+                for _ in range(_poisson(crng, PRE_DEAL_SENDS * self.content_habit[owner])):
+                    at = _working_time(crng.randrange(begin, end), REP_ZONES[owner in SDRS])
+                    if at >= end:
+                        continue
+                    index = self._pick_asset(at, frozenset({status}), personas, industry)
+                    if index is not None:
+                        day = as_datetime(at).date()
+                        sender = lead.owner_at(at)
+                        lead.sends.append((at, sender, index, self.library[index].version_on(day)))
+            lead.sends.sort()
+
     # Nothing happens on or after --until -------------------------------------------------
 
     def _cut_at_until(self) -> None:
@@ -879,6 +997,7 @@ class _Simulation:
         self.opportunities = [o for o in self.opportunities if o.created < until]
         for opportunity in self.opportunities:
             opportunity.stages = [s for s in opportunity.stages if s[0] < until]
+            opportunity.content = [c for c in opportunity.content if c[0] < until]
             if opportunity.closed >= until:
                 opportunity.closed = None  # still open; close_date stays the expected one
             else:
