@@ -13,7 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from accord.analytics import ratings as arithmetic
 from accord.content import ratings
-from accord.content.models import Rating, Rubric, Usage
+from accord.content.models import Asset, Rating, Rubric, Usage
+from accord.demo import content
 from accord.people.models import User
 
 RUBRIC = [
@@ -51,10 +52,12 @@ def install_rubric() -> Rubric:
     return ratings.approve(people["vp.sales"], rubric)
 
 
-def asset_quality(seed: int, asset_id: int) -> float:
-    """The asset's hidden quality on the 1..5 scale (the library has none of its own): most
-    assets are decent, a few weak, a few excellent."""
-    return min(4.8, max(1.4, random.Random(seed * 104729 + asset_id).gauss(3.5, 0.8)))
+def asset_quality(seed: int, asset_id: int, lift: float = 0.0) -> float:
+    """How reps rate the asset on average, on the 1..5 scale: decent as a rule, higher for
+    the assets that genuinely help win deals (`content.hidden_quality`, a positive lift),
+    lower for those buyers are put off by (a negative one), with some spread of its own."""
+    spread = random.Random(seed * 104729 + asset_id).gauss(0, 0.3)
+    return min(4.8, max(1.4, 3.3 + 1.0 * lift + spread))
 
 
 def rate_demo(rng: random.Random, *, rubric: Rubric, seed: int, until) -> int:
@@ -66,6 +69,12 @@ def rate_demo(rng: random.Random, *, rubric: Rubric, seed: int, until) -> int:
         .values_list("asset", "version", "user", "lead", "opportunity", "occurred_at")
     )
     habit: dict[int, float] = {}
+    # The hidden truth, by title: what the simulation decided each asset does for a deal.
+    plans = content.catalogue(seed, until) if until else []
+    lifts = {
+        p.title: h.lift for p, h in zip(plans, content.hidden_quality(plans, seed), strict=True)
+    }
+    titles = dict(Asset.objects.values_list("pk", "title"))
     seen: set[tuple[int, int, int]] = set()
     rows = []
     end = _moment(until)
@@ -76,7 +85,7 @@ def rate_demo(rng: random.Random, *, rubric: Rubric, seed: int, until) -> int:
         # Some reps rate nearly everything they use, others hardly ever.
         if rng.random() > habit.setdefault(user_id, rng.choice((0.1, 0.3, 0.5, 0.8))):
             continue
-        quality = asset_quality(seed, asset_id)
+        quality = asset_quality(seed, asset_id, lifts.get(titles.get(asset_id), 0.0))
         scores = {c["key"]: min(5, max(1, round(rng.gauss(quality, 0.8)))) for c in rubric.criteria}
         when = at + timedelta(days=rng.randint(0, 10), hours=rng.randint(1, 8))
         rows.append(
