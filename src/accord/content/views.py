@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accord.content import actions, queries
+from accord.content import actions, queries, send_views, sending
 from accord.content.filters import AssetFilterForm
 from accord.content.forms import AssetForm, VersionForm
 from accord.content.models import Asset, AssetVersion
@@ -93,7 +93,10 @@ def asset_detail(request, pk: int, version_form=None, status=200):
         "can_edit": can_edit,
         "version_form": version_form or (VersionForm() if can_edit else None),
         "responsible": actions.responsible_people(asset),
+        **send_views.usage_context(request, asset),
     }
+    if request.method == "GET":
+        sending.record_visit(request.user, asset)
     return render(request, "content/detail.html", context, status=status)
 
 
@@ -118,11 +121,13 @@ def download(request, pk: int, number: int):
     browser is told not to guess another: SECURE_CONTENT_TYPE_NOSNIFF)."""
     version = get_object_or_404(AssetVersion, asset_id=pk, number=number)
     if not version.file:
+        sending.record_download(request.user, version)
         return redirect(version.url)
     try:
         handle = version.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file of this version is missing from storage.") from None
+    sending.record_download(request.user, version)
     return FileResponse(
         handle,
         as_attachment=True,

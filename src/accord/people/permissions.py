@@ -297,3 +297,16 @@ def can_edit_asset(user, asset) -> bool:
     if asset.owner_id is not None and asset.owner.is_active:
         return asset.owner.teams.filter(pk__in=mine).exists()
     return asset.owner_team_id is not None and mine.filter(pk=asset.owner_team_id).exists()
+
+
+def can_send_asset(user, lead) -> bool:
+    """Sending an asset to a lead (a tracked link), or noting it was used on the lead's deal:
+    whoever may work the lead (a rep their own leads, a manager their team's, leaders and
+    admins all); viewers never."""
+    return can_change_lead(user, lead)
+
+
+def can_revoke_link(user, link) -> bool:
+    """Stopping a tracked link: whoever sent it, their managers, leaders and admins (the rule
+    of a record somebody owns, the sender being its owner)."""
+    return _may_change_owned(user, link.sent_by_id, lambda: team_member_ids(user))
