@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 import accord
 from accord.attribution.models import Spend
 from accord.content import actions as content_actions
+from accord.content.models import TrackedLink
 from accord.crm.models import (
     Account,
     Activity,
@@ -151,7 +152,7 @@ def create_world(folder: Path) -> dict:
     `delivery` of it,
     a follow-up `policy`, the company `calendar` with a `day_off`, a `spend_line`, and
     alice's `alices_token` and `alices_notification`, mike's draft `asset` (a case study with
-    a PDF). The security tests visit them all."""
+    a PDF), his published `sent_asset` and the tracked `link` alice sent her lead to it. The security tests visit them all."""
     teams = create_teams()
     cast = create_cast(teams)
     channels = create_channels()
@@ -249,6 +250,18 @@ def create_world(folder: Path) -> dict:
         version={"file": SimpleUploadedFile("acme.pdf", b"%PDF-1.7\n%%EOF\n")},
     )  # fmt: skip
 
+    # A published asset alice sent to her lead: the public viewer's `link` (written directly,
+    # so that the lead's timeline and follow-ups stay as above).
+    sent_asset = content_actions.create_asset(
+        cast["mike"], title="Acme pricing", kind="pricing_sheet", stages=["mql"],
+        version={"file": SimpleUploadedFile("pricing.pdf", b"%PDF-1.7\n%%EOF\n")},
+    )  # fmt: skip
+    sent_asset = content_actions.publish(cast["mike"], sent_asset, today=t0.date())
+    link = TrackedLink.objects.create(
+        token="world-link-token-0123456789abcdefghijklmnopq", asset=sent_asset,
+        version=sent_asset.versions.get(), lead=lead, sent_by=cast["alice"], sent_at=t0,
+    )  # fmt: skip
+
     alices_token, _ = tokens.issue_token(cast["alice"], name="phone", scope="read")
     (alices_notification,) = notify.notify(
         [cast["alice"]], kind="sla.at_risk", title="Ann Lee is at risk", url=f"/leads/{lead.pk}/"
@@ -276,6 +289,8 @@ def create_world(folder: Path) -> dict:
         "subscription": subscription,
         "delivery": delivery,
         "asset": asset,
+        "sent_asset": sent_asset,
+        "link": link,
     }
 
 

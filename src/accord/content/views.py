@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accord.content import actions, queries, send_views, sending
 from accord.content.filters import AssetFilterForm
@@ -116,6 +116,7 @@ def version_new(request, pk: int):
     return asset_detail(request, pk, version_form=form, status=400)
 
 
+@require_GET
 def download(request, pk: int, number: int):
     """A version's file, always as an attachment, with the type detected at upload (the
     browser is told not to guess another: SECURE_CONTENT_TYPE_NOSNIFF)."""
