@@ -165,9 +165,7 @@ def test_a_member_sends_from_the_lead_page_and_gets_the_link(client, cast, story
 def test_the_send_page_refuses_a_viewer_and_another_rep(client, cast, story, bobs_lead):
     for who in ("vera", "alice"):
         client.force_login(cast[who])
-        response = client.post(
-            reverse("content:send", args=[story.pk]), {"lead": bobs_lead.pk}
-        )
+        response = client.post(reverse("content:send", args=[story.pk]), {"lead": bobs_lead.pk})
         assert response.status_code == 403
     assert not TrackedLink.objects.exists()
 
@@ -175,9 +173,7 @@ def test_the_send_page_refuses_a_viewer_and_another_rep(client, cast, story, bob
 def test_the_send_page_shows_why_an_expired_asset_is_not_sent(client, cast, story, lead):
     actions.expire(cast["ada"], story)
     client.force_login(cast["alice"])
-    response = client.post(
-        reverse("content:send", args=[story.pk]), {"lead": lead.pk}, follow=True
-    )
+    response = client.post(reverse("content:send", args=[story.pk]), {"lead": lead.pk}, follow=True)
     assert "has expired" in response.content.decode()
     assert not TrackedLink.objects.exists()
 
@@ -341,8 +337,15 @@ def test_the_email_gate_asks_refuses_a_malformed_email_and_keeps_a_good_one(
 
 @pytest.mark.parametrize(
     "data",
-    [{}, {"seconds": "abc"}, {"seconds": "0"}, {"seconds": "-5"}, {"seconds": "61"},
-     {"seconds": "10", "pages": "0"}, {"seconds": "10", "pages": "lots"}],  # fmt: skip
+    [
+        {},
+        {"seconds": "abc"},
+        {"seconds": "0"},
+        {"seconds": "-5"},
+        {"seconds": "61"},
+        {"seconds": "10", "pages": "0"},
+        {"seconds": "10", "pages": "lots"},
+    ],  # fmt: skip
 )
 def test_a_ping_with_bad_values_is_refused_and_records_nothing(client, cast, deck, lead, data):
     link = send(cast, deck, lead)
@@ -423,9 +426,15 @@ def test_the_library_filters_unused_assets_and_sorts_by_usage(
 
 @pytest.mark.parametrize(
     "title, persona",
-    [("CFO", "economic_buyer"), ("VP Finance", "economic_buyer"), ("VP Sales", "executive"),
-     ("Solutions Architect", "technical"), ("Head of Procurement", "executive"),
-     ("Purchasing agent", "procurement"), ("", "")],  # fmt: skip
+    [
+        ("CFO", "economic_buyer"),
+        ("VP Finance", "economic_buyer"),
+        ("VP Sales", "executive"),
+        ("Solutions Architect", "technical"),
+        ("Head of Procurement", "executive"),
+        ("Purchasing agent", "procurement"),
+        ("", ""),
+    ],  # fmt: skip
 )
 def test_a_persona_is_guessed_from_the_title(title, persona):
     assert queries.persona_for_title(title) == persona
