@@ -6,15 +6,20 @@ The fixtures in tests/conftest.py call these; a test module imports from here (n
 conftest or another test module).
 """
 
+import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
+import pypdfium2
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 import accord
 from accord.attribution.models import Spend
 from accord.content import actions as content_actions
+from accord.content import ratings as content_ratings
+from accord.content import suggestions as content_suggestions
+from accord.content.models import TrackedLink
 from accord.crm.models import (
     Account,
     Activity,
@@ -151,7 +156,7 @@ def create_world(folder: Path) -> dict:
     `delivery` of it,
     a follow-up `policy`, the company `calendar` with a `day_off`, a `spend_line`, and
     alice's `alices_token` and `alices_notification`, mike's draft `asset` (a case study with
-    a PDF). The security tests visit them all."""
+    a PDF), his published `sent_asset` and the tracked `link` alice sent her lead to it. The security tests visit them all."""
     teams = create_teams()
     cast = create_cast(teams)
     channels = create_channels()
@@ -246,8 +251,28 @@ def create_world(folder: Path) -> dict:
 
     asset = content_actions.create_asset(
         cast["mike"], title="Acme case study", kind="case_study", stages=["mql"],
-        version={"file": SimpleUploadedFile("acme.pdf", b"%PDF-1.7\n%%EOF\n")},
+        version={"file": SimpleUploadedFile("acme.pdf", one_page_pdf())},  # with a preview
     )  # fmt: skip
+
+    # A published asset alice sent to her lead: the public viewer's `link` (written directly,
+    # so that the lead's timeline and follow-ups stay as above).
+    sent_asset = content_actions.create_asset(
+        cast["mike"], title="Acme pricing", kind="pricing_sheet", stages=["mql"],
+        version={"file": SimpleUploadedFile("pricing.pdf", b"%PDF-1.7\n%%EOF\n")},
+    )  # fmt: skip
+    sent_asset = content_actions.publish(cast["mike"], sent_asset, today=t0.date())
+    link = TrackedLink.objects.create(
+        token="world-link-token-0123456789abcdefghijklmnopq", asset=sent_asset,
+        version=sent_asset.versions.get(), lead=lead, sent_by=cast["alice"], sent_at=t0,
+    )  # fmt: skip
+
+    # mona's draft rating rubric, and alice's suggestion on mike's asset (mike must answer).
+    rubric = content_ratings.create_rubric(
+        cast["mona"], name="World rubric", criteria=WORLD_RUBRIC, now=t0
+    )
+    suggestion = content_suggestions.file_suggestion(
+        cast["alice"], asset, kind="fix", comment="The logo is the old one.", now=t0
+    )
 
     alices_token, _ = tokens.issue_token(cast["alice"], name="phone", scope="read")
     (alices_notification,) = notify.notify(
@@ -276,9 +301,26 @@ def create_world(folder: Path) -> dict:
         "subscription": subscription,
         "delivery": delivery,
         "asset": asset,
+        "sent_asset": sent_asset,
+        "link": link,
+        "rubric": rubric,
+        "suggestion": suggestion,
     }
 
 
+def one_page_pdf() -> bytes:
+    """A real PDF of one blank page (made by pdfium), which the library draws a preview of."""
+    document = pypdfium2.PdfDocument.new()
+    document.new_page(612, 792)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+WORLD_RUBRIC = [
+    {"key": key, "name": name, "labels": [f"{name} {n}" for n in range(1, 6)]}
+    for key, name in (("accuracy", "Accuracy"), ("fit", "Fit"), ("reaction", "Reaction"))
+]
 WORLD_PLAN_RATES = {"lead_mql": "0.1", "mql_sal": "0.7", "sal_sql": "0.6", "sql_opp": "0.8",
               "opp_won": "0.25"}  # fmt: skip
 WORLD_DEFINITION = {

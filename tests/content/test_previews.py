@@ -3,23 +3,15 @@ that cannot be drawn is still stored, without a preview."""
 
 import io
 
-import pypdfium2
 import pytest
 from PIL import Image
 
 from accord.content import actions
 from accord.content.models import AssetVersion
 from tests.content.conftest import PDF_BYTES, upload  # PDF_BYTES: a PDF with no page
+from tests.factories import one_page_pdf
 
 pytestmark = pytest.mark.django_db
-
-
-def real_pdf() -> bytes:
-    document = pypdfium2.PdfDocument.new()
-    document.new_page(612, 792)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 def real_png(width=1200, height=800) -> bytes:
@@ -30,7 +22,7 @@ def real_png(width=1200, height=800) -> bytes:
 
 @pytest.mark.parametrize(
     ("name", "data", "size"),
-    [("case.pdf", real_pdf, (371, 480)), ("chart.png", real_png, (480, 320))],
+    [("case.pdf", one_page_pdf, (371, 480)), ("chart.png", real_png, (480, 320))],
 )
 def test_an_uploaded_pdf_or_image_gets_a_small_png_preview_on_the_asset_page(
     client, cast, make_asset, name, data, size

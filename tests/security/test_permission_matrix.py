@@ -76,8 +76,15 @@ SIGNERS = LEADERS
 # mike's asset is changed by him, content managers (mona manages marketing), leaders and admins.
 ASSET_MAKERS = PLANNERS | {"mike"}
 MIKES_ASSET_KEEPERS = ADMINS | LEADERS | {"mona", "mike"}
+# Suggestions to mike: he answers, and so do mona (his manager, a content manager), leaders
+# and admins; everybody but the viewer files them and rates content.
+MIKES_ANSWERERS = MIKES_ASSET_KEEPERS
+MEMBERS_AND_UP = EVERYBODY - {"vera"}
+RUBRIC_EDITORS = ADMINS | LEADERS | {"mona"}  # mona manages marketing: a content manager
+SUGGESTION_RULES_KEEPERS = ADMINS | {"otto"}  # admins and sales & marketing operations
 
 ANYONE = "anyone, signed in or not"  # public: marked `login_not_required`
+PUBLIC_POST = "anyone, signed in or not: POST only"  # public, and GET answers 405
 SIGNED_IN = "everybody signed in"
 POST_ONLY = "nobody: POST only"  # GET answers 405
 READ_ONLY = "nobody: a page to read"  # POST changes nothing, answers as GET does (or 405)
@@ -196,6 +203,35 @@ RULES = {
     "content:expire": Rule(POST_ONLY, MIKES_ASSET_KEEPERS),
     "content:archive": Rule(POST_ONLY, MIKES_ASSET_KEEPERS),
     "content:review": Rule(POST_ONLY, MIKES_ASSET_KEEPERS),
+    # Sending: whoever works the lead (alice's); the empty form goes back to the page for all.
+    "content:send": Rule(POST_ONLY, ALICES_WORKERS),
+    "content:use": Rule(POST_ONLY, ALICES_WORKERS),
+    "content:revoke": Rule(POST_ONLY, ALICES_WORKERS),  # alice's link: her, sam, leaders, admins
+    "content:for_lead": PAGE,
+    "content:for_account": PAGE,
+    "content:for_opportunity": PAGE,
+    # The public viewer of a tracked link (no login; a POST to the page is the email gate).
+    "content:link": Rule(ANYONE, ANYONE),
+    "content:link_file": Rule(ANYONE, READ_ONLY),
+    "content:link_download": Rule(ANYONE, READ_ONLY),
+    "content:link_ping": Rule(PUBLIC_POST, ANYONE),
+    "content:preview": PAGE,
+    "content:owners": PAGE,
+    "content:owner": PAGE,
+    "content:suggestions": PAGE,
+    "content:suggestion_new": Rule(POST_ONLY, MEMBERS_AND_UP),
+    "content:suggestion_answer": Rule(POST_ONLY, MIKES_ANSWERERS),
+    "content:suggestion_settings": Rule(SUGGESTION_RULES_KEEPERS, SUGGESTION_RULES_KEEPERS),
+    "content:rate": Rule(POST_ONLY, MEMBERS_AND_UP),
+    "content:rubrics": PAGE,
+    "content:rubric": PAGE,
+    "content:rubric_new": Rule(RUBRIC_EDITORS, RUBRIC_EDITORS),
+    "content:rubric_edit": Rule(RUBRIC_EDITORS, RUBRIC_EDITORS),
+    "content:rubric_act": {  # by its verb; the world's rubric is a draft
+        "propose": Rule(POST_ONLY, RUBRIC_EDITORS),
+        "approve": Rule(POST_ONLY, SIGNERS),
+        "decline": Rule(POST_ONLY, SIGNERS),
+    },
 }
 
 # What goes into each URL's arguments: a string names an object of the world (its id goes in),
@@ -256,6 +292,24 @@ FILL = {
     "content:expire": {"pk": "asset"},
     "content:archive": {"pk": "asset"},
     "content:review": {"pk": "asset"},
+    "content:send": {"pk": "sent_asset"},
+    "content:use": {"pk": "sent_asset"},
+    "content:revoke": {"pk": "link"},
+    "content:for_lead": {"pk": "lead"},
+    "content:for_account": {"pk": "account"},
+    "content:for_opportunity": {"pk": "opportunity"},
+    "content:link": {"token": ("world-link-token-0123456789abcdefghijklmnopq",)},
+    "content:link_file": {"token": ("world-link-token-0123456789abcdefghijklmnopq",)},
+    "content:link_download": {"token": ("world-link-token-0123456789abcdefghijklmnopq",)},
+    "content:link_ping": {"token": ("world-link-token-0123456789abcdefghijklmnopq",)},
+    "content:preview": {"pk": "asset", "number": (1,)},
+    "content:owner": {"pk": "mike"},
+    "content:suggestion_new": {"pk": "asset"},
+    "content:suggestion_answer": {"pk": "suggestion"},
+    "content:rate": {"pk": "sent_asset"},
+    "content:rubric": {"pk": "rubric"},
+    "content:rubric_edit": {"pk": "rubric"},
+    "content:rubric_act": {"pk": "rubric", "verb": ("propose", "approve", "decline")},
 }
 
 # Routes not in the matrix, and why.
@@ -362,6 +416,8 @@ def may_post(rule: Rule, who: str | None) -> bool:
 
 def get_status(rule: Rule, who: str | None) -> int | None:
     """What a GET must answer (None: a redirect to the login page)."""
+    if rule.get == PUBLIC_POST:
+        return 405
     if who is None:
         return 200 if rule.get == ANYONE else None
     if rule.get == POST_ONLY:
@@ -514,7 +570,8 @@ def matrix(django_db_setup, django_db_blocker, tmp_path_factory, security_report
     folder = tmp_path_factory.mktemp("matrix")
     with (
         django_db_blocker.unblock(),
-        override_settings(VAR_DIR=folder),
+        # The public viewer is visited by every visitor from one address: no rate limit here.
+        override_settings(VAR_DIR=folder, CONTENT_VIEWER_RATE_LIMIT=1_000_000),
         transaction.atomic(),
     ):
         started = time.perf_counter()
@@ -562,8 +619,13 @@ def test_a_new_url_fails_until_it_has_a_rule_and_a_filling():
 
 def test_the_public_pages_are_exactly_those_marked_login_not_required(matrix):
     marked = {p.name for p in url_patterns() if p.public and not skipped(p.route)}
-    ruled = {name for name, rule in RULES.items() if isinstance(rule, Rule) and rule.get == ANYONE}
-    assert marked == ruled == {"login"}, matrix.size
+    ruled = {
+        name
+        for name, rule in RULES.items()
+        if isinstance(rule, Rule) and rule.get in (ANYONE, PUBLIC_POST)
+    }
+    viewer = {"content:link", "content:link_file", "content:link_download", "content:link_ping"}
+    assert marked == ruled == {"login"} | viewer, matrix.size
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page_everywhere_but_the_public_pages(matrix):
@@ -571,7 +633,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page_everywhere_but_the_public
     for cell in matrix.cells:
         if cell.who is not None:
             continue
-        if cell.url.rule.get == ANYONE:
+        if cell.url.rule.get in (ANYONE, PUBLIC_POST):
             if cell.status >= 300 and cell.location.startswith(reverse("login")):
                 wrong.append(f"{cell} (a public page)")
         elif cell.status != 302 or not cell.location.startswith(f"{reverse('login')}?next="):
@@ -636,8 +698,8 @@ def test_a_viewer_changes_nothing(matrix):
         rule = cell.url.rule
         read = get_status(rule, "vera") if rule.post == READ_ONLY else 403
         redirected_back = cell.status == 302 and not cell.location.startswith(reverse("login"))
-        if rule.post == SELF:
-            pass  # her own session, tokens, password, notifications: checked below
+        if rule.post in (SELF, ANYONE):
+            pass  # her own session, tokens...; a public page answers her as anybody: below
         elif cell.status not in {403, 404, 405, read} and not redirected_back:
             wrong.append(f"{cell} (expected 403, 404, 405, {read} or a redirect to a page)")
         if cell.changed is None or cell.changed:

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from accord.content import queries
 from accord.content.models import STAGES, Asset, Persona, Suggestion
 from accord.crm.filters import ListFilterForm
 from accord.people.models import User
@@ -19,6 +20,7 @@ class AssetFilterForm(ListFilterForm):
         "review": ("Review date", ("review_by", "title", "id")),
         "rating": ("Best rated", (F("rating").desc(nulls_last=True), "title", "id")),
         "rating_low": ("Lowest rated", (F("rating").asc(nulls_last=True), "title", "id")),
+        "usage": ("Most used (90 days)", ("-recent_uses", "title", "id")),
     }
 
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Asset.Kind.choices], required=False)
@@ -33,6 +35,12 @@ class AssetFilterForm(ListFilterForm):
         required=False,
         label="Review",
         help_text="overdue: published and past its review-by date",
+    )
+    usage = forms.ChoiceField(
+        choices=[("", "Any usage"), ("unused", "Unused for 90 days")],
+        required=False,
+        label="Usage",
+        help_text="unused: nobody sent it or used it on a deal in the last 90 days",
     )
 
     rated = forms.ChoiceField(
@@ -53,7 +61,10 @@ class AssetFilterForm(ListFilterForm):
         return {"kind": "kind", "owner": "owner", "status": "status"}
 
     def apply(self, queryset: QuerySet) -> QuerySet:
-        queryset = super().apply(queryset)
+        # Sends and uses in 90 days: the "Most used" sort, and a column of the list.
+        queryset = super().apply(queries.with_recent_uses(queryset, self.today))
+        if self._valid("usage") == "unused":
+            queryset = queries.unused_since(queryset, self.today)
         # Stages and personas are short JSON lists: an element matches with its quotes.
         if stage := self._valid("stage"):
             queryset = queryset.filter(stages__icontains=f'"{stage}"')

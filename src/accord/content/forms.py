@@ -1,8 +1,10 @@
 """The library's forms: they parse what a person typed; the verbs in `actions` decide."""
 
+from datetime import datetime, time
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
 from accord.content.models import STAGES, Asset, Persona, Suggestion
 from accord.core.forms import PercentField, as_percent, plain_number
@@ -218,3 +220,38 @@ class RateForm(forms.Form):
     def field_names(self) -> dict[str, str]:
         """The verb's field names -> this form's (for `errors_onto`)."""
         return {f"scores.{c['key']}": f"score_{c['key']}" for c in self.criteria}
+
+
+class SendForm(forms.Form):
+    """Send an asset to a lead: the lead (chosen on an account's page, fixed elsewhere), the
+    deal it is for, an expiry day and the email gate. The verb decides what is allowed."""
+
+    lead = forms.IntegerField(widget=forms.HiddenInput)
+    opportunity = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    expires_on = forms.DateField(
+        required=False,
+        label="Link expires",
+        help_text="Optional: the link stops working after this day.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    email_gate = forms.BooleanField(
+        required=False, label="Ask for the reader's email", help_text="Before showing the asset."
+    )
+
+    def expires_at(self):
+        """The end of the expiry day on the sender's clock (the active time zone)."""
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return timezone.make_aware(datetime.combine(day, time.max))
+
+
+class UseForm(forms.Form):
+    lead = forms.IntegerField(widget=forms.HiddenInput)
+    opportunity = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class GateForm(forms.Form):
+    """The public viewer's email gate."""
+
+    email = forms.CharField(max_length=254, label="Your work email")

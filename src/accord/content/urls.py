@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.content import views
+from accord.content import send_views, viewer, views
 
 app_name = "content"
 urlpatterns = [
@@ -27,4 +27,15 @@ urlpatterns = [
     path("content/rubric/<int:pk>/", views.rubric_detail, name="rubric"),
     path("content/rubric/<int:pk>/edit/", views.rubric_edit, name="rubric_edit"),
     path("content/rubric/<int:pk>/<str:verb>/", views.rubric_act, name="rubric_act"),
+    path("content/<int:pk>/send/", send_views.send, name="send"),
+    path("content/<int:pk>/use/", send_views.use, name="use"),
+    path("content/links/<int:pk>/stop/", send_views.revoke, name="revoke"),
+    path("content/for-lead/<int:pk>/", send_views.for_lead, name="for_lead"),
+    path("content/for-account/<int:pk>/", send_views.for_account, name="for_account"),
+    path("content/for-opportunity/<int:pk>/", send_views.for_opportunity, name="for_opportunity"),
+    # The public viewer of tracked links (no login).
+    path("s/<str:token>/", viewer.open_link, name="link"),
+    path("s/<str:token>/file", viewer.link_file, name="link_file"),
+    path("s/<str:token>/download", viewer.link_download, name="link_download"),
+    path("s/<str:token>/ping", viewer.link_ping, name="link_ping"),
 ]

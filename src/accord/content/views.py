@@ -8,9 +8,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from accord.content import actions, queries, ratings, scorecard, suggestions
+from accord.content import actions, queries, ratings, scorecard, send_views, sending, suggestions
 from accord.content.filters import AssetFilterForm, SuggestionFilterForm
 from accord.content.forms import (
     AnswerForm,
@@ -121,7 +121,10 @@ def asset_detail(
         "rules": SuggestionSettings.current(),
         "today": today,
         **_ratings_context(request, asset, rate_form),
+        **send_views.usage_context(request, asset),
     }
+    if request.method == "GET":
+        sending.record_visit(request.user, asset)
     return render(request, "content/detail.html", context, status=status)
 
 
@@ -300,16 +303,19 @@ def version_new(request, pk: int):
     return asset_detail(request, pk, version_form=form, status=400)
 
 
+@require_GET
 def download(request, pk: int, number: int):
     """A version's file, always as an attachment, with the type detected at upload (the
     browser is told not to guess another: SECURE_CONTENT_TYPE_NOSNIFF)."""
     version = get_object_or_404(AssetVersion, asset_id=pk, number=number)
     if not version.file:
+        sending.record_download(request.user, version)
         return redirect(version.url)
     try:
         handle = version.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file of this version is missing from storage.") from None
+    sending.record_download(request.user, version)
     return FileResponse(
         handle,
         as_attachment=True,

@@ -70,10 +70,11 @@ def rate_demo(rng: random.Random, *, rubric: Rubric, seed: int, until) -> int:
     )
     habit: dict[int, float] = {}
     # The hidden truth, by title: what the simulation decided each asset does for a deal.
-    plans = content.catalogue(seed, until) if until else []
-    lifts = {
-        p.title: h.lift for p, h in zip(plans, content.hidden_quality(plans, seed), strict=True)
-    }
+    lifts = {}
+    if until is not None:
+        plans = content.catalogue(seed, until)
+        hidden = content.hidden_quality(plans, seed)
+        lifts = {p.title: h.lift for p, h in zip(plans, hidden, strict=True)}
     titles = dict(Asset.objects.values_list("pk", "title"))
     seen: set[tuple[int, int, int]] = set()
     rows = []

@@ -337,3 +337,16 @@ def can_rate_content(user) -> bool:
     """Rating an asset on a deal: anybody but a viewer (the verb also asks that they sent or
     used it on that deal)."""
     return can_change_anything(user)
+
+
+def can_send_asset(user, lead) -> bool:
+    """Sending an asset to a lead (a tracked link), or noting it was used on the lead's deal:
+    whoever may work the lead (a rep their own leads, a manager their team's, leaders and
+    admins all); viewers never."""
+    return can_change_lead(user, lead)
+
+
+def can_revoke_link(user, link) -> bool:
+    """Stopping a tracked link: whoever sent it, their managers, leaders and admins (the rule
+    of a record somebody owns, the sender being its owner)."""
+    return _may_change_owned(user, link.sent_by_id, lambda: team_member_ids(user))
