@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accord.analytics import tables, warehouse
+from accord.analytics import tables
 from accord.analytics.attribution import influence as engine
 from accord.analytics.attribution import rules
 from accord.attribution import compute
@@ -20,7 +20,7 @@ from accord.content.models import Asset, ContentTouch
 from accord.content.touches import sales_content_channel
 from accord.core.engine import connect
 from accord.crm.models import Account, Lead, Opportunity, Touchpoint
-from accord.people.models import ApiToken
+from accord.people import tokens
 from tests.attribution.factories import rules_journey
 
 TODAY = date(2026, 6, 30)
@@ -162,3 +162,109 @@ def test_every_model_credits_each_asset_as_the_reference_does_to_the_cent(compan
         assert engine_credits(found, model) == expected, model
     # Nothing vacuous: every sent asset earns something under linear.
     assert len({asset for asset, _ in engine_credits(found, "linear")}) == 3
+
+
+def test_an_asset_is_split_by_version(company):
+    found = influence.figures("pipeline", today=TODAY)
+    case = company["assets"]["case"]
+
+    versions = influence.by_version(found, "linear", case)
+
+    expected = reference("linear", "pipeline")
+    v1, v2 = company["versions"]["case"], company["versions"]["case_v2"]
+    assert versions == [
+        # v2 went to ann (Acme's two deals) and cat (Globex's): three deals.
+        {"version": 2, "credit": expected[case.pk, v2.pk], "opportunities": 3},
+        {"version": 1, "credit": expected[case.pk, v1.pk], "opportunities": 2},
+    ]
+
+
+def test_won_and_lost_deals_are_compared_with_their_sample_sizes(company):
+    found = influence.figures("pipeline", today=TODAY)
+
+    roi = influence.win_rates(found, company["assets"]["roi"].pk)
+
+    # The ROI one-pager reached Acme's won deal and lost deal and Initech's lost deal;
+    # the one closed deal without it, Globex's, was won.
+    assert roi == {
+        "with_n": 3,
+        "with_won": 1,
+        "with_rate": 1 / 3,
+        "without_n": 1,
+        "without_won": 1,
+        "without_rate": 1.0,
+    }
+
+
+def run_cli(*args) -> dict:
+    out = StringIO()
+    call_command("content", "influence", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_the_cli_lists_every_asset_unused_ones_with_zero(company, time_machine):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
+
+    result = run_cli("--model", "u_shaped", "--basis", "revenue", "--json")
+
+    expected = defaultdict(Decimal)
+    for (asset, _), credit in reference("u_shaped", "revenue").items():
+        expected[asset] += credit
+    assets = company["assets"]
+    assert result["model"] == "u_shaped" and result["basis"] == "revenue"
+    assert set(result) == {"model", "basis", "total", "assets"}
+    by_id = {row["id"]: row for row in result["assets"]}
+    assert set(by_id) == {asset.pk for asset in assets.values()}
+    for name in ("case", "deck", "roi"):
+        assert Decimal(by_id[assets[name].pk]["credit"]) == expected[assets[name].pk]
+    assert by_id[assets["unused"].pk] == {
+        "id": assets["unused"].pk,
+        "title": "Pricing sheet",
+        "owner": "mona",
+        "credit": "0.00",
+        "opportunities": 0,
+        "won": 0,
+    }
+    assert Decimal(result["total"]) == sum(expected.values())
+    credits = [Decimal(row["credit"]) for row in result["assets"]]
+    assert credits == sorted(credits, reverse=True)
+
+
+def test_the_cli_refuses_an_unknown_model_listing_the_models(db):
+    with pytest.raises(CommandError, match="choose one of first_touch.*shapley") as refused:
+        call_command("content", "influence", "--model", "loudest")
+    assert refused.value.returncode == 2
+    with pytest.raises(CommandError, match="Unknown basis 'bookings'"):
+        call_command("content", "influence", "--model", "linear", "--basis", "bookings")
+
+
+def test_the_api_gives_influence_by_asset_and_one_asset_under_every_model(
+    company, cast, api, time_machine
+):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
+    token = tokens.issue_token(cast["vera"], name="read", scope="read")[1]
+    unused = company["assets"]["unused"]
+
+    listed = api("get", "/content/influence", token, model="markov", basis="pipeline")
+    one = api("get", f"/assets/{company['assets']['deck'].pk}/influence", token)
+
+    assert listed.status_code == 200
+    rows = {row["id"]: row for row in listed.json()["assets"]}
+    assert rows[unused.pk]["credit"] == "0.00" and len(rows) == 4
+    body = one.json()
+    assert set(body["bases"]) == {"pipeline", "revenue"}
+    assert set(body["bases"]["pipeline"]["models"]) == set(influence.MODELS)
+    deck = (company["assets"]["deck"].pk, company["versions"]["deck"].pk)
+    expected = reference("shapley", "revenue").get(deck, Decimal(0))
+    assert Decimal(body["bases"]["revenue"]["models"]["shapley"]["credit"]) == expected > 0
+
+
+def test_the_api_answers_an_unknown_model_in_json(db, cast, api):
+    token = tokens.issue_token(cast["vera"], name="read", scope="read")[1]
+
+    response = api("get", "/content/influence", token, model="loudest")
+
+    assert response.status_code == 422
+    assert "choose one of first_touch" in response.json()["detail"]
+    assert api("get", "/content/influence").status_code == 401
+    assert api("get", "/assets/999999/influence", token).status_code == 404
