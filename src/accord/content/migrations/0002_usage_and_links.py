@@ -6,267 +6,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("content", "0001_initial"),
-        ("crm", "0013_lead_aliases"),
+        ('content', '0001_initial'),
+        ('crm', '0013_lead_aliases'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="TrackedLink",
+            name='TrackedLink',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("token", models.CharField(max_length=64, unique=True)),
-                ("sent_at", models.DateTimeField()),
-                ("expires_at", models.DateTimeField(blank=True, null=True)),
-                ("email_gate", models.BooleanField(default=False)),
-                ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "asset",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="links",
-                        to="content.asset",
-                    ),
-                ),
-                (
-                    "lead",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="content_links",
-                        to="crm.lead",
-                    ),
-                ),
-                (
-                    "opportunity",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="content_links",
-                        to="crm.opportunity",
-                    ),
-                ),
-                (
-                    "sent_by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "version",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="links",
-                        to="content.assetversion",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('token', models.CharField(max_length=64, unique=True)),
+                ('sent_at', models.DateTimeField()),
+                ('expires_at', models.DateTimeField(blank=True, null=True)),
+                ('email_gate', models.BooleanField(default=False)),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='content.asset')),
+                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='content_links', to='crm.lead')),
+                ('opportunity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='content_links', to='crm.opportunity')),
+                ('sent_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='content.assetversion')),
             ],
             options={
-                "ordering": ["-sent_at", "-id"],
+                'ordering': ['-sent_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="LinkEvent",
+            name='LinkEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("open", "Opened"),
-                            ("view", "Viewed for a while"),
-                            ("download", "Downloaded"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("occurred_at", models.DateTimeField()),
-                ("seconds", models.PositiveIntegerField(blank=True, null=True)),
-                (
-                    "pages",
-                    models.PositiveIntegerField(blank=True, help_text="PDF pages seen", null=True),
-                ),
-                (
-                    "email",
-                    models.EmailField(
-                        blank=True, help_text="Given at the email gate", max_length=254
-                    ),
-                ),
-                (
-                    "link",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="events",
-                        to="content.trackedlink",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('open', 'Opened'), ('view', 'Viewed for a while'), ('download', 'Downloaded')], max_length=10)),
+                ('occurred_at', models.DateTimeField()),
+                ('seconds', models.PositiveIntegerField(blank=True, null=True)),
+                ('pages', models.PositiveIntegerField(blank=True, help_text='PDF pages seen', null=True)),
+                ('email', models.EmailField(blank=True, help_text='Given at the email gate', max_length=254)),
+                ('link', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='content.trackedlink')),
             ],
             options={
-                "ordering": ["occurred_at", "id"],
+                'ordering': ['occurred_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="ContentTouch",
+            name='ContentTouch',
             fields=[
-                (
-                    "touchpoint",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        primary_key=True,
-                        related_name="content",
-                        serialize=False,
-                        to="crm.touchpoint",
-                    ),
-                ),
-                (
-                    "asset",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="touches",
-                        to="content.asset",
-                    ),
-                ),
-                (
-                    "version",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="touches",
-                        to="content.assetversion",
-                    ),
-                ),
-                (
-                    "link",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="touches",
-                        to="content.trackedlink",
-                    ),
-                ),
+                ('touchpoint', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='content', serialize=False, to='crm.touchpoint')),
+                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='touches', to='content.asset')),
+                ('version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='touches', to='content.assetversion')),
+                ('link', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='touches', to='content.trackedlink')),
             ],
         ),
         migrations.CreateModel(
-            name="Usage",
+            name='Usage',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("view", "Viewed"),
-                            ("download", "Downloaded"),
-                            ("send", "Sent"),
-                            ("use", "Used on a deal"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("occurred_at", models.DateTimeField()),
-                (
-                    "asset",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="usages",
-                        to="content.asset",
-                    ),
-                ),
-                (
-                    "lead",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="content_usages",
-                        to="crm.lead",
-                    ),
-                ),
-                (
-                    "opportunity",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="content_usages",
-                        to="crm.opportunity",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "version",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="usages",
-                        to="content.assetversion",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('view', 'Viewed'), ('download', 'Downloaded'), ('send', 'Sent'), ('use', 'Used on a deal')], max_length=10)),
+                ('occurred_at', models.DateTimeField()),
+                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='usages', to='content.asset')),
+                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='content_usages', to='crm.lead')),
+                ('opportunity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='content_usages', to='crm.opportunity')),
+                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='usages', to='content.assetversion')),
             ],
             options={
-                "ordering": ["-occurred_at", "-id"],
+                'ordering': ['-occurred_at', '-id'],
             },
         ),
         migrations.AddIndex(
-            model_name="trackedlink",
-            index=models.Index(fields=["asset", "sent_at"], name="content_tra_asset_i_8c5123_idx"),
+            model_name='trackedlink',
+            index=models.Index(fields=['asset', 'sent_at'], name='content_tra_asset_i_8c5123_idx'),
         ),
         migrations.AddIndex(
-            model_name="trackedlink",
-            index=models.Index(fields=["lead", "sent_at"], name="content_tra_lead_id_4bfd52_idx"),
+            model_name='trackedlink',
+            index=models.Index(fields=['lead', 'sent_at'], name='content_tra_lead_id_4bfd52_idx'),
         ),
         migrations.AddIndex(
-            model_name="linkevent",
-            index=models.Index(fields=["link", "kind"], name="content_lin_link_id_ec2f3b_idx"),
+            model_name='linkevent',
+            index=models.Index(fields=['link', 'kind'], name='content_lin_link_id_ec2f3b_idx'),
         ),
         migrations.AddIndex(
-            model_name="contenttouch",
-            index=models.Index(fields=["asset"], name="content_con_asset_i_3ea6c5_idx"),
+            model_name='contenttouch',
+            index=models.Index(fields=['asset'], name='content_con_asset_i_3ea6c5_idx'),
         ),
         migrations.AddIndex(
-            model_name="usage",
-            index=models.Index(
-                fields=["asset", "kind", "occurred_at"], name="content_usa_asset_i_8796a0_idx"
-            ),
+            model_name='usage',
+            index=models.Index(fields=['asset', 'kind', 'occurred_at'], name='content_usa_asset_i_8796a0_idx'),
         ),
         migrations.AddIndex(
-            model_name="usage",
-            index=models.Index(fields=["lead", "asset"], name="content_usa_lead_id_b23feb_idx"),
+            model_name='usage',
+            index=models.Index(fields=['lead', 'asset'], name='content_usa_lead_id_b23feb_idx'),
         ),
         migrations.AddIndex(
-            model_name="usage",
-            index=models.Index(
-                fields=["user", "occurred_at"], name="content_usa_user_id_b5f42b_idx"
-            ),
+            model_name='usage',
+            index=models.Index(fields=['user', 'occurred_at'], name='content_usa_user_id_b5f42b_idx'),
         ),
     ]
