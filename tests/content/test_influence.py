@@ -268,3 +268,44 @@ def test_the_api_answers_an_unknown_model_in_json(db, cast, api):
     assert "choose one of first_touch" in response.json()["detail"]
     assert api("get", "/content/influence").status_code == 401
     assert api("get", "/assets/999999/influence", token).status_code == 404
+
+
+def test_the_page_ranks_assets_by_credit_with_owners_and_kinds(company, cast, login, time_machine):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
+    page = login(cast["vera"]).get("/content/influence/", {"model": "linear"})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    rows = [row["title"] for row in page.context["page"].object_list]
+    assert rows[-1] == "Pricing sheet" and len(rows) == 4
+    credits = [row["credit"] for row in page.context["page"].object_list]
+    assert credits == sorted(credits, reverse=True) and credits[0] > 0
+    assert "By owner" in html and "One-pager" in html and 'data-chart="' in html
+    assert "<script>" not in html.replace('<script id="chart-data', "")
+
+
+def test_the_page_refuses_an_unknown_model_and_anonymous_readers(db, cast, client, login):
+    assert client.get("/content/influence/").status_code == 302
+
+    page = login(cast["vera"]).get("/content/influence/", {"model": "loudest"})
+
+    assert page.status_code == 400
+    assert "choose one of first_touch" in page.content.decode()
+
+
+def test_the_asset_page_shows_its_influence_and_the_library_sorts_by_it(
+    company, cast, login, time_machine
+):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
+    client = login(cast["alice"])
+    deck = company["assets"]["deck"]
+
+    page = client.get(f"/content/{deck.pk}/")
+    listed = client.get("/content/", {"sort": "influence"})
+
+    card = page.context["influence"]["bases"]["pipeline"]
+    assert card["models"]["w_shaped"]["credit"] > 0
+    assert "Influence on revenue" in page.content.decode()
+    titles = [asset.title for asset in listed.context["page"].object_list]
+    expected = [row["title"] for row in influence.by_asset(influence.figures(), "w_shaped")]
+    assert titles == expected

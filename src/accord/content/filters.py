@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accord.content import influence
 from accord.content.models import STAGES, Asset, Persona
 from accord.crm.filters import ListFilterForm
 from accord.people.models import User
@@ -17,6 +18,8 @@ class AssetFilterForm(ListFilterForm):
         "title": ("Title", ("title", "id")),
         "updated": ("Recently updated", ("-updated_at", "-id")),
         "review": ("Review date", ("review_by", "title", "id")),
+        # Credit under the default model on pipeline (`influence`), largest first.
+        "influence": ("Influence (W-shaped pipeline)", ("-influence_cents", "title", "id")),
     }
 
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Asset.Kind.choices], required=False)
@@ -44,6 +47,8 @@ class AssetFilterForm(ListFilterForm):
         return {"kind": "kind", "owner": "owner", "status": "status"}
 
     def apply(self, queryset: QuerySet) -> QuerySet:
+        if self.is_valid() and self.cleaned_data.get("sort") == "influence":
+            queryset = queryset.annotate(influence_cents=influence.credit_cents_expression())
         queryset = super().apply(queryset)
         # Stages and personas are short JSON lists: an element matches with its quotes.
         if stage := self._valid("stage"):

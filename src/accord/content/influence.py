@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db.models import BigIntegerField, Case, Value, When
 from django.utils import timezone
 
 from accord.analytics.attribution import influence as engine
@@ -219,3 +220,15 @@ def of_asset(asset: Asset, *, today: date | None = None) -> dict:
             "period": {"from": found.start, "to": found.end},
         }
     return result
+
+
+def credit_cents_expression(model: str = DEFAULT_MODEL, basis: str = "pipeline"):
+    """Each asset's credit in cents as a database expression, for sorting the library."""
+    found = figures(basis)
+    cents: dict[int, int] = defaultdict(int)
+    for asset_id, _version, value, _deals in found.credits[model]:
+        cents[asset_id] += value
+    whens = [When(pk=asset_id, then=Value(value)) for asset_id, value in cents.items() if value]
+    if not whens:
+        return Value(0, output_field=BigIntegerField())
+    return Case(*whens, default=Value(0), output_field=BigIntegerField())

@@ -6,6 +6,7 @@ app_name = "content"
 urlpatterns = [
     path("content/", views.asset_list, name="list"),
     path("content/new/", views.asset_new, name="new"),
+    path("content/influence/", views.influence_page, name="influence"),
     path("content/<int:pk>/", views.asset_detail, name="asset"),
     path("content/<int:pk>/edit/", views.asset_edit, name="edit"),
     path("content/<int:pk>/versions/", views.version_new, name="version_new"),

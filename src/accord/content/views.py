@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accord.content import actions, queries
+from accord.content import actions, influence, queries
 from accord.content.filters import AssetFilterForm
 from accord.content.forms import AssetForm, VersionForm
 from accord.content.models import Asset, AssetVersion
+from accord.core.engine import EngineError
 from accord.core.forms import errors_onto
 from accord.people import permissions
 
@@ -93,6 +94,7 @@ def asset_detail(request, pk: int, version_form=None, status=200):
         "can_edit": can_edit,
         "version_form": version_form or (VersionForm() if can_edit else None),
         "responsible": actions.responsible_people(asset),
+        "influence": _asset_influence(asset),
     }
     return render(request, "content/detail.html", context, status=status)
 
@@ -151,3 +153,52 @@ publish = _verb(actions.publish, "Published {title}: reps can use it.")
 expire = _verb(actions.expire, "Expired {title}: it is marked so for everybody.")
 archive = _verb(actions.archive, "Archived {title}.")
 review = _verb(actions.mark_reviewed, "Marked {title} reviewed: the next review is in 90 days.")
+
+
+def _asset_influence(asset: Asset) -> dict | None:
+    """The asset page's influence card: every model on the pipeline basis, by version."""
+    try:
+        return influence.of_asset(asset)
+    except EngineError as error:
+        return {"error": str(error)}
+
+
+def influence_page(request):
+    """Every asset's influence under one model and basis: by asset, owner and kind."""
+    model = request.GET.get("model") or influence.DEFAULT_MODEL
+    basis = request.GET.get("basis") or "pipeline"
+    status, error, rows, found = 200, "", [], None
+    try:
+        influence.check(model, basis)
+        found = influence.figures(basis)
+        rows = influence.by_asset(found, model)
+    except ValueError as refusal:
+        status, error = 400, str(refusal)
+    except EngineError as refusal:
+        status, error = 503, str(refusal)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    used = [row for row in rows if row["credit"]]
+    context = {
+        "title": "Content influence",
+        "models": [(key, influence.LABELS[key]) for key in influence.MODELS],
+        "bases": influence.BASES,
+        "model": model,
+        "basis": basis,
+        "label": influence.LABELS.get(model, model),
+        "error": error,
+        "found": found,
+        "page": page,
+        "query": query.urlencode(),
+        "total": sum((row["credit"] for row in rows), 0),
+        "top": used[:5],
+        "bottom": [row for row in reversed(rows) if row["asset"].status == "published"][:5],
+        "by_owner": influence.rolled_up(rows, "owner", "owner_name"),
+        "by_kind": influence.rolled_up(rows, "kind", "kind_label"),
+        "chart": {
+            "labels": [row["title"] for row in used[:10]],
+            "values": [float(row["credit"]) for row in used[:10]],
+        },
+    }
+    return render(request, "content/influence.html", context, status=status)
