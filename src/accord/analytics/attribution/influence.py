@@ -87,9 +87,9 @@ def _by_channel_shares(
     touches = journeys.journey_touches(
         t, basis=options.basis, lookback_days=options.lookback_days, period=period
     )
-    share = ibis.literal(0.0)
-    for channel, value in sorted(shares.items()):
-        share = ibis.ifelse(touches.channel == channel, float(value), share)
+    # One flat CASE: nested ones overflow SQLite's parser with a few dozen channels.
+    pairs = [(touches.channel == c, ibis.literal(float(v))) for c, v in sorted(shares.items())]
+    share = ibis.cases(*pairs, else_=ibis.literal(0.0)) if pairs else ibis.literal(0.0)
     per_channel = ibis.window(group_by=("opportunity_id", "channel"))
     counted = touches.mutate(
         part=share / touches.touchpoint_id.count().over(per_channel).cast("float64"),
