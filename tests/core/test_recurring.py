@@ -18,6 +18,7 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     queued = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
     assert queued == [
         "accord.attribution.tasks.refresh",
+        "accord.content.tasks.refresh_influence",
         "accord.content.tasks.remind_reviews",
         "accord.core.tasks.prune_finished_tasks",
         "accord.imports.tasks.check_running_imports",
@@ -29,6 +30,7 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     ]
     assert started == [
         "accord.attribution.tasks.schedule_refresh",
+        "accord.content.tasks.schedule_influence",
         "accord.content.tasks.schedule_reminders",
         "accord.core.tasks.schedule_pruning",
         "accord.imports.tasks.schedule_check",

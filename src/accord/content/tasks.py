@@ -1,13 +1,14 @@
 """The content library's recurring work: every hour, owners are reminded of reviews that
-fall due within a week or today (each reminder once per review-by date)."""
+fall due within a week or today (each reminder once per review-by date); every ten minutes
+content influence is computed again if the data under it changed."""
 
 from datetime import timedelta
 
 from django.tasks import task
 from django.utils import timezone
 
-from accord.content import actions
-from accord.core import recurring
+from accord.content import actions, influence
+from accord.core import figures, recurring
 
 CHECK_EVERY = timedelta(hours=1)
 
@@ -23,3 +24,23 @@ def remind_reviews() -> None:
 @recurring.entry_point
 def schedule_reminders(at=None) -> bool:
     return recurring.schedule(remind_reviews, at)
+
+
+INFLUENCE_EVERY = timedelta(minutes=10)
+
+
+@task
+def refresh_influence() -> None:
+    """Keep content influence computed for both bases, so that pages, the API and the
+    command read it instead of computing it (minutes at a large company's size)."""
+    try:
+        with figures.exact():
+            for basis in influence.BASES:
+                influence.figures(basis)
+    finally:
+        schedule_influence(timezone.now() + INFLUENCE_EVERY)
+
+
+@recurring.entry_point
+def schedule_influence(at=None) -> bool:
+    return recurring.schedule(refresh_influence, at)
