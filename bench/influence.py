@@ -101,8 +101,9 @@ def _child(period_end: str) -> dict:
 
     from accord.analytics.attribution import influence
     from accord.analytics.attribution.rules import Options
+    from accord.analytics.tables import rows
     from accord.attribution import compute
-    from accord.core.engine import app_database, engine_tables
+    from accord.core.engine import engine_tables
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM content_contenttouch")
@@ -130,7 +131,6 @@ def _child(period_end: str) -> dict:
     accord_seconds = time.perf_counter() - started
 
     # The stored per-touch credits a store-on-run design would keep: content touches only.
-    backend = app_database()
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_touch_credits")
@@ -146,9 +146,14 @@ def _child(period_end: str) -> dict:
             )
             credited = influence.touch_cents_query(t, model, options, period, shares)
             content = credited.semi_join(t.content_touches, "touchpoint_id")
-            select = backend.compile(content)  # compiled by Ibis, no input
-            insert = f"INSERT INTO bench_touch_credits SELECT %s, opportunity_id, touchpoint_id, cents FROM ({select}) AS credited"  # noqa: E501, S608
-            cursor.execute(insert, [model])
+            # Through Python: SQLite's parser gives up on the query nested once more.
+            cursor.executemany(
+                "INSERT INTO bench_touch_credits VALUES (%s, %s, %s, %s)",
+                [
+                    (model, r["opportunity_id"], r["touchpoint_id"], r["cents"])
+                    for r in rows(content)
+                ],
+            )
     store_seconds = time.perf_counter() - started
 
     sql = (
