@@ -19,6 +19,7 @@ from pathlib import Path
 import attribution
 import import_contention
 import import_csv
+import influence
 import ingest_api
 import pages
 import rescore
@@ -31,6 +32,7 @@ BENCHMARKS = {
     rescore.NAME: rescore.run,
     attribution.NAME: attribution.run,
     pages.NAME: pages.run,
+    influence.NAME: influence.run,
 }
 LATEST = HOME / "var" / "bench" / "latest.json"
 

@@ -18,6 +18,7 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     queued = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
     assert queued == [
         "accord.attribution.tasks.refresh",
+        "accord.content.tasks.refresh_influence",
         "accord.content.tasks.remind_reviews",
         "accord.content.tasks.suggestion_tick",
         "accord.core.tasks.prune_finished_tasks",
@@ -30,6 +31,7 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     ]
     assert started == [
         "accord.attribution.tasks.schedule_refresh",
+        "accord.content.tasks.schedule_influence",
         "accord.content.tasks.schedule_reminders",
         "accord.content.tasks.schedule_suggestion_tick",
         "accord.core.tasks.schedule_pruning",

@@ -217,6 +217,7 @@ RULES = {
     "content:link_ping": Rule(PUBLIC_POST, ANYONE),
     "content:preview": PAGE,
     "content:owners": PAGE,
+    "content:influence": PAGE,
     "content:owner": PAGE,
     "content:suggestions": PAGE,
     "content:suggestion_new": Rule(POST_ONLY, MEMBERS_AND_UP),

@@ -14,6 +14,8 @@ Ibis table with the columns and types below, whatever the engine stores undernea
     accounts             account_id, name, industry, country, employees
     campaigns            campaign_id, channel_id, name, kind
     campaign_costs       campaign_id, month, amount
+    content_touches      touchpoint_id, asset_id, version_id (which content asset, and
+                         version, a touchpoint was)
 
 Ids are integers; `*_id` columns other than the table's own key may be null. Statuses and
 stages are the codes Accord stores ("mql", "accepted", "won"...). Money is a decimal.
@@ -113,6 +115,14 @@ CAMPAIGN_COSTS = ibis.schema(
     }
 )
 
+CONTENT_TOUCHES = ibis.schema(
+    {
+        "touchpoint_id": "int64",
+        "asset_id": "int64",
+        "version_id": "int64",
+    }
+)
+
 # The contract's tables: Accord's app table (whose name a copy on another engine keeps), the
 # schema, and the contract's columns that have another name in the app table.
 CONTRACT: dict[str, tuple[str, ibis.Schema, dict[str, str]]] = {
@@ -124,6 +134,7 @@ CONTRACT: dict[str, tuple[str, ibis.Schema, dict[str, str]]] = {
     "accounts": ("crm_account", ACCOUNTS, {"account_id": "id"}),
     "campaigns": ("crm_campaign", CAMPAIGNS, {"campaign_id": "id"}),
     "campaign_costs": ("crm_campaigncost", CAMPAIGN_COSTS, {}),
+    "content_touches": ("content_contenttouch", CONTENT_TOUCHES, {}),
 }
 
 
@@ -139,6 +150,7 @@ class Tables:
     touchpoints: ibis.Table
     campaigns: ibis.Table
     campaign_costs: ibis.Table
+    content_touches: ibis.Table
 
 
 def _read(backend: BaseBackend, name: str) -> ibis.Table:

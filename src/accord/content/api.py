@@ -1,9 +1,11 @@
 """The library in the API: the list (the list page's filters, cursor pages), one asset with
-its versions, its ratings and the active rating rubric. Reading needs the read scope, as
-every GET does; rating needs a write token (and the verb's rules: not a viewer, the asset
-sent or used on that lead, once per version and deal)."""
+its versions, its ratings and the active rating rubric, sends and usage, suggestions, and
+content influence (every asset under one model; one asset under every model). Reading needs
+the read scope, as every GET does; rating, sending and suggesting need a write token (and
+the verbs' rules)."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,10 +15,11 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from accord.content import queries, ratings, sending, suggestions
+from accord.content import influence, queries, ratings, sending, suggestions
 from accord.content.filters import AssetFilterForm, SuggestionFilterForm
 from accord.content.models import Asset, Rating, Rubric, Suggestion
 from accord.core.api_types import Day, Moment, RecordId
+from accord.core.engine import EngineError
 from accord.crm.api import LIST_HELP, Page, filter_parameters, list_page
 from accord.crm.models import Lead, Opportunity
 from accord.people.api_auth import require_write_scope
@@ -459,3 +462,80 @@ def asset_usage(request, asset_id: RecordId, limit: int = 100, cursor: str | Non
         for link in page["items"]
     ]
     return {**queries.usage_counts(asset), "links": links, "next_cursor": page["next_cursor"]}
+
+
+class InfluenceAssetOut(Schema):
+    id: int
+    title: str
+    owner: str | None = Field(description="The owner's username")
+    credit: str = Field(description="Dollars credited to the asset's content touches")
+    opportunities: int = Field(description="Opportunities with the asset in their journey")
+    won: int = Field(description="Of those, the won ones")
+
+
+class InfluenceOut(Schema):
+    model: str
+    basis: str
+    total: str
+    assets: list[InfluenceAssetOut]
+
+
+@router.get(
+    "/content/influence",
+    response=InfluenceOut,
+    summary="Content influence: every asset's credit under one model",
+    description="Every asset, largest credit first (unused ones with 0.00), under `model` ("
+    + ", ".join(influence.MODELS)
+    + ") on `basis` (pipeline or revenue), over the 365 days up to today. 422 names a wrong "
+    "model or basis.",
+)
+def content_influence(request, model: str = influence.DEFAULT_MODEL, basis: str = "pipeline"):
+    try:
+        return influence.summary(model, basis)
+    except ValueError as error:
+        raise HttpError(422, str(error)) from None
+    except EngineError as error:
+        raise HttpError(503, str(error)) from None
+
+
+class VersionCreditOut(Schema):
+    version: int | None
+    credit: Decimal
+    opportunities: int
+
+
+class ModelCreditOut(Schema):
+    label: str
+    credit: Decimal
+    versions: list[VersionCreditOut]
+
+
+class BasisInfluenceOut(Schema):
+    models: dict[str, ModelCreditOut]
+    opportunities: int
+    won: int
+    won_revenue: Decimal
+    closed: dict[str, int | float | None] = Field(
+        description="Closed deals with the asset in their journey and without it: "
+        "with_n, with_won, with_rate, without_n, without_won, without_rate (fractions)"
+    )
+    computed_at: datetime
+
+
+class AssetInfluenceOut(Schema):
+    id: int
+    title: str
+    bases: dict[str, BasisInfluenceOut]
+
+
+@router.get(
+    "/assets/{asset_id}/influence",
+    response=AssetInfluenceOut,
+    summary="One asset's influence under every model, on both bases, by version",
+)
+def asset_influence(request, asset_id: RecordId):
+    asset = get_object_or_404(Asset, pk=asset_id)
+    try:
+        return influence.of_asset(asset)
+    except EngineError as error:
+        raise HttpError(503, str(error)) from None

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from accord.content import queries
+from accord.content import influence, queries
 from accord.content.models import STAGES, Asset, Persona, Suggestion
 from accord.crm.filters import ListFilterForm
 from accord.people.models import User
@@ -21,6 +21,8 @@ class AssetFilterForm(ListFilterForm):
         "rating": ("Best rated", (F("rating").desc(nulls_last=True), "title", "id")),
         "rating_low": ("Lowest rated", (F("rating").asc(nulls_last=True), "title", "id")),
         "usage": ("Most used (90 days)", ("-recent_uses", "title", "id")),
+        # Credit under the default model on pipeline (`influence`), largest first.
+        "influence": ("Influence (W-shaped pipeline)", ("-influence_cents", "title", "id")),
     }
 
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Asset.Kind.choices], required=False)
@@ -62,7 +64,10 @@ class AssetFilterForm(ListFilterForm):
 
     def apply(self, queryset: QuerySet) -> QuerySet:
         # Sends and uses in 90 days: the "Most used" sort, and a column of the list.
-        queryset = super().apply(queries.with_recent_uses(queryset, self.today))
+        queryset = queries.with_recent_uses(queryset, self.today)
+        if self.is_valid() and self.cleaned_data.get("sort") == "influence":
+            queryset = queryset.annotate(influence_cents=influence.credit_cents_expression())
+        queryset = super().apply(queryset)
         if self._valid("usage") == "unused":
             queryset = queries.unused_since(queryset, self.today)
         # Stages and personas are short JSON lists: an element matches with its quotes.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("content/suggestions/settings/", views.suggestion_settings, name="suggestion_settings"),
     path("content/suggestions/<int:pk>/answer/", views.suggestion_answer, name="suggestion_answer"),
     path("content/<int:pk>/suggestions/", views.suggestion_new, name="suggestion_new"),
+    path("content/influence/", views.influence_page, name="influence"),
     path("content/<int:pk>/", views.asset_detail, name="asset"),
     path("content/<int:pk>/edit/", views.asset_edit, name="edit"),
     path("content/<int:pk>/versions/", views.version_new, name="version_new"),

@@ -10,7 +10,16 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from accord.content import actions, queries, ratings, scorecard, send_views, sending, suggestions
+from accord.content import (
+    actions,
+    influence,
+    queries,
+    ratings,
+    scorecard,
+    send_views,
+    sending,
+    suggestions,
+)
 from accord.content.filters import AssetFilterForm, SuggestionFilterForm
 from accord.content.forms import (
     AnswerForm,
@@ -22,6 +31,7 @@ from accord.content.forms import (
     VersionForm,
 )
 from accord.content.models import Asset, AssetVersion, Rubric, Suggestion, SuggestionSettings
+from accord.core.engine import EngineError
 from accord.core.forms import errors_onto
 from accord.crm.models import Lead
 from accord.people import permissions
@@ -122,6 +132,7 @@ def asset_detail(
         "today": today,
         **_ratings_context(request, asset, rate_form),
         **send_views.usage_context(request, asset),
+        "influence": _asset_influence(asset),
     }
     if request.method == "GET":
         sending.record_visit(request.user, asset)
@@ -490,3 +501,52 @@ def suggestion_settings(request):
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "rules": rules, "title": "Suggestion deadline"}
     return render(request, "content/suggestion_settings.html", context, status=status)
+
+
+def _asset_influence(asset: Asset) -> dict | None:
+    """The asset page's influence card: every model on the pipeline basis, by version."""
+    try:
+        return influence.of_asset(asset)
+    except EngineError as error:
+        return {"error": str(error)}
+
+
+def influence_page(request):
+    """Every asset's influence under one model and basis: by asset, owner and kind."""
+    model = request.GET.get("model") or influence.DEFAULT_MODEL
+    basis = request.GET.get("basis") or "pipeline"
+    status, error, rows, found = 200, "", [], None
+    try:
+        influence.check(model, basis)
+        found = influence.figures(basis)
+        rows = influence.by_asset(found, model)
+    except ValueError as refusal:
+        status, error = 400, str(refusal)
+    except EngineError as refusal:
+        status, error = 503, str(refusal)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    used = [row for row in rows if row["credit"]]
+    context = {
+        "title": "Content influence",
+        "models": [(key, influence.LABELS[key]) for key in influence.MODELS],
+        "bases": influence.BASES,
+        "model": model,
+        "basis": basis,
+        "label": influence.LABELS.get(model, model),
+        "error": error,
+        "found": found,
+        "page": page,
+        "query": query.urlencode(),
+        "total": sum((row["credit"] for row in rows), 0),
+        "top": used[:5],
+        "bottom": [row for row in reversed(rows) if row["asset"].status == "published"][:5],
+        "by_owner": influence.rolled_up(rows, "owner", "owner_name"),
+        "by_kind": influence.rolled_up(rows, "kind", "kind_label"),
+        "chart": {
+            "labels": [row["title"] for row in used[:10]],
+            "values": [float(row["credit"]) for row in used[:10]],
+        },
+    }
+    return render(request, "content/influence.html", context, status=status)

@@ -73,19 +73,25 @@ def credit_query(
     docstring of `journeys.py`), or those converting in `period` (aware start and end,
     both inclusive); one without a touch in its window has no row.
     """
+    weighted = weighted_touches(t, model, options, period)
+    credit = weighted.weight * weighted.amount.cast("float64")
+    return weighted.select(*COLUMNS, weight=weighted.weight, credit=credit)
+
+
+def weighted_touches(
+    t: Tables, model: str, options: Options = DEFAULTS, period: Period = None
+) -> ibis.Table:
+    """`journeys.journey_touches` with each touch's `weight` (float) under the model."""
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}: use one of {', '.join(MODELS)}")
     touches = journey_touches(
         t, basis=options.basis, lookback_days=options.lookback_days, period=period
     )
     if model == "linear":
-        weighted = touches.mutate(weight=1.0 / touches.touchpoint_id.count().over(_journey()))
-    elif model == "time_decay":
-        weighted = _time_decay(touches, options.half_life_days)
-    else:
-        weighted = _positions(_placed(touches), *_shares(model, options))
-    credit = weighted.weight * weighted.amount.cast("float64")
-    return weighted.select(*COLUMNS, weight=weighted.weight, credit=credit)
+        return touches.mutate(weight=1.0 / touches.touchpoint_id.count().over(_journey()))
+    if model == "time_decay":
+        return _time_decay(touches, options.half_life_days)
+    return _positions(_placed(touches), *_shares(model, options))
 
 
 def summary_queries(

@@ -1,0 +1,311 @@
+"""Content influence: every model's credit per asset equals the plain-Python roll-up of the
+reference credits (`rules.credits`, per touch) by asset, to the cent, on a hand-made
+company; and the doors (CLI, API, pages) answer with it."""
+
+import json
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accord.analytics import tables
+from accord.analytics.attribution import influence as engine
+from accord.analytics.attribution import rules
+from accord.attribution import compute
+from accord.content import actions, influence
+from accord.content.models import Asset, ContentTouch
+from accord.content.touches import sales_content_channel
+from accord.core.engine import connect
+from accord.crm.models import Account, Lead, Opportunity, Touchpoint
+from accord.people import tokens
+from tests.attribution.factories import rules_journey
+
+TODAY = date(2026, 6, 30)
+
+
+def at(month, day, hour=9):
+    return datetime(2026, month, day, hour, tzinfo=UTC)
+
+
+@pytest.fixture
+def company(cast, channels, acme, make_asset):
+    """Acme wins a big deal and loses a smaller one; Globex wins one and Initech loses one;
+    Umbrella's deal is open. Webinars, search and SDR calls touch them, and three assets
+    (the case study on two versions) are sent; the pricing sheet is never used."""
+    content = sales_content_channel()
+    assets = {
+        "case": make_asset(title="Acme case study", owner="mike"),
+        "deck": make_asset(title="Platform deck", owner="mona", kind=Asset.Kind.DECK),
+        "roi": make_asset(title="ROI one-pager", owner="mike", kind=Asset.Kind.ONE_PAGER),
+        "unused": make_asset(title="Pricing sheet", owner="mona", kind=Asset.Kind.PRICING_SHEET),
+    }
+    v2 = actions.add_version(cast["ada"], assets["case"], url="https://files.example/v2.pdf")
+    versions = {name: asset.versions.get(number=1) for name, asset in assets.items()}
+    accounts = {"acme": acme}
+    for name in ("globex", "initech", "umbrella"):
+        accounts[name] = Account.objects.create(name=name.title(), created_at=at(1, 1))
+    leads = {}
+    for name, account, created in [
+        ("ann", "acme", at(1, 10)),
+        ("ben", "acme", at(1, 5)),
+        ("cat", "globex", at(2, 1)),
+        ("dan", "initech", at(2, 15)),
+        ("eve", "umbrella", at(3, 1)),
+    ]:
+        leads[name] = Lead.objects.create(
+            email=f"{name}@example.com",
+            account=accounts[account],
+            status_changed_at=created,
+            created_at=created,
+        )
+    plain = [
+        ("ben", "webinar", at(1, 4)),
+        ("ann", "paid_search", at(1, 10)),
+        ("ann", "outbound_sdr", at(1, 20)),
+        ("cat", "webinar", at(1, 30)),
+        ("cat", "paid_search", at(2, 10)),
+        ("dan", "outbound_sdr", at(2, 14)),
+        ("eve", "webinar", at(2, 28)),
+        ("ann", "webinar", at(3, 20)),
+    ]
+    for lead, channel, moment in plain:
+        Touchpoint.objects.create(
+            lead=leads[lead], channel=channels[channel], kind="web_visit", occurred_at=moment
+        )
+    sends = [
+        ("ann", "case", versions["case"], at(1, 25)),
+        ("ben", "deck", versions["deck"], at(2, 2)),
+        ("ann", "case", v2, at(2, 20)),
+        ("ann", "roi", versions["roi"], at(3, 10)),
+        ("cat", "case", v2, at(2, 12)),
+        ("cat", "deck", versions["deck"], at(2, 12)),  # the same instant
+        ("dan", "roi", versions["roi"], at(2, 20)),
+        ("eve", "deck", versions["deck"], at(3, 5)),
+    ]
+    for lead, asset, version, moment in sends:
+        touch = Touchpoint.objects.create(
+            lead=leads[lead], channel=content, kind="content", occurred_at=moment
+        )
+        ContentTouch.objects.create(touchpoint=touch, asset=assets[asset], version=version)
+    deals = {}
+    for name, account, lead, stage, created, closed, amount in [
+        ("big", "acme", "ann", "won", at(3, 1), at(4, 15), "50000.00"),
+        ("small", "acme", "ben", "lost", at(3, 15), at(5, 1), "10000.01"),
+        ("globex", "globex", "cat", "won", at(2, 25), at(4, 1), "33333.33"),
+        ("initech", "initech", "dan", "lost", at(3, 1), at(4, 20), "7777.77"),
+        ("open", "umbrella", "eve", "discovery", at(3, 10), None, "20000.00"),
+    ]:
+        deals[name] = Opportunity.objects.create(
+            name=name,
+            account=accounts[account],
+            primary_lead=leads[lead],
+            amount=Decimal(amount),
+            stage=stage,
+            created_at=created,
+            close_date=(closed or created + timedelta(days=60)).date(),
+            closed_at=closed,
+        )
+    return {"assets": assets, "versions": {**versions, "case_v2": v2}, "deals": deals}
+
+
+def reference(model: str, basis: str) -> dict[tuple[int, int | None], Decimal]:
+    """Credit per (asset, version): `rules.credits` per touch, added up by asset in Python.
+    The data-driven models share each deal among its channels by the engine's channel shares
+    (tested against their own references elsewhere), then evenly within a channel."""
+    options = rules.Options(basis=basis)
+    by_touch = {ct.touchpoint_id: (ct.asset_id, ct.version_id) for ct in ContentTouch.objects.all()}
+    shares = None
+    if model in engine.DATA_DRIVEN:
+        bounds = compute.period(*compute.default_period(TODAY))
+        shares = engine.channel_shares(tables.load(connect()), model, options, bounds)
+    found: dict = defaultdict(lambda: Decimal("0.00"))
+    for deal in Opportunity.objects.select_related("primary_lead"):
+        if basis == "revenue" and deal.stage != "won":
+            continue
+        journey = rules_journey(deal)
+        if shares is None:
+            money = rules.credits(journey, model, options)
+        else:
+            window = rules.window(journey, options)
+            count = defaultdict(int)
+            for touch in window:
+                count[touch.channel] += 1
+            part = {
+                t.id: rules.Fraction(shares.get(t.channel, 0.0)) / count[t.channel] for t in window
+            }
+            whole = sum(part.values())
+            weights = {i: p / whole for i, p in part.items()} if whole else {}
+            money = rules._split(journey.amount, weights)
+        for touch_id, cents in money.items():
+            if touch_id in by_touch:
+                found[by_touch[touch_id]] += cents
+    return dict(found)
+
+
+def engine_credits(found: influence.Figures, model: str) -> dict:
+    return {
+        (asset, version): Decimal(cents).scaleb(-2)
+        for asset, version, cents, _ in found.credits[model]
+        if cents
+    }
+
+
+@pytest.mark.parametrize("basis", rules.BASES)
+def test_every_model_credits_each_asset_as_the_reference_does_to_the_cent(company, basis):
+    found = influence.figures(basis, today=TODAY)
+
+    for model in influence.MODELS:
+        expected = {key: value for key, value in reference(model, basis).items() if value}
+        assert engine_credits(found, model) == expected, model
+    # Nothing vacuous: every sent asset earns something under linear.
+    assert len({asset for asset, _ in engine_credits(found, "linear")}) == 3
+
+
+def test_an_asset_is_split_by_version(company):
+    found = influence.figures("pipeline", today=TODAY)
+    case = company["assets"]["case"]
+
+    versions = influence.by_version(found, "linear", case)
+
+    expected = reference("linear", "pipeline")
+    v1, v2 = company["versions"]["case"], company["versions"]["case_v2"]
+    assert versions == [
+        # v2 went to ann (Acme's two deals) and cat (Globex's): three deals.
+        {"version": 2, "credit": expected[case.pk, v2.pk], "opportunities": 3},
+        {"version": 1, "credit": expected[case.pk, v1.pk], "opportunities": 2},
+    ]
+
+
+def test_won_and_lost_deals_are_compared_with_their_sample_sizes(company):
+    found = influence.figures("pipeline", today=TODAY)
+
+    roi = influence.win_rates(found, company["assets"]["roi"].pk)
+
+    # The ROI one-pager reached Acme's won deal and lost deal and Initech's lost deal;
+    # the one closed deal without it, Globex's, was won.
+    assert roi == {
+        "with_n": 3,
+        "with_won": 1,
+        "with_rate": 1 / 3,
+        "without_n": 1,
+        "without_won": 1,
+        "without_rate": 1.0,
+    }
+
+
+def run_cli(*args) -> dict:
+    out = StringIO()
+    call_command("content", "influence", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_the_cli_lists_every_asset_unused_ones_with_zero(company, time_machine):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
+
+    result = run_cli("--model", "u_shaped", "--basis", "revenue", "--json")
+
+    expected = defaultdict(Decimal)
+    for (asset, _), credit in reference("u_shaped", "revenue").items():
+        expected[asset] += credit
+    assets = company["assets"]
+    assert result["model"] == "u_shaped" and result["basis"] == "revenue"
+    assert set(result) == {"model", "basis", "total", "assets"}
+    by_id = {row["id"]: row for row in result["assets"]}
+    assert set(by_id) == {asset.pk for asset in assets.values()}
+    for name in ("case", "deck", "roi"):
+        assert Decimal(by_id[assets[name].pk]["credit"]) == expected[assets[name].pk]
+    assert by_id[assets["unused"].pk] == {
+        "id": assets["unused"].pk,
+        "title": "Pricing sheet",
+        "owner": "mona",
+        "credit": "0.00",
+        "opportunities": 0,
+        "won": 0,
+    }
+    assert Decimal(result["total"]) == sum(expected.values())
+    credits = [Decimal(row["credit"]) for row in result["assets"]]
+    assert credits == sorted(credits, reverse=True)
+
+
+def test_the_cli_refuses_an_unknown_model_listing_the_models(db):
+    with pytest.raises(CommandError, match="choose one of first_touch.*shapley") as refused:
+        call_command("content", "influence", "--model", "loudest")
+    assert refused.value.returncode == 2
+    with pytest.raises(CommandError, match="Unknown basis 'bookings'"):
+        call_command("content", "influence", "--model", "linear", "--basis", "bookings")
+
+
+def test_the_api_gives_influence_by_asset_and_one_asset_under_every_model(
+    company, cast, api, time_machine
+):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
+    token = tokens.issue_token(cast["vera"], name="read", scope="read")[1]
+    unused = company["assets"]["unused"]
+
+    listed = api("get", "/content/influence", token, model="markov", basis="pipeline")
+    one = api("get", f"/assets/{company['assets']['deck'].pk}/influence", token)
+
+    assert listed.status_code == 200
+    rows = {row["id"]: row for row in listed.json()["assets"]}
+    assert rows[unused.pk]["credit"] == "0.00" and len(rows) == 4
+    body = one.json()
+    assert set(body["bases"]) == {"pipeline", "revenue"}
+    assert set(body["bases"]["pipeline"]["models"]) == set(influence.MODELS)
+    deck = (company["assets"]["deck"].pk, company["versions"]["deck"].pk)
+    expected = reference("shapley", "revenue").get(deck, Decimal(0))
+    assert Decimal(body["bases"]["revenue"]["models"]["shapley"]["credit"]) == expected > 0
+
+
+def test_the_api_answers_an_unknown_model_in_json(db, cast, api):
+    token = tokens.issue_token(cast["vera"], name="read", scope="read")[1]
+
+    response = api("get", "/content/influence", token, model="loudest")
+
+    assert response.status_code == 422
+    assert "choose one of first_touch" in response.json()["detail"]
+    assert api("get", "/content/influence").status_code == 401
+    assert api("get", "/assets/999999/influence", token).status_code == 404
+
+
+def test_the_page_ranks_assets_by_credit_with_owners_and_kinds(company, cast, login, time_machine):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
+    page = login(cast["vera"]).get("/content/influence/", {"model": "linear"})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    rows = [row["title"] for row in page.context["page"].object_list]
+    assert rows[-1] == "Pricing sheet" and len(rows) == 4
+    credits = [row["credit"] for row in page.context["page"].object_list]
+    assert credits == sorted(credits, reverse=True) and credits[0] > 0
+    assert "By owner" in html and "One-pager" in html and 'data-chart="' in html
+    assert "<script>" not in html.replace('<script id="chart-data', "")
+
+
+def test_the_page_refuses_an_unknown_model_and_anonymous_readers(db, cast, client, login):
+    assert client.get("/content/influence/").status_code == 302
+
+    page = login(cast["vera"]).get("/content/influence/", {"model": "loudest"})
+
+    assert page.status_code == 400
+    assert "choose one of first_touch" in page.content.decode()
+
+
+def test_the_asset_page_shows_its_influence_and_the_library_sorts_by_it(
+    company, cast, login, time_machine
+):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
+    client = login(cast["alice"])
+    deck = company["assets"]["deck"]
+
+    page = client.get(f"/content/{deck.pk}/")
+    listed = client.get("/content/", {"sort": "influence"})
+
+    card = page.context["influence"]["bases"]["pipeline"]
+    assert card["models"]["w_shaped"]["credit"] > 0
+    assert "Influence on revenue" in page.content.decode()
+    titles = [asset.title for asset in listed.context["page"].object_list]
+    expected = [row["title"] for row in influence.by_asset(influence.figures(), "w_shaped")]
+    assert titles == expected
