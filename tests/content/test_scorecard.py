@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from accord.content import actions, scorecard
+from accord.content import actions, ratings, scorecard, sending, suggestions
 from accord.content.models import Asset, Review
 from accord.scoreboard import digest
+from tests.factories import WORLD_RUBRIC
 
 pytestmark = pytest.mark.django_db
 UTC = ZoneInfo("UTC")
@@ -70,3 +71,42 @@ def test_the_digest_and_the_scoreboard_name_the_owner_of_each_overdue_review(
     assert len(lines) == 1 and not lines[0].on_track
     assert lines[0].owner == cast["mike"].display_name and "Old pricing" in lines[0].figure
     assert "Old pricing" in built.text()
+
+
+def test_the_scorecard_counts_ratings_sends_and_suggestions_of_the_owners_assets(
+    client, cast, make_asset, make_lead
+):
+    asset = make_asset(owner="mike", status="published", published_on=date(2026, 11, 2))
+    rubric = ratings.create_rubric(cast["mona"], name="R", criteria=WORLD_RUBRIC)
+    ratings.propose(cast["mona"], rubric)
+    ratings.approve(cast["carol"], rubric)
+    ratings.approve(cast["victor"], rubric)
+    for score, lead_name in ((4, "ann"), (2, "ben")):
+        lead = make_lead(f"{lead_name}@acme.example", owner="alice", status="sql")
+        sending.send(cast["alice"], asset, lead)
+        ratings.rate(cast["alice"], asset, lead, {c["key"]: score for c in WORLD_RUBRIC})
+    filed = suggestions.file_suggestion(cast["alice"], asset, kind="fix", comment="Old logo.")
+    suggestions.answer(cast["mike"], filed, action="decline", reason="The logo is current.")
+
+    (row,) = scorecard.table(date.today(), [cast["mike"]])
+
+    # Two ratings, 4 and 2: mean 3, and an interval (Student's t, 1 degree of freedom).
+    assert (row.rating.count, row.rating.mean) == (2, 3.0) and row.rating.low < 3 < row.rating.high
+    assert (row.sent, row.opened, row.unused) == (2, 0, 0)
+    assert (row.suggestions.count, row.suggestions.answered_in_time) == (1, 1)
+    client.force_login(cast["bob"])
+    page = client.get(f"/content/owners/{cast['mike'].pk}/")
+    assert "1 of 1 in the last year" in page.text and "2 ratings" in page.text
+
+
+def test_the_digest_names_the_owner_of_each_suggestion_past_its_deadline(cast, make_asset):
+    asset = make_asset(owner="mike", title="Pricing 2026", status="published")
+    suggestions.file_suggestion(
+        cast["alice"], asset, kind="update", comment="New tiers.",
+        now=datetime(2026, 11, 2, 10, tzinfo=UTC),
+    )  # fmt: skip
+
+    built = digest.build(now=datetime(2026, 12, 7, 12, tzinfo=UTC))
+
+    (line,) = [line for line in built.marketing if line.label == "Suggestions past their deadline"]
+    assert line.owner == cast["mike"].display_name and "Pricing 2026" in line.figure

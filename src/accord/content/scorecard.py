@@ -7,15 +7,20 @@ influence), never typed: the same figures on the table, the owner's page and the
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
+from accord.analytics import ratings as arithmetic
 from accord.analytics.months import add_months, between, first_of
-from accord.content.models import Asset, Review
+from accord.content import queries, ratings
+from accord.content.models import Asset, LinkEvent, Rating, Review, Suggestion, TrackedLink
 from accord.people.models import User
 
 MONTHS = 12
+USAGE_DAYS = 90  # sends, opens and unused assets: the last 90 days
+SUGGESTION_DAYS = 365  # suggestions filed in the last year
 GOOD, BAD = "#12b886", "#fa5252"  # the charts' palette: on time, late
 
 
@@ -28,7 +33,11 @@ class OwnerRow:
     overdue: int = 0
     reviews_due: int = 0
     reviews_on_time: int = 0
-    extra: dict = field(default_factory=dict)
+    rating: arithmetic.Summary = field(default_factory=lambda: arithmetic.summarize([]))
+    sent: int = 0  # tracked links sent in the last 90 days
+    opened: int = 0  # of those, opened by the buyer
+    unused: int = 0  # published assets nobody sent or used in 90 days
+    suggestions: queries.SuggestionFigures | None = None
 
     @property
     def on_time_share(self):
@@ -71,7 +80,48 @@ def table(today: date, people: list[User] | None = None) -> list[OwnerRow]:
         rows[owner].reviews_on_time += done <= due
     for row in rows.values():
         row.reviews_due += row.overdue  # an overdue review is late already
+    _ratings(rows)
+    _usage(rows, today)
+    now = timezone.now()
+    suggested = queries.suggestion_figures(
+        rows, filed_from=now - timedelta(days=SUGGESTION_DAYS), now=now
+    )
+    for owner_id, figures in suggested.items():
+        rows[owner_id].suggestions = figures
     return list(rows.values())
+
+
+def _ratings(rows: dict[int, OwnerRow]) -> None:
+    """Each owner's mean weighted score, with its 90% interval, over every rating of the
+    assets they own under the active rubric."""
+    rubric = ratings.active_rubric()
+    if rubric is None:
+        return
+    scores = defaultdict(list)
+    for owner_id, score in Rating.objects.filter(rubric=rubric, asset__owner__in=rows).values_list(
+        "asset__owner", "score"
+    ):
+        scores[owner_id].append(float(score))
+    for owner_id, values in scores.items():
+        rows[owner_id].rating = arithmetic.summarize(values)
+
+
+def _usage(rows: dict[int, OwnerRow], today: date) -> None:
+    since = _start(today - timedelta(days=USAGE_DAYS))
+    links = TrackedLink.objects.filter(asset__owner__in=rows, sent_at__gte=since)
+    for owner_id, sent in links.values_list("asset__owner").annotate(n=Count("id")):
+        rows[owner_id].sent = sent
+    opened = links.filter(events__kind=LinkEvent.Kind.OPEN).values_list("asset__owner")
+    for owner_id, n in opened.annotate(n=Count("id", distinct=True)):
+        rows[owner_id].opened = n
+    published = Asset.objects.filter(owner__in=rows, status=Asset.Status.PUBLISHED)
+    unused = queries.unused_since(published, today).values_list("owner").annotate(n=Count("id"))
+    for owner_id, n in unused:
+        rows[owner_id].unused = n
+
+
+def _start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time()))
 
 
 def review_chart(owner: User, today: date) -> dict:
@@ -93,6 +143,72 @@ def review_chart(owner: User, today: date) -> dict:
     }
 
 
-def charts(owner: User, today: date) -> list[tuple[str, dict]]:
-    """(caption, chart data) for each measure over the last twelve months."""
-    return [("Reviews by their due month: on time and late", review_chart(owner, today))]
+def charts(owner: User, today: date) -> list[tuple[str, str, dict]]:
+    """(kind, caption, chart data) for each measure over the last twelve months."""
+    first = add_months(first_of(today), -(MONTHS - 1))
+    months = between(first, today)
+    return [
+        ("bar", "Reviews by their due month: on time and late", review_chart(owner, today)),
+        ("line", "Mean rating of their assets, by month rated", _rating_chart(owner, months)),
+        ("bar", "Tracked links sent to buyers, and opened", _sends_chart(owner, months)),
+        (
+            "bar",
+            "Suggestions by month filed: answered in time, late, open",
+            _suggestion_chart(owner, months),
+        ),
+    ]
+
+
+def _labels(months: list[date]) -> list[str]:
+    return [m.strftime("%b %Y") for m in months]
+
+
+def _rating_chart(owner: User, months: list[date]) -> dict:
+    rubric = ratings.active_rubric()
+    found = defaultdict(list)
+    if rubric is not None:
+        rows = Rating.objects.filter(
+            rubric=rubric, asset__owner=owner, created_at__gte=_start(months[0])
+        ).values_list("created_at", "score")
+        for at, score in rows:
+            found[first_of(timezone.localtime(at).date())].append(float(score))
+    means = [round(sum(v) / len(v), 2) if v else None for v in (found[m] for m in months)]
+    return {"labels": _labels(months), "values": means, "series": "Mean rating (1 to 5)"}
+
+
+def _sends_chart(owner: User, months: list[date]) -> dict:
+    sent, opened = defaultdict(int), defaultdict(int)
+    links = TrackedLink.objects.filter(asset__owner=owner, sent_at__gte=_start(months[0]))
+    opens = set(
+        LinkEvent.objects.filter(link__in=links, kind=LinkEvent.Kind.OPEN).values_list(
+            "link", flat=True
+        )
+    )
+    for pk, at in links.values_list("pk", "sent_at"):
+        month = first_of(timezone.localtime(at).date())
+        sent[month] += 1
+        opened[month] += pk in opens
+    return {
+        "labels": _labels(months),
+        "datasets": [
+            {"label": "Sent", "values": [sent[m] for m in months]},
+            {"label": "Opened", "values": [opened[m] for m in months], "color": GOOD},
+        ],
+    }
+
+
+def _suggestion_chart(owner: User, months: list[date]) -> dict:
+    counts = defaultdict(lambda: [0, 0, 0])
+    rows = Suggestion.objects.filter(owner=owner, filed_at__gte=_start(months[0]))
+    for filed, due, answered in rows.values_list("filed_at", "due_at", "responded_at"):
+        month = first_of(timezone.localtime(filed).date())
+        counts[month][2 if answered is None else (0 if answered <= due else 1)] += 1
+    return {
+        "labels": _labels(months),
+        "datasets": [
+            {"label": "In time", "values": [counts[m][0] for m in months], "color": GOOD},
+            {"label": "Late", "values": [counts[m][1] for m in months], "color": BAD},
+            {"label": "Open", "values": [counts[m][2] for m in months], "color": "#868e96"},
+        ],
+        "stacked": True,
+    }

@@ -225,7 +225,7 @@ def build(now: datetime | None = None, week: str | None = None) -> Digest:
         ):
             target.append(_pace_line(rows[key], owner(stage, marketing_lead, "marketing")))
     digest.marketing += _marketing_lines(as_of, week_from, week_to, revision, owner, marketing_lead)
-    digest.marketing += _content_lines(today)
+    digest.marketing += _content_lines(today, as_of)
     digest.sales += _follow_up_lines(as_of, week_from, week_to, sales_lead)
     if board:
         rows = {row["metric"].key: row for row in board["rows"]}
@@ -297,8 +297,9 @@ def _one_owner(people: list[User]) -> dict:
     return {"owner": people[0].pk} if len(people) == 1 else {}
 
 
-def _content_lines(today: date) -> list[Line]:
-    """One line per person with assets overdue for review: content answers to sales."""
+def _content_lines(today: date, as_of: datetime) -> list[Line]:
+    """One line per person with assets overdue for review, and one per owner of suggestions
+    past their response deadline: what content answers to sales for."""
     lines = []
     for group in content_queries.overdue_reviews(today):
         assets = group["assets"]
@@ -317,7 +318,34 @@ def _content_lines(today: date) -> list[Line]:
                 owner=group["owner"],
             )
         )
+    by_owner: dict[str, list] = {}
+    for suggestion in content_queries.overdue_suggestions(as_of):
+        name = suggestion.owner.display_name if suggestion.owner else "nobody"
+        by_owner.setdefault(name, []).append(suggestion)
+    for name, late in by_owner.items():
+        plural = "s" if len(late) != 1 else ""
+        oldest = late[0]
+        lines.append(
+            Line(
+                label="Suggestions past their deadline",
+                figure=(
+                    f"{len(late)} suggestion{plural} from reps unanswered past the deadline, the "
+                    f"oldest on {oldest.asset.title} (due {_local(oldest.due_at)})"
+                ),
+                on_track=False,
+                link=_url(
+                    "content:suggestions",
+                    show="overdue",
+                    **({"owner": oldest.owner_id} if oldest.owner_id else {}),
+                ),  # fmt: skip
+                owner=name,
+            )
+        )
     return lines
+
+
+def _local(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%b %-d, %H:%M}"
 
 
 def _follow_up_lines(as_of, week_from, week_to, leader) -> list[Line]:

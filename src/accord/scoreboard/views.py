@@ -43,6 +43,9 @@ def _chosen(request, context: dict, today) -> tuple[Plan | None, Period | None]:
     return plan, period
 
 
+LATE_SUGGESTIONS_SHOWN = 10
+
+
 @figures.in_company_time
 def home(request):
     now = timezone.now()
@@ -57,6 +60,9 @@ def home(request):
     revision = plan_queries.revision_shown(plan)
     context.update(queries.scoreboard(revision, period, now))
     context["content_owed"] = content_queries.overdue_reviews(today)
+    late = content_queries.overdue_suggestions(now)
+    context["late_suggestions"] = list(late[:LATE_SUGGESTIONS_SHOWN])
+    context["late_suggestion_count"] = late.count()
     context["query"] = urlencode({"plan": plan.pk, "period": period.key})
     return render(request, "scoreboard/home.html", context)
 
