@@ -468,3 +468,31 @@ def test_owners_credit_adds_up_their_assets_stored_credit(company, cast, time_ma
     assert owners[mike]["assets"] == 2 and owners[mona]["assets"] == 2
     # Mike's case study and ROI one-pager reached Acme's two deals, Globex's and Initech's.
     assert owners[mike]["opportunities"] == 4
+
+
+def test_stored_credits_roll_up_by_asset_version_and_owner_on_another_engine():
+    """The roll-up is plain Ibis: the same sums on DuckDB as on the app database."""
+    import ibis
+
+    names = engine.STORED_CREDITS.names
+    stored = ibis.memtable(
+        [
+            dict(zip(names, row, strict=True))
+            for row in [
+                (1, "pipeline", "linear", 10, 100, 7, 70, 250),
+                (1, "pipeline", "linear", 11, 100, 7, 70, 250),
+                (1, "pipeline", "linear", 12, 101, 7, 71, 5),
+                (1, "pipeline", "linear", 13, 101, 8, None, 1),
+            ]
+        ],
+        schema=engine.STORED_CREDITS,
+    )
+
+    by_asset = sorted(
+        (r["asset_id"], r["version_id"], r["cents"], r["opportunities"])
+        for r in engine.rolled_up(stored).to_pyarrow().to_pylist()
+    )
+    by_owner = engine.rolled_up_by_group(stored, {7: 42, 8: 42}).to_pyarrow().to_pylist()
+
+    assert by_asset == [(7, 70, 500, 1), (7, 71, 5, 1), (8, None, 1, 1)]
+    assert by_owner == [{"model": "linear", "group_id": 42, "cents": 506, "opportunities": 2}]
