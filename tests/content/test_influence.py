@@ -1,6 +1,8 @@
-"""Content influence: every model's credit per asset equals the plain-Python roll-up of the
+"""Content influence: every model's credit per asset, stored per content touch by the
+worker's refresh and rolled up from the stored rows, equals the plain-Python roll-up of the
 reference credits (`rules.credits`, per touch) by asset, to the cent, on a hand-made
-company; and the doors (CLI, API, pages) answer with it."""
+company; the doors (CLI, API, pages) answer with the stored figures and their freshness, and
+no web request ever computes them."""
 
 import json
 from collections import defaultdict
@@ -15,8 +17,8 @@ from accord.analytics import tables
 from accord.analytics.attribution import influence as engine
 from accord.analytics.attribution import rules
 from accord.attribution import compute
-from accord.content import actions, influence
-from accord.content.models import Asset, ContentTouch
+from accord.content import actions, influence, tasks
+from accord.content.models import Asset, ContentCredit, ContentTouch, InfluenceRun
 from accord.content.touches import sales_content_channel
 from accord.core.engine import connect
 from accord.crm.models import Account, Lead, Opportunity, Touchpoint
@@ -145,6 +147,13 @@ def reference(model: str, basis: str) -> dict[tuple[int, int | None], Decimal]:
     return dict(found)
 
 
+def stored(basis: str = "pipeline", models=influence.MODELS) -> influence.Figures:
+    """The worker's refresh on TODAY, then the stored figures as the pages read them."""
+    if not InfluenceRun.objects.exists():
+        influence.refresh(today=TODAY)
+    return influence.figures(basis, models)
+
+
 def engine_credits(found: influence.Figures, model: str) -> dict:
     return {
         (asset, version): Decimal(cents).scaleb(-2)
@@ -155,17 +164,21 @@ def engine_credits(found: influence.Figures, model: str) -> dict:
 
 @pytest.mark.parametrize("basis", rules.BASES)
 def test_every_model_credits_each_asset_as_the_reference_does_to_the_cent(company, basis):
-    found = influence.figures(basis, today=TODAY)
+    found = stored(basis)
 
     for model in influence.MODELS:
         expected = {key: value for key, value in reference(model, basis).items() if value}
         assert engine_credits(found, model) == expected, model
     # Nothing vacuous: every sent asset earns something under linear.
     assert len({asset for asset, _ in engine_credits(found, "linear")}) == 3
+    # Stored per touch, and only for content touches: the eight sends, never the search ads.
+    touches = set(ContentCredit.objects.values_list("touchpoint_id", flat=True))
+    assert touches <= set(ContentTouch.objects.values_list("touchpoint_id", flat=True))
+    assert len(touches) >= 6
 
 
 def test_an_asset_is_split_by_version(company):
-    found = influence.figures("pipeline", today=TODAY)
+    found = stored()
     case = company["assets"]["case"]
 
     versions = influence.by_version(found, "linear", case)
@@ -180,7 +193,7 @@ def test_an_asset_is_split_by_version(company):
 
 
 def test_won_and_lost_deals_are_compared_with_their_sample_sizes(company):
-    found = influence.figures("pipeline", today=TODAY)
+    found = stored()
 
     roi = influence.win_rates(found, company["assets"]["roi"].pk)
 
@@ -202,7 +215,9 @@ def run_cli(*args) -> dict:
     return json.loads(out.getvalue())
 
 
-def test_the_cli_lists_every_asset_unused_ones_with_zero(company, time_machine):
+def test_the_cli_computes_when_nothing_is_stored_and_lists_every_asset_unused_ones_with_zero(
+    company, time_machine
+):
     time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
 
     result = run_cli("--model", "u_shaped", "--basis", "revenue", "--json")
@@ -212,7 +227,10 @@ def test_the_cli_lists_every_asset_unused_ones_with_zero(company, time_machine):
         expected[asset] += credit
     assets = company["assets"]
     assert result["model"] == "u_shaped" and result["basis"] == "revenue"
-    assert set(result) == {"model", "basis", "total", "assets"}
+    assert set(result) == {"model", "basis", "computed_at", "period", "stale", "total", "assets"}
+    assert result["period"] == {"from": "2025-07-01", "to": "2026-06-30"}
+    assert result["computed_at"].startswith("2026-06-30T12:00") and not result["stale"]
+    assert InfluenceRun.objects.count() == 1
     by_id = {row["id"]: row for row in result["assets"]}
     assert set(by_id) == {asset.pk for asset in assets.values()}
     for name in ("case", "deck", "roi"):
@@ -244,6 +262,7 @@ def test_the_api_gives_influence_by_asset_and_one_asset_under_every_model(
     time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
     token = tokens.issue_token(cast["vera"], name="read", scope="read")[1]
     unused = company["assets"]["unused"]
+    tasks.refresh_influence.call()  # the worker's turn
 
     listed = api("get", "/content/influence", token, model="markov", basis="pipeline")
     one = api("get", f"/assets/{company['assets']['deck'].pk}/influence", token)
@@ -251,7 +270,10 @@ def test_the_api_gives_influence_by_asset_and_one_asset_under_every_model(
     assert listed.status_code == 200
     rows = {row["id"]: row for row in listed.json()["assets"]}
     assert rows[unused.pk]["credit"] == "0.00" and len(rows) == 4
+    assert listed.json()["period"] == {"from": "2025-07-01", "to": "2026-06-30"}
+    assert listed.json()["computed_at"].startswith("2026-06-30T12:00")
     body = one.json()
+    assert body["computed_at"] == listed.json()["computed_at"]
     assert set(body["bases"]) == {"pipeline", "revenue"}
     assert set(body["bases"]["pipeline"]["models"]) == set(influence.MODELS)
     deck = (company["assets"]["deck"].pk, company["versions"]["deck"].pk)
@@ -272,6 +294,7 @@ def test_the_api_answers_an_unknown_model_in_json(db, cast, api):
 
 def test_the_page_ranks_assets_by_credit_with_owners_and_kinds(company, cast, login, time_machine):
     time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
+    influence.refresh()
     page = login(cast["vera"]).get("/content/influence/", {"model": "linear"})
 
     assert page.status_code == 200
@@ -297,6 +320,7 @@ def test_the_asset_page_shows_its_influence_and_the_library_sorts_by_it(
     company, cast, login, time_machine
 ):
     time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC))
+    influence.refresh()
     client = login(cast["alice"])
     deck = company["assets"]["deck"]
 
@@ -309,3 +333,166 @@ def test_the_asset_page_shows_its_influence_and_the_library_sorts_by_it(
     titles = [asset.title for asset in listed.context["page"].object_list]
     expected = [row["title"] for row in influence.by_asset(influence.figures(), "w_shaped")]
     assert titles == expected
+
+
+# --- Stored, never computed by a request ----------------------------------------------------
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def queued_refreshes() -> list:
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return list(
+        DBTaskResult.objects.filter(
+            task_path="accord.content.tasks.refresh_influence", status=TaskResultStatus.READY
+        ).values_list("run_after", flat=True)
+    )
+
+
+def test_with_nothing_stored_no_door_computes_and_the_worker_is_asked_once(
+    company, cast, login, api, settings, time_machine
+):
+    settings.TASKS = DATABASE_QUEUE
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC), tick=False)
+    # The worker's own turn is ten minutes away.
+    tasks.schedule_influence(datetime(2026, 6, 30, 12, 10, tzinfo=UTC))
+    client = login(cast["alice"])
+    token = tokens.issue_token(cast["vera"], name="read", scope="read")[1]
+    deck = company["assets"]["deck"]
+
+    page = client.get("/content/influence/")
+    card = client.get(f"/content/{deck.pk}/")
+    listed = api("get", "/content/influence", token)
+    one = api("get", f"/assets/{deck.pk}/influence", token)
+    library = client.get("/content/", {"sort": "influence"})
+
+    assert not InfluenceRun.objects.exists() and not ContentCredit.objects.exists()
+    # Asked once, and now rather than at the worker's next turn.
+    assert queued_refreshes() == [datetime(2026, 6, 30, 12, tzinfo=UTC)]
+    for response in (page, card):
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Influence has not been computed yet" in html
+        assert "last requested" in html
+    assert page.context["page"].object_list == []
+    assert listed.status_code == 200
+    assert listed.json() == {
+        "model": "w_shaped",
+        "basis": "pipeline",
+        "computed_at": None,
+        "period": None,
+        "stale": False,
+        "total": "0.00",
+        "assets": [],
+    }
+    assert one.status_code == 200
+    assert one.json() == {
+        "id": deck.pk, "title": "Platform deck", "computed_at": None, "bases": {}
+    }  # fmt: skip
+    # The library still sorts, every asset at 0: by title.
+    titles = [asset.title for asset in library.context["page"].object_list]
+    assert library.status_code == 200 and titles == sorted(titles)
+
+
+def test_the_workers_refresh_stores_and_the_page_shows_the_figures_with_their_freshness(
+    company, cast, login, time_machine
+):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC), tick=False)
+    client = login(cast["vera"])
+
+    tasks.refresh_influence.call()
+    page = client.get("/content/influence/", {"model": "linear"})
+
+    run = InfluenceRun.objects.get()
+    assert (run.period_start, run.period_end) == (date(2025, 7, 1), date(2026, 6, 30))
+    html = page.content.decode()
+    assert "Jul 1, 2025 to Jun 30, 2026" in html and "computed" in html
+    assert "has changed since" not in html
+    assert page.context["found"].computed_at == datetime(2026, 6, 30, 12, tzinfo=UTC)
+    expected = defaultdict(Decimal)
+    for (asset, _), credit in reference("linear", "pipeline").items():
+        expected[asset] += credit
+    shown = {row["id"]: row["credit"] for row in page.context["page"].object_list if row["credit"]}
+    assert shown == {asset: credit for asset, credit in expected.items() if credit}
+
+    # Nothing changed: the next turn computes nothing.
+    time_machine.move_to(datetime(2026, 6, 30, 12, 10, tzinfo=UTC), tick=False)
+    assert influence.refresh() is None and InfluenceRun.objects.get() == run
+
+    # A deal grows: the page says its figures are behind until the next turn replaces them.
+    deal = company["deals"]["globex"]
+    Opportunity.objects.filter(pk=deal.pk).update(amount=Decimal("43333.33"))
+    behind = client.get("/content/influence/", {"model": "linear"}).content.decode()
+    assert "the data has changed since" in behind
+    tasks.refresh_influence.call()
+    (newer,) = InfluenceRun.objects.all()
+    assert newer.pk != run.pk
+    assert not ContentCredit.objects.filter(run=run).exists()
+    fresh = client.get("/content/influence/", {"model": "linear"})
+    assert "has changed since" not in fresh.content.decode()
+    assert fresh.context["total"] > page.context["total"]
+
+
+def test_the_cli_refresh_computes_and_stores_again(company, time_machine):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC), tick=False)
+    first = influence.refresh()
+    time_machine.move_to(datetime(2026, 6, 30, 13, tzinfo=UTC), tick=False)
+
+    printed = run_cli("--model", "linear", "--json")  # stored: read, not computed
+    assert printed["computed_at"] == "2026-06-30T12:00:00Z"
+    out = StringIO()
+    call_command("content", "influence", "--model", "linear", "--refresh", stdout=out)
+
+    (run,) = InfluenceRun.objects.all()
+    assert run.pk != first.pk and run.computed_at == datetime(2026, 6, 30, 13, tzinfo=UTC)
+    text = out.getvalue()
+    assert "2025-07-01 to 2026-06-30; computed 2026-06-30 13:00" in text
+    assert "Acme case study" in text
+
+
+def test_owners_credit_adds_up_their_assets_stored_credit(company, cast, time_machine):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC), tick=False)
+    assert influence.by_owner("linear") is None  # never computed
+    influence.refresh()
+
+    owners = influence.by_owner("linear", "pipeline")
+
+    expected = defaultdict(Decimal)
+    for (asset, _), credit in reference("linear", "pipeline").items():
+        expected[Asset.objects.get(pk=asset).owner_id] += credit
+    mike, mona = cast["mike"].pk, cast["mona"].pk
+    assert owners[mike]["credit"] == expected[mike] > 0
+    assert owners[mona]["credit"] == expected[mona] > 0
+    assert owners[mike]["assets"] == 2 and owners[mona]["assets"] == 2
+    # Mike's case study and ROI one-pager reached Acme's two deals, Globex's and Initech's.
+    assert owners[mike]["opportunities"] == 4
+
+
+def test_stored_credits_roll_up_by_asset_version_and_owner_on_another_engine():
+    """The roll-up is plain Ibis: the same sums on DuckDB as on the app database."""
+    import ibis
+
+    names = engine.STORED_CREDITS.names
+    stored = ibis.memtable(
+        [
+            dict(zip(names, row, strict=True))
+            for row in [
+                (1, "pipeline", "linear", 10, 100, 7, 70, 250),
+                (1, "pipeline", "linear", 11, 100, 7, 70, 250),
+                (1, "pipeline", "linear", 12, 101, 7, 71, 5),
+                (1, "pipeline", "linear", 13, 101, 8, None, 1),
+            ]
+        ],
+        schema=engine.STORED_CREDITS,
+    )
+
+    by_asset = sorted(
+        (r["asset_id"], r["version_id"], r["cents"], r["opportunities"])
+        for r in engine.rolled_up(stored).to_pyarrow().to_pylist()
+    )
+    by_owner = engine.rolled_up_by_group(stored, {7: 42, 8: 42}).to_pyarrow().to_pylist()
+
+    assert by_asset == [(7, 70, 500, 1), (7, 71, 5, 1), (8, None, 1, 1)]
+    assert by_owner == [{"model": "linear", "group_id": 42, "cents": 506, "opportunities": 2}]

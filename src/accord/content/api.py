@@ -15,7 +15,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from accord.content import influence, queries, ratings, sending, suggestions
+from accord.content import influence, queries, ratings, sending, suggestions, tasks
 from accord.content.filters import AssetFilterForm, SuggestionFilterForm
 from accord.content.models import Asset, Rating, Rubric, Suggestion
 from accord.core.api_types import Day, Moment, RecordId
@@ -473,9 +473,20 @@ class InfluenceAssetOut(Schema):
     won: int = Field(description="Of those, the won ones")
 
 
+class InfluencePeriodOut(Schema):
+    from_: date = Field(alias="from")
+    to: date
+
+
 class InfluenceOut(Schema):
     model: str
     basis: str
+    computed_at: datetime | None = Field(
+        description="When the stored figures were computed; null: never yet (no assets listed; "
+        "the worker is asked to compute them)"
+    )
+    period: InfluencePeriodOut | None = Field(description="Deals converting in these days")
+    stale: bool = Field(description="The data has changed since; new figures within 10 minutes")
     total: str
     assets: list[InfluenceAssetOut]
 
@@ -483,19 +494,25 @@ class InfluenceOut(Schema):
 @router.get(
     "/content/influence",
     response=InfluenceOut,
+    by_alias=True,
     summary="Content influence: every asset's credit under one model",
     description="Every asset, largest credit first (unused ones with 0.00), under `model` ("
     + ", ".join(influence.MODELS)
-    + ") on `basis` (pipeline or revenue), over the 365 days up to today. 422 names a wrong "
-    "model or basis.",
+    + ") on `basis` (pipeline or revenue), over the 365 days up to the day they were computed. "
+    "The figures are stored by the worker every 10 minutes, never computed by this call: "
+    "before the first computation the answer is 200 with `computed_at` null and no assets. "
+    "422 names a wrong model or basis.",
 )
 def content_influence(request, model: str = influence.DEFAULT_MODEL, basis: str = "pipeline"):
     try:
-        return influence.summary(model, basis)
+        found = influence.summary(model, basis)
     except ValueError as error:
         raise HttpError(422, str(error)) from None
     except EngineError as error:
         raise HttpError(503, str(error)) from None
+    if found["computed_at"] is None:
+        tasks.request_influence()
+    return found
 
 
 class VersionCreditOut(Schema):
@@ -520,22 +537,31 @@ class BasisInfluenceOut(Schema):
         "with_n, with_won, with_rate, without_n, without_won, without_rate (fractions)"
     )
     computed_at: datetime
+    period: InfluencePeriodOut
+    stale: bool
 
 
 class AssetInfluenceOut(Schema):
     id: int
     title: str
+    computed_at: datetime | None = Field(
+        description="When the stored figures were computed; null: never yet (`bases` empty)"
+    )
     bases: dict[str, BasisInfluenceOut]
 
 
 @router.get(
     "/assets/{asset_id}/influence",
     response=AssetInfluenceOut,
+    by_alias=True,
     summary="One asset's influence under every model, on both bases, by version",
 )
 def asset_influence(request, asset_id: RecordId):
     asset = get_object_or_404(Asset, pk=asset_id)
     try:
-        return influence.of_asset(asset)
+        found = influence.of_asset(asset)
     except EngineError as error:
         raise HttpError(503, str(error)) from None
+    if found["computed_at"] is None:
+        tasks.request_influence()
+    return found

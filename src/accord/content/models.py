@@ -597,3 +597,71 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rater} rated {self.version} on {self.lead}"
+
+
+class InfluenceRun(models.Model):
+    """One computation of content influence (both bases, every model): when it ran, over which
+    period, and the generation of every table it read (`core.figures`), so a page can say
+    whether the data has moved since. The worker's refresh replaces the previous one."""
+
+    started_at = models.DateTimeField()
+    computed_at = models.DateTimeField(help_text="When the credits were stored")
+    period_start = models.DateField(help_text="Conversions from this day...")
+    period_end = models.DateField(help_text="...to this day, inclusive")
+    generations = models.JSONField(default=dict, help_text="Table -> generation, as read")
+    seconds = models.FloatField(help_text="How long the computation took")
+    # Every closed deal in the period (won or lost), the baseline of the win rates.
+    closed = models.PositiveIntegerField(default=0)
+    closed_won = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Influence {self.period_start}..{self.period_end}, computed {self.computed_at}"
+
+
+class ContentCredit(models.Model):
+    """One content touch's credit in whole cents under one model and basis, as the run computed
+    it: influence rolls these up by asset. The ids are a snapshot, not foreign keys, so that
+    deleting a deal or a touch never waits on thousands of credit rows; the next run drops
+    them."""
+
+    run = models.ForeignKey(
+        InfluenceRun, on_delete=models.CASCADE, related_name="credits", db_index=False
+    )
+    basis = models.CharField(max_length=10)
+    model = models.CharField(max_length=20)
+    touchpoint_id = models.BigIntegerField()
+    opportunity_id = models.BigIntegerField()
+    asset_id = models.BigIntegerField()
+    version_id = models.BigIntegerField(null=True)
+    cents = models.BigIntegerField()
+
+    class Meta:
+        # Every read filters on the run, basis and model, and groups or filters by asset.
+        indexes = [models.Index(fields=["run", "basis", "model", "asset_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.basis}: touch {self.touchpoint_id} {self.cents} cents"
+
+
+class ContentReach(models.Model):
+    """Per asset and basis, as the run computed it: the opportunities with one of its content
+    touches in their window, the won ones and their cents; and the closed deals (won or lost)
+    that had it before they closed, and the won ones among them."""
+
+    run = models.ForeignKey(InfluenceRun, on_delete=models.CASCADE, related_name="reach")
+    basis = models.CharField(max_length=10)
+    asset_id = models.BigIntegerField()
+    opportunities = models.PositiveIntegerField(default=0)
+    won = models.PositiveIntegerField(default=0)
+    won_cents = models.BigIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    closed_won = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "basis", "asset_id"])]
+
+    def __str__(self) -> str:
+        return f"Asset {self.asset_id} on {self.basis}: {self.opportunities} opportunities"

@@ -19,6 +19,7 @@ from accord.content import (
     send_views,
     sending,
     suggestions,
+    tasks,
 )
 from accord.content.filters import AssetFilterForm, SuggestionFilterForm
 from accord.content.forms import (
@@ -503,23 +504,30 @@ def suggestion_settings(request):
     return render(request, "content/suggestion_settings.html", context, status=status)
 
 
-def _asset_influence(asset: Asset) -> dict | None:
-    """The asset page's influence card: every model on the pipeline basis, by version."""
+def _asset_influence(asset: Asset) -> dict:
+    """The asset page's influence card: every model on both bases, by version, as stored.
+    Nothing stored yet: the card says so and the worker is asked to refresh (never here)."""
     try:
-        return influence.of_asset(asset)
+        found = influence.of_asset(asset)
     except EngineError as error:
         return {"error": str(error)}
+    if found["computed_at"] is None:
+        found["requested_at"] = tasks.request_influence()
+    return found
 
 
 def influence_page(request):
-    """Every asset's influence under one model and basis: by asset, owner and kind."""
+    """Every asset's stored influence under one model and basis: by asset, owner and kind."""
     model = request.GET.get("model") or influence.DEFAULT_MODEL
     basis = request.GET.get("basis") or "pipeline"
-    status, error, rows, found = 200, "", [], None
+    status, error, rows, found, requested_at = 200, "", [], None, None
     try:
         influence.check(model, basis)
-        found = influence.figures(basis)
-        rows = influence.by_asset(found, model)
+        found = influence.figures(basis, (model,))
+        if found is None:
+            requested_at = tasks.request_influence()
+        else:
+            rows = influence.by_asset(found, model)
     except ValueError as refusal:
         status, error = 400, str(refusal)
     except EngineError as refusal:
@@ -537,6 +545,8 @@ def influence_page(request):
         "label": influence.LABELS.get(model, model),
         "error": error,
         "found": found,
+        "never": found is None and not error,
+        "requested_at": requested_at,
         "page": page,
         "query": query.urlencode(),
         "total": sum((row["credit"] for row in rows), 0),

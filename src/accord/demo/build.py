@@ -17,10 +17,12 @@ from datetime import date, datetime
 from django.db import transaction
 
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
+from accord.content import tasks as content_tasks
 from accord.content.models import (
     Asset,
     AssetVersion,
     ContentTouch,
+    InfluenceRun,
     LinkEvent,
     Rating,
     Rubric,
@@ -89,6 +91,7 @@ def erase_company() -> None:
     """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
     with transaction.atomic():
         for model in (
+            InfluenceRun,  # and its stored credits
             Suggestion,
             Rating,
             RubricApproval,
@@ -152,6 +155,8 @@ def build_demo_company(
         # After the library and its usage rows: ratings are read off the sends and uses.
         content_ratings.install(seed, until)
         content_suggestions.install(seed, until)
+        # Content influence takes minutes to compute: the worker does it, not the build.
+        content_tasks.request_influence()
         # Last: every notification the history above left is marked as told.
         service_levels.raise_last_weeks_alerts(world.until)
         counts = company_counts()

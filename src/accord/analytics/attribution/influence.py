@@ -8,7 +8,9 @@ an asset (and version). Influence reads the journeys of `journeys.py` and the we
   gives them: each touch's exact share of its opportunity's cents rounded down, the cents
   left over one each to the largest remainders, equal remainders (to a millionth of a cent,
   so that float noise never decides) to the earlier touch. So an asset's credit is the sum
-  of its touches' cents, and equals the reference's roll-up to the cent.
+  of its touches' cents, and equals the reference's roll-up to the cent. Accord stores the
+  content touches' cents (`influence`) and rolls the stored rows up (`rolled_up`): computing
+  every model takes minutes at a large company's size, summing stored cents milliseconds.
 - Data-driven models (Markov, Shapley) credit channels, not touches. Here an opportunity's
   amount is shared among the channels of its journey in proportion to the model's channel
   shares over the period, and each channel's part evenly over that channel's touches in the
@@ -130,13 +132,55 @@ def _whole_cents(weighted: ibis.Table) -> ibis.Table:
     )
 
 
-def asset_cents_query(t: Tables, credited: ibis.Table) -> ibis.Table:
-    """Per asset and version: cents (credit of its content touches) and opportunities
-    (those credited through them), built without I/O."""
+def content_cents_query(t: Tables, credited: ibis.Table) -> ibis.Table:
+    """The credited touches that are content touches, with their asset and version: what is
+    stored per touch (opportunity_id, touchpoint_id, asset_id, version_id, cents), built
+    without I/O."""
     joined = credited.inner_join(t.content_touches, "touchpoint_id")
-    return joined.group_by("asset_id", "version_id").aggregate(
-        cents=joined.cents.sum().cast("int64"),
-        opportunities=joined.opportunity_id.nunique().cast("int64"),
+    return joined.select(
+        "opportunity_id", "touchpoint_id", "asset_id", "version_id", cents=joined.cents
+    )
+
+
+# The stored per-touch credits (Accord's `content_contentcredit`), as `rolled_up` reads them.
+STORED_CREDITS = ibis.schema(
+    {
+        "run_id": "int64",
+        "basis": "string",
+        "model": "string",
+        "touchpoint_id": "int64",
+        "opportunity_id": "int64",
+        "asset_id": "int64",
+        "version_id": "int64",
+        "cents": "int64",
+    }
+)
+
+
+def rolled_up(credits: ibis.Table) -> ibis.Table:
+    """Stored per-touch credits (`STORED_CREDITS`, filtered as the caller needs) summed per
+    model, asset and version: model, asset_id, version_id, cents, opportunities (those
+    credited through the asset's touches). Built without I/O."""
+    return credits.group_by("model", "asset_id", "version_id").aggregate(
+        cents=credits.cents.sum().cast("int64"),
+        opportunities=credits.opportunity_id.nunique().cast("int64"),
+    )
+
+
+def rolled_up_by_group(credits: ibis.Table, groups: Mapping[int, int]) -> ibis.Table:
+    """Stored per-touch credits summed per group of assets (`groups`: asset_id -> group id,
+    e.g. the owner): model, group_id, cents, opportunities (distinct across the group's
+    assets). Assets outside `groups` are left out; `groups` must not be empty. Built without
+    I/O."""
+    if not groups:
+        raise ValueError("no groups of assets to roll the credits up by")
+    # One flat CASE: nested ones overflow SQLite's parser with a few dozen assets.
+    pairs = [(credits.asset_id == a, ibis.literal(int(g))) for a, g in sorted(groups.items())]
+    grouped = credits.mutate(group_id=ibis.cases(*pairs, else_=ibis.null("int64")))
+    grouped = grouped.filter(grouped.group_id.notnull())
+    return grouped.group_by("model", "group_id").aggregate(
+        cents=grouped.cents.sum().cast("int64"),
+        opportunities=grouped.opportunity_id.nunique().cast("int64"),
     )
 
 
@@ -200,23 +244,29 @@ def closed_query(
 
 
 def influence(t: Tables, models=MODELS, options: Options = DEFAULTS, period: Period = None) -> dict:
-    """Everything influence computes, as plain data:
+    """Everything influence computes, as plain data, for storing:
 
-    "credits": {model: [(asset_id, version_id, cents, opportunities)]}; "reach": {asset_id:
-    (opportunities, won, won_cents)}; "closed": {asset_id: (closed, won)}; "closed_all":
-    (closed, won) of every closed deal."""
+    "touches": {model: [(opportunity_id, touchpoint_id, asset_id, version_id, cents)]}, the
+    credit of every content touch; "reach": {asset_id: (opportunities, won, won_cents)};
+    "closed": {asset_id: (closed, won)}; "closed_all": (closed, won) of every closed deal."""
     found: dict[str, list[tuple]] = {}
     for model in models:
         shares = channel_shares(t, model, options, period) if model in DATA_DRIVEN else None
         credited = touch_cents_query(t, model, options, period, shares)
         found[model] = [
-            (r["asset_id"], r["version_id"], int(r["cents"]), int(r["opportunities"]))
-            for r in rows(asset_cents_query(t, credited))
+            (
+                r["opportunity_id"],
+                r["touchpoint_id"],
+                r["asset_id"],
+                r["version_id"],
+                int(r["cents"]),
+            )
+            for r in rows(content_cents_query(t, credited))
         ]
     closed = closed_query(t, options, period)
     every = rows(closed["all"])[0]
     return {
-        "credits": found,
+        "touches": found,
         "reach": {
             r["asset_id"]: (int(r["opportunities"]), int(r["won"] or 0), int(r["won_cents"] or 0))
             for r in rows(reach_query(t, options, period))
