@@ -498,7 +498,7 @@ class _Checker:
         if kind == "pow":
             base = self.interval(name, kids[0], env)
             power = self.interval(name, kids[1], env)
-            if power.hi > MAX_EXPONENT or power.lo < -MAX_EXPONENT:
+            if not power.unknown and (power.hi > MAX_EXPONENT or power.lo < -MAX_EXPONENT):
                 if power.lo == power.hi:
                     said = f"the exponent is {_fmt(power.lo)}"
                 else:
