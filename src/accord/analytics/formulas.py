@@ -776,7 +776,8 @@ def _analyse(formulas, inputs, constants, tables):
         if name in trees:
             iv = checker.interval(name, trees[name], checker.intervals)
             checker.intervals[name] = _ANY if name in in_cycle else iv
-    problems += checker.problems
+    place = {name: index for index, name in enumerate(formulas)}
+    problems += sorted(checker.problems, key=lambda p: (place.get(p.formula, 0), p.offset))
     return problems, trees, order, depends, clean_tables
 
 
