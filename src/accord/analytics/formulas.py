@@ -988,7 +988,9 @@ def evaluate(compiled: Compiled, values: Mapping[str, Decimal]) -> dict[str, Dec
         env[name] = value
     for name in compiled.constants:
         if name in values:
-            env[name] = Decimal(values[name])
+            if not isinstance(values[name], Decimal) or not values[name].is_finite():
+                raise EvaluationError(name, f"not a number: {values[name]!r}")
+            env[name] = values[name]
     results = {}
     with decimal.localcontext(CONTEXT):
         for name, fn in compiled.order:
