@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import attribution
+import formulas
 import import_contention
 import import_csv
 import influence
@@ -33,6 +34,7 @@ BENCHMARKS = {
     attribution.NAME: attribution.run,
     pages.NAME: pages.run,
     influence.NAME: influence.run,
+    formulas.NAME: formulas.run,
 }
 LATEST = HOME / "var" / "bench" / "latest.json"
 
