@@ -17,7 +17,7 @@ from accord.analytics import tables
 from accord.analytics.attribution import influence as engine
 from accord.analytics.attribution import rules
 from accord.attribution import compute
-from accord.content import actions, influence, tasks
+from accord.content import actions, influence, scorecard, tasks
 from accord.content.models import Asset, ContentCredit, ContentTouch, InfluenceRun
 from accord.content.touches import sales_content_channel
 from accord.core.engine import connect
@@ -496,3 +496,21 @@ def test_stored_credits_roll_up_by_asset_version_and_owner_on_another_engine():
 
     assert by_asset == [(7, 70, 500, 1), (7, 71, 5, 1), (8, None, 1, 1)]
     assert by_owner == [{"model": "linear", "group_id": 42, "cents": 506, "opportunities": 2}]
+
+
+def test_the_owner_scorecard_shows_the_revenue_credited_to_their_assets(
+    company, cast, client, time_machine
+):
+    time_machine.move_to(datetime(2026, 6, 30, 12, tzinfo=UTC), tick=False)
+    client.force_login(cast["vera"])
+    assert "not computed yet" in client.get("/content/owners/").text
+    influence.refresh()
+
+    rows = {row.owner.pk: row for row in scorecard.table(date(2026, 6, 30))}
+
+    mike = rows[cast["mike"].pk]
+    revenue = influence.by_owner(basis="revenue")[cast["mike"].pk]
+    assert mike.credited_revenue == revenue["credit"] > 0
+    assert mike.credited_pipeline == influence.by_owner()[cast["mike"].pk]["credit"]
+    page = client.get(f"/content/owners/{cast['mike'].pk}/").text
+    assert f"${revenue['credit']:,.0f}" in page

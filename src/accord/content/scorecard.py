@@ -8,13 +8,14 @@ influence), never typed: the same figures on the table, the owner's page and the
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from accord.analytics import ratings as arithmetic
 from accord.analytics.months import add_months, between, first_of
-from accord.content import queries, ratings
+from accord.content import influence, queries, ratings
 from accord.content.models import Asset, LinkEvent, Rating, Review, Suggestion, TrackedLink
 from accord.people.models import User
 
@@ -38,6 +39,11 @@ class OwnerRow:
     opened: int = 0  # of those, opened by the buyer
     unused: int = 0  # published assets nobody sent or used in 90 days
     suggestions: queries.SuggestionFigures | None = None
+    # Credit to their assets' touches under the default attribution model (stored by the
+    # worker; None until influence was first computed): pipeline, and won revenue with deals.
+    credited_pipeline: Decimal | None = None
+    credited_revenue: Decimal | None = None
+    credited_won_deals: int | None = None
 
     @property
     def on_time_share(self):
@@ -88,7 +94,19 @@ def table(today: date, people: list[User] | None = None) -> list[OwnerRow]:
     )
     for owner_id, figures in suggested.items():
         rows[owner_id].suggestions = figures
+    _influence(rows)
     return list(rows.values())
+
+
+def _influence(rows: dict[int, OwnerRow]) -> None:
+    pipeline = influence.by_owner(basis="pipeline")
+    revenue = influence.by_owner(basis="revenue")
+    if pipeline is None or revenue is None:
+        return
+    for owner_id, row in rows.items():
+        row.credited_pipeline = pipeline.get(owner_id, {}).get("credit", Decimal(0))
+        row.credited_revenue = revenue.get(owner_id, {}).get("credit", Decimal(0))
+        row.credited_won_deals = revenue.get(owner_id, {}).get("opportunities", 0)
 
 
 def _ratings(rows: dict[int, OwnerRow]) -> None:

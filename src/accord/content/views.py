@@ -375,11 +375,13 @@ review = _verb(actions.mark_reviewed, "Marked {title} reviewed: the next review 
 def owners(request):
     """Every asset owner side by side: what managers compare."""
     today = timezone.localdate()
-    return render(
-        request,
-        "content/owners.html",
-        {"rows": scorecard.table(today), "today": today, "title": "Content owners"},
-    )
+    context = {
+        "rows": scorecard.table(today),
+        "today": today,
+        "title": "Content owners",
+        "model_label": influence.LABELS[influence.DEFAULT_MODEL],
+    }
+    return render(request, "content/owners.html", context)
 
 
 @require_safe
@@ -397,6 +399,7 @@ def owner(request, pk: int):
         "assets": assets,
         "charts": scorecard.charts(person, today),
         "today": today,
+        "model_label": influence.LABELS[influence.DEFAULT_MODEL],
     }
     return render(request, "content/owner.html", context)
 
