@@ -2,12 +2,11 @@
 a rep sends it from a lead, the buyer opens the link, the rep rates it on the deal and files a
 suggestion, the owner answers, and the owner's scorecard and the rep's notifications show it."""
 
-import io
 import re
 from datetime import date, timedelta
 from pathlib import Path
 
-import pypdfium2
+from PIL import Image, ImageDraw, ImageFont
 from playwright.sync_api import Page, expect
 
 expect.set_options(timeout=15_000)
@@ -16,11 +15,16 @@ SCORE = 4  # the rep gives every criterion a 4: the weighted score is 4.0 whatev
 
 
 def one_page_pdf(path: Path) -> Path:
-    document = pypdfium2.PdfDocument.new()
-    document.new_page(612, 792)
-    out = io.BytesIO()
-    document.save(out)
-    path.write_bytes(out.getvalue())
+    """A real one-page PDF with a heading and a few lines on it (drawn by Pillow), so that its
+    preview shows something."""
+    page = Image.new("RGB", (612, 792), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((0, 0, 612, 120), fill="#3b5bdb")
+    draw.text((40, 40), "Lakehouse pilot plan", fill="white", font=ImageFont.load_default(36))
+    body = ImageFont.load_default(18)
+    for n, line in enumerate(["Scope: two data sources", "Success criteria", "Timeline: 6 weeks"]):
+        draw.text((40, 170 + 40 * n), line, fill="#1c2333", font=body)
+    page.save(path, "PDF", resolution=72)
     return path
 
 
@@ -155,6 +159,7 @@ def test_an_asset_goes_from_upload_to_a_rating_a_suggestion_and_the_owners_score
     expect(rep.locator(".message-success")).to_contain_text("Filed: the owner has been told")
     filed = rep.locator("#suggestions li.suggestion", has_text="old pilot length")
     expect(filed).to_contain_text("Open")
+    expect(filed).to_contain_text("On track")
     expect(filed).to_contain_text("to Tom Whitaker")
     screenshot(rep, "content-4-rated-and-suggested")
 
@@ -168,7 +173,9 @@ def test_an_asset_goes_from_upload_to_a_rating_a_suggestion_and_the_owners_score
     row.get_by_role("button", name="Accept").click()
     expect(manager.locator(".message-success")).to_contain_text("Accepted: the rep has been told.")
     accepted = manager.locator("li.suggestion", has_text="old pilot length")
-    expect(accepted).to_contain_text(f"Accepted: done by {done_by:%a %b} {done_by.day}, {done_by.year}.")
+    expect(accepted).to_contain_text(
+        f"Accepted: done by {done_by:%a %b} {done_by.day}, {done_by.year}."
+    )
     screenshot(manager, "content-5-suggestion-accepted")
 
     # 6. The owner's scorecard counts the rating and the answer in time.
@@ -185,4 +192,6 @@ def test_an_asset_goes_from_upload_to_a_rating_a_suggestion_and_the_owners_score
     told = rep.locator(".notification", has_text=f"Your suggestion on {TITLE} was accepted")
     expect(told).to_be_visible()
     expect(told).to_contain_text(f"It will be done by {done_by:%a %d %b %Y}.")
+    opened = rep.locator(".notification", has_text=f"{lead_name} opened {TITLE}")
+    expect(opened).to_contain_text("The link you sent was opened for the first time.")
     screenshot(rep, "content-6-rep-notified")
