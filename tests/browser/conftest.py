@@ -172,35 +172,56 @@ def browser(accord_server):
 
 
 @pytest.fixture
-def page(browser, accord_server):
-    context = browser.new_context(base_url=accord_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+def new_tab(browser, accord_server):
+    """Open a tab in a fresh browser context (its own cookies: another person, or nobody).
+
+    Every tab opened is watched; the test fails on any console error, uncaught exception or
+    Content-Security-Policy violation in any of them.
+    """
+    contexts = []
     problems: list[str] = []
-    tab = context.new_page()
 
-    def on_console(message):
-        if message.type == "error" or "Refused to" in message.text:
-            problems.append(f"console {message.type}: {message.text} ({tab.url})")
+    def open_tab():
+        context = browser.new_context(
+            base_url=accord_server, viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        tab = context.new_page()
 
-    tab.on("console", on_console)
-    tab.on("pageerror", lambda error: problems.append(f"uncaught: {error} ({tab.url})"))
-    yield tab
-    context.close()
+        def on_console(message):
+            if message.type == "error" or "Refused to" in message.text:
+                problems.append(f"console {message.type}: {message.text} ({tab.url})")
+
+        tab.on("console", on_console)
+        tab.on("pageerror", lambda error: problems.append(f"uncaught: {error} ({tab.url})"))
+        return tab
+
+    yield open_tab
+    for context in contexts:
+        context.close()
     assert not problems, "The browser reported problems:\n" + "\n".join(problems)
 
 
 @pytest.fixture
-def log_in(page):
-    """Log in as a demo user through the login form (the one on screen, if it is shown)."""
+def page(new_tab):
+    return new_tab()
 
-    def as_user(username: str):
-        if "/login/" not in page.url:
-            page.goto("/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(lambda url: "/login/" not in url)
-        return page
+
+@pytest.fixture
+def log_in(page):
+    """Log in as a demo user through the login form (the one on screen, if it is shown), in
+    the test's page or in another tab (`new_tab`)."""
+
+    def as_user(username: str, tab=None):
+        tab = tab or page
+        if "/login/" not in tab.url:
+            tab.goto("/login/")
+        tab.get_by_label("Username").fill(username)
+        tab.get_by_label("Password").fill(DEMO_PASSWORD)
+        tab.get_by_role("button", name="Log in").click()
+        tab.wait_for_url(lambda url: "/login/" not in url)
+        return tab
 
     return as_user
 

@@ -2,6 +2,7 @@
 rating after sending or using an asset on a lead, the refusals at the page and the API,
 old ratings kept with their versions, and the figures on the asset and in the library."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -189,6 +190,24 @@ def test_a_rep_rates_the_version_she_sent_and_the_asset_shows_the_figures(
     shown = client.get(f"/content/{asset.pk}/").text
     assert "Her CFO liked the numbers." in shown and "too few ratings" in shown
     assert "Rate it on a deal" not in shown  # nothing left to rate
+
+
+def test_the_rate_forms_labels_point_at_its_own_fields_beside_the_suggestion_form(
+    client, cast, rubric, deal
+):
+    asset, _lead = deal
+    client.force_login(cast["alice"])
+
+    page = client.get(f"/content/{asset.pk}/").text
+
+    assert 'id="suggest"' in page and "Rate it on a deal" in page  # both forms are shown
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    rate_form = page[page.index('class="stack rate-form"') :]
+    assert '<label for="id_rate_comment">Comment' in rate_form
+    assert '<textarea name="comment" cols="40" rows="2" maxlength="1000" id="id_rate_comment"' in (
+        rate_form
+    )
 
 
 @pytest.mark.parametrize(

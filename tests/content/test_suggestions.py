@@ -252,6 +252,9 @@ def test_everybody_sees_the_suggestions_on_the_asset_page_and_only_those_who_may
     client.force_login(cast["vera"])
     page = client.get(url).content.decode()
     assert "The logo slide shows last year" in page and "Open" in page
+    with at(FRIDAY_4PM):  # just filed: its deadline badge says it is on track, not "Open"
+        fresh = client.get(url).content.decode()  # a second time beside its status
+    assert '<span class="status deadline-open">On track</span>' in fresh
     assert "File the suggestion" not in page and 'name="action"' not in page
     client.force_login(cast["mike"])
     page = client.get(url).content.decode()

@@ -191,6 +191,9 @@ class RateForm(forms.Form):
     )
 
     def __init__(self, *args, rubric, deals, **kwargs):
+        # Its own ids: the asset page shows it beside the suggestion form, which has a
+        # comment too, and a label must point at the field of its own form.
+        kwargs.setdefault("auto_id", "id_rate_%s")
         super().__init__(*args, **kwargs)
         self.fields["lead"].widget.choices = [("", "Choose the deal")] + [
             (lead.pk, f"{lead} · {lead.account.name if lead.account else ''} (v{version.number})")

@@ -97,7 +97,7 @@ def overdue_reviews(today: date) -> list[dict]:
 # Suggestions.
 
 DEADLINE_STATES = {
-    "open": "Open",
+    "open": "On track",  # the status beside it already says Open
     "at_risk": "At risk",
     "overdue": "Overdue",
     "in_time": "Answered in time",
