@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "accord.demo",
     "accord.webhooks",
     "accord.content",
+    "accord.calculators",
 ]
 
 MIDDLEWARE = [

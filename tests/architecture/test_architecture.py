@@ -13,7 +13,7 @@ ROOT = Path(accord.__file__).parent
 FLOORS = (
     ("analytics", "people"),
     ("core",),
-    ("crm",),
+    ("crm", "calculators"),
     ("plan", "attribution"),
     ("qualify",),
     ("imports", "sla", "content"),

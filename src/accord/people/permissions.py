@@ -350,3 +350,14 @@ def can_revoke_link(user, link) -> bool:
     """Stopping a tracked link: whoever sent it, their managers, leaders and admins (the rule
     of a record somebody owns, the sender being its owner)."""
     return _may_change_owned(user, link.sent_by_id, lambda: team_member_ids(user))
+
+
+def can_build_calculator(user) -> bool:
+    """Value calculators (their inputs, assumptions and formulas): admins, leaders and the
+    managers of a marketing team build and propose them; both teams' leaders sign them;
+    everybody signed in reads them."""
+    if not can_change_anything(user):
+        return False
+    if user.role in (Role.ADMIN, Role.LEADER):
+        return True
+    return user.role == Role.MANAGER and user.teams.filter(kind="marketing").exists()
