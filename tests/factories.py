@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 import accord
 from accord.attribution.models import Spend
+from accord.calculators import actions as calculator_actions
 from accord.content import actions as content_actions
 from accord.content import ratings as content_ratings
 from accord.content import suggestions as content_suggestions
@@ -147,6 +148,14 @@ def create_lead(
     )
 
 
+WORLD_CALCULATOR = {
+    "horizon_months": 12,
+    "inputs": [{"key": "seats", "label": "Seats", "type": "whole", "min": 1, "max": 500, "default": 10}],
+    "assumptions": [{"key": "saving", "label": "Saving a seat", "value": "100", "source": "Survey"}],
+    "values": [{"key": "benefit", "label": "Benefit", "formula": "seats * saving", "is_output": True, "format": "money"}],
+}  # fmt: skip
+
+
 def create_world(folder: Path) -> dict:
     """The cast, and one object of each kind a page or the API names, by name (`cast` too):
     alice's MQL `lead` at `account` (Acme) with a touchpoint and a call, her `opportunity` in
@@ -274,6 +283,11 @@ def create_world(folder: Path) -> dict:
         cast["alice"], asset, kind="fix", comment="The logo is the old one.", now=t0
     )
 
+    # mona's ROI calculator, its v1 proposed: carol and victor may sign its assumptions.
+    calculator = calculator_actions.create_calculator(cast["mona"], name="World ROI", kind="roi")
+    calculator_actions.save_draft(cast["mona"], calculator.versions.get(), WORLD_CALCULATOR)
+    calculator_actions.propose(cast["mona"], calculator.versions.get())
+
     alices_token, _ = tokens.issue_token(cast["alice"], name="phone", scope="read")
     (alices_notification,) = notify.notify(
         [cast["alice"]], kind="sla.at_risk", title="Ann Lee is at risk", url=f"/leads/{lead.pk}/"
@@ -305,6 +319,7 @@ def create_world(folder: Path) -> dict:
         "link": link,
         "rubric": rubric,
         "suggestion": suggestion,
+        "calculator": calculator,
     }
 
 

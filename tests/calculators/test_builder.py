@@ -33,7 +33,11 @@ def test_a_saved_draft_keeps_percentages_as_fractions_and_renders_back(cast, dra
     assumptions = {a["key"]: a["value"] for a in version.assumptions}
     assert assumptions["adoption"] == "0.8"
     assert [v["key"] for v in version.outputs] == [
-        "total_benefit", "total_cost", "net_value", "roi", "payback"
+        "total_benefit",
+        "total_cost",
+        "net_value",
+        "roi",
+        "payback",
     ]
     assert lines.parse({**lines.render(version.content()), "horizon_months": 36}) == roi_content
     assert AuditLog.objects.filter(action="calculator.changed").count() == 1

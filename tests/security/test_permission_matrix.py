@@ -83,6 +83,9 @@ MEMBERS_AND_UP = EVERYBODY - {"vera"}
 RUBRIC_EDITORS = ADMINS | LEADERS | {"mona"}  # mona manages marketing: a content manager
 SUGGESTION_RULES_KEEPERS = ADMINS | {"otto"}  # admins and sales & marketing operations
 
+# Value calculators: admins, leaders and marketing managers (mona) build them.
+CALCULATOR_BUILDERS = ADMINS | LEADERS | {"mona"}
+
 ANYONE = "anyone, signed in or not"  # public: marked `login_not_required`
 PUBLIC_POST = "anyone, signed in or not: POST only"  # public, and GET answers 405
 SIGNED_IN = "everybody signed in"
@@ -233,6 +236,16 @@ RULES = {
         "approve": Rule(POST_ONLY, SIGNERS),
         "decline": Rule(POST_ONLY, SIGNERS),
     },
+    "calculators:list": PAGE,
+    "calculators:new": Rule(CALCULATOR_BUILDERS, CALCULATOR_BUILDERS),
+    "calculators:detail": PAGE,
+    "calculators:edit": Rule(CALCULATOR_BUILDERS, CALCULATOR_BUILDERS),
+    "calculators:preview": Rule(POST_ONLY, CALCULATOR_BUILDERS),
+    "calculators:act": {  # by its verb; the world's calculator version is proposed
+        "propose": Rule(POST_ONLY, CALCULATOR_BUILDERS),
+        "approve": Rule(POST_ONLY, SIGNERS),
+        "decline": Rule(POST_ONLY, SIGNERS),
+    },
 }
 
 # What goes into each URL's arguments: a string names an object of the world (its id goes in),
@@ -311,6 +324,10 @@ FILL = {
     "content:rubric": {"pk": "rubric"},
     "content:rubric_edit": {"pk": "rubric"},
     "content:rubric_act": {"pk": "rubric", "verb": ("propose", "approve", "decline")},
+    "calculators:detail": {"pk": "calculator"},
+    "calculators:edit": {"pk": "calculator", "number": (1,)},
+    "calculators:preview": {"pk": "calculator", "number": (1,)},
+    "calculators:act": {"pk": "calculator", "number": (1,), "verb": ("propose", "approve", "decline")},
 }
 
 # Routes not in the matrix, and why.

@@ -27,6 +27,7 @@ from ninja.errors import HttpError
 from ninja.openapi.schema import flatten_properties
 
 from accord.attribution.api import router as attribution_router
+from accord.calculators.api import router as calculators_router
 from accord.content.api import router as content_router
 from accord.core.api_types import ErrorOut
 from accord.crm.api import router as crm_router
@@ -67,6 +68,7 @@ api.add_router("/", review_router)
 api.add_router("/", sla_router)
 api.add_router("/", attribution_router)
 api.add_router("/", content_router)
+api.add_router("/", calculators_router)
 
 
 def refusal(error: ValidationError) -> str:

@@ -52,7 +52,9 @@ def create_calculator(actor, *, name: str, kind: str, description: str = "") -> 
         created_at=now,
         updated_at=now,
     )
-    CalculatorVersion.objects.create(calculator=calculator, number=1, created_by=actor, created_at=now)
+    CalculatorVersion.objects.create(
+        calculator=calculator, number=1, created_by=actor, created_at=now
+    )
     audit.record(
         actor,
         "calculator.created",
@@ -68,7 +70,9 @@ def _next_number(calculator: Calculator) -> int:
 
 
 @transaction.atomic
-def save_draft(actor, version: CalculatorVersion, content: dict, note: str = "") -> CalculatorVersion:
+def save_draft(
+    actor, version: CalculatorVersion, content: dict, note: str = ""
+) -> CalculatorVersion:
     """Save the parts onto a draft; over any other version, into a new draft based on it."""
     require(can_build_calculator(actor), BUILD_DENIED)
     version = CalculatorVersion.objects.select_for_update().get(pk=version.pk)
@@ -96,7 +100,9 @@ def save_draft(actor, version: CalculatorVersion, content: dict, note: str = "")
     calculator.updated_at = now
     calculator.save(update_fields=["updated_at"])
     if action == "calculator.drafted" or version.content() != before:
-        audit.record(actor, action, version, before=before, after=version.content(), summary=summary)
+        audit.record(
+            actor, action, version, before=before, after=version.content(), summary=summary
+        )
     return version
 
 

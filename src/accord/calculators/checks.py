@@ -293,7 +293,9 @@ def clean(content: dict) -> dict:
             if item is None:
                 continue
             if item["key"] in seen:
-                problems.add(part, f"the key {item['key']} is used twice: already {seen[item['key']]}")
+                problems.add(
+                    part, f"the key {item['key']} is used twice: already {seen[item['key']]}"
+                )
             else:
                 seen[item["key"]] = kind
     for name in tables:

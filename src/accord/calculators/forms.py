@@ -8,7 +8,9 @@ AREA = {"rows": 7, "spellcheck": "false", "class": "mono"}
 class CalculatorForm(forms.Form):
     name = forms.CharField(max_length=120)
     kind = forms.ChoiceField(choices=Calculator.Kind.choices)
-    description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea({"rows": 3}))
+    description = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea({"rows": 3})
+    )
 
 
 class VersionEditor(forms.Form):

@@ -32,9 +32,11 @@ def _lines(text: str):
 
 def _cells(line: str, size: int) -> list[str]:
     cells = [cell.strip() for cell in line.split("|")]
-    return (cells + [""] * size)[:size] if len(cells) <= size else cells[: size - 1] + [
-        " | ".join(cells[size - 1 :])
-    ]
+    return (
+        (cells + [""] * size)[:size]
+        if len(cells) <= size
+        else cells[: size - 1] + [" | ".join(cells[size - 1 :])]
+    )
 
 
 def _percent(text: str) -> str:

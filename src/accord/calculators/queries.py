@@ -64,7 +64,9 @@ def preview(content: dict, test_inputs: dict) -> dict:
             for message in messages
         ]
         return {"problems": problems, "inputs": [], "values": [], "error": ""}
-    given = {item["key"]: _test_value(item, test_inputs.get(item["key"])) for item in cleaned["inputs"]}
+    given = {
+        item["key"]: _test_value(item, test_inputs.get(item["key"])) for item in cleaned["inputs"]
+    }
     shown = [
         {**item, "test": _shown(given[item["key"]], item["type"])} for item in cleaned["inputs"]
     ]

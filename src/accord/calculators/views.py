@@ -122,9 +122,7 @@ def preview(request, pk: int, number: int):
     _version(pk, number)
     texts = {part: request.POST.get(part, "") for part in lines.PARTS}
     texts["horizon_months"] = request.POST.get("horizon_months", "")
-    return render(
-        request, "calculators/_preview.html", {"preview": _preview(texts, request.POST)}
-    )
+    return render(request, "calculators/_preview.html", {"preview": _preview(texts, request.POST)})
 
 
 VERBS = {
@@ -153,6 +151,3 @@ def version_act(request, pk: int, number: int, verb: str):
     }
     messages.success(request, done[verb])
     return redirect(version.calculator)
-
-
-

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,76 +15,197 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Calculator',
+            name="Calculator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('kind', models.CharField(choices=[('roi', 'ROI'), ('tco', 'TCO')], default='roi', max_length=3)),
-                ('description', models.TextField(blank=True, max_length=2000)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('owner', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("roi", "ROI"), ("tco", "TCO")], default="roi", max_length=3
+                    ),
+                ),
+                ("description", models.TextField(blank=True, max_length=2000)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CalculatorVersion',
+            name="CalculatorVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('proposed', 'Proposed'), ('published', 'Published'), ('retired', 'Retired'), ('declined', 'Declined')], default='draft', max_length=10)),
-                ('horizon_months', models.PositiveSmallIntegerField(choices=[(12, '12 months'), (24, '24 months'), (36, '36 months')], default=36)),
-                ('inputs', models.JSONField(default=list)),
-                ('assumptions', models.JSONField(default=list)),
-                ('tables', models.JSONField(default=dict)),
-                ('values', models.JSONField(default=list)),
-                ('note', models.CharField(blank=True, help_text='What changed and why.', max_length=300)),
-                ('created_at', models.DateTimeField()),
-                ('proposed_at', models.DateTimeField(blank=True, null=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
-                ('declined_at', models.DateTimeField(blank=True, null=True)),
-                ('decline_comment', models.CharField(blank=True, max_length=1000)),
-                ('based_on', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='calculators.calculatorversion')),
-                ('calculator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='calculators.calculator')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('declined_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("proposed", "Proposed"),
+                            ("published", "Published"),
+                            ("retired", "Retired"),
+                            ("declined", "Declined"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "horizon_months",
+                    models.PositiveSmallIntegerField(
+                        choices=[(12, "12 months"), (24, "24 months"), (36, "36 months")],
+                        default=36,
+                    ),
+                ),
+                ("inputs", models.JSONField(default=list)),
+                ("assumptions", models.JSONField(default=list)),
+                ("tables", models.JSONField(default=dict)),
+                ("values", models.JSONField(default=list)),
+                (
+                    "note",
+                    models.CharField(blank=True, help_text="What changed and why.", max_length=300),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("proposed_at", models.DateTimeField(blank=True, null=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
+                ("declined_at", models.DateTimeField(blank=True, null=True)),
+                ("decline_comment", models.CharField(blank=True, max_length=1000)),
+                (
+                    "based_on",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="calculators.calculatorversion",
+                    ),
+                ),
+                (
+                    "calculator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="calculators.calculator",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "declined_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['calculator', '-number'],
+                "ordering": ["calculator", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='AssumptionApproval',
+            name="AssumptionApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('marketing', 'Marketing'), ('sales', 'Sales')], max_length=10)),
-                ('approved_at', models.DateTimeField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approvals', to='calculators.calculatorversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[("marketing", "Marketing"), ("sales", "Sales")], max_length=10
+                    ),
+                ),
+                ("approved_at", models.DateTimeField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="approvals",
+                        to="calculators.calculatorversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['approved_at'],
+                "ordering": ["approved_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='calculatorversion',
-            constraint=models.UniqueConstraint(fields=('calculator', 'number'), name='calculators_one_number_per_version'),
+            model_name="calculatorversion",
+            constraint=models.UniqueConstraint(
+                fields=("calculator", "number"), name="calculators_one_number_per_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='calculatorversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('calculator',), name='calculators_one_published_version'),
+            model_name="calculatorversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "published")),
+                fields=("calculator",),
+                name="calculators_one_published_version",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assumptionapproval',
-            constraint=models.UniqueConstraint(fields=('version', 'side'), name='calculators_one_approval_per_side'),
+            model_name="assumptionapproval",
+            constraint=models.UniqueConstraint(
+                fields=("version", "side"), name="calculators_one_approval_per_side"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assumptionapproval',
-            constraint=models.UniqueConstraint(fields=('version', 'user'), name='calculators_one_approval_per_user'),
+            model_name="assumptionapproval",
+            constraint=models.UniqueConstraint(
+                fields=("version", "user"), name="calculators_one_approval_per_user"
+            ),
         ),
     ]
