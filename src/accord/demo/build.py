@@ -17,6 +17,7 @@ from datetime import date, datetime
 from django.db import transaction
 
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
+from accord.calculators.models import AssumptionApproval, Calculator, CalculatorVersion
 from accord.content import tasks as content_tasks
 from accord.content.models import (
     Asset,
@@ -47,6 +48,7 @@ from accord.crm.models import (
 )
 from accord.crm.queries import company_counts
 from accord.demo import (
+    calculators,
     content,
     content_ratings,
     content_suggestions,
@@ -91,6 +93,9 @@ def erase_company() -> None:
     """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
     with transaction.atomic():
         for model in (
+            AssumptionApproval,
+            CalculatorVersion,
+            Calculator,
             InfluenceRun,  # and its stored credits
             Suggestion,
             Rating,
@@ -155,6 +160,7 @@ def build_demo_company(
         # After the library and its usage rows: ratings are read off the sends and uses.
         content_ratings.install(seed, until)
         content_suggestions.install(seed, until)
+        calculators.install()
         # Content influence takes minutes to compute: the worker does it, not the build.
         content_tasks.request_influence()
         # Last: every notification the history above left is marked as told.
