@@ -66,7 +66,8 @@ def test_the_preview_shows_every_value_for_the_test_inputs(client, cast, draft):
         url, editor_post(test_analysts="10"), HTTP_HX_REQUEST="true"
     ).content.decode()
     assert 'name="test_analysts" value="10"' in page
-    assert "92000" in page  # a year's benefit for 10 analysts
+    assert ">92,000<" in page  # a year's benefit for 10 analysts
+    assert ">352.46%<" in page  # the ROI, a fraction shown as a percentage
     assert 'name="test_adoption"' not in page  # assumptions are not test inputs
     problems = client.post(url, editor_post(values="a | A | b\nb | B | a")).content.decode()
     assert "a cycle between values: a -&gt; b -&gt; a" in problems

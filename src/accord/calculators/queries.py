@@ -74,7 +74,14 @@ def preview(content: dict, test_inputs: dict) -> dict:
         results = formulas.evaluate(checks.compile_version(cleaned), given)
     except formulas.FormulaError as error:
         return {"problems": [], "inputs": shown, "values": [], "error": str(error)}
-    values = [{**value, "value": results[value["key"]]} for value in cleaned["values"]]
+    values = [
+        {
+            **value,
+            "value": results[value["key"]],
+            "shown": shown_value(results[value["key"]], value),
+        }
+        for value in cleaned["values"]
+    ]
     return {"problems": [], "inputs": shown, "values": values, "error": ""}
 
 
@@ -87,3 +94,16 @@ def _shown(value, kind: str) -> str:
         return format(value.normalize(), "f")
     except decimal.DecimalException:
         return str(value)
+
+
+def shown_value(value: Decimal, item: dict) -> str:
+    """A computed value as the builder reads it: money with cents, a percent as a percent
+    (stored as a fraction), months to one decimal, anything else to four places at most."""
+    fmt = item.get("format") or ""
+    if fmt == "percent":
+        return f"{(value * 100).quantize(Decimal('0.01')).normalize():f}%"
+    if fmt == "money":
+        return f"{value.quantize(Decimal('0.01')):,f}"
+    if fmt == "months":
+        return f"{value.quantize(Decimal('0.1')):f}"
+    return f"{value.quantize(Decimal('0.0001')).normalize():,f}"
