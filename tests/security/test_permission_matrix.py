@@ -327,7 +327,11 @@ FILL = {
     "calculators:detail": {"pk": "calculator"},
     "calculators:edit": {"pk": "calculator", "number": (1,)},
     "calculators:preview": {"pk": "calculator", "number": (1,)},
-    "calculators:act": {"pk": "calculator", "number": (1,), "verb": ("propose", "approve", "decline")},
+    "calculators:act": {
+        "pk": "calculator",
+        "number": (1,),
+        "verb": ("propose", "approve", "decline"),
+    },
 }
 
 # Routes not in the matrix, and why.
