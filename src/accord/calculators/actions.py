@@ -234,26 +234,15 @@ def decline(actor, version: CalculatorVersion, comment: str) -> CalculatorVersio
     version = CalculatorVersion.objects.select_for_update().get(pk=version.pk)
     if (blocker := decline_blocker(actor, version, comment)) is not None:
         raise blocker
-    version.status = Status.DECLINED
-    version.declined_by = actor
-    version.declined_at = timezone.now()
-    version.decline_comment = comment.strip()[:1000]
-    version.save(update_fields=["status", "declined_by", "declined_at", "decline_comment"])
     name = f"{version.calculator.name} v{version.number}"
-    audit.record(
-        actor,
-        "calculator.declined",
-        version,
-        after={"comment": version.decline_comment},
-        summary=f"Declined {name}: {version.decline_comment}",
-    )
-    signoff.tell_proposer(
-        version.proposed_by,
-        actor,
-        kind="signoff.declined",
+    signoff.record_decline(
+        version, actor, comment,
+        status=Status.DECLINED,
+        action="calculator.declined",
+        summary=f"Declined {name}",
+        proposer=version.proposed_by,
         title=f"{actor.display_name} declined {name}",
-        body=version.decline_comment,
         url=version.get_absolute_url(),
         key=f"calculator:{version.pk}:declined",
-    )
+    )  # fmt: skip
     return version

@@ -218,27 +218,16 @@ def decline(actor, rubric: Rubric, comment: str) -> Rubric:
     rubric = Rubric.objects.select_for_update().get(pk=rubric.pk)
     if (blocker := decline_blocker(actor, rubric, comment)) is not None:
         raise blocker
-    rubric.status = Status.DECLINED
-    rubric.declined_by = actor
-    rubric.declined_at = timezone.now()
-    rubric.decline_comment = comment.strip()[:1000]
-    rubric.save(update_fields=["status", "declined_by", "declined_at", "decline_comment"])
-    audit.record(
-        actor,
-        "rubric.declined",
-        rubric,
-        after={"comment": rubric.decline_comment},
-        summary=f"Declined rubric v{rubric.number}: {rubric.decline_comment}",
-    )
-    signoff.tell_proposer(
-        rubric.proposed_by,
-        actor,
-        kind="signoff.declined",
+    signoff.record_decline(
+        rubric, actor, comment,
+        status=Status.DECLINED,
+        action="rubric.declined",
+        summary=f"Declined rubric v{rubric.number}",
+        proposer=rubric.proposed_by,
         title=f"{actor.display_name} declined the rating rubric v{rubric.number}",
-        body=rubric.decline_comment,
         url=rubric.get_absolute_url(),
         key=f"rubric:{rubric.pk}:declined",
-    )
+    )  # fmt: skip
     return rubric
 
 

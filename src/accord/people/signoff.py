@@ -12,7 +12,7 @@ leaders who may sign it; each approval, and the thing taking effect, tells its p
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from accord.people import notify
+from accord.people import audit, notify
 from accord.people.models import User
 from accord.people.permissions import approval_side
 
@@ -115,6 +115,34 @@ def tell_proposer(proposer, actor, *, kind: str, title: str, body: str, url: str
     if proposer is None or proposer.pk == getattr(actor, "pk", None):
         return 0
     return len(notify.notify([proposer], kind=kind, title=title, body=body, url=url, key=key))
+
+
+def record_decline(
+    thing,
+    actor,
+    comment: str,
+    *,
+    status: str,
+    action: str,
+    summary: str,
+    proposer,
+    title: str,
+    url: str,
+    key: str,
+) -> None:
+    """Decline a thing waiting for signatures (the caller has checked `decline_blocker`): it
+    keeps `status`, who declined it, when and why (`declined_by`, `declined_at`,
+    `decline_comment`), the audit log says `summary` and the reason, and its proposer is told
+    why."""
+    thing.status = status
+    thing.declined_by = actor
+    thing.declined_at = timezone.now()
+    thing.decline_comment = comment.strip()[:1000]
+    thing.save(update_fields=["status", "declined_by", "declined_at", "decline_comment"])
+    audit.record(actor, action, thing, after={"comment": thing.decline_comment},
+                 summary=f"{summary}: {thing.decline_comment}")  # fmt: skip
+    tell_proposer(proposer, actor, kind="signoff.declined", title=title,
+                  body=thing.decline_comment, url=url, key=key)  # fmt: skip
 
 
 def tell_approval(

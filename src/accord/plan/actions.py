@@ -305,27 +305,16 @@ def decline(actor, revision: PlanRevision, comment: str) -> PlanRevision:
     revision = PlanRevision.objects.select_for_update().select_related("plan").get(pk=revision.pk)
     if (blocker := decline_blocker(actor, revision, comment)) is not None:
         raise blocker
-    revision.status = PlanRevision.Status.DECLINED
-    revision.declined_by = actor
-    revision.declined_at = timezone.now()
-    revision.decline_comment = comment.strip()[:1000]
-    revision.save(update_fields=["status", "declined_by", "declined_at", "decline_comment"])
-    audit.record(
-        actor,
-        "plan.declined",
-        revision,
-        after={"comment": revision.decline_comment},
-        summary=f"Declined revision {revision.number}: {revision.decline_comment}",
-    )
-    signoff.tell_proposer(
-        revision.created_by,
-        actor,
-        kind="signoff.declined",
+    signoff.record_decline(
+        revision, actor, comment,
+        status=PlanRevision.Status.DECLINED,
+        action="plan.declined",
+        summary=f"Declined revision {revision.number}",
+        proposer=revision.created_by,
         title=f"{actor.display_name} declined {revision.plan.name}, revision {revision.number}",
-        body=revision.decline_comment,
         url=revision.plan.get_absolute_url(),
         key=f"plan:{revision.pk}:declined",
-    )
+    )  # fmt: skip
     return revision
 
 
