@@ -8,7 +8,16 @@ from datetime import timedelta
 import pytest
 
 from accord.attribution import compute
-from accord.content.models import Asset, AssetVersion, ContentTouch, LinkEvent, TrackedLink, Usage
+from accord.content.models import (
+    Asset,
+    AssetVersion,
+    ContentTouch,
+    LinkEvent,
+    Rating,
+    Rubric,
+    TrackedLink,
+    Usage,
+)
 from accord.content.touches import CHANNEL_KEY
 from accord.crm.models import LeadOwnerChange, Touchpoint
 from accord.demo.simulation import simulate
@@ -123,3 +132,11 @@ def test_the_hidden_truth_has_a_few_good_a_few_bad_and_about_ten_never_used(worl
     assert {i for i, plan in enumerate(world.library) if plan.published is None} <= never
     since = world.content_since.timestamp()
     assert all(o.created >= since for o in world.opportunities if o.content)
+
+
+def test_the_rubric_was_signed_before_any_rating_made_under_it(small_demo_company):
+    rubric = Rubric.objects.get(status=Rubric.Status.ACTIVE)
+    first = Rating.objects.filter(rubric=rubric).order_by("created_at").first()
+
+    assert first is not None and rubric.active_from <= first.created_at
+    assert all(a.approved_at == rubric.active_from for a in rubric.approvals.all())

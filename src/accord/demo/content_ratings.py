@@ -15,7 +15,7 @@ from accord.analytics import ratings as arithmetic
 from accord.content import ratings
 from accord.content.models import Asset, Rating, Rubric, Usage
 from accord.demo import content
-from accord.people.models import User
+from accord.people.models import AuditLog, User
 
 RUBRIC = [
     {"key": "accuracy", "name": "Accuracy", "weight": 1,
@@ -29,27 +29,43 @@ RUBRIC = [
 ]  # fmt: skip
 
 
+# The rubric was agreed a little before the year of ratings the demo holds began.
+AGREED_BEFORE = timedelta(days=380)
+
+
 def install(seed: int, until) -> Rubric:
     """The default rubric, active, and the ratings the usage rows so far allow."""
-    rubric = install_rubric()
+    rubric = install_rubric(_moment(until) - AGREED_BEFORE if until else None)
     rate_demo(random.Random(seed * 7919 + 31), rubric=rubric, seed=seed, until=until)
     return rubric
 
 
-def install_rubric() -> Rubric:
+def install_rubric(agreed: datetime | None = None) -> Rubric:
+    """The default rubric drafted, proposed and signed through the verbs; dated `agreed` (a
+    week of drafting and signing up to then), so that no rating predates it."""
     people = {
         u.username: u
         for u in User.objects.filter(username__in=("content.manager", "cmo", "vp.sales"))
     }
+    drafted = agreed - timedelta(days=7) if agreed else None
     rubric = ratings.create_rubric(
         people["content.manager"],
         name="Default rubric",
         criteria=RUBRIC,
         note="What reps told us matters: is it right, does it fit the stage, did it land.",
+        now=drafted,
     )
-    ratings.propose(people["content.manager"], rubric)
+    ratings.propose(people["content.manager"], rubric, now=drafted)
     ratings.approve(people["cmo"], rubric)
-    return ratings.approve(people["vp.sales"], rubric)
+    rubric = ratings.approve(people["vp.sales"], rubric)
+    if agreed is not None:  # the verbs sign on the real clock: the demo's history is older
+        Rubric.objects.filter(pk=rubric.pk).update(active_from=agreed)
+        rubric.approvals.update(approved_at=agreed)
+        AuditLog.objects.filter(
+            object_type=rubric._meta.label_lower, object_id=str(rubric.pk)
+        ).update(at=agreed)
+        rubric.refresh_from_db()
+    return rubric
 
 
 def asset_quality(seed: int, asset_id: int, lift: float = 0.0) -> float:
