@@ -13,10 +13,10 @@ ROOT = Path(accord.__file__).parent
 FLOORS = (
     ("analytics", "people"),
     ("core",),
-    ("crm", "calculators"),
+    ("crm",),
     ("plan", "attribution"),
     ("qualify",),
-    ("imports", "sla", "content"),
+    ("imports", "sla", "content", "calculators"),
     ("scoreboard",),
     ("demo", "api", "webhooks"),
 )

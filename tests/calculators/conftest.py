@@ -58,3 +58,12 @@ def draft(calculator):
 def proposed(cast, draft, roi_content):
     version = actions.save_draft(cast["mona"], draft, roi_content)
     return actions.propose(cast["mona"], version)
+
+
+@pytest.fixture
+def published(cast, proposed):
+    """The ROI calculator published: both leaders (carol for marketing, victor for sales)."""
+    actions.approve(cast["carol"], proposed)
+    actions.approve(cast["victor"], proposed)
+    proposed.refresh_from_db()
+    return proposed

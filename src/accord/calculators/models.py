@@ -30,6 +30,23 @@ class Calculator(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
+    # The public page: whether the visitor gives an email before or after seeing results,
+    # which sites may embed it (one origin a line, e.g. https://www.example.com), and the
+    # consent text and privacy link shown by the email field.
+    class Gate(models.TextChoices):
+        RESULTS_FIRST = "results_first", "Show results, then ask for email for the business case"
+        EMAIL_FIRST = "email_first", "Ask for email before showing results"
+
+    gate = models.CharField(max_length=16, choices=Gate.choices, default=Gate.RESULTS_FIRST)
+    allowed_origins = models.TextField(blank=True, max_length=4000)
+    consent_text = models.CharField(max_length=600, blank=True)
+    privacy_url = models.URLField(blank=True)
+    # The campaign submissions are touches of (channel "Value calculators"), made on first
+    # capture, so every attribution model credits the calculator.
+    campaign = models.ForeignKey(
+        "crm.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
     class Meta:
         ordering = ["name", "id"]
 
@@ -155,3 +172,115 @@ class AssumptionApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} signed by {self.user} for {self.side}"
+
+
+class Visit(models.Model):
+    """One visitor's time on the public page: viewed, started (first input changed), the last
+    input they touched, completed (a submission). Views, starts and drop-off count these."""
+
+    calculator = models.ForeignKey(Calculator, on_delete=models.CASCADE, related_name="visits")
+    version = models.ForeignKey(
+        CalculatorVersion, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token = models.CharField(max_length=43, unique=True)
+    viewed_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    last_input = models.CharField(max_length=40, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    embedded_from = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["calculator", "viewed_at"])]
+
+
+class Submission(models.Model):
+    """One set of inputs and the results the server computed from them with one version.
+
+    A visitor's submission on the public page (`PUBLIC`) or a rep's adjusted copy on the deal
+    (`SALES`, `based_on` the one it changed). Inputs and results are stored as strings of
+    Decimals, keyed as the version names them; results are always the server's."""
+
+    class Source(models.TextChoices):
+        PUBLIC = "public", "Visitor on the public page"
+        SALES = "sales", "Sales on the deal"
+
+    calculator = models.ForeignKey(Calculator, on_delete=models.PROTECT, related_name="submissions")
+    version = models.ForeignKey(
+        CalculatorVersion, on_delete=models.PROTECT, related_name="submissions"
+    )
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.PUBLIC)
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="adjustments"
+    )
+    email = models.CharField(max_length=254, blank=True)  # normalised (lower case)
+    lead = models.ForeignKey(
+        "crm.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    account = models.ForeignKey(
+        "crm.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opportunity = models.ForeignKey(
+        "crm.Opportunity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    touchpoint = models.ForeignKey(
+        "crm.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    visit = models.ForeignKey(
+        Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+    )
+    # The page's one-time key: a replayed post finds its submission instead of a second one.
+    request_key = models.CharField(max_length=64, null=True, blank=True)
+    lead_was_new = models.BooleanField(default=False)
+    inputs = models.JSONField(default=dict)
+    results = models.JSONField(default=dict)
+    note = models.CharField(max_length=300, blank=True, help_text="What changed and why.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calculator", "request_key"], name="calculators_submission_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["calculator", "created_at"]),
+            models.Index(fields=["lead", "created_at"]),
+            models.Index(fields=["opportunity", "created_at"]),
+            models.Index(fields=["email"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.calculator} submission {self.pk}"
+
+
+class Realisation(models.Model):
+    """The value a won deal actually delivered, recorded by sales against the business case
+    it was sold on, so the calculator page shows promised beside realised."""
+
+    opportunity = models.OneToOneField(
+        "crm.Opportunity", on_delete=models.CASCADE, related_name="+"
+    )
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="realisations"
+    )
+    realised_value = models.DecimalField(max_digits=14, decimal_places=2)
+    note = models.CharField(max_length=600, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+
+class DeletionRequest(models.Model):
+    """A visitor asking for what they entered to be deleted. Confirmed by a signed link sent
+    to the address (so nobody deletes another's data), the same answer whether or not the
+    address is known."""
+
+    email = models.CharField(max_length=254)
+    requested_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    submissions_deleted = models.PositiveIntegerField(default=0)
