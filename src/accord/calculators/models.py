@@ -192,6 +192,9 @@ class Visit(models.Model):
     class Meta:
         indexes = [models.Index(fields=["calculator", "viewed_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.calculator} visit {self.viewed_at:%Y-%m-%d %H:%M}"
+
 
 class Submission(models.Model):
     """One set of inputs and the results the server computed from them with one version.
@@ -274,6 +277,9 @@ class Realisation(models.Model):
     )
     recorded_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"Realised {self.realised_value} on opportunity {self.opportunity_id}"
+
 
 class DeletionRequest(models.Model):
     """A visitor asking for what they entered to be deleted. Confirmed by a signed link sent
@@ -284,3 +290,6 @@ class DeletionRequest(models.Model):
     requested_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     submissions_deleted = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Deletion asked {self.requested_at:%Y-%m-%d}"
