@@ -532,3 +532,29 @@ def test_a_demo_request_after_the_mql_time_does_not_count_for_that_spell(demo_po
     lead = mql("later@acme.example", ny(2026, 6, 1, 9, 0))
     asked_for_a_demo(lead, ny(2026, 6, 3, 11, 0))
     assert one(lead, ny(2026, 6, 4, 9, 0)).policy.id == roberge.pk
+
+
+def test_many_leads_read_through_a_subquery_answer_as_a_few_read_by_their_ids(
+    roberge, mql, cast, monkeypatch
+):
+    """A page of leads is read by their ids, a whole board through a subquery: the clocks are
+    the same either way (owners, follow-ups, the status changes after the MQL)."""
+    from accord.sla import clocks
+
+    first = mql("one@acme.example", ny(2026, 3, 2, 9, 0))
+    second = mql("two@acme.example", ny(2026, 3, 2, 10, 0))
+    LeadOwnerChange.objects.create(
+        lead=second, from_owner=cast["alice"], to_owner=cast["bob"], changed_at=ny(2026, 3, 2, 11)
+    )
+    Lead.objects.filter(pk=second.pk).update(owner=cast["bob"])
+    follow_up(first, cast["alice"], ny(2026, 3, 2, 9, 30))
+    as_of, scope = ny(2026, 3, 3, 12, 0), Scope(started_from=ny(2026, 3, 1, 0, 0))
+    by_ids = evaluate_all(as_of, scope)
+    monkeypatch.setattr(clocks, "FEW_LEADS", 0)
+    by_subquery = evaluate_all(as_of, scope)
+    assert by_ids == by_subquery
+    assert {e.lead_id: e.owner for e in by_ids} == {
+        first.pk: cast["alice"].pk,
+        second.pk: cast["bob"].pk,
+    }
+    assert {e.lead_id: e.first.status for e in by_ids}[first.pk] == sla.MET
