@@ -514,3 +514,34 @@ def test_the_owner_scorecard_shows_the_revenue_credited_to_their_assets(
     assert mike.credited_pipeline == influence.by_owner()[cast["mike"].pk]["credit"]
     page = client.get(f"/content/owners/{cast['mike'].pk}/").text
     assert f"${revenue['credit']:,.0f}" in page
+
+
+def test_deals_no_content_reached_are_left_out_of_the_work_not_out_of_the_figures(
+    company, channels
+):
+    """Hooli's won deal saw a webinar and no content. The engine weighs only the journeys
+    with content in them, yet every model's credits still equal the reference's over every
+    deal, and Hooli's win still counts among the closed deals without the ROI one-pager."""
+    hooli = Account.objects.create(name="Hooli", created_at=at(1, 1))
+    fay = Lead.objects.create(
+        email="fay@example.com", account=hooli, status_changed_at=at(1, 3), created_at=at(1, 3)
+    )
+    Touchpoint.objects.create(
+        lead=fay, channel=channels["webinar"], kind="webinar", occurred_at=at(1, 8)
+    )
+    won = Opportunity.objects.create(
+        name="hooli", account=hooli, primary_lead=fay, amount=Decimal("12000.00"), stage="won",
+        created_at=at(2, 1), close_date=date(2026, 4, 2), closed_at=at(4, 2),
+    )  # fmt: skip
+
+    reached = engine.with_content_deals_only(tables.load(connect()))
+    weighed = {r["opportunity_id"] for r in tables.rows(reached.opportunities)}
+    assert won.pk not in weighed
+    assert {deal.pk for deal in company["deals"].values()} <= weighed
+
+    found = stored()
+    for model in influence.MODELS:
+        expected = {k: v for k, v in reference(model, "pipeline").items() if v}
+        assert engine_credits(found, model) == expected, model
+    roi = influence.win_rates(found, company["assets"]["roi"].pk)
+    assert (roi["without_n"], roi["without_won"]) == (2, 2)

@@ -607,16 +607,27 @@ WITH "t7" AS (
     AND "t0"."created_at" <= CAST('2026-06-30T00:00:00' AS TIMESTAMP)
 )
 SELECT
-  "t12"."opportunity_id",
-  CAST(CAST(ROUND(CAST("t12"."amount" * 100 AS DECIMAL), 0) AS DECIMAL(14, 0)) AS BIGINT) AS "cents"
-FROM "t7" AS "t12"
-WHERE
-  NOT EXISTS(
+  "t23"."opportunity_id",
+  CAST(CAST(ROUND(CAST("t23"."amount" * 100 AS DECIMAL), 0) AS DECIMAL(14, 0)) AS BIGINT) AS "cents"
+FROM (
+  SELECT
+    "t12"."opportunity_id",
+    "t12"."account_id",
+    "t12"."primary_lead_id",
+    "t12"."amount",
+    "t12"."closed_at",
+    "t12"."opp_created_at",
+    "t12"."converted_at",
+    "t22"."opportunity_id" AS "opportunity_id_right",
+    "t22"."touches"
+  FROM "t7" AS "t12"
+  LEFT OUTER JOIN (
     SELECT
-      1
+      "t20"."opportunity_id",
+      COUNT(*) AS "touches"
     FROM (
-      SELECT DISTINCT
-        "t19"."opportunity_id"
+      SELECT
+        *
       FROM (
         SELECT
           "t18"."opportunity_id",
@@ -686,7 +697,11 @@ WHERE
           CAST(FLOOR(EXTRACT('epoch' FROM "t19"."opp_created_at")) AS BIGINT) - 31536000
         )
         AND "t19"."occurred_at" <= "t19"."converted_at"
-    ) AS "t21"
-    WHERE
-      "t12"."opportunity_id" = "t21"."opportunity_id"
-  );
+    ) AS "t20"
+    GROUP BY
+      1
+  ) AS "t22"
+    ON "t12"."opportunity_id" = "t22"."opportunity_id"
+) AS "t23"
+WHERE
+  "t23"."touches" IS NULL;

@@ -608,82 +608,103 @@ WITH `t7` AS (
     AND `t0`.`closed_at` <= CAST('2026-06-30T00:00:00' AS TIMESTAMP)
 )
 SELECT
-  `t12`.`opportunity_id`,
-  CAST(CAST(ROUND(`t12`.`amount` * 100, 0) AS DECIMAL(14, 0)) AS BIGINT) AS `cents`
-FROM `t7` AS `t12`
-LEFT ANTI JOIN (
-  SELECT DISTINCT
-    `t19`.`opportunity_id`
-  FROM (
+  `t23`.`opportunity_id`,
+  CAST(CAST(ROUND(`t23`.`amount` * 100, 0) AS DECIMAL(14, 0)) AS BIGINT) AS `cents`
+FROM (
+  SELECT
+    `t12`.`opportunity_id`,
+    `t12`.`account_id`,
+    `t12`.`primary_lead_id`,
+    `t12`.`amount`,
+    `t12`.`closed_at`,
+    `t12`.`opp_created_at`,
+    `t12`.`converted_at`,
+    `t22`.`opportunity_id` AS `opportunity_id_right`,
+    `t22`.`touches`
+  FROM `t7` AS `t12`
+  LEFT OUTER JOIN (
     SELECT
-      `t18`.`opportunity_id`,
-      `t18`.`lead_id`,
-      `t15`.`touchpoint_id`,
-      `t15`.`occurred_at`,
-      `t15`.`channel`,
-      `t15`.`campaign_id`,
-      `t13`.`account_id`,
-      `t13`.`primary_lead_id`,
-      `t13`.`amount`,
-      `t13`.`closed_at`,
-      `t13`.`opp_created_at`,
-      `t13`.`converted_at`
+      `t20`.`opportunity_id`,
+      COUNT(*) AS `touches`
     FROM (
       SELECT
         *
       FROM (
         SELECT
-          `t12`.`opportunity_id`,
-          `t9`.`lead_id`
-        FROM `t7` AS `t12`
+          `t18`.`opportunity_id`,
+          `t18`.`lead_id`,
+          `t15`.`touchpoint_id`,
+          `t15`.`occurred_at`,
+          `t15`.`channel`,
+          `t15`.`campaign_id`,
+          `t13`.`account_id`,
+          `t13`.`primary_lead_id`,
+          `t13`.`amount`,
+          `t13`.`closed_at`,
+          `t13`.`opp_created_at`,
+          `t13`.`converted_at`
+        FROM (
+          SELECT
+            *
+          FROM (
+            SELECT
+              `t12`.`opportunity_id`,
+              `t9`.`lead_id`
+            FROM `t7` AS `t12`
+            INNER JOIN (
+              SELECT
+                `t2`.`account_id`,
+                `t2`.`lead_id`
+              FROM `leads` AS `t2`
+            ) AS `t9`
+              ON `t12`.`account_id` = `t9`.`account_id`
+          ) AS `t16`
+          UNION
+          SELECT
+            *
+          FROM (
+            SELECT
+              `t0`.`opportunity_id`,
+              `t0`.`primary_lead_id` AS `lead_id`
+            FROM `opportunities` AS `t0`
+            WHERE
+              `t0`.`stage` = 'won'
+              AND `t0`.`closed_at` IS NOT NULL
+              AND `t0`.`closed_at` >= CAST('2025-06-30T00:00:00' AS TIMESTAMP)
+              AND `t0`.`closed_at` <= CAST('2026-06-30T00:00:00' AS TIMESTAMP)
+              AND `t0`.`primary_lead_id` IS NOT NULL
+          ) AS `t8`
+        ) AS `t18`
         INNER JOIN (
           SELECT
-            `t2`.`account_id`,
-            `t2`.`lead_id`
-          FROM `leads` AS `t2`
-        ) AS `t9`
-          ON `t12`.`account_id` = `t9`.`account_id`
-      ) AS `t16`
-      UNION
-      SELECT
-        *
-      FROM (
-        SELECT
-          `t0`.`opportunity_id`,
-          `t0`.`primary_lead_id` AS `lead_id`
-        FROM `opportunities` AS `t0`
-        WHERE
-          `t0`.`stage` = 'won'
-          AND `t0`.`closed_at` IS NOT NULL
-          AND `t0`.`closed_at` >= CAST('2025-06-30T00:00:00' AS TIMESTAMP)
-          AND `t0`.`closed_at` <= CAST('2026-06-30T00:00:00' AS TIMESTAMP)
-          AND `t0`.`primary_lead_id` IS NOT NULL
-      ) AS `t8`
-    ) AS `t18`
-    INNER JOIN (
-      SELECT
-        `t4`.`touchpoint_id`,
-        `t4`.`lead_id`,
-        `t4`.`occurred_at`,
-        `t10`.`channel`,
-        `t4`.`campaign_id`
-      FROM `touchpoints` AS `t4`
-      INNER JOIN (
-        SELECT
-          `t3`.`channel_id`,
-          `t3`.`key` AS `channel`
-        FROM `channels` AS `t3`
-      ) AS `t10`
-        ON `t4`.`channel_id` = `t10`.`channel_id`
-    ) AS `t15`
-      ON `t18`.`lead_id` = `t15`.`lead_id`
-    INNER JOIN `t7` AS `t13`
-      ON `t18`.`opportunity_id` = `t13`.`opportunity_id`
-  ) AS `t19`
-  WHERE
-    CAST(FLOOR(UNIX_TIMESTAMP(CAST(`t19`.`occurred_at` AS TIMESTAMP))) AS BIGINT) >= (
-      CAST(FLOOR(UNIX_TIMESTAMP(CAST(`t19`.`opp_created_at` AS TIMESTAMP))) AS BIGINT) - 31536000
-    )
-    AND `t19`.`occurred_at` <= `t19`.`converted_at`
-) AS `t21`
-  ON `t12`.`opportunity_id` = `t21`.`opportunity_id`;
+            `t4`.`touchpoint_id`,
+            `t4`.`lead_id`,
+            `t4`.`occurred_at`,
+            `t10`.`channel`,
+            `t4`.`campaign_id`
+          FROM `touchpoints` AS `t4`
+          INNER JOIN (
+            SELECT
+              `t3`.`channel_id`,
+              `t3`.`key` AS `channel`
+            FROM `channels` AS `t3`
+          ) AS `t10`
+            ON `t4`.`channel_id` = `t10`.`channel_id`
+        ) AS `t15`
+          ON `t18`.`lead_id` = `t15`.`lead_id`
+        INNER JOIN `t7` AS `t13`
+          ON `t18`.`opportunity_id` = `t13`.`opportunity_id`
+      ) AS `t19`
+      WHERE
+        CAST(FLOOR(UNIX_TIMESTAMP(CAST(`t19`.`occurred_at` AS TIMESTAMP))) AS BIGINT) >= (
+          CAST(FLOOR(UNIX_TIMESTAMP(CAST(`t19`.`opp_created_at` AS TIMESTAMP))) AS BIGINT) - 31536000
+        )
+        AND `t19`.`occurred_at` <= `t19`.`converted_at`
+    ) AS `t20`
+    GROUP BY
+      1
+  ) AS `t22`
+    ON `t12`.`opportunity_id` = `t22`.`opportunity_id`
+) AS `t23`
+WHERE
+  `t23`.`touches` IS NULL;

@@ -25,6 +25,7 @@ Only joins, group-by, `row_number` and windowed sums are used: the same on every
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 import ibis
@@ -243,6 +244,35 @@ def closed_query(
     }
 
 
+FEW_DEALS = 20_000
+
+
+def with_content_deals_only(t: Tables) -> Tables:
+    """The tables with only the opportunities a content touch could be in the journey of:
+    those of an account, or with a primary lead, that has a content touch at any time.
+
+    A deal's touch credits (whole cents included) depend on its own journey alone, so the
+    content touches' credits are the same computed over these deals as over every deal, and
+    the engine weighs the journeys sales sent content in instead of every one. The deals are
+    read first and named in the queries (as a subquery, SQLite's parser overflows on the
+    models' nesting); when most deals have content (over FEW_DEALS), nothing is left out."""
+    touched = (
+        t.content_touches.select("touchpoint_id")
+        .inner_join(t.touchpoints.select("touchpoint_id", "lead_id"), "touchpoint_id")
+        .inner_join(t.leads.select("lead_id", "account_id"), "lead_id")
+        .select("lead_id", "account_id")
+        .distinct()
+    )
+    deals = t.opportunities
+    reached = deals.filter(
+        deals.account_id.isin(touched.account_id) | deals.primary_lead_id.isin(touched.lead_id)
+    ).select("opportunity_id")
+    ids = sorted({int(r["opportunity_id"]) for r in rows(reached)})
+    if len(ids) > FEW_DEALS:
+        return t
+    return replace(t, opportunities=deals.filter(deals.opportunity_id.isin(ids or [-1])))
+
+
 def influence(t: Tables, models=MODELS, options: Options = DEFAULTS, period: Period = None) -> dict:
     """Everything influence computes, as plain data, for storing:
 
@@ -250,9 +280,11 @@ def influence(t: Tables, models=MODELS, options: Options = DEFAULTS, period: Per
     credit of every content touch; "reach": {asset_id: (opportunities, won, won_cents)};
     "closed": {asset_id: (closed, won)}; "closed_all": (closed, won) of every closed deal."""
     found: dict[str, list[tuple]] = {}
+    reached = with_content_deals_only(t)
     for model in models:
+        # Channel shares are the whole company's; each deal's credits only its own journey's.
         shares = channel_shares(t, model, options, period) if model in DATA_DRIVEN else None
-        credited = touch_cents_query(t, model, options, period, shares)
+        credited = touch_cents_query(reached, model, options, period, shares)
         found[model] = [
             (
                 r["opportunity_id"],
@@ -261,15 +293,15 @@ def influence(t: Tables, models=MODELS, options: Options = DEFAULTS, period: Per
                 r["version_id"],
                 int(r["cents"]),
             )
-            for r in rows(content_cents_query(t, credited))
+            for r in rows(content_cents_query(reached, credited))
         ]
-    closed = closed_query(t, options, period)
-    every = rows(closed["all"])[0]
+    closed = closed_query(reached, options, period)
+    every = rows(closed_query(t, options, period)["all"])[0]
     return {
         "touches": found,
         "reach": {
             r["asset_id"]: (int(r["opportunities"]), int(r["won"] or 0), int(r["won_cents"] or 0))
-            for r in rows(reach_query(t, options, period))
+            for r in rows(reach_query(reached, options, period))
         },
         "closed": {
             r["asset_id"]: (int(r["closed"]), int(r["won"] or 0)) for r in rows(closed["assets"])
