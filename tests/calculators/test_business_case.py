@@ -12,6 +12,7 @@ from decimal import Decimal as D
 import pypdfium2
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test import override_settings
 
 from accord.calculators import actions, business_case, compute
@@ -19,6 +20,14 @@ from accord.calculators.models import CalculatorVersion, Submission
 from tests.calculators.conftest import ROI_TEXTS
 
 SUBMITTED = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """The visitor's doors count requests per address in the cache: leave no count behind for
+    the tests after these (the permission matrix opens them from the same address)."""
+    yield
+    cache.clear()
 
 
 def submit(version, **typed) -> Submission:
