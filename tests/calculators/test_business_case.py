@@ -153,6 +153,29 @@ def test_a_submission_on_a_retired_version_keeps_its_own_assumptions(cast, submi
     assert case.years[0].cumulative[2].value == D("135000")
 
 
+def test_formulas_that_cannot_be_computed_for_a_shorter_year_leave_the_headline_standing(
+    client, cast, draft
+):
+    from accord.calculators import lines
+
+    texts = {**ROI_TEXTS}
+    texts["values"] += """
+after_first | A year after the first | total_benefit * 12 / (horizon_months - 12)
+  output: money | The benefit of each year after the first
+"""
+    version = actions.save_draft(cast["mona"], draft, lines.parse(texts))
+    submission = submit(version)
+
+    case = business_case.case(submission)
+
+    assert case.years == [] and case.sensitivity is None
+    assert "after_first: division by zero" in case.years_problem
+    assert [o.figure.shown for o in case.outputs][2] == "$455,000.00"
+    client.force_login(cast["vera"])
+    page = client.get(f"/calculators/submissions/{submission.pk}/case/")
+    assert page.status_code == 200 and "cannot be computed" in page.content.decode()
+
+
 # --- The page inside ----------------------------------------------------------------------
 
 

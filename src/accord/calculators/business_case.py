@@ -133,6 +133,7 @@ class BusinessCase:
     payback: Figure | None
     sensitivity: Sensitivity | None
     no_sensitivity: str  # why there is none, when there is none
+    years_problem: str  # why there are no results by year, when there are none
     chart: Chart | None
     internal: dict = field(default_factory=dict)  # who and which lead: never shown publicly
 
@@ -323,6 +324,21 @@ def _internal(submission: Submission) -> dict:
     }
 
 
+def _year(number: int, yearly: list[dict], values: dict, previous: dict) -> Year:
+    """Year `number`: each output to the end of that year, and a money output's own amount."""
+    return Year(
+        number=number,
+        months=number * 12,
+        cumulative=[_figure(o, values[o["key"]]) for o in yearly],
+        increments=[
+            _figure(o, values[o["key"]] - previous.get(o["key"], Decimal(0)))
+            if o.get("format") == "money"
+            else None
+            for o in yearly
+        ],
+    )
+
+
 def case(submission: Submission) -> BusinessCase:
     """The business case of one submission, computed by its own version's formulas."""
     version = submission.version
@@ -330,28 +346,30 @@ def case(submission: Submission) -> BusinessCase:
     compiled = compute.compiled(version)
     inputs = {k: Decimal(v) for k, v in submission.inputs.items()}
     horizon = version.horizon_months
-    base = _evaluate(compiled, inputs, horizon)
-    # The stored results are what the buyer was shown; the server computed them too.
-    stored = {k: Decimal(v) for k, v in submission.results.items()}
-    headline = {**base, **stored}
-    outputs = version.outputs
-    yearly = [o for o in outputs if o.get("format") != "months"]
-    years, previous = [], {}
-    for number in range(1, horizon // 12 + 1):
-        values = headline if number * 12 == horizon else _evaluate(compiled, inputs, number * 12)
-        cumulative = [_figure(o, values[o["key"]]) for o in yearly]
-        increments = [
-            _figure(o, values[o["key"]] - previous.get(o["key"], Decimal(0)))
-            if o.get("format") == "money"
-            else None
-            for o in yearly
-        ]
-        years.append(Year(number, number * 12, cumulative, increments))
-        previous = values
-    months = [o for o in outputs if o.get("format") == "months"]
-    payback = next((o for o in months if "payback" in (o["key"] + o["label"]).lower()), None)
-    payback = payback or (months[0] if months else None)
-    sensitivity, no_sensitivity = _sensitivity(content, compiled.depends, inputs, headline)
+    # The stored results are what the buyer was shown (the server computed them too).
+    headline = {k: Decimal(v) for k, v in submission.results.items()}
+    years, years_problem, previous = [], "", {}
+    try:
+        headline = _evaluate(compiled, inputs, horizon) | headline
+        outputs = [o for o in version.outputs if o["key"] in headline]
+        yearly = [o for o in outputs if o.get("format") != "months"]
+        for number in range(1, horizon // 12 + 1):
+            end = number * 12
+            values = headline if end == horizon else _evaluate(compiled, inputs, end)
+            years.append(_year(number, yearly, values, previous))
+            previous = values
+    except formulas.FormulaError as error:
+        outputs = [o for o in version.outputs if o["key"] in headline]
+        yearly, years = [], []
+        years_problem = f"The results by year cannot be computed from these numbers: {error}."
+    durations = [o for o in outputs if o.get("format") == "months"]
+    payback = next((o for o in durations if "payback" in (o["key"] + o["label"]).lower()), None)
+    payback = payback or (durations[0] if durations else None)
+    sensitivity, no_sensitivity = (
+        _sensitivity(content, compiled.depends, inputs, headline)
+        if years
+        else (None, years_problem)
+    )
     money_outputs = [o for o in yearly if o.get("format") == "money"]
     charted = next(
         (o for o in money_outputs if NET.search(o["key"]) or NET.search(o["label"])),
@@ -400,6 +418,7 @@ def case(submission: Submission) -> BusinessCase:
         payback=_figure(payback, headline[payback["key"]]) if payback else None,
         sensitivity=sensitivity,
         no_sensitivity=no_sensitivity,
+        years_problem=years_problem,
         chart=chart,
         internal=_internal(submission),
     )
