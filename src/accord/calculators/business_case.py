@@ -281,10 +281,12 @@ def _chart(title: str, figures: list[Figure]) -> Chart | None:
     """Bars of one money output's cumulative value by year, laid out for an inline SVG."""
     if not figures:
         return None
-    width, height, top, bottom, left, gap = 480, 200, 24, 28, 16, 24
+    width, height, top, left, gap = 480, 200, 22, 16, 24
     high = max(max(f.value for f in figures), Decimal(0))
     low = min(min(f.value for f in figures), Decimal(0))
     span = (high - low) or Decimal(1)
+    # Room at the foot for the years' names, and for a value under a bar below zero.
+    bottom = 24 + (18 if low < 0 else 0)
     plot = height - top - bottom
     zero_y = top + int((high / span) * plot)
     bar_width = (width - 2 * left - gap * (len(figures) - 1)) // len(figures)
@@ -302,7 +304,7 @@ def _chart(title: str, figures: list[Figure]) -> Chart | None:
                 width=bar_width,
                 height=max(size, 1),
                 negative=negative,
-                label_y=min(y + size + 14, height - bottom + 12) if negative else max(y - 6, 12),
+                label_y=y + size + 14 if negative else max(y - 6, 12),
             )
         )
     return Chart(title=title, bars=bars, width=width, height=height, zero_y=zero_y)
