@@ -10,6 +10,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
+from types import SimpleNamespace
 
 import pypdfium2
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,6 +18,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 import accord
 from accord.attribution.models import Spend
 from accord.calculators import actions as calculator_actions
+from accord.calculators import business_case
+from accord.calculators.models import Submission
 from accord.content import actions as content_actions
 from accord.content import ratings as content_ratings
 from accord.content import suggestions as content_suggestions
@@ -165,7 +168,9 @@ def create_world(folder: Path) -> dict:
     `delivery` of it,
     a follow-up `policy`, the company `calendar` with a `day_off`, a `spend_line`, and
     alice's `alices_token` and `alices_notification`, mike's draft `asset` (a case study with
-    a PDF), his published `sent_asset` and the tracked `link` alice sent her lead to it. The security tests visit them all."""
+    a PDF), his published `sent_asset` and the tracked `link` alice sent her lead to it,
+    mona's proposed `calculator`, a `submission` to it from alice's lead and the `case_token`
+    of its business case (its `pk` is the token). The security tests visit them all."""
     teams = create_teams()
     cast = create_cast(teams)
     channels = create_channels()
@@ -287,6 +292,17 @@ def create_world(folder: Path) -> dict:
     calculator = calculator_actions.create_calculator(cast["mona"], name="World ROI", kind="roi")
     calculator_actions.save_draft(cast["mona"], calculator.versions.get(), WORLD_CALCULATOR)
     calculator_actions.propose(cast["mona"], calculator.versions.get())
+    # A visitor's submission to it from alice's lead; `case_token` opens its business case.
+    submission = Submission.objects.create(
+        calculator=calculator,
+        version=calculator.versions.get(),
+        email=lead.email,
+        lead=lead,
+        inputs={"seats": "10"},
+        results={"benefit": "1000"},
+        created_at=t0,
+    )
+    case_token = SimpleNamespace(pk=business_case.public_token(submission))
 
     alices_token, _ = tokens.issue_token(cast["alice"], name="phone", scope="read")
     (alices_notification,) = notify.notify(
@@ -320,6 +336,8 @@ def create_world(folder: Path) -> dict:
         "rubric": rubric,
         "suggestion": suggestion,
         "calculator": calculator,
+        "submission": submission,
+        "case_token": case_token,
     }
 
 

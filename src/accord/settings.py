@@ -194,6 +194,9 @@ API_BULK_MAX_ITEMS = 10_000
 # The public viewer of tracked links (/s/<token>/, no login): requests per client address
 # per minute, over its pages, files and time pings together (a reader makes a few a minute).
 CONTENT_VIEWER_RATE_LIMIT = envint("CONTENT_VIEWER_RATE_LIMIT", 60, minimum=1)
+# The visitor's copy of a calculator's business case (/c/case/<token>/, no login, a PDF costs
+# a moment to lay out): requests per client address per minute, page and PDF together.
+CALCULATOR_CASE_RATE_LIMIT = envint("CALCULATOR_CASE_RATE_LIMIT", 30, minimum=1)
 # The web import: the largest file it accepts (checked while the file arrives), and how
 # many days an import's files (the upload, its rejected rows) are kept after it ends.
 IMPORT_MAX_MEGABYTES = envint("IMPORT_MAX_MEGABYTES", 500, minimum=1)

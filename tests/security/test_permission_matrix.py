@@ -246,6 +246,12 @@ RULES = {
         "approve": Rule(POST_ONLY, SIGNERS),
         "decline": Rule(POST_ONLY, SIGNERS),
     },
+    # A submission's business case: everybody inside reads it (its lead too); the visitor's
+    # copy opens with its signed token, no login.
+    "calculators:case": PAGE,
+    "calculators:case_pdf": PAGE,
+    "calculators:public_case": Rule(ANYONE, READ_ONLY),
+    "calculators:public_case_pdf": Rule(ANYONE, READ_ONLY),
 }
 
 # What goes into each URL's arguments: a string names an object of the world (its id goes in),
@@ -332,6 +338,10 @@ FILL = {
         "number": (1,),
         "verb": ("propose", "approve", "decline"),
     },
+    "calculators:case": {"pk": "submission"},
+    "calculators:case_pdf": {"pk": "submission"},
+    "calculators:public_case": {"token": "case_token"},
+    "calculators:public_case_pdf": {"token": "case_token"},
 }
 
 # Routes not in the matrix, and why.
@@ -647,7 +657,8 @@ def test_the_public_pages_are_exactly_those_marked_login_not_required(matrix):
         if isinstance(rule, Rule) and rule.get in (ANYONE, PUBLIC_POST)
     }
     viewer = {"content:link", "content:link_file", "content:link_download", "content:link_ping"}
-    assert marked == ruled == {"login"} | viewer, matrix.size
+    case = {"calculators:public_case", "calculators:public_case_pdf"}
+    assert marked == ruled == {"login"} | viewer | case, matrix.size
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page_everywhere_but_the_public_pages(matrix):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.calculators import views
+from accord.calculators import case_views, views
 
 app_name = "calculators"
 urlpatterns = [
@@ -10,4 +10,13 @@ urlpatterns = [
     path("calculators/<int:pk>/versions/<int:number>/edit/", views.version_edit, name="edit"),
     path("calculators/<int:pk>/versions/<int:number>/preview/", views.preview, name="preview"),
     path("calculators/<int:pk>/versions/<int:number>/<str:verb>/", views.version_act, name="act"),
+    # A submission's business case, inside (with its lead) and the visitor's copy (no login).
+    path("calculators/submissions/<int:pk>/case/", case_views.submission_case, name="case"),
+    path(
+        "calculators/submissions/<int:pk>/case.pdf",
+        case_views.submission_case_pdf,
+        name="case_pdf",
+    ),
+    path("c/case/<str:token>/", case_views.public_case, name="public_case"),
+    path("c/case/<str:token>.pdf", case_views.public_case_pdf, name="public_case_pdf"),
 ]

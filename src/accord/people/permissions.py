@@ -361,3 +361,10 @@ def can_build_calculator(user) -> bool:
     if user.role in (Role.ADMIN, Role.LEADER):
         return True
     return user.role == Role.MANAGER and user.teams.filter(kind="marketing").exists()
+
+
+def can_read_business_case(user, submission) -> bool:
+    """A submission's business case with who sent it and their lead: whoever may see the lead,
+    which is everybody signed in, viewers included (everybody inside reads everything). The
+    buyer's own copy, without those, goes through a signed link instead."""
+    return user.is_authenticated and user.is_active
