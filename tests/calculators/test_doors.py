@@ -119,3 +119,26 @@ def test_the_api_answers_errors_in_json(api, cast, draft):
     assert api("get", "/calculators/zero", token).status_code == 422
     unpublished = api("get", f"/calculators/{draft.calculator_id}", token).json()
     assert unpublished["published_version"] is None and unpublished["inputs"] == []
+
+
+def test_an_assumption_written_as_a_percentage_is_read_as_one_everywhere(client, cast, published):
+    """Adoption was written as 80%: stored as 0.8 and computed with 0.8, shown as 80% to
+    the leaders who sign it, in the editor, and to the buyer in the business case."""
+    from accord.calculators import business_case, compute, lines
+    from accord.calculators.models import Submission
+    from django.utils import timezone
+
+    adoption = next(a for a in published.assumptions if a["key"] == "adoption")
+    assert adoption["value"] == "0.8" and adoption["percent"] is True
+    client.force_login(cast["victor"])
+    page = client.get(published.calculator.get_absolute_url()).content.decode()
+    assert '<td class="num">80%</td>' in page
+    assert "| 80% |" in lines.render(published.content())["assumptions"]
+    result = compute.compute(published, compute.defaults(published))
+    submission = Submission.objects.create(
+        calculator=published.calculator, version=published, inputs=result.stored_inputs(),
+        results=result.stored_values(), created_at=timezone.now(),
+    )  # fmt: skip
+    shown = {a.label: a.shown for a in business_case.case(submission).assumptions}
+    assert shown["Share of analysts who adopt it"] == "80%"
+    assert shown["Working hours a year"] == "1,800"

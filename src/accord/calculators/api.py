@@ -44,7 +44,8 @@ class InputOut(Schema):
 class AssumptionOut(Schema):
     key: str
     label: str
-    value: str
+    value: str  # a fraction when `percent` (0.8 for 80%)
+    percent: bool = False
     source: str
 
 

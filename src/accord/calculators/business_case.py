@@ -140,7 +140,7 @@ class BusinessCase:
     @property
     def shares(self) -> bool:
         """Whether an assumption looks like a share (between 0 and 1), to say how it reads."""
-        return any(0 < a.value < 1 for a in self.assumptions)
+        return any(0 < a.value < 1 and not a.shown.endswith("%") for a in self.assumptions)
 
     def public(self) -> "BusinessCase":
         """The visitor's copy: the same figures, without the owner, the lead and its status."""
@@ -148,6 +148,13 @@ class BusinessCase:
 
 
 # --- Formatting ---------------------------------------------------------------------------
+
+
+def _assumption_shown(item: dict) -> str:
+    value = Decimal(item["value"])
+    if item.get("percent"):
+        return _plain_number(value * 100) + "%"
+    return _plain_number(value)
 
 
 def money(value: Decimal) -> str:
@@ -409,7 +416,7 @@ def case(submission: Submission) -> BusinessCase:
             Assumption(
                 label=a["label"],
                 value=Decimal(a["value"]),
-                shown=_plain_number(Decimal(a["value"])),
+                shown=_assumption_shown(a),
                 source=a["source"],
             )
             for a in version.assumptions

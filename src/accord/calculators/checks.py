@@ -192,7 +192,15 @@ def _clean_assumption(item, index: int, problems: _Problems) -> dict | None:
         )
     if len(problems.by_part.get("assumptions", [])) > before:
         return None
-    return {"key": key, "label": label, "value": _plain(value), "source": source}
+    # Stored as a fraction; `percent` remembers it was written as a percentage (80% is 0.8),
+    # so the builder, both leaders signing it and the buyer read it as one.
+    return {
+        "key": key,
+        "label": label,
+        "value": _plain(value),
+        "percent": item.get("percent") is True,
+        "source": source,
+    }
 
 
 def _clean_value(item, index: int, problems: _Problems) -> dict | None:

@@ -45,6 +45,14 @@ def _percent(text: str) -> str:
     return text if value is None else format((value / 100).normalize(), "f")
 
 
+def _assumption_shown(item: dict) -> str:
+    """An assumption's value as the builder wrote it: a percentage as a percentage."""
+    if not item.get("percent"):
+        return item["value"]
+    value = number(item["value"])
+    return item["value"] if value is None else format((value * 100).normalize(), "f") + "%"
+
+
 def _parse_inputs(text: str, problems: dict) -> list[dict]:
     items = []
     for n, line in _lines(text):
@@ -82,6 +90,7 @@ def _parse_assumptions(text: str) -> list[dict]:
                 "key": key,
                 "label": label,
                 "value": _percent(value) if value.endswith("%") else value,
+                "percent": value.endswith("%"),
                 "source": source,
             }
         )
@@ -163,7 +172,7 @@ def render(content: dict) -> dict[str, str]:
         ]
         inputs.append(" | ".join(cells).rstrip(" |"))
     assumptions = [
-        " | ".join([a["key"], a["label"], a["value"], a["source"]])
+        " | ".join([a["key"], a["label"], _assumption_shown(a), a["source"]])
         for a in content.get("assumptions", [])
     ]
     tables = [
