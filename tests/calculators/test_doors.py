@@ -106,6 +106,7 @@ def test_the_api_lists_calculators_and_shows_the_published_version(api, cast, pr
         "key": "adoption",
         "label": "Share of analysts who adopt it",
         "value": "0.8",
+        "percent": True,
         "source": "Our customers' median adoption, 2026",
     }
     assert [o["format"] for o in one["outputs"]] == ["money", "money", "money", "percent", "months"]
@@ -124,9 +125,10 @@ def test_the_api_answers_errors_in_json(api, cast, draft):
 def test_an_assumption_written_as_a_percentage_is_read_as_one_everywhere(client, cast, published):
     """Adoption was written as 80%: stored as 0.8 and computed with 0.8, shown as 80% to
     the leaders who sign it, in the editor, and to the buyer in the business case."""
+    from django.utils import timezone
+
     from accord.calculators import business_case, compute, lines
     from accord.calculators.models import Submission
-    from django.utils import timezone
 
     adoption = next(a for a in published.assumptions if a["key"] == "adoption")
     assert adoption["value"] == "0.8" and adoption["percent"] is True
