@@ -1,0 +1,367 @@
+"""What the calculators earned: the read model behind the stats pages, the API and the
+scoreboard's line, and the one place these numbers are computed.
+
+For one calculator or all of them together, month by month in the company's time zone:
+
+- views: visits to the public page (`Visit.viewed_at`); starts: visits where the visitor
+  changed an input (`started_at`); completions: submissions on the public page.
+- leads: the people those submissions were from, each counted once, in the month of their
+  first submission in scope; new if that submission created the lead (`lead_was_new`),
+  existing if we already knew them.
+- What came of those leads is counted in that same month (the lead's cohort), so every rate
+  in a month is a share of that month's leads: accepted, a lead that moved to accepted or
+  further (SQL, opportunity, customer) after its first submission; pipeline, the amount of
+  the opportunities of those leads (as primary lead) opened at or after that submission
+  (influenced); won, the amount of those closed won. Sourced: the part of pipeline and won
+  whose lead the calculator brought in (new at the submission). Recent cohorts have had less
+  time to reach a deal.
+- drop-off: visits that started but never completed, by the last input touched.
+- medians: the median of each output across the visitors' submissions.
+- credited: what the attribution models credited the calculators' campaigns, read from the
+  stored trailing runs (never computed here).
+
+Every figure comes from a handful of grouped queries whatever the number of rows; only
+per-lead and per-opportunity rows of the calculators' own leads reach Python.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from statistics import median
+
+from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from accord.analytics.months import between
+from accord.attribution import queries as attribution_queries
+from accord.attribution.compute import LABELS as MODEL_LABELS
+from accord.attribution.compute import MODELS
+from accord.calculators.models import Calculator, CalculatorVersion, Submission, Visit
+from accord.crm.models import Lead, LeadStatusChange, Opportunity
+
+PUBLIC = Submission.Source.PUBLIC
+# A lead "accepted" after its submission: moved to accepted or any status past it.
+ACCEPTED_OR_LATER = (
+    Lead.Status.ACCEPTED,
+    Lead.Status.SQL,
+    Lead.Status.OPPORTUNITY,
+    Lead.Status.CUSTOMER,
+)
+WON = Opportunity.Stage.WON
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the funnel: `count` of `of` made it (the rate is None with nothing to
+    divide by). Stored as a fraction, shown as a percentage."""
+
+    label: str
+    count: int
+    of: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return Decimal(self.count) / Decimal(self.of) if self.of else None
+
+
+@dataclass
+class Figures:
+    """One month's figures (or the total, `month` None)."""
+
+    month: date | None = None
+    views: int = 0
+    starts: int = 0
+    completions: int = 0
+    leads: int = 0
+    new_leads: int = 0
+    accepted: int = 0
+    opportunities: int = 0
+    won_deals: int = 0
+    pipeline: Decimal = field(default_factory=Decimal)
+    won: Decimal = field(default_factory=Decimal)
+    sourced_pipeline: Decimal = field(default_factory=Decimal)
+    sourced_won: Decimal = field(default_factory=Decimal)
+
+    @property
+    def existing_leads(self) -> int:
+        return self.leads - self.new_leads
+
+    def add(self, other: "Figures") -> None:
+        for name in COUNTED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def steps(self) -> list[Step]:
+        return [
+            Step("Views that started", self.starts, self.views),
+            Step("Starts that completed", self.completions, self.starts),
+            Step("Leads accepted by sales", self.accepted, self.leads),
+            Step("Accepted leads to opportunity", self.opportunities, self.accepted),
+            Step("Opportunities won", self.won_deals, self.opportunities),
+        ]
+
+    def as_dict(self) -> dict:
+        """The API's shape: counts, then money as Decimals."""
+        return {
+            **({"month": self.month} if self.month else {}),
+            "views": self.views,
+            "starts": self.starts,
+            "completions": self.completions,
+            "leads": self.leads,
+            "new_leads": self.new_leads,
+            "existing_leads": self.existing_leads,
+            "accepted": self.accepted,
+            "opportunities": self.opportunities,
+            "won_deals": self.won_deals,
+            "pipeline": self.pipeline,
+            "won": self.won,
+            "sourced_pipeline": self.sourced_pipeline,
+            "sourced_won": self.sourced_won,
+        }
+
+
+COUNTED = tuple(
+    name for name in Figures.__dataclass_fields__ if name != "month"
+)  # every field but the month adds up
+
+
+@dataclass
+class Stats:
+    calculators: list[Calculator]
+    total: Figures
+    by_month: list[Figures]
+    drop_off: list[dict]  # {calculator, key, label, visits, share}
+    medians: list[dict]  # {calculator, key, label, format, median, submissions}
+    credited: dict | None  # see `credited`
+
+    @property
+    def empty(self) -> bool:
+        return not self.by_month
+
+
+def _zone():
+    return timezone.get_default_timezone()
+
+
+def _month(value: datetime | date) -> date:
+    if isinstance(value, datetime):
+        value = value.astimezone(_zone()).date()
+    return value.replace(day=1)
+
+
+def _monthly_counts(queryset, field_name: str) -> dict[date, int]:
+    rows = (
+        queryset.filter(**{f"{field_name}__isnull": False})
+        .annotate(month=TruncMonth(field_name, tzinfo=_zone()))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[date, int] = defaultdict(int)
+    for row in rows:
+        counts[_month(row["month"])] += row["n"]
+    return counts
+
+
+def stats(calculator: Calculator | None = None, *, today: date | None = None) -> Stats:
+    """The figures of one calculator, or of every calculator together (None)."""
+    today = today or timezone.localdate(timezone.now(), _zone())
+    if calculator is not None:
+        calculators = [calculator]
+        scope = Q(calculator=calculator)
+    else:
+        calculators = list(Calculator.objects.order_by("name", "id"))
+        scope = Q()
+    visits = Visit.objects.filter(scope)
+    public = Submission.objects.filter(scope, source=PUBLIC)
+    months: dict[date, Figures] = defaultdict(Figures)
+
+    for month, n in _monthly_counts(visits, "viewed_at").items():
+        months[month].views += n
+    for month, n in _monthly_counts(visits, "started_at").items():
+        months[month].starts += n
+    for month, n in _monthly_counts(public, "created_at").items():
+        months[month].completions += n
+    _leads_and_deals(public, months)
+
+    by_month: list[Figures] = []
+    if months:
+        for month in between(min(months), max(max(months), _month(today))):
+            figures = months.get(month) or Figures()
+            figures.month = month
+            by_month.append(figures)
+    total = Figures()
+    for figures in by_month:
+        total.add(figures)
+    return Stats(
+        calculators=calculators,
+        total=total,
+        by_month=by_month,
+        drop_off=drop_off(visits, calculators),
+        medians=medians(calculator) if calculator is not None else [],
+        credited=credited(calculators),
+    )
+
+
+def _leads_and_deals(public, months: dict[date, Figures]) -> None:
+    """Leads by the month of their first submission in scope, and what came of them."""
+    firsts = {
+        row["lead"]: (row["first"], row["new"] > 0)
+        for row in public.filter(lead__isnull=False)
+        .values("lead")
+        .annotate(first=Min("created_at"), new=Count("id", filter=Q(lead_was_new=True)))
+        .order_by()
+    }
+    if not firsts:
+        return
+    lead_ids = public.filter(lead__isnull=False).values("lead")
+    for first, new in firsts.values():
+        figures = months[_month(first)]
+        figures.leads += 1
+        figures.new_leads += int(new)
+    reached = (
+        LeadStatusChange.objects.filter(lead__in=lead_ids, to_status__in=ACCEPTED_OR_LATER)
+        .values("lead")
+        .annotate(latest=Max("changed_at"))
+        .order_by()
+    )
+    for row in reached:
+        first, _ = firsts[row["lead"]]
+        if row["latest"] >= first:
+            months[_month(first)].accepted += 1
+    deals = Opportunity.objects.filter(primary_lead__in=lead_ids).values_list(
+        "primary_lead", "created_at", "amount", "stage"
+    )
+    for lead_id, created_at, amount, stage in deals:
+        first, new = firsts[lead_id]
+        if created_at < first:
+            continue  # the deal was open before the calculator: not its doing
+        figures = months[_month(first)]
+        figures.opportunities += 1
+        figures.pipeline += amount
+        if new:
+            figures.sourced_pipeline += amount
+        if stage == WON:
+            figures.won_deals += 1
+            figures.won += amount
+            if new:
+                figures.sourced_won += amount
+
+
+def _inputs_and_outputs(calculators: list[Calculator]) -> dict[int, CalculatorVersion]:
+    """Each calculator's published version, else its newest: whose labels the tables use."""
+    shown: dict[int, CalculatorVersion] = {}
+    for version in CalculatorVersion.objects.filter(calculator__in=calculators).order_by(
+        "calculator", "-number"
+    ):
+        current = shown.get(version.calculator_id)
+        if current is None or (
+            version.status == CalculatorVersion.Status.PUBLISHED
+            and current.status != CalculatorVersion.Status.PUBLISHED
+        ):
+            shown[version.calculator_id] = version
+    return shown
+
+
+def drop_off(visits, calculators: list[Calculator]) -> list[dict]:
+    """Visits started but never completed, by calculator and the last input touched, in the
+    inputs' order; `share` is of that calculator's dropped visits."""
+    rows = (
+        visits.filter(started_at__isnull=False, completed_at__isnull=True)
+        .values("calculator", "last_input")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counted: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        counted[row["calculator"]][row["last_input"]] = row["n"]
+    if not counted:
+        return []
+    versions = _inputs_and_outputs(calculators)
+    found = []
+    for calculator in calculators:
+        by_input = counted.get(calculator.pk)
+        if not by_input:
+            continue
+        dropped = sum(by_input.values())
+        version = versions.get(calculator.pk)
+        inputs = [(i["key"], i["label"]) for i in (version.inputs if version else [])]
+        known = {key for key, _ in inputs}
+        unknown = sorted(key for key in by_input if key not in known)
+        inputs += [(key, key or "(no input recorded)") for key in unknown]
+        for key, label in inputs:
+            if by_input.get(key):
+                found.append(
+                    {
+                        "calculator": calculator,
+                        "key": key,
+                        "label": label,
+                        "visits": by_input[key],
+                        "share": Decimal(by_input[key]) / Decimal(dropped),
+                    }
+                )
+    return found
+
+
+def medians(calculator: Calculator) -> list[dict]:
+    """The median of each output of the shown version across visitors' submissions."""
+    version = _inputs_and_outputs([calculator]).get(calculator.pk)
+    if version is None:
+        return []
+    values: dict[str, list[Decimal]] = defaultdict(list)
+    for results in Submission.objects.filter(calculator=calculator, source=PUBLIC).values_list(
+        "results", flat=True
+    ):
+        for key, value in (results or {}).items():
+            values[key].append(Decimal(value))
+    return [
+        {
+            "calculator": calculator,
+            "key": output["key"],
+            "label": output["label"],
+            "format": output.get("format") or "",
+            "median": median(values[output["key"]]),
+            "submissions": len(values[output["key"]]),
+        }
+        for output in version.outputs
+        if values.get(output["key"])
+    ]
+
+
+def credited(calculators: list[Calculator]) -> dict | None:
+    """What each attribution model credited the calculators' campaigns in the latest stored
+    trailing runs: {"runs": {basis: run}, "rows": [{model, label, pipeline, revenue}]}.
+    None when no calculator has a campaign or no run has finished."""
+    campaigns = {c.campaign_id for c in calculators if c.campaign_id}
+    if not campaigns:
+        return None
+    runs = {basis: attribution_queries.latest_trailing(basis) for basis in ("pipeline", "revenue")}
+    if not any(runs.values()):
+        return None
+    rows = []
+    for model in MODELS:
+        row = {"model": model, "label": MODEL_LABELS[model]}
+        for basis, run in runs.items():
+            result = (run.result or {}).get("models", {}).get(model, {}) if run else {}
+            row[basis] = (
+                sum(
+                    (
+                        Decimal(item["credit"])
+                        for item in result.get("by_campaign", [])
+                        if item.get("campaign_id") in campaigns
+                    ),
+                    Decimal(0),
+                )
+                if run and "by_campaign" in result
+                else None
+            )
+        rows.append(row)
+    return {"runs": runs, "rows": rows}
+
+
+def sourced_line(today: date | None = None) -> Figures | None:
+    """All the calculators' totals, for the scoreboard's line; None with no calculator used."""
+    found = stats(today=today)
+    return None if found.empty else found.total
