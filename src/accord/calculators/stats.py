@@ -25,6 +25,7 @@ per-lead and per-opportunity rows of the calculators' own leads reach Python.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -361,7 +362,16 @@ def credited(calculators: list[Calculator]) -> dict | None:
     return {"runs": runs, "rows": rows}
 
 
-def sourced_line(today: date | None = None) -> Figures | None:
-    """All the calculators' totals, for the scoreboard's line; None with no calculator used."""
-    found = stats(today=today)
-    return None if found.empty else found.total
+def in_months(months: Sequence[date]) -> Figures | None:
+    """Every calculator together over these months (leads by the month of their first
+    submission, with what came of them): the scoreboard's line. None when no calculator
+    has been visited yet."""
+    found = stats(today=months[-1] if months else None)
+    if found.empty:
+        return None
+    chosen = set(months)
+    total = Figures()
+    for figures in found.by_month:
+        if figures.month in chosen:
+            total.add(figures)
+    return total
