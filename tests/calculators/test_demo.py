@@ -66,7 +66,7 @@ def test_the_scoreboard_shows_what_the_calculators_brought(small_demo_company, c
     page = client.get("/scoreboard/", {"period": "year"})
     line = page.context["from_calculators"]
     assert line == calculator_stats.in_months(page.context["period"].months)
-    assert line.pipeline > 0
+    assert line.opened > 0 and line.closed_won > 0
     text = page.content.decode()
     assert 'id="sb-calculators"' in text
-    assert f"From value calculators</a>: pipeline {money(line.pipeline)}" in text
+    assert f"pipeline {money(line.opened)} (sourced {money(line.opened_sourced)})" in text

@@ -243,3 +243,15 @@ def test_the_page_shows_counts_beside_rates(client, cast, history):
     detail = client.get(history.get_absolute_url()).content.decode()
     assert f"/calculators/{history.pk}/stats/" in detail
     assert "/calculators/stats/" in client.get("/calculators/").content.decode()
+
+
+def test_the_scoreboard_line_counts_deals_in_the_months_they_opened_and_closed(history):
+    # Cy's two deals opened in April, though he is a March lead; Ann's won deal is February's.
+    april = calculator_stats.in_months([date(2026, 4, 1)])
+    assert (april.opened, april.opened_sourced, april.closed_won) == (30_000, 30_000, 0)
+    winter = calculator_stats.in_months([date(2026, 2, 1), date(2026, 3, 1)])
+    assert (winter.opened, winter.closed_won, winter.closed_won_sourced) == (
+        50_000,
+        50_000,
+        50_000,
+    )

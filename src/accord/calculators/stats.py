@@ -40,7 +40,7 @@ from accord.attribution import queries as attribution_queries
 from accord.attribution.compute import LABELS as MODEL_LABELS
 from accord.attribution.compute import MODELS
 from accord.calculators.models import Calculator, CalculatorVersion, Submission, Visit
-from accord.crm.models import Lead, LeadStatusChange, Opportunity
+from accord.crm.models import Campaign, Lead, LeadStatusChange, Opportunity
 
 PUBLIC = Submission.Source.PUBLIC
 # A lead "accepted" after its submission: moved to accepted or any status past it.
@@ -84,6 +84,12 @@ class Figures:
     won: Decimal = field(default_factory=Decimal)
     sourced_pipeline: Decimal = field(default_factory=Decimal)
     sourced_won: Decimal = field(default_factory=Decimal)
+    # The same deals by when they happened rather than by the lead's month: pipeline opened
+    # in the month and won revenue closed in it (what the scoreboard sets beside its own).
+    opened: Decimal = field(default_factory=Decimal)
+    opened_sourced: Decimal = field(default_factory=Decimal)
+    closed_won: Decimal = field(default_factory=Decimal)
+    closed_won_sourced: Decimal = field(default_factory=Decimal)
 
     @property
     def existing_leads(self) -> int:
@@ -202,7 +208,7 @@ def stats(calculator: Calculator | None = None, *, today: date | None = None) ->
         by_month=by_month,
         drop_off=drop_off(visits, calculators),
         medians=medians(calculator) if calculator is not None else [],
-        credited=credited(calculators),
+        credited=credited(calculators, every=calculator is None),
     )
 
 
@@ -233,9 +239,9 @@ def _leads_and_deals(public, months: dict[date, Figures]) -> None:
         if row["latest"] >= first:
             months[_month(first)].accepted += 1
     deals = Opportunity.objects.filter(primary_lead__in=lead_ids).values_list(
-        "primary_lead", "created_at", "amount", "stage"
+        "primary_lead", "created_at", "closed_at", "amount", "stage"
     )
-    for lead_id, created_at, amount, stage in deals:
+    for lead_id, created_at, closed_at, amount, stage in deals:
         first, new = firsts[lead_id]
         if created_at < first:
             continue  # the deal was open before the calculator: not its doing
@@ -249,6 +255,15 @@ def _leads_and_deals(public, months: dict[date, Figures]) -> None:
             figures.won += amount
             if new:
                 figures.sourced_won += amount
+        opened = months[_month(created_at)]
+        opened.opened += amount
+        if new:
+            opened.opened_sourced += amount
+        if stage == WON and closed_at is not None:
+            closed = months[_month(closed_at)]
+            closed.closed_won += amount
+            if new:
+                closed.closed_won_sourced += amount
 
 
 def _inputs_and_outputs(calculators: list[Calculator]) -> dict[int, CalculatorVersion]:
@@ -331,41 +346,49 @@ def medians(calculator: Calculator) -> list[dict]:
     ]
 
 
-def credited(calculators: list[Calculator]) -> dict | None:
+def credited(calculators: list[Calculator], *, every: bool = False) -> dict | None:
     """What each attribution model credited the calculators' campaigns in the latest stored
     trailing runs: {"runs": {basis: run}, "rows": [{model, label, pipeline, revenue}]}.
-    None when no calculator has a campaign or no run has finished."""
+    The data-driven models credit channels, not campaigns: for `every` calculator together
+    they read the credit of the calculators' channel (which holds only their campaigns); for
+    one calculator they have no figure (None). None when no calculator has a campaign or no
+    run has finished."""
     campaigns = {c.campaign_id for c in calculators if c.campaign_id}
     if not campaigns:
         return None
     runs = {basis: attribution_queries.latest_trailing(basis) for basis in ("pipeline", "revenue")}
     if not any(runs.values()):
         return None
+    channels = (
+        set(Campaign.objects.filter(pk__in=campaigns).values_list("channel__key", flat=True))
+        if every
+        else set()
+    )
     rows = []
     for model in MODELS:
         row = {"model": model, "label": MODEL_LABELS[model]}
         for basis, run in runs.items():
             result = (run.result or {}).get("models", {}).get(model, {}) if run else {}
-            row[basis] = (
-                sum(
-                    (
-                        Decimal(item["credit"])
-                        for item in result.get("by_campaign", [])
-                        if item.get("campaign_id") in campaigns
-                    ),
-                    Decimal(0),
-                )
-                if run and "by_campaign" in result
-                else None
+            if result.get("by_campaign"):
+                items, key, wanted = result["by_campaign"], "campaign_id", campaigns
+            elif channels and result.get("by_channel"):
+                items, key, wanted = result["by_channel"], "channel", channels
+            else:
+                row[basis] = None
+                continue
+            row[basis] = sum(
+                (Decimal(item["credit"]) for item in items if item.get(key) in wanted),
+                Decimal(0),
             )
         rows.append(row)
     return {"runs": runs, "rows": rows}
 
 
 def in_months(months: Sequence[date]) -> Figures | None:
-    """Every calculator together over these months (leads by the month of their first
-    submission, with what came of them): the scoreboard's line. None when no calculator
-    has been visited yet."""
+    """Every calculator together over these months: the scoreboard's line, which reads
+    `opened` and `closed_won` (the calculators' leads' deals opened, and won, in the months,
+    as the scoreboard counts its own pipeline and bookings). None when no calculator has
+    been visited yet."""
     found = stats(today=months[-1] if months else None)
     if found.empty:
         return None

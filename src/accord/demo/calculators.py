@@ -155,11 +155,11 @@ def _publish(people, texts, *, name, kind, description, note, live_from) -> Calc
 def _roi_inputs(rng: random.Random, employees: int) -> dict[str, str]:
     analysts = max(1, min(10_000, round(employees * rng.uniform(0.01, 0.05))))
     salary = min(250_000, max(45_000, round(rng.lognormvariate(11.4, 0.22) / 5000) * 5000))
-    implementation = min(1_000_000, 10_000 + round(analysts * rng.uniform(300, 900), -3))
+    implementation = min(1_000_000, 20_000 + round(analysts * rng.uniform(1000, 2500), -3))
     licence = 1200 if rng.random() < 0.7 else rng.choice((900, 1000, 1500))
     return {
         "analysts": str(analysts),
-        "hours_saved": str(rng.choice((2, 3, 3, 4, 4, 5, 5, 5, 6, 8))),
+        "hours_saved": str(rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5, 6))),
         "salary": str(salary),
         "licence": str(licence),
         "implementation": str(implementation),
