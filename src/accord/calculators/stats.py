@@ -53,6 +53,10 @@ ACCEPTED_OR_LATER = (
 WON = Opportunity.Stage.WON
 
 
+def _zero() -> Decimal:
+    return Decimal("0.00")
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of the funnel: `count` of `of` made it (the rate is None with nothing to
@@ -80,16 +84,16 @@ class Figures:
     accepted: int = 0
     opportunities: int = 0
     won_deals: int = 0
-    pipeline: Decimal = field(default_factory=Decimal)
-    won: Decimal = field(default_factory=Decimal)
-    sourced_pipeline: Decimal = field(default_factory=Decimal)
-    sourced_won: Decimal = field(default_factory=Decimal)
+    pipeline: Decimal = field(default_factory=_zero)
+    won: Decimal = field(default_factory=_zero)
+    sourced_pipeline: Decimal = field(default_factory=_zero)
+    sourced_won: Decimal = field(default_factory=_zero)
     # The same deals by when they happened rather than by the lead's month: pipeline opened
     # in the month and won revenue closed in it (what the scoreboard sets beside its own).
-    opened: Decimal = field(default_factory=Decimal)
-    opened_sourced: Decimal = field(default_factory=Decimal)
-    closed_won: Decimal = field(default_factory=Decimal)
-    closed_won_sourced: Decimal = field(default_factory=Decimal)
+    opened: Decimal = field(default_factory=_zero)
+    opened_sourced: Decimal = field(default_factory=_zero)
+    closed_won: Decimal = field(default_factory=_zero)
+    closed_won_sourced: Decimal = field(default_factory=_zero)
 
     @property
     def existing_leads(self) -> int:
