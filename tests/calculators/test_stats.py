@@ -255,3 +255,15 @@ def test_the_scoreboard_line_counts_deals_in_the_months_they_opened_and_closed(h
         50_000,
         50_000,
     )
+
+
+def test_months_are_the_companys(settings, published):
+    # 02:00 on March 1 in UTC is still February in New York.
+    settings.TIME_ZONE = "America/New_York"
+    visit(published.calculator, datetime(2026, 3, 1, 2, tzinfo=UTC))
+    visit(published.calculator, datetime(2026, 3, 1, 6, tzinfo=UTC))
+    found = calculator_stats.stats(published.calculator, today=date(2026, 3, 2))
+    assert [(m.month, m.views) for m in found.by_month] == [
+        (date(2026, 2, 1), 1),
+        (date(2026, 3, 1), 1),
+    ]
