@@ -101,7 +101,8 @@ def install(world, seed: int = 7) -> list[Calculator]:
         u.username: u
         for u in User.objects.filter(username__in=("marketing.manager", "cmo", "vp.sales"))
     }
-    launch = max(world.start, _shift(world.until, -12))
+    # Launched one afternoon (UTC) a year before the demo's last day.
+    launch = max(world.start, _shift(world.until, -12)).replace(hour=15)
     roi = _publish(
         people,
         ROI,
