@@ -267,3 +267,12 @@ def test_months_are_the_companys(settings, published):
         (date(2026, 2, 1), 1),
         (date(2026, 3, 1), 1),
     ]
+
+
+def test_the_scoreboard_line_is_kept_until_a_visit_or_submission_changes_it(history):
+    march = [date(2026, 3, 1)]
+    first = calculator_stats.kept_in_months(march)
+    assert calculator_stats.kept_in_months(march).computed_at == first.computed_at
+    visit(history, at(3, 28))
+    again = calculator_stats.kept_in_months(march)
+    assert again.value.views == first.value.views + 1

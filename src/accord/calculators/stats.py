@@ -27,19 +27,19 @@ per-lead and per-opportunity rows of the calculators' own leads reach Python.
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from statistics import median
 
 from django.db.models import Count, Max, Min, Q
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from accord.analytics.months import between
+from accord.analytics.months import between, next_month
 from accord.attribution import queries as attribution_queries
 from accord.attribution.compute import LABELS as MODEL_LABELS
 from accord.attribution.compute import MODELS
 from accord.calculators.models import Calculator, CalculatorVersion, Submission, Visit
+from accord.core import figures as kept_figures
 from accord.crm.models import Campaign, Lead, LeadStatusChange, Opportunity
 
 PUBLIC = Submission.Source.PUBLIC
@@ -162,18 +162,59 @@ def _month(value: datetime | date) -> date:
     return value.replace(day=1)
 
 
-def _monthly_counts(queryset, field_name: str) -> dict[date, int]:
-    rows = (
-        queryset.filter(**{f"{field_name}__isnull": False})
-        .annotate(month=TruncMonth(field_name, tzinfo=_zone()))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by()
+def _month_start(month: date) -> datetime:
+    return datetime.combine(month, time.min, tzinfo=_zone())
+
+
+def _monthly_counts(queryset, *field_names: str) -> dict[str, dict[date, int]]:
+    """{field: {month: rows whose field falls in it}}: the span first, then one count per
+    month and field with plain range filters (truncating each row's date in the company's
+    zone would run a function per row on SQLite)."""
+    span = queryset.aggregate(
+        **{f"first_{name}": Min(name) for name in field_names},
+        **{f"last_{name}": Max(name) for name in field_names},
     )
-    counts: dict[date, int] = defaultdict(int)
-    for row in rows:
-        counts[_month(row["month"])] += row["n"]
-    return counts
+    firsts = [span[f"first_{name}"] for name in field_names if span[f"first_{name}"]]
+    if not firsts:
+        return {name: {} for name in field_names}
+    lasts = [span[f"last_{name}"] for name in field_names if span[f"last_{name}"]]
+    months = between(_month(min(firsts)), _month(max(lasts)))
+    bounds = [_month_start(m) for m in months] + [_month_start(next_month(months[-1]))]
+    counted = queryset.aggregate(
+        **{
+            f"{name}_{i}": Count(
+                "id", filter=Q(**{f"{name}__gte": bounds[i], f"{name}__lt": bounds[i + 1]})
+            )
+            for name in field_names
+            for i in range(len(months))
+        }
+    )
+    return {
+        name: {m: counted[f"{name}_{i}"] for i, m in enumerate(months) if counted[f"{name}_{i}"]}
+        for name in field_names
+    }
+
+
+def _by_month(scope: Q, today: date) -> list[Figures]:
+    """Every month from the first visit or submission in scope to today's, with its figures."""
+    visits = Visit.objects.filter(scope)
+    public = Submission.objects.filter(scope, source=PUBLIC)
+    months: dict[date, Figures] = defaultdict(Figures)
+    seen = _monthly_counts(visits, "viewed_at", "started_at")
+    for month, n in seen["viewed_at"].items():
+        months[month].views += n
+    for month, n in seen["started_at"].items():
+        months[month].starts += n
+    for month, n in _monthly_counts(public, "created_at")["created_at"].items():
+        months[month].completions += n
+    _leads_and_deals(public, months)
+    by_month: list[Figures] = []
+    if months:
+        for month in between(min(months), max(max(months), _month(today))):
+            figures = months.get(month) or Figures()
+            figures.month = month
+            by_month.append(figures)
+    return by_month
 
 
 def stats(calculator: Calculator | None = None, *, today: date | None = None) -> Stats:
@@ -186,23 +227,7 @@ def stats(calculator: Calculator | None = None, *, today: date | None = None) ->
         calculators = list(Calculator.objects.order_by("name", "id"))
         scope = Q()
     visits = Visit.objects.filter(scope)
-    public = Submission.objects.filter(scope, source=PUBLIC)
-    months: dict[date, Figures] = defaultdict(Figures)
-
-    for month, n in _monthly_counts(visits, "viewed_at").items():
-        months[month].views += n
-    for month, n in _monthly_counts(visits, "started_at").items():
-        months[month].starts += n
-    for month, n in _monthly_counts(public, "created_at").items():
-        months[month].completions += n
-    _leads_and_deals(public, months)
-
-    by_month: list[Figures] = []
-    if months:
-        for month in between(min(months), max(max(months), _month(today))):
-            figures = months.get(month) or Figures()
-            figures.month = month
-            by_month.append(figures)
+    by_month = _by_month(scope, today)
     total = Figures()
     for figures in by_month:
         total.add(figures)
@@ -388,17 +413,28 @@ def credited(calculators: list[Calculator], *, every: bool = False) -> dict | No
     return {"runs": runs, "rows": rows}
 
 
+# What the scoreboard's line reads: kept until one of these tables changes.
+LINE_TABLES = kept_figures.table_names([Visit, Submission, LeadStatusChange, Opportunity])
+
+
 def in_months(months: Sequence[date]) -> Figures | None:
     """Every calculator together over these months: the scoreboard's line, which reads
     `opened` and `closed_won` (the calculators' leads' deals opened, and won, in the months,
     as the scoreboard counts its own pipeline and bookings). None when no calculator has
     been visited yet."""
-    found = stats(today=months[-1] if months else None)
-    if found.empty:
+    months = list(months)
+    by_month = _by_month(Q(), months[-1])
+    if not by_month:
         return None
     chosen = set(months)
     total = Figures()
-    for figures in found.by_month:
+    for figures in by_month:
         if figures.month in chosen:
             total.add(figures)
     return total
+
+
+def kept_in_months(months: Sequence[date]) -> kept_figures.Kept[Figures | None]:
+    months = list(months)
+    key = f"calculators.line:{timezone.get_default_timezone_name()}:{months[0]}:{len(months)}"
+    return kept_figures.kept(key, LINE_TABLES, lambda: in_months(months))

@@ -9,7 +9,6 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from accord.analytics.pacing import Period, PeriodError, default_period, period_named
-from accord.calculators import stats as calculator_stats
 from accord.content import queries as content_queries
 from accord.core import figures
 from accord.crm.export_views import csv_download
@@ -60,7 +59,6 @@ def home(request):
         return render(request, "scoreboard/home.html", context, status=404)
     revision = plan_queries.revision_shown(plan)
     context.update(queries.scoreboard(revision, period, now))
-    context["from_calculators"] = calculator_stats.in_months(period.months)
     context["content_owed"] = content_queries.overdue_reviews(today)
     late = content_queries.overdue_suggestions(now)
     context["late_suggestions"] = list(late[:LATE_SUGGESTIONS_SHOWN])
