@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from accord.analytics.pacing import default_period
+from accord.calculators import stats as calculator_stats
 from accord.core import figures
 from accord.core.periods import reporting_period
 from accord.crm import actions as crm_actions
@@ -288,6 +289,7 @@ def test_every_table_a_kept_figure_reads_counts_its_writes():
         *sla_queries.CLOCK_TABLES,
         *value.VALUE_TABLES,
         *reviews.RATES_TABLES,
+        *calculator_stats.LINE_TABLES,
     }
     assert read <= figures.watched_tables()
 

@@ -239,6 +239,8 @@ RULES = {
     "calculators:list": PAGE,
     "calculators:new": Rule(CALCULATOR_BUILDERS, CALCULATOR_BUILDERS),
     "calculators:detail": PAGE,
+    "calculators:stats": PAGE,
+    "calculators:stats_all": PAGE,
     "calculators:edit": Rule(CALCULATOR_BUILDERS, CALCULATOR_BUILDERS),
     "calculators:preview": Rule(POST_ONLY, CALCULATOR_BUILDERS),
     "calculators:act": {  # by its verb; the world's calculator version is proposed
@@ -331,6 +333,7 @@ FILL = {
     "content:rubric_edit": {"pk": "rubric"},
     "content:rubric_act": {"pk": "rubric", "verb": ("propose", "approve", "decline")},
     "calculators:detail": {"pk": "calculator"},
+    "calculators:stats": {"pk": "calculator"},
     "calculators:edit": {"pk": "calculator", "number": (1,)},
     "calculators:preview": {"pk": "calculator", "number": (1,)},
     "calculators:act": {

@@ -1,13 +1,17 @@
-"""Value calculators in the API: the list, and one calculator's published version (its
-inputs, its assumptions with their sources, its outputs). Any token may read them. Numbers
-are strings of Decimals; percentages are fractions (0.8 for 80%)."""
+"""Value calculators in the API: the list, one calculator's published version (its
+inputs, its assumptions with their sources, its outputs) and what it earned (its stats).
+Any token may read them. Numbers are strings of Decimals; percentages are fractions (0.8 for
+80%)."""
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
 from accord.calculators import queries
+from accord.calculators import stats as calculator_stats
+from accord.calculators.models import Calculator
 from accord.core.api_types import RecordId
 
 router = Router(tags=["Calculators"])
@@ -101,4 +105,47 @@ def get_calculator(request, calculator_id: RecordId):
         "inputs": live.inputs if live else [],
         "assumptions": live.assumptions if live else [],
         "outputs": live.outputs if live else [],
+    }
+
+
+class StatsFigures(Schema):
+    views: int = Field(description="Visits to the public page")
+    starts: int = Field(description="Visits where an input was changed")
+    completions: int = Field(description="Submissions on the public page")
+    leads: int = Field(description="People who submitted, each once, in their first month")
+    new_leads: int = Field(description="Of the leads, those the submission created")
+    existing_leads: int
+    accepted: int = Field(description="Leads that reached accepted or further afterwards")
+    opportunities: int = Field(description="Those leads' opportunities opened afterwards")
+    won_deals: int
+    pipeline: Decimal = Field(description="Their amount (influenced pipeline)")
+    won: Decimal = Field(description="The amount of those closed won")
+    sourced_pipeline: Decimal = Field(description="Pipeline whose lead the calculator brought in")
+    sourced_won: Decimal
+
+
+class StatsMonth(StatsFigures):
+    month: date = Field(description="The month's first day, in the company's time zone")
+
+
+class StatsOut(StatsFigures):
+    calculator_id: int
+    by_month: list[StatsMonth]
+
+
+@router.get(
+    "/calculators/{calculator_id}/stats",
+    response=StatsOut,
+    summary="What a value calculator earned",
+    description="Totals and month by month: views, starts and completions in the month they "
+    "happened; leads in the month of their first submission, with what came of them "
+    "(accepted, pipeline and won revenue of their opportunities opened afterwards).",
+)
+def calculator_stats_api(request, calculator_id: RecordId):
+    calculator = get_object_or_404(Calculator, pk=calculator_id)
+    found = calculator_stats.stats(calculator)
+    return {
+        "calculator_id": calculator.pk,
+        **found.total.as_dict(),
+        "by_month": [m.as_dict() for m in found.by_month],
     }

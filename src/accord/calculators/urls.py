@@ -1,12 +1,14 @@
 from django.urls import path
 
-from accord.calculators import case_views, views
+from accord.calculators import case_views, stats_views, views
 
 app_name = "calculators"
 urlpatterns = [
     path("calculators/", views.calculator_list, name="list"),
     path("calculators/new/", views.calculator_new, name="new"),
+    path("calculators/stats/", stats_views.all_stats_page, name="stats_all"),
     path("calculators/<int:pk>/", views.calculator_detail, name="detail"),
+    path("calculators/<int:pk>/stats/", stats_views.calculator_stats_page, name="stats"),
     path("calculators/<int:pk>/versions/<int:number>/edit/", views.version_edit, name="edit"),
     path("calculators/<int:pk>/versions/<int:number>/preview/", views.preview, name="preview"),
     path("calculators/<int:pk>/versions/<int:number>/<str:verb>/", views.version_act, name="act"),

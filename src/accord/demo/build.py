@@ -1,7 +1,9 @@
 """Build and erase the demo company: the one place that fills, and empties, every app.
 
 `build_demo_company()` simulates the company (`simulation.py`), writes it (`persist.py`) and
-then gives each app its part, in this order: the lead definitions and the scores under v1
+then gives each app its part, in this order: the value calculators with their year of
+submissions (`calculators.py`, first: their touches move to the calculators' channel before
+anything reads them), the lead definitions and the scores under v1
 (`definitions.py`), the sales reviews read off the history (`reviews.py`), the revenue plan
 (`plan.py`), the service levels (`service_levels.py`) and the spend beyond campaigns with the
 attribution runs to compute (`spend.py`), the content library (`content.py`), its year of
@@ -17,7 +19,15 @@ from datetime import date, datetime
 from django.db import transaction
 
 from accord.attribution.models import AttributionRun, Spend, UnitEconomics
-from accord.calculators.models import AssumptionApproval, Calculator, CalculatorVersion
+from accord.calculators.models import (
+    AssumptionApproval,
+    Calculator,
+    CalculatorVersion,
+    DeletionRequest,
+    Realisation,
+    Submission,
+    Visit,
+)
 from accord.content import tasks as content_tasks
 from accord.content.models import (
     Asset,
@@ -93,6 +103,10 @@ def erase_company() -> None:
     """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
     with transaction.atomic():
         for model in (
+            Realisation,
+            Submission,
+            Visit,
+            DeletionRequest,
             AssumptionApproval,
             CalculatorVersion,
             Calculator,
@@ -149,6 +163,8 @@ def build_demo_company(
     world = simulate(seed=seed, scale=scale, months=months, until=until)
     with transaction.atomic(), sqlite_cache_for_bulk_writes(megabytes=256):
         persist(world)
+        # Before the scores: the calculators' year moves touches to their channel.
+        calculators.install(world, seed)
         definitions.install(world.start, world.until)
         reviews.reviews_from_history()
         plan.install(world.until)
@@ -160,7 +176,6 @@ def build_demo_company(
         # After the library and its usage rows: ratings are read off the sends and uses.
         content_ratings.install(seed, until)
         content_suggestions.install(seed, until)
-        calculators.install()
         # Content influence takes minutes to compute: the worker does it, not the build.
         content_tasks.request_influence()
         # Last: every notification the history above left is marked as told.

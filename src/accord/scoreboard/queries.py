@@ -33,6 +33,7 @@ from accord.analytics import pacing
 from accord.analytics.funnel import STAGE_LABELS, STAGES
 from accord.analytics.months import days_in, last_day, next_month
 from accord.analytics.pacing import Period
+from accord.calculators import stats as calculator_stats
 from accord.core import figures
 from accord.crm.filters import day_bounds, first_reached
 from accord.crm.models import Channel, Lead, LeadStatusChange, Opportunity
@@ -423,6 +424,8 @@ def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
     found = kept_found.value
     kept_rates = kept_win_rates(now, Decimal(revision.rates["opp_won"]))
     kept_coverage = coverage.kept_next_quarter(funnel, revision, now)
+    # Beside marketing's own figures: what the value calculators' leads brought in.
+    kept_calculators = calculator_stats.kept_in_months(period.months)
     rows = _pacing_rows(funnel, revision, timeline, found)
     return {
         "plan": revision.plan,
@@ -444,6 +447,9 @@ def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
         "behind_below": pacing.BEHIND_BELOW,
         "time_zone": timezone.get_current_timezone_name(),
         **_forecast(funnel, revision, timeline, rows, kept_rates.value, now),
-        "kept": figures.oldest([kept_funnel, kept_found, kept_rates, kept_coverage]),
+        "from_calculators": kept_calculators.value,
+        "kept": figures.oldest(
+            [kept_funnel, kept_found, kept_rates, kept_coverage, kept_calculators]
+        ),
         **_charts(funnel, revision, timeline, rows, found),
     }
