@@ -10,13 +10,17 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
+from types import SimpleNamespace
 
 import pypdfium2
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 import accord
 from accord.attribution.models import Spend
 from accord.calculators import actions as calculator_actions
+from accord.calculators import capture
+from accord.calculators.models import DeletionRequest
 from accord.content import actions as content_actions
 from accord.content import ratings as content_ratings
 from accord.content import suggestions as content_suggestions
@@ -287,6 +291,19 @@ def create_world(folder: Path) -> dict:
     calculator = calculator_actions.create_calculator(cast["mona"], name="World ROI", kind="roi")
     calculator_actions.save_draft(cast["mona"], calculator.versions.get(), WORLD_CALCULATOR)
     calculator_actions.propose(cast["mona"], calculator.versions.get())
+    # Her TCO calculator, published (both leaders signed): its public page, live results and
+    # submit (/c/world-tco/...), and a visitor's deletion request with its mailed link.
+    public_calculator = calculator_actions.create_calculator(
+        cast["mona"], name="World TCO", kind="tco"
+    )
+    calculator_actions.save_draft(cast["mona"], public_calculator.versions.get(), WORLD_CALCULATOR)
+    calculator_actions.propose(cast["mona"], public_calculator.versions.get())
+    calculator_actions.approve(cast["carol"], public_calculator.versions.get())
+    calculator_actions.approve(cast["victor"], public_calculator.versions.get())
+    erasure = DeletionRequest.objects.create(email="ann.lee@example.com", requested_at=t0)
+    erasure_link = SimpleNamespace(
+        pk=signing.dumps({"r": erasure.pk, "e": erasure.email}, salt=capture.ERASURE_SALT)
+    )
 
     alices_token, _ = tokens.issue_token(cast["alice"], name="phone", scope="read")
     (alices_notification,) = notify.notify(
@@ -320,6 +337,8 @@ def create_world(folder: Path) -> dict:
         "rubric": rubric,
         "suggestion": suggestion,
         "calculator": calculator,
+        "public_calculator": public_calculator,
+        "erasure_link": erasure_link,  # its pk is the signed token the link carries
     }
 
 

@@ -251,8 +251,10 @@ def test_a_visitor_has_what_they_entered_deleted(
     assert shown.status_code == 200 and "Delete them" in shown.content.decode()
     assert all(s.inputs for s in Submission.objects.all())
 
+    client.post(path)  # without the button's answer, nothing either
+    assert all(s.inputs for s in Submission.objects.all())
     with django_capture_on_commit_callbacks(execute=True):
-        done = client.post(path)
+        done = client.post(path, {"confirm": "yes"})
     assert "Done" in done.content.decode()
     assert [(s.inputs, s.results, s.visit) for s in Submission.objects.all()] == [
         ({}, {}, None)
@@ -266,7 +268,7 @@ def test_a_visitor_has_what_they_entered_deleted(
     assert "ann@example.com" in note.title
     assert Lead.objects.filter(email="ann@example.com").exists()  # the CRM's lead stays
 
-    client.post(path)  # confirming again changes nothing more
+    client.post(path, {"confirm": "yes"})  # confirming again changes nothing more
     assert AuditLog.objects.filter(action="calculator.erased").count() == 1
 
 

@@ -246,6 +246,14 @@ RULES = {
         "approve": Rule(POST_ONLY, SIGNERS),
         "decline": Rule(POST_ONLY, SIGNERS),
     },
+    "calculators:public_settings": Rule(CALCULATOR_BUILDERS, CALCULATOR_BUILDERS),
+    # A published calculator's public doors (no login): the page, its live results and the
+    # submit (an empty one is refused as a bad form), and a visitor's deletion request.
+    "calculators:public": Rule(ANYONE, READ_ONLY),
+    "calculators:public_compute": Rule(PUBLIC_POST, ANYONE),
+    "calculators:public_submit": Rule(PUBLIC_POST, ANYONE),
+    "calculators:public_forget": Rule(ANYONE, ANYONE),
+    "calculators:public_forget_confirm": Rule(ANYONE, ANYONE),
 }
 
 # What goes into each URL's arguments: a string names an object of the world (its id goes in),
@@ -332,6 +340,11 @@ FILL = {
         "number": (1,),
         "verb": ("propose", "approve", "decline"),
     },
+    "calculators:public_settings": {"pk": "calculator"},
+    "calculators:public": {"slug": ("world-tco",)},
+    "calculators:public_compute": {"slug": ("world-tco",)},
+    "calculators:public_submit": {"slug": ("world-tco",)},
+    "calculators:public_forget_confirm": {"token": "erasure_link"},
 }
 
 # Routes not in the matrix, and why.
@@ -593,7 +606,13 @@ def matrix(django_db_setup, django_db_blocker, tmp_path_factory, security_report
     with (
         django_db_blocker.unblock(),
         # The public viewer is visited by every visitor from one address: no rate limit here.
-        override_settings(VAR_DIR=folder, CONTENT_VIEWER_RATE_LIMIT=1_000_000),
+        override_settings(
+            VAR_DIR=folder,
+            CONTENT_VIEWER_RATE_LIMIT=1_000_000,
+            CALCULATOR_ADDRESS_RATE_LIMIT=1_000_000,
+            CALCULATOR_COMPUTE_RATE_LIMIT=1_000_000,
+            CALCULATOR_RATE_LIMIT=1_000_000,
+        ),
         transaction.atomic(),
     ):
         started = time.perf_counter()
@@ -647,7 +666,14 @@ def test_the_public_pages_are_exactly_those_marked_login_not_required(matrix):
         if isinstance(rule, Rule) and rule.get in (ANYONE, PUBLIC_POST)
     }
     viewer = {"content:link", "content:link_file", "content:link_download", "content:link_ping"}
-    assert marked == ruled == {"login"} | viewer, matrix.size
+    calculator = {
+        "calculators:public",
+        "calculators:public_compute",
+        "calculators:public_submit",
+        "calculators:public_forget",
+        "calculators:public_forget_confirm",
+    }
+    assert marked == ruled == {"login"} | viewer | calculator, matrix.size
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page_everywhere_but_the_public_pages(matrix):

@@ -424,7 +424,7 @@ def forget(request):
 @require_http_methods(["GET", "POST"])
 def forget_confirm(request, token: str):
     """The link mailed to the visitor: a button to confirm (a GET deletes nothing: mail
-    scanners open links), then the deletion."""
+    scanners open links; nor does a POST without the button's answer), then the deletion."""
     address = client_address(request) or "unknown"
     if not ratelimit.allow(f"calculator:forget:{address}", settings.CALCULATOR_ADDRESS_RATE_LIMIT):
         return _too_many(request)
@@ -432,7 +432,7 @@ def forget_confirm(request, token: str):
     if asked is None:
         text = "This link is not valid or has expired. Ask again from the calculator's page."
         return _message(request, "Link not valid", text, 404)
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
         asked = capture.erase(asked)
     context = {"asked": asked, "token": token}
     return render(request, "calculators/public_forget_confirm.html", context)
