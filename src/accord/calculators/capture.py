@@ -170,10 +170,12 @@ def campaign_id(calculator: Calculator) -> str:
     return f"calculator-{calculator.pk}"
 
 
-def _campaign(calculator: Calculator, now: datetime) -> Campaign:
-    """The calculator's campaign, made (through the import's verb) on its first capture."""
+def _campaign(calculator: Calculator, now: datetime) -> None:
+    """The calculator's campaign (and its channel), made through the import's verb on the
+    calculator's first capture."""
     if calculator.campaign_id is not None:
-        return calculator.campaign
+        return  # its channel exists too: a campaign's channel cannot be deleted
+    _channel()
     calculator = Calculator.objects.select_for_update().get(pk=calculator.pk)
     if calculator.campaign_id is None:
         _upsert_one(
@@ -190,11 +192,9 @@ def _campaign(calculator: Calculator, now: datetime) -> Campaign:
             source_system=SOURCE_SYSTEM, external_id=campaign_id(calculator)
         )
         calculator.save(update_fields=["campaign"])
-    return calculator.campaign
 
 
 def _store(calculator, version, visitor: Visitor, result, request_key, visit_token, now):
-    _channel()
     _campaign(calculator, now)
     lead_item = {"email": visitor.email}
     if not Lead.objects.filter(email=visitor.email).exists():
