@@ -19,6 +19,7 @@ key, so the same post again stores nothing more. A hidden field people never see
 honeypot) filled in gets the answer a person would, and nothing is stored.
 """
 
+import decimal
 import secrets
 import time
 from decimal import Decimal
@@ -210,6 +211,13 @@ def shown_inputs(
     return rows
 
 
+def _shown(value, output: dict) -> str:
+    try:
+        return queries.shown_value(Decimal(value), output)
+    except decimal.DecimalException:  # too large to round to cents: shown as it is
+        return compute.plain(Decimal(value))
+
+
 def shown_results(version: CalculatorVersion, values: dict) -> list[dict]:
     """Each output with its value formatted as the builder's preview shows it."""
     return [
@@ -217,9 +225,7 @@ def shown_results(version: CalculatorVersion, values: dict) -> list[dict]:
             "key": output["key"],
             "label": output["label"],
             "explain": output.get("explain", ""),
-            "shown": queries.shown_value(Decimal(values[output["key"]]), output)
-            if output["key"] in values
-            else "",
+            "shown": _shown(values[output["key"]], output) if output["key"] in values else "",
         }
         for output in version.outputs
     ]
