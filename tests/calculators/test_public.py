@@ -88,7 +88,7 @@ def test_the_live_results_come_from_the_server_formatted_as_shown(client, publis
         "total_cost": "61,000.00",
         "net_value": "215,000.00",
         "roi": "352.46%",
-        "payback": "3.8",
+        "payback": "3.8 months",
     }
 
 

@@ -213,9 +213,10 @@ def shown_inputs(
 
 def _shown(value, output: dict) -> str:
     try:
-        return queries.shown_value(Decimal(value), output)
+        shown = queries.shown_value(Decimal(value), output)
     except decimal.DecimalException:  # too large to round to cents: shown as it is
-        return compute.plain(Decimal(value))
+        shown = compute.plain(Decimal(value))
+    return f"{shown} months" if output.get("format") == "months" else shown
 
 
 def shown_results(version: CalculatorVersion, values: dict) -> list[dict]:

@@ -79,9 +79,15 @@
     timer = window.setTimeout(compute, 350);
   });
 
+  // The content's own height (not the document's, which is at least the frame's: reporting
+  // that would grow the frame on every resize), told only when it changes.
+  var reported = 0;
   function tellHeight() {
     if (window.parent === window) return;
-    window.parent.postMessage({ accordCalculatorHeight: document.documentElement.scrollHeight }, "*");
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
+    if (height === reported) return;
+    reported = height;
+    window.parent.postMessage({ accordCalculatorHeight: height }, "*");
   }
   window.addEventListener("load", tellHeight);
   window.addEventListener("resize", tellHeight);
