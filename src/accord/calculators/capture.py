@@ -28,6 +28,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -260,11 +262,12 @@ def touch_visit(calculator: Calculator, token: str, input_key: str) -> None:
     """The visitor changed an input: the visit has started, and this was the last one."""
     if not token or len(token) > 43:
         return
-    now = timezone.now()
-    visits = Visit.objects.filter(calculator=calculator, token=token, completed_at__isnull=True)
-    visits.filter(started_at__isnull=True).update(started_at=now)
+    changes = {"started_at": Coalesce(F("started_at"), Value(timezone.now()))}
     if input_key:
-        visits.update(last_input=input_key[:40])
+        changes["last_input"] = input_key[:40]
+    Visit.objects.filter(calculator=calculator, token=token, completed_at__isnull=True).update(
+        **changes
+    )
 
 
 # --- Erasure ---------------------------------------------------------------------------------
