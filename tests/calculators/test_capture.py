@@ -8,11 +8,13 @@ import time
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from accord.calculators import actions, compute, public
 from accord.calculators.models import Calculator, DeletionRequest, Submission, Visit
-from accord.crm.models import Channel, Lead, Touchpoint
+from accord.crm.models import Account, Channel, Lead, Touchpoint
 from accord.people.models import AuditLog, Notification
 
 PAGE = "/c/analyst-roi/"
@@ -279,3 +281,17 @@ def test_a_tampered_deletion_link_gets_a_polite_404(client, published):
     assert response.status_code == 404
     assert "This link is not valid or has expired" in response.content.decode()
     assert Submission.objects.get().inputs
+
+
+def test_a_new_leads_company_joins_the_account_of_that_name_without_reading_every_account(
+    client, published, acme
+):
+    Account.objects.bulk_create(
+        Account(name=f"Other {n}", created_at=acme.created_at) for n in range(50)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        client.post(SUBMIT, form(published.calculator, company="ACME robotics"))
+    lead = Lead.objects.get()
+    assert lead.account == acme and Account.objects.count() == 51
+    account_reads = [q["sql"] for q in queries if 'FROM "crm_account"' in q["sql"]]
+    assert account_reads and all("WHERE" in sql for sql in account_reads)

@@ -41,6 +41,7 @@ from accord.calculators.models import (
     Submission,
     Visit,
 )
+from accord.core.bulk import by_external_id
 from accord.crm.kinds import Kind
 from accord.crm.models import Campaign, Channel, Lead, Touchpoint
 from accord.imports.actions import upsert_items
@@ -190,9 +191,7 @@ def _campaign(calculator: Calculator, now: datetime) -> None:
                 "starts_on": now.date().isoformat(),
             },
         )
-        calculator.campaign = Campaign.objects.get(
-            source_system=SOURCE_SYSTEM, external_id=campaign_id(calculator)
-        )
+        (calculator.campaign,) = by_external_id(Campaign, SOURCE_SYSTEM, [campaign_id(calculator)])
         calculator.save(update_fields=["campaign"])
 
 
@@ -220,7 +219,7 @@ def _store(calculator, version, visitor: Visitor, result, request_key, visit_tok
             "occurred_at": now.astimezone(UTC).isoformat(),
         },
     )
-    touchpoint = Touchpoint.objects.get(source_system=SOURCE_SYSTEM, external_id=touch_id)
+    (touchpoint,) = by_external_id(Touchpoint, SOURCE_SYSTEM, [touch_id])
     visit = None
     if visit_token:
         visit = Visit.objects.filter(calculator=calculator, token=visit_token).first()
