@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import attribution
+import calculator_submit
 import formulas
 import import_contention
 import import_csv
@@ -35,6 +36,7 @@ BENCHMARKS = {
     pages.NAME: pages.run,
     influence.NAME: influence.run,
     formulas.NAME: formulas.run,
+    calculator_submit.NAME: calculator_submit.run,
 }
 LATEST = HOME / "var" / "bench" / "latest.json"
 

@@ -13,13 +13,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pypdfium2
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 import accord
 from accord.attribution.models import Spend
 from accord.calculators import actions as calculator_actions
-from accord.calculators import business_case
-from accord.calculators.models import Submission
+from accord.calculators import business_case, capture
+from accord.calculators.models import DeletionRequest, Submission
 from accord.content import actions as content_actions
 from accord.content import ratings as content_ratings
 from accord.content import suggestions as content_suggestions
@@ -303,6 +304,19 @@ def create_world(folder: Path) -> dict:
         created_at=t0,
     )
     case_token = SimpleNamespace(pk=business_case.public_token(submission))
+    # Her TCO calculator, published (both leaders signed): its public page, live results and
+    # submit (/c/world-tco/...), and a visitor's deletion request with its mailed link.
+    public_calculator = calculator_actions.create_calculator(
+        cast["mona"], name="World TCO", kind="tco"
+    )
+    calculator_actions.save_draft(cast["mona"], public_calculator.versions.get(), WORLD_CALCULATOR)
+    calculator_actions.propose(cast["mona"], public_calculator.versions.get())
+    calculator_actions.approve(cast["carol"], public_calculator.versions.get())
+    calculator_actions.approve(cast["victor"], public_calculator.versions.get())
+    erasure = DeletionRequest.objects.create(email="ann.lee@example.com", requested_at=t0)
+    erasure_link = SimpleNamespace(
+        pk=signing.dumps({"r": erasure.pk, "e": erasure.email}, salt=capture.ERASURE_SALT)
+    )
 
     alices_token, _ = tokens.issue_token(cast["alice"], name="phone", scope="read")
     (alices_notification,) = notify.notify(
@@ -338,6 +352,8 @@ def create_world(folder: Path) -> dict:
         "calculator": calculator,
         "submission": submission,
         "case_token": case_token,
+        "public_calculator": public_calculator,
+        "erasure_link": erasure_link,  # its pk is the signed token the link carries
     }
 
 

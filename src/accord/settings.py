@@ -197,6 +197,16 @@ CONTENT_VIEWER_RATE_LIMIT = envint("CONTENT_VIEWER_RATE_LIMIT", 60, minimum=1)
 # The visitor's copy of a calculator's business case (/c/case/<token>/, no login, a PDF costs
 # a moment to lay out): requests per client address per minute, page and PDF together.
 CALCULATOR_CASE_RATE_LIMIT = envint("CALCULATOR_CASE_RATE_LIMIT", 30, minimum=1)
+# The public calculator pages (/c/<slug>/, no login), per client address per minute: pages,
+# submissions and deletion requests together; the live results as inputs change (debounced,
+# so a few a second while typing); and everything asked of one calculator from anywhere.
+CALCULATOR_ADDRESS_RATE_LIMIT = envint("CALCULATOR_ADDRESS_RATE_LIMIT", 30, minimum=1)
+CALCULATOR_COMPUTE_RATE_LIMIT = envint("CALCULATOR_COMPUTE_RATE_LIMIT", 300, minimum=1)
+CALCULATOR_RATE_LIMIT = envint("CALCULATOR_RATE_LIMIT", 3000, minimum=1)
+# A submission sooner than this after the page was served is a robot's; a page's form older
+# than the second is refused as expired (the visitor reloads).
+CALCULATOR_MIN_SUBMIT_SECONDS = envint("CALCULATOR_MIN_SUBMIT_SECONDS", 3, minimum=0)
+CALCULATOR_FORM_MAX_AGE_SECONDS = envint("CALCULATOR_FORM_MAX_AGE_SECONDS", 24 * 3600, minimum=60)
 # The web import: the largest file it accepts (checked while the file arrives), and how
 # many days an import's files (the upload, its rejected rows) are kept after it ends.
 IMPORT_MAX_MEGABYTES = envint("IMPORT_MAX_MEGABYTES", 500, minimum=1)

@@ -254,6 +254,14 @@ RULES = {
     "calculators:case_pdf": PAGE,
     "calculators:public_case": Rule(ANYONE, READ_ONLY),
     "calculators:public_case_pdf": Rule(ANYONE, READ_ONLY),
+    "calculators:public_settings": Rule(CALCULATOR_BUILDERS, CALCULATOR_BUILDERS),
+    # A published calculator's public doors (no login): the page, its live results and the
+    # submit (an empty one is refused as a bad form), and a visitor's deletion request.
+    "calculators:public": Rule(ANYONE, READ_ONLY),
+    "calculators:public_compute": Rule(PUBLIC_POST, ANYONE),
+    "calculators:public_submit": Rule(PUBLIC_POST, ANYONE),
+    "calculators:public_forget": Rule(ANYONE, ANYONE),
+    "calculators:public_forget_confirm": Rule(ANYONE, ANYONE),
 }
 
 # What goes into each URL's arguments: a string names an object of the world (its id goes in),
@@ -345,6 +353,11 @@ FILL = {
     "calculators:case_pdf": {"pk": "submission"},
     "calculators:public_case": {"token": "case_token"},
     "calculators:public_case_pdf": {"token": "case_token"},
+    "calculators:public_settings": {"pk": "calculator"},
+    "calculators:public": {"slug": ("world-tco",)},
+    "calculators:public_compute": {"slug": ("world-tco",)},
+    "calculators:public_submit": {"slug": ("world-tco",)},
+    "calculators:public_forget_confirm": {"token": "erasure_link"},
 }
 
 # Routes not in the matrix, and why.
@@ -606,7 +619,13 @@ def matrix(django_db_setup, django_db_blocker, tmp_path_factory, security_report
     with (
         django_db_blocker.unblock(),
         # The public viewer is visited by every visitor from one address: no rate limit here.
-        override_settings(VAR_DIR=folder, CONTENT_VIEWER_RATE_LIMIT=1_000_000),
+        override_settings(
+            VAR_DIR=folder,
+            CONTENT_VIEWER_RATE_LIMIT=1_000_000,
+            CALCULATOR_ADDRESS_RATE_LIMIT=1_000_000,
+            CALCULATOR_COMPUTE_RATE_LIMIT=1_000_000,
+            CALCULATOR_RATE_LIMIT=1_000_000,
+        ),
         transaction.atomic(),
     ):
         started = time.perf_counter()
@@ -661,7 +680,14 @@ def test_the_public_pages_are_exactly_those_marked_login_not_required(matrix):
     }
     viewer = {"content:link", "content:link_file", "content:link_download", "content:link_ping"}
     case = {"calculators:public_case", "calculators:public_case_pdf"}
-    assert marked == ruled == {"login"} | viewer | case, matrix.size
+    calculator = {
+        "calculators:public",
+        "calculators:public_compute",
+        "calculators:public_submit",
+        "calculators:public_forget",
+        "calculators:public_forget_confirm",
+    }
+    assert marked == ruled == {"login"} | viewer | case | calculator, matrix.size
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page_everywhere_but_the_public_pages(matrix):

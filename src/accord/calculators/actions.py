@@ -7,7 +7,10 @@ each problem and stores nothing. The assumptions table is what both teams sign: 
 marketing leader and one sales leader (never the proposer), through `people.signoff`.
 """
 
+import re
+
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -22,10 +25,14 @@ BUILD_DENIED = "Only admins, leaders and marketing managers can build value calc
 Status = CalculatorVersion.Status
 
 
+# Public addresses under /c/ that are not calculators: no calculator may take their slug.
+RESERVED_SLUGS = frozenset({"forget", "case", "embed"})
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:70] or "calculator"
     slug, n = base, 2
-    while Calculator.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Calculator.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -246,3 +253,106 @@ def decline(actor, version: CalculatorVersion, comment: str) -> CalculatorVersio
         key=f"calculator:{version.pk}:declined",
     )  # fmt: skip
     return version
+
+
+# --- The public page's settings -------------------------------------------------------------
+
+# An origin a site embeds from: https with a host (and a port), or a local http one for
+# trying the embed out. No path, no wildcard: the list goes into the CSP frame-ancestors.
+_ORIGIN = re.compile(
+    r"(?:https://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}"
+    r"[a-z0-9])?)+)|http://(?:localhost|127\.0\.0\.1))(?::(?P<port>[0-9]{1,5}))?"
+)
+MAX_ORIGINS = 50
+
+
+def parse_origins(text: str) -> list[str]:
+    """The origins allowed to embed the public page, one a line; raises ValidationError
+    naming the first bad line. Blank lines are skipped, case and a trailing slash aside."""
+    origins: list[str] = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        origin = line.strip().lower().removesuffix("/")
+        if not origin:
+            continue
+        match = _ORIGIN.fullmatch(origin)
+        port = match and match["port"]
+        if match is None or (port and not 0 < int(port) < 65536):
+            raise ValidationError(
+                {
+                    "allowed_origins": [
+                        f"Line {number}: “{line.strip()[:100]}” is not an origin. Write "
+                        "https://host or https://host:port (no path), or http://localhost:port "
+                        "to try the embed on your own machine."
+                    ]
+                }
+            )
+        if origin not in origins:
+            origins.append(origin)
+    if len(origins) > MAX_ORIGINS:
+        raise ValidationError(
+            {"allowed_origins": [f"At most {MAX_ORIGINS} origins ({len(origins)} given)."]}
+        )
+    return origins
+
+
+def _public_settings(calculator: Calculator) -> dict:
+    return {
+        "gate": calculator.gate,
+        "allowed_origins": calculator.allowed_origins,
+        "consent_text": calculator.consent_text,
+        "privacy_url": calculator.privacy_url,
+    }
+
+
+@transaction.atomic
+def set_public_page(
+    actor,
+    calculator: Calculator,
+    *,
+    gate: str,
+    allowed_origins: str = "",
+    consent_text: str = "",
+    privacy_url: str = "",
+) -> Calculator:
+    """The public page's lead-capture gate, the sites that may embed it, and the consent
+    text and privacy link beside its email field. Every problem is named; nothing is stored
+    unless all is well."""
+    require(can_build_calculator(actor), BUILD_DENIED)
+    calculator = Calculator.objects.select_for_update().get(pk=calculator.pk)
+    problems: dict[str, list[str]] = {}
+    if gate not in Calculator.Gate.values:
+        problems["gate"] = ["Choose results first or email first."]
+    try:
+        origins = parse_origins(allowed_origins)
+    except ValidationError as error:
+        problems.update(error.message_dict)
+        origins = []
+    consent_text = " ".join((consent_text or "").split())
+    if len(consent_text) > 600:
+        problems["consent_text"] = ["At most 600 characters."]
+    privacy_url = (privacy_url or "").strip()
+    if privacy_url:
+        try:
+            URLValidator(schemes=["https", "http"])(privacy_url)
+        except ValidationError:
+            problems["privacy_url"] = [f"“{privacy_url[:100]}” is not a web address."]
+    if problems:
+        raise ValidationError(problems)
+    before = _public_settings(calculator)
+    calculator.gate = gate
+    calculator.allowed_origins = "\n".join(origins)
+    calculator.consent_text = consent_text
+    calculator.privacy_url = privacy_url
+    after = _public_settings(calculator)
+    if after != before:
+        calculator.updated_at = timezone.now()
+        calculator.save(update_fields=[*after, "updated_at"])
+        audit.record(
+            actor,
+            "calculator.public_page",
+            calculator,
+            before=before,
+            after=after,
+            summary=f"Changed the public page of {calculator.name}",
+        )
+    return calculator

@@ -43,3 +43,29 @@ class VersionEditor(forms.Form):
         "output: money|percent|number|months | how we computed this.",
     )
     note = forms.CharField(required=False, max_length=300, label="What changed and why")
+
+
+class PublicPageForm(forms.Form):
+    """The public page's settings; `actions.set_public_page` checks them."""
+
+    gate = forms.ChoiceField(
+        choices=Calculator.Gate.choices, widget=forms.RadioSelect, label="Lead capture"
+    )
+    allowed_origins = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea({**AREA, "rows": 4}),
+        label="Sites that may embed it",
+        help_text="One origin a line, such as https://www.example.com (a port if needed, no "
+        "path); http://localhost:8080 to try it on your machine. Empty: only the public address.",
+    )
+    consent_text = forms.CharField(
+        required=False,
+        max_length=600,
+        widget=forms.Textarea({"rows": 2}),
+        label="Consent text",
+        help_text="Shown beside a checkbox the visitor must tick to submit; empty for none.",
+    )
+    privacy_url = forms.CharField(
+        required=False, max_length=200, label="Privacy policy address", help_text="https://…"
+    )

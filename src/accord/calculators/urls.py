@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.calculators import case_views, stats_views, views
+from accord.calculators import case_views, public, stats_views, views
 
 app_name = "calculators"
 urlpatterns = [
@@ -21,4 +21,11 @@ urlpatterns = [
     ),
     path("c/case/<str:token>/", case_views.public_case, name="public_case"),
     path("c/case/<str:token>.pdf", case_views.public_case_pdf, name="public_case_pdf"),
+    path("calculators/<int:pk>/public/", views.public_settings, name="public_settings"),
+    # The public doors (no login): see calculators/public.py.
+    path("c/forget/", public.forget, name="public_forget"),
+    path("c/forget/<str:token>/", public.forget_confirm, name="public_forget_confirm"),
+    path("c/<slug:slug>/", public.page, name="public"),
+    path("c/<slug:slug>/compute/", public.live_results, name="public_compute"),
+    path("c/<slug:slug>/submit/", public.submit, name="public_submit"),
 ]

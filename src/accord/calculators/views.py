@@ -5,10 +5,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accord.calculators import actions, lines, queries
-from accord.calculators.forms import CalculatorForm, VersionEditor
+from accord.calculators import actions, lines, public, queries
+from accord.calculators.forms import CalculatorForm, PublicPageForm, VersionEditor
 from accord.calculators.models import CalculatorVersion
 from accord.core.forms import errors_onto
 from accord.people import permissions
@@ -56,6 +57,39 @@ def calculator_detail(request, pk: int):
             "published": queries.published(calculator),
             "versions": versions,
             "can_build": permissions.can_build_calculator(request.user),
+            "embed": public.embed_snippets(request, calculator),
+        },
+    )
+
+
+def public_settings(request, pk: int):
+    """The public page's gate, the sites that may embed it, its consent text and privacy
+    link: builders change them here, everybody reads them on the calculator's page."""
+    permissions.require(permissions.can_build_calculator(request.user), actions.BUILD_DENIED)
+    calculator = get_object_or_404(queries.calculators(), pk=pk)
+    initial = {
+        "gate": calculator.gate,
+        "allowed_origins": calculator.allowed_origins,
+        "consent_text": calculator.consent_text,
+        "privacy_url": calculator.privacy_url,
+    }
+    form = PublicPageForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_public_page(request.user, calculator, **form.cleaned_data)
+        except ValidationError as error:
+            errors_onto(form, error)
+        else:
+            messages.success(request, "Saved the public page's settings.")
+            return redirect(reverse("calculators:detail", args=[calculator.pk]) + "#public")
+    return render(
+        request,
+        "calculators/public_settings.html",
+        {
+            "calculator": calculator,
+            "form": form,
+            "published": queries.published(calculator),
+            "embed": public.embed_snippets(request, calculator),
         },
     )
 

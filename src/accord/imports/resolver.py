@@ -33,6 +33,8 @@ UNKNOWN_OWNER = (
 UNKNOWN_SOURCE = (
     "no channel by this name in Accord; map it to a channel or create it in the import preview"
 )
+# Account names a run looks up one query each before it loads every account at once.
+FEW_ACCOUNTS = 20
 # What a person chose in the preview for an owner or a source value (`Options.value_maps`
 # under "owner" and "source"): one of these, or "user:<id>" / "channel:<key>".
 USER_CHOICE, CHANNEL_CHOICE = "user:", "channel:"
@@ -93,7 +95,9 @@ class Resolver:
         self._channels: dict[str, Channel] = {}
         self._channels_loaded = False
         self._channel_refs: dict[str, Channel] = {}
-        self._accounts: dict[str, Account] | None = None
+        self._accounts: dict[str, Account] | None = None  # every account, once loaded
+        self._few_accounts: dict[str, Account] = {}  # those of the names asked one by one
+        self._account_lookups = 0
         self._pending_accounts: list[Account] = []
         self._campaigns: dict[str, Campaign] | None = None
         self._leads: dict[str, int] = {}
@@ -195,10 +199,33 @@ class Resolver:
         if self._accounts is None:
             self._accounts = {}
             for account in Account.objects.only("id", "name", "external_id", "source_system"):
-                self._accounts.setdefault(account.name.lower(), account)
-                if account.external_id:
-                    self._accounts[f"#{account.source_system}#{account.external_id}"] = account
+                self._remember(self._accounts, account)
+            for account in self._few_accounts.values():  # made by this run: not yet saved
+                self._remember(self._accounts, account)
         return self._accounts
+
+    @staticmethod
+    def _remember(accounts: dict, account: Account) -> None:
+        accounts.setdefault(account.name.lower(), account)
+        if account.external_id:
+            accounts[f"#{account.source_system}#{account.external_id}"] = account
+
+    def _accounts_for(self, name: str) -> dict[str, Account]:
+        """The known accounts `name` may be: every account, loaded once, for a run that
+        names many; for the first few names of a run (a web form's one lead, a small API
+        call), only those of that name or id, so that one lead does not read them all."""
+        if self._accounts is not None or not name.isascii() or not _queryable(name):
+            return self._load_accounts()
+        if self._account_lookups >= FEW_ACCOUNTS:
+            return self._load_accounts()
+        self._account_lookups += 1
+        by_id = Q(source_system=self.options.source_system, external_id=name) & ~Q(external_id="")
+        rows = Account.objects.only("id", "name", "external_id", "source_system").filter(
+            by_id | Q(name__iexact=name)
+        )
+        for account in rows.order_by("name", "id"):
+            self._remember(self._few_accounts, account)
+        return self._few_accounts
 
     def account(
         self, name: str | None, *, domain: str | None = None, create: bool = True, defer=False
@@ -207,7 +234,7 @@ class Resolver:
         saved with the others of its batch by `flush_accounts()`, before any row uses it."""
         if not name:
             return None
-        accounts = self._load_accounts()
+        accounts = self._accounts_for(name)
         found = accounts.get(f"#{self.options.source_system}#{name}") or accounts.get(name.lower())
         if found or not create:
             return found
@@ -231,10 +258,7 @@ class Resolver:
             self._pending_accounts = []
 
     def remember_account(self, account: Account) -> None:
-        accounts = self._load_accounts()
-        accounts.setdefault(account.name.lower(), account)
-        if account.external_id:
-            accounts[f"#{account.source_system}#{account.external_id}"] = account
+        self._remember(self._few_accounts if self._accounts is None else self._accounts, account)
 
     def campaign(self, value: str | None) -> Campaign | None:
         if not value:

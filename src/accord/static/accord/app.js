@@ -61,3 +61,21 @@
   document.addEventListener("DOMContentLoaded", () => drawAll(document));
   document.addEventListener("htmx:afterSettle", (event) => drawAll(event.target));
 })();
+
+// "Copy" beside a read-only snippet (data-copy names the field): the calculator's embed code.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy]");
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    field.select();
+    var done = function () { button.textContent = "Copied"; };
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(field.value).then(done, function () {});
+    } else if (document.execCommand("copy")) {
+      done();
+    }
+  });
+})();
