@@ -17,6 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 import accord
 from accord.attribution.models import Spend
 from accord.calculators import actions as calculator_actions
+from accord.calculators import compute as calculator_compute
+from accord.calculators.models import Submission
 from accord.content import actions as content_actions
 from accord.content import ratings as content_ratings
 from accord.content import suggestions as content_suggestions
@@ -158,14 +160,15 @@ WORLD_CALCULATOR = {
 
 def create_world(folder: Path) -> dict:
     """The cast, and one object of each kind a page or the API names, by name (`cast` too):
-    alice's MQL `lead` at `account` (Acme) with a touchpoint and a call, her `opportunity` in
-    negotiation, a `campaign`, mona's draft `plan` (FY2026), mona's proposed `definition`
-    and sam's `draft_definition`, a `backtest` of the first, otto's `uploaded_import` (a
-    file in `folder`, waiting for its mapping) and `finished_import` (with a rejects file), otto's webhook `subscription` and a failed
-    `delivery` of it,
-    a follow-up `policy`, the company `calendar` with a `day_off`, a `spend_line`, and
-    alice's `alices_token` and `alices_notification`, mike's draft `asset` (a case study with
-    a PDF), his published `sent_asset` and the tracked `link` alice sent her lead to it. The security tests visit them all."""
+        alice's MQL `lead` at `account` (Acme) with a touchpoint and a call, her `opportunity` in
+        negotiation, a `campaign`, mona's draft `plan` (FY2026), mona's proposed `definition`
+        and sam's `draft_definition`, a `backtest` of the first, otto's `uploaded_import` (a
+        file in `folder`, waiting for its mapping) and `finished_import` (with a rejects file), otto's webhook `subscription` and a failed
+        `delivery` of it,
+        a follow-up `policy`, the company `calendar` with a `day_off`, a `spend_line`, and
+        alice's `alices_token` and `alices_notification`, mike's draft `asset` (a case study with
+        a PDF), his published `sent_asset` and the tracked `link` alice sent her lead to it, mona's
+    proposed `calculator` and the `submission` ann made with it. The security tests visit them all."""
     teams = create_teams()
     cast = create_cast(teams)
     channels = create_channels()
@@ -287,6 +290,13 @@ def create_world(folder: Path) -> dict:
     calculator = calculator_actions.create_calculator(cast["mona"], name="World ROI", kind="roi")
     calculator_actions.save_draft(cast["mona"], calculator.versions.get(), WORLD_CALCULATOR)
     calculator_actions.propose(cast["mona"], calculator.versions.get())
+    # What ann typed into it (as the public page stores it): the `submission` alice may adjust.
+    version = calculator.versions.get()
+    result = calculator_compute.compute(version, calculator_compute.defaults(version))
+    submission = Submission.objects.create(
+        calculator=calculator, version=version, email=lead.email, lead=lead, account=acme,
+        inputs=result.stored_inputs(), results=result.stored_values(), created_at=t0,
+    )  # fmt: skip
 
     alices_token, _ = tokens.issue_token(cast["alice"], name="phone", scope="read")
     (alices_notification,) = notify.notify(
@@ -320,6 +330,7 @@ def create_world(folder: Path) -> dict:
         "rubric": rubric,
         "suggestion": suggestion,
         "calculator": calculator,
+        "submission": submission,
     }
 
 

@@ -159,7 +159,7 @@ def adjust(request, pk: int):
     )
     version = live if on_published else submission.version
     form = CaseForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         version=version,
         note_required=True,
         initial=_typed_for(version, submission),
@@ -233,7 +233,12 @@ def start(request):
             if item["type"] == "yesno":
                 key = CaseForm.PREFIX + item["key"]
                 initial[key] = "yes" if Decimal(initial[key]) else "no"
-        form = CaseForm(request.POST or None, version=version, note_required=False, initial=initial)
+        form = CaseForm(
+            request.POST if request.method == "POST" else None,
+            version=version,
+            note_required=False,
+            initial=initial,
+        )
         if request.method == "POST":
             form.is_valid()
             try:

@@ -42,7 +42,8 @@ def home(submission: Submission) -> Opportunity | Lead | Account | None:
 
 
 def _note(note) -> str:
-    return note.strip() if isinstance(note, str) else ""
+    # NUL: PostgreSQL refuses it in text, and no person types it.
+    return note.replace("\x00", "").strip() if isinstance(note, str) else ""
 
 
 def _read(version: CalculatorVersion, raw_inputs, problems: dict) -> compute.Result | None:
