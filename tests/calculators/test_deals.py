@@ -388,3 +388,38 @@ def test_the_calculator_page_shows_promised_against_realised_across_won_deals(
     assert "$815,000" in section and "$978,000" in section and "1.20×" in section
     assert "Deal D" not in section
     assert 'data-chart="chart-data-' in section  # the bar chart of both, drawn by app.js
+
+
+def test_the_adjust_form_previews_the_results_as_the_rep_types_and_stores_nothing(
+    client, cast, published, case
+):
+    client.force_login(cast["alice"])
+    url = f"/calculators/cases/{case.pk}/adjust/preview/"
+    html = client.post(url, form(published, analysts="35")).content.decode()
+    assert 'Net value</td><td class="num"><strong>815,000.00</strong>' in html
+    bad = client.post(url, form(published, analysts="0")).content.decode()
+    assert "Analysts on the team: at least 1" in bad
+    client.force_login(cast["bob"])
+    assert client.post(url, form(published, analysts="35")).status_code == 403
+    assert Submission.objects.count() == 1
+
+
+def test_a_case_without_a_net_value_promises_its_last_money_output(cast, draft, ann):
+    # A TCO comparison: today, with us, and the saving between them (the bottom line).
+    tco = {
+        "horizon_months": 12,
+        "inputs": [
+            {"key": "tb", "label": "Terabytes", "type": "number", "min": 1, "max": 100, "default": 10}
+        ],
+        "assumptions": [{"key": "price", "label": "Price a TB", "value": "100", "source": "List"}],
+        "values": [
+            {"key": "today", "label": "Today", "formula": "tb * price * 2", "is_output": True, "format": "money"},
+            {"key": "with_us", "label": "With us", "formula": "tb * price", "is_output": True, "format": "money"},
+            {"key": "saving", "label": "Saving", "formula": "today - with_us", "is_output": True, "format": "money"},
+        ],
+    }  # fmt: skip
+    version = actions.propose(cast["mona"], actions.save_draft(cast["mona"], draft, tco))
+    actions.approve(cast["carol"], version)
+    actions.approve(cast["victor"], version)
+    version.refresh_from_db()
+    assert deal_queries.promised(visitor_case(version, ann, tb="7")) == D("700")

@@ -254,6 +254,7 @@ RULES = {
     "calculators:for_opportunity": PAGE,
     "calculators:case": PAGE,
     "calculators:adjust": Rule(ALICES_WORKERS, ALICES_WORKERS),
+    "calculators:adjust_preview": Rule(POST_ONLY, ALICES_WORKERS),
     "calculators:start": Rule(ALICES_WORKERS, ALICES_WORKERS),
     "calculators:realised": Rule(POST_ONLY, ALICES_WORKERS),
 }
@@ -348,6 +349,7 @@ FILL = {
     "calculators:realised": {"pk": "opportunity"},
     "calculators:case": {"pk": "submission"},
     "calculators:adjust": {"pk": "submission"},
+    "calculators:adjust_preview": {"pk": "submission"},
     "calculators:start": {"?": "opportunity={opportunity}"},
 }
 

@@ -2,17 +2,19 @@
 deal (grouped by thread), one thread's history (who changed which input from what to what,
 and the results before and after), and promised against realised across won deals.
 
-A business case's promise is its net value: the output keyed `net_value`, else its first
-money output (`promised`). What a deal realised is compared with the case it was sold on.
+A business case's promise is its net value: the output keyed `net_value`, else its last money
+output (the bottom line, as builders write them: a TCO's saving after its two costs). What a
+deal realised is compared with the case it was sold on.
 """
 
 import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from accord.calculators import queries
+from accord.calculators import compute, queries
 from accord.calculators.models import Calculator, CalculatorVersion, Realisation, Submission
 from accord.crm.models import Account, Lead, Opportunity
 
@@ -53,7 +55,7 @@ def promised(submission: Submission) -> Decimal | None:
     """The net value the case promised (see the module's note), or None if it has none."""
     if PROMISE_KEY in submission.results:
         return Decimal(submission.results[PROMISE_KEY])
-    for item in submission.version.outputs:
+    for item in reversed(submission.version.outputs):
         if item.get("format") == "money" and item["key"] in submission.results:
             return Decimal(submission.results[item["key"]])
     return None
@@ -95,6 +97,21 @@ def author(submission: Submission) -> str:
     if submission.source == Submission.Source.PUBLIC:
         return "the visitor" + (f" ({submission.email})" if submission.email else "")
     return str(submission.created_by or "someone since removed")
+
+
+def preview(version: CalculatorVersion, raw_inputs: dict) -> dict:
+    """What the adjust form would save, computed and not stored: the outputs, or the problems
+    naming each input (the same reading and computing as the verb)."""
+    try:
+        result = compute.compute(version, compute.read_inputs(version, raw_inputs))
+    except ValidationError as error:
+        return {"outputs": [], "problems": [m for ms in error.message_dict.values() for m in ms]}
+    shown = [
+        {**item, "shown": queries.shown_value(result.values[item["key"]], item)}
+        for item in version.outputs
+        if item["key"] in result.values
+    ]
+    return {"outputs": shown, "problems": []}
 
 
 # --- Threads --------------------------------------------------------------------------------

@@ -194,9 +194,36 @@ def adjust(request, pk: int):
             "form": form,
             "opportunity": opportunity,
             "outputs": deal_queries.outputs(submission),
+            "preview": deal_queries.preview(version, _shown_inputs(form)),
             "home": deals.home(submission),
         },
     )
+
+
+@require_POST
+def adjust_preview(request, pk: int):
+    """The adjust form's results as the inputs change (htmx), computed and not stored."""
+    submission = _submission(pk)
+    permissions.require(_may(request, deals.home(submission)), deals.DENIED)
+    live = deal_queries.published(submission.calculator)
+    on_published = request.POST.get("on_published") == "1" and live is not None
+    version = live if on_published else submission.version
+    form = CaseForm(request.POST, version=version, note_required=False)
+    return render(
+        request,
+        "calculators/_case_preview.html",
+        {"preview": deal_queries.preview(version, form.raw_inputs()), "version": version},
+    )
+
+
+def _shown_inputs(form: CaseForm) -> dict:
+    """The inputs the form shows: as posted, else as it starts."""
+    if form.is_bound:
+        return form.raw_inputs()
+    return {
+        item["key"]: form.initial.get(CaseForm.PREFIX + item["key"], "")
+        for item in form.version.inputs
+    }
 
 
 START_KINDS = {"lead": Lead, "account": Account, "opportunity": Opportunity}

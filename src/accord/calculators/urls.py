@@ -19,6 +19,11 @@ urlpatterns = [
     path("calculators/cases/start/", deal_views.start, name="start"),
     path("calculators/cases/<int:pk>/", deal_views.case, name="case"),
     path("calculators/cases/<int:pk>/adjust/", deal_views.adjust, name="adjust"),
+    path(
+        "calculators/cases/<int:pk>/adjust/preview/",
+        deal_views.adjust_preview,
+        name="adjust_preview",
+    ),
     path("calculators/<int:pk>/versions/<int:number>/edit/", views.version_edit, name="edit"),
     path("calculators/<int:pk>/versions/<int:number>/preview/", views.preview, name="preview"),
     path("calculators/<int:pk>/versions/<int:number>/<str:verb>/", views.version_act, name="act"),
