@@ -123,11 +123,11 @@ def test_the_lead_page_panel_lists_the_cases_with_their_results_and_source(
     html = panel.content.decode()
     assert "<html" not in html  # the fragment htmx swaps in
     assert "Analyst ROI" in html and "2 versions" in html and "started by the visitor" in html
-    assert "Net value</td><td class=\"num\"><strong>815,000.00</strong>" in html
+    assert 'Net value</td><td class="num"><strong>815,000.00</strong>' in html
     assert f"/calculators/cases/{made.pk}/adjust/" in html  # the thread's latest
     client.force_login(cast["vera"])  # reads it, but no Adjust or Start for a viewer
     html = client.get(f"/calculators/for-lead/{case.lead_id}/").content.decode()
-    assert "Net value</td><td class=\"num\"><strong>815,000.00</strong>" in html
+    assert 'Net value</td><td class="num"><strong>815,000.00</strong>' in html
     assert "/adjust/" not in html and "Start a new one" not in html
 
 
