@@ -78,6 +78,9 @@ class CaseForm(forms.Form):
         if note_required:  # the verb refuses a change without one; the browser says so first
             self.fields["note"].widget.attrs["required"] = True
             self.fields["note"].help_text = "Required: everybody on the deal reads it."
+        else:
+            self.fields["note"].label = "Note"
+            self.fields["note"].widget.attrs["placeholder"] = "e.g. First numbers from discovery"
         for item in version.inputs:
             self.fields[self.PREFIX + item["key"]] = input_field(item)
         self.order_fields([self.PREFIX + item["key"] for item in version.inputs] + ["note"])
