@@ -309,7 +309,7 @@ def test_a_realised_value_is_recorded_only_on_a_won_deal(client, cast, published
     with pytest.raises(ValidationError) as refused:
         deals.record_realised(cast["alice"], deal, None, "400000")
     assert refused.value.message_dict["opportunity"] == [
-        "Acme rollout is negotiation: a realised value is recorded only on a won deal."
+        "Acme rollout is still open (Negotiation): a realised value is recorded only on a won deal."
     ]
     client.force_login(cast["alice"])
     page = client.post(

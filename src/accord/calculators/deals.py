@@ -246,8 +246,10 @@ def record_realised(
         raise ValidationError(
             {
                 "opportunity": [
-                    f"{opportunity} is {opportunity.get_stage_display().lower()}: a realised "
-                    "value is recorded only on a won deal."
+                    f"{opportunity} is "
+                    + ("closed lost" if opportunity.is_closed else "still open")
+                    + f" ({opportunity.get_stage_display()}): a realised value is recorded "
+                    "only on a won deal."
                 ]
             }
         )
