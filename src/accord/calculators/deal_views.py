@@ -31,14 +31,12 @@ def _startable() -> list[Calculator]:
 
 def for_lead(request, pk: int):
     lead = get_object_or_404(Lead.objects.select_related("account"), pk=pk)
-    return _panel(request, deal_queries.cases_for_lead(lead), lead, start=("lead", lead))
+    return _panel(request, deal_queries.cases_for_lead(lead), lead, kind="lead")
 
 
 def for_account(request, pk: int):
     account = get_object_or_404(Account, pk=pk)
-    return _panel(
-        request, deal_queries.cases_for_account(account), account, start=("account", account)
-    )
+    return _panel(request, deal_queries.cases_for_account(account), account, kind="account")
 
 
 def for_opportunity(request, pk: int):
@@ -61,21 +59,19 @@ def for_opportunity(request, pk: int):
         request,
         deal_queries.cases_on(opportunity),
         opportunity,
-        start=("opportunity", opportunity),
+        kind="opportunity",
         extra=extra,
     )
 
 
-def _panel(request, cases, record, *, start: tuple[str, object], extra: dict | None = None):
+def _panel(request, cases, record, *, kind: str, extra: dict | None = None):
     may = _may(request, record)
-    kind, target = start
     context = {
         "record": record,
         "kind": kind,
         "threads": deal_queries.threads(cases),
         "can_work": may,
         "startable": _startable() if may else [],
-        "start_query": f"{kind}={target.pk}",
         "opportunity": None,
         **(extra or {}),
     }
