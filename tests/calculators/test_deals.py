@@ -19,7 +19,7 @@ from django.utils import timezone
 from accord.calculators import actions, compute, deal_queries, deals
 from accord.calculators.models import Realisation, Submission
 from accord.crm.models import Opportunity
-from accord.people import tokens
+from accord.people import permissions, tokens
 from accord.people.models import AuditLog
 
 D = Decimal
@@ -423,3 +423,20 @@ def test_a_case_without_a_net_value_promises_its_last_money_output(cast, draft, 
     actions.approve(cast["victor"], version)
     version.refresh_from_db()
     assert deal_queries.promised(visitor_case(version, ann, tb="7")) == D("700")
+
+
+def test_an_account_case_is_worked_by_whoever_works_one_of_its_people_or_deals(
+    client, cast, published, ann, make_lead
+):
+    account = ann.account  # Acme: nobody owns it; alice works ann there
+    workers = {n for n in cast if permissions.can_work_business_case(cast[n], account)}
+    assert workers == {"ada", "carol", "victor", "sam", "alice"}
+    client.force_login(cast["bob"])
+    url = f"/calculators/cases/start/?account={account.pk}&calculator={published.calculator_id}"
+    assert client.get(url).status_code == 403
+    make_lead("cy@acme.example", owner="bob")  # bob now works somebody at Acme too
+    assert client.get(url).status_code == 200
+    response = client.post(url, {**form(published, analysts="12"), "account": account.pk})
+    started = Submission.objects.get()
+    assert response.status_code == 302
+    assert (started.account, started.lead, started.created_by) == (account, None, cast["bob"])
