@@ -83,17 +83,17 @@ def test_a_rep_adjusts_a_visitors_case_and_the_history_shows_the_change_and_who(
     client, cast, published, case
 ):
     client.force_login(cast["alice"])
-    page = client.get(f"/calculators/cases/{case.pk}/adjust/").content.decode()
+    page = client.get(f"/calculators/submissions/{case.pk}/adjust/").content.decode()
     assert 'name="in_analysts" value="20"' in page  # the visitor's own numbers, as typed
 
     response = client.post(
-        f"/calculators/cases/{case.pk}/adjust/",
+        f"/calculators/submissions/{case.pk}/adjust/",
         form(published, analysts="35", note="The EU team joins: 35 analysts"),
     )
 
     made = Submission.objects.get(based_on=case)
     assert response.status_code == 302
-    assert response["Location"] == f"/calculators/cases/{made.pk}/"
+    assert response["Location"] == f"/calculators/submissions/{made.pk}/history/"
     assert (made.source, made.created_by, made.lead) == ("sales", cast["alice"], case.lead)
     assert (made.results["net_value"], case.results["net_value"]) == ("815000", "455000")
     history = client.get(response["Location"]).content.decode()
@@ -124,7 +124,7 @@ def test_the_lead_page_panel_lists_the_cases_with_their_results_and_source(
     assert "<html" not in html  # the fragment htmx swaps in
     assert "Analyst ROI" in html and "2 versions" in html and "started by the visitor" in html
     assert 'Net value</td><td class="num"><strong>815,000.00</strong>' in html
-    assert f"/calculators/cases/{made.pk}/adjust/" in html  # the thread's latest
+    assert f"/calculators/submissions/{made.pk}/adjust/" in html  # the thread's latest
     client.force_login(cast["vera"])  # reads it, but no Adjust or Start for a viewer
     html = client.get(f"/calculators/for-lead/{case.lead_id}/").content.decode()
     assert 'Net value</td><td class="num"><strong>815,000.00</strong>' in html
@@ -140,7 +140,7 @@ def test_an_unrelated_rep_or_a_viewer_is_refused_at_the_page_and_the_api(
     client, api, cast, published, case, who
 ):
     client.force_login(cast[who])
-    url = f"/calculators/cases/{case.pk}/adjust/"
+    url = f"/calculators/submissions/{case.pk}/adjust/"
     assert client.get(url).status_code == 403
     assert client.post(url, form(published, analysts="35", note="Mine now")).status_code == 403
     body = {"inputs": form_inputs(published, analysts="35"), "note": "Mine now"}
@@ -148,7 +148,9 @@ def test_an_unrelated_rep_or_a_viewer_is_refused_at_the_page_and_the_api(
     assert answer.status_code == 403
     assert "whoever works this deal" in answer.json()["detail"]
     assert not Submission.objects.filter(source="sales").exists()
-    assert client.get(f"/calculators/cases/{case.pk}/").status_code == 200  # reading is open
+    assert (
+        client.get(f"/calculators/submissions/{case.pk}/history/").status_code == 200
+    )  # reading is open
 
 
 def test_the_owner_of_the_deal_and_the_reps_manager_may_adjust(cast, published, case, deal):
@@ -166,7 +168,7 @@ def test_results_are_computed_by_the_server_and_a_posted_result_is_ignored(
 ):
     client.force_login(cast["alice"])
     tampered = {**form(published, analysts="35", note="Page"), "net_value": "99999999"}
-    client.post(f"/calculators/cases/{case.pk}/adjust/", tampered)
+    client.post(f"/calculators/submissions/{case.pk}/adjust/", tampered)
     body = {
         "inputs": form_inputs(published, analysts="35"),
         "note": "API",
@@ -186,7 +188,8 @@ def test_results_are_computed_by_the_server_and_a_posted_result_is_ignored(
 def test_an_input_out_of_range_is_named_and_nothing_is_stored(client, api, cast, published, case):
     client.force_login(cast["alice"])
     page = client.post(
-        f"/calculators/cases/{case.pk}/adjust/", form(published, analysts="20000", note="Too big")
+        f"/calculators/submissions/{case.pk}/adjust/",
+        form(published, analysts="20000", note="Too big"),
     )
     assert page.status_code == 200
     assert "Analysts on the team: at most 10000" in page.content.decode()
@@ -215,7 +218,9 @@ def test_a_change_needs_a_note_and_a_change(client, cast, published, case):
     with pytest.raises(ValidationError, match="Nothing changed"):
         deals.adjust(cast["alice"], case, form_inputs(published), "Same numbers")
     client.force_login(cast["alice"])
-    page = client.post(f"/calculators/cases/{case.pk}/adjust/", form(published, analysts="35"))
+    page = client.post(
+        f"/calculators/submissions/{case.pk}/adjust/", form(published, analysts="35")
+    )
     assert "Say what changed and why" in page.content.decode()
     assert Submission.objects.count() == 1
 
@@ -235,17 +240,17 @@ def test_a_case_keeps_its_version_unless_the_rep_recomputes_on_the_published_one
     kept = deals.adjust(cast["alice"], case, form_inputs(published, analysts="35"), "Same v1")
     assert (kept.version, kept.results["net_value"]) == (published, "815000")
     client.force_login(cast["alice"])
-    page = client.get(f"/calculators/cases/{case.pk}/adjust/").content.decode()
+    page = client.get(f"/calculators/submissions/{case.pk}/adjust/").content.decode()
     assert "v2 has been published since" in page and "Recompute on v2 instead" in page
     response = client.post(
-        f"/calculators/cases/{case.pk}/adjust/?on_published=1",
+        f"/calculators/submissions/{case.pk}/adjust/?on_published=1",
         {**form(published, note="On the new assumptions"), "on_published": "1"},
     )
     moved = Submission.objects.get(note="On the new assumptions")
     assert response.status_code == 302
     # 20 analysts at 90% adoption: 207,000 a year, 621,000 over 36 months, less 97,000.
     assert (moved.version.number, moved.results["net_value"]) == (2, "524000")
-    history = client.get(f"/calculators/cases/{moved.pk}/").content.decode()
+    history = client.get(f"/calculators/submissions/{moved.pk}/history/").content.decode()
     assert "recomputed from v1" in history and "No input changed" in history
 
 
@@ -257,15 +262,17 @@ def test_a_rep_starts_a_case_for_an_account_and_the_opportunity_shows_the_latest
 ):
     client.force_login(cast["alice"])
     account = deal.account
-    chooser = client.get(f"/calculators/cases/start/?account={account.pk}").content.decode()
+    chooser = client.get(f"/calculators/submissions/new/?account={account.pk}").content.decode()
     assert f'<option value="{published.calculator_id}">Analyst ROI (ROI)</option>' in chooser
-    url = f"/calculators/cases/start/?opportunity={deal.pk}&calculator={published.calculator_id}"
+    url = (
+        f"/calculators/submissions/new/?opportunity={deal.pk}&calculator={published.calculator_id}"
+    )
     assert 'name="in_salary" value="90000"' in client.get(url).content.decode()
     response = client.post(
         url, {**form(published, analysts="50"), "opportunity": deal.pk, "note": "Whole company"}
     )
     started = Submission.objects.get(source="sales")
-    assert response["Location"] == f"/calculators/cases/{started.pk}/"
+    assert response["Location"] == f"/calculators/submissions/{started.pk}/history/"
     assert (started.opportunity, started.lead, started.account, started.based_on) == (
         deal,
         deal.primary_lead,
@@ -394,7 +401,7 @@ def test_the_adjust_form_previews_the_results_as_the_rep_types_and_stores_nothin
     client, cast, published, case
 ):
     client.force_login(cast["alice"])
-    url = f"/calculators/cases/{case.pk}/adjust/preview/"
+    url = f"/calculators/submissions/{case.pk}/adjust/preview/"
     html = client.post(url, form(published, analysts="35")).content.decode()
     assert 'Net value</td><td class="num"><strong>815,000.00</strong>' in html
     bad = client.post(url, form(published, analysts="0")).content.decode()
@@ -432,7 +439,7 @@ def test_an_account_case_is_worked_by_whoever_works_one_of_its_people_or_deals(
     workers = {n for n in cast if permissions.can_work_business_case(cast[n], account)}
     assert workers == {"ada", "carol", "victor", "sam", "alice"}
     client.force_login(cast["bob"])
-    url = f"/calculators/cases/start/?account={account.pk}&calculator={published.calculator_id}"
+    url = f"/calculators/submissions/new/?account={account.pk}&calculator={published.calculator_id}"
     assert client.get(url).status_code == 403
     make_lead("cy@acme.example", owner="bob")  # bob now works somebody at Acme too
     assert client.get(url).status_code == 200

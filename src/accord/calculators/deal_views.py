@@ -89,7 +89,7 @@ def _submission(pk: int) -> Submission:
     )
 
 
-def case(request, pk: int):
+def history(request, pk: int):
     """One thread's history: each version, who made it and when, which inputs changed from
     what to what, and the results before and after."""
     submission = _submission(pk)
@@ -106,7 +106,7 @@ def case(request, pk: int):
     latest = versions[-1]
     return render(
         request,
-        "calculators/case.html",
+        "calculators/case_history.html",
         {
             "submission": submission,
             "rows": rows,
@@ -177,7 +177,7 @@ def adjust(request, pk: int):
             messages.success(
                 request, f"Saved a new version of the {made.calculator.name} business case."
             )
-            return redirect("calculators:case", made.pk)
+            return redirect("calculators:history", made.pk)
     return render(
         request,
         "calculators/adjust.html",
@@ -276,7 +276,7 @@ def start(request):
                 errors_onto(form, error, form.field_names())
             else:
                 messages.success(request, f"Started a {calculator.name} business case.")
-                return redirect("calculators:case", made.pk)
+                return redirect("calculators:history", made.pk)
     elif request.method == "POST":
         messages.error(request, "Choose a published calculator to start from.")
     return render(
