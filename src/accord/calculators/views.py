@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accord.calculators import actions, deal_queries, lines, queries
+from accord.calculators import actions, lines, queries
 from accord.calculators.forms import CalculatorForm, VersionEditor
 from accord.calculators.models import CalculatorVersion
 from accord.core.forms import errors_onto
@@ -56,7 +56,6 @@ def calculator_detail(request, pk: int):
             "published": queries.published(calculator),
             "versions": versions,
             "can_build": permissions.can_build_calculator(request.user),
-            "promised_realised": deal_queries.promised_realised(calculator),
         },
     )
 

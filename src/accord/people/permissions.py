@@ -353,17 +353,6 @@ def can_revoke_link(user, link) -> bool:
     return _may_change_owned(user, link.sent_by_id, lambda: team_member_ids(user))
 
 
-def can_build_calculator(user) -> bool:
-    """Value calculators (their inputs, assumptions and formulas): admins, leaders and the
-    managers of a marketing team build and propose them; both teams' leaders sign them;
-    everybody signed in reads them."""
-    if not can_change_anything(user):
-        return False
-    if user.role in (Role.ADMIN, Role.LEADER):
-        return True
-    return user.role == Role.MANAGER and user.teams.filter(kind="marketing").exists()
-
-
 def can_work_business_case(user, record) -> bool:
     """Adjusting a buyer's value calculation on the deal, starting one, recording what a won
     deal realised: whoever follows the record up. `record` is a lead, an opportunity or an
@@ -398,3 +387,14 @@ def can_work_business_case(user, record) -> bool:
     else:
         worked = Q(owner=user)
     return record.leads.filter(worked).exists() or record.opportunities.filter(worked).exists()
+
+
+def can_build_calculator(user) -> bool:
+    """Value calculators (their inputs, assumptions and formulas): admins, leaders and the
+    managers of a marketing team build and propose them; both teams' leaders sign them;
+    everybody signed in reads them."""
+    if not can_change_anything(user):
+        return False
+    if user.role in (Role.ADMIN, Role.LEADER):
+        return True
+    return user.role == Role.MANAGER and user.teams.filter(kind="marketing").exists()
