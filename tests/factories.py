@@ -160,15 +160,16 @@ WORLD_CALCULATOR = {
 
 def create_world(folder: Path) -> dict:
     """The cast, and one object of each kind a page or the API names, by name (`cast` too):
-        alice's MQL `lead` at `account` (Acme) with a touchpoint and a call, her `opportunity` in
-        negotiation, a `campaign`, mona's draft `plan` (FY2026), mona's proposed `definition`
-        and sam's `draft_definition`, a `backtest` of the first, otto's `uploaded_import` (a
-        file in `folder`, waiting for its mapping) and `finished_import` (with a rejects file), otto's webhook `subscription` and a failed
-        `delivery` of it,
-        a follow-up `policy`, the company `calendar` with a `day_off`, a `spend_line`, and
-        alice's `alices_token` and `alices_notification`, mike's draft `asset` (a case study with
-        a PDF), his published `sent_asset` and the tracked `link` alice sent her lead to it, mona's
-    proposed `calculator` and the `submission` ann made with it. The security tests visit them all."""
+    alice's MQL `lead` at `account` (Acme) with a touchpoint and a call, her `opportunity` in
+    negotiation, a `campaign`, mona's draft `plan` (FY2026), mona's proposed `definition`
+    and sam's `draft_definition`, a `backtest` of the first, otto's `uploaded_import` (a
+    file in `folder`, waiting for its mapping) and `finished_import` (with a rejects file), otto's webhook `subscription` and a failed
+    `delivery` of it,
+    a follow-up `policy`, the company `calendar` with a `day_off`, a `spend_line`, and
+    alice's `alices_token` and `alices_notification`, mike's draft `asset` (a case study with
+    a PDF), his published `sent_asset` and the tracked `link` alice sent her lead to it,
+    mona's proposed `calculator` and a `submission` to it from alice's lead. The security
+    tests visit them all."""
     teams = create_teams()
     cast = create_cast(teams)
     channels = create_channels()
