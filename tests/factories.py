@@ -20,6 +20,7 @@ import accord
 from accord.attribution.models import Spend
 from accord.calculators import actions as calculator_actions
 from accord.calculators import business_case, capture
+from accord.calculators import compute as calculator_compute
 from accord.calculators.models import DeletionRequest, Submission
 from accord.content import actions as content_actions
 from accord.content import ratings as content_ratings
@@ -293,16 +294,14 @@ def create_world(folder: Path) -> dict:
     calculator = calculator_actions.create_calculator(cast["mona"], name="World ROI", kind="roi")
     calculator_actions.save_draft(cast["mona"], calculator.versions.get(), WORLD_CALCULATOR)
     calculator_actions.propose(cast["mona"], calculator.versions.get())
-    # A visitor's submission to it from alice's lead; `case_token` opens its business case.
+    # What ann typed into it (as the public page stores it): the `submission` alice may adjust;
+    # `case_token` opens its business case.
+    version = calculator.versions.get()
+    result = calculator_compute.compute(version, calculator_compute.defaults(version))
     submission = Submission.objects.create(
-        calculator=calculator,
-        version=calculator.versions.get(),
-        email=lead.email,
-        lead=lead,
-        inputs={"seats": "10"},
-        results={"benefit": "1000"},
-        created_at=t0,
-    )
+        calculator=calculator, version=version, email=lead.email, lead=lead, account=acme,
+        inputs=result.stored_inputs(), results=result.stored_values(), created_at=t0,
+    )  # fmt: skip
     case_token = SimpleNamespace(pk=business_case.public_token(submission))
     # Her TCO calculator, published (both leaders signed): its public page, live results and
     # submit (/c/world-tco/...), and a visitor's deletion request with its mailed link.

@@ -262,6 +262,17 @@ RULES = {
     "calculators:public_submit": Rule(PUBLIC_POST, ANYONE),
     "calculators:public_forget": Rule(ANYONE, ANYONE),
     "calculators:public_forget_confirm": Rule(ANYONE, ANYONE),
+    # Business cases on the deal: everybody reads them; whoever works alice's lead and deal
+    # adjusts ann's case, starts one and records a won deal's realised value (the world's
+    # deal is in negotiation: the empty POST goes back to its page with the refusal).
+    "calculators:for_lead": PAGE,
+    "calculators:for_account": PAGE,
+    "calculators:for_opportunity": PAGE,
+    "calculators:history": PAGE,
+    "calculators:adjust": Rule(ALICES_WORKERS, ALICES_WORKERS),
+    "calculators:adjust_preview": Rule(POST_ONLY, ALICES_WORKERS),
+    "calculators:start": Rule(ALICES_WORKERS, ALICES_WORKERS),
+    "calculators:realised": Rule(POST_ONLY, ALICES_WORKERS),
 }
 
 # What goes into each URL's arguments: a string names an object of the world (its id goes in),
@@ -358,6 +369,14 @@ FILL = {
     "calculators:public_compute": {"slug": ("world-tco",)},
     "calculators:public_submit": {"slug": ("world-tco",)},
     "calculators:public_forget_confirm": {"token": "erasure_link"},
+    "calculators:for_lead": {"pk": "lead"},
+    "calculators:for_account": {"pk": "account"},
+    "calculators:for_opportunity": {"pk": "opportunity"},
+    "calculators:realised": {"pk": "opportunity"},
+    "calculators:history": {"pk": "submission"},
+    "calculators:adjust": {"pk": "submission"},
+    "calculators:adjust_preview": {"pk": "submission"},
+    "calculators:start": {"?": "opportunity={opportunity}"},
 }
 
 # Routes not in the matrix, and why.
@@ -582,6 +601,10 @@ def permitted(world: dict) -> dict[str, frozenset]:
         "works_a_follow_up_queue": permissions.works_a_follow_up_queue,
         "approval_side": lambda user: permissions.approval_side(user) is not None,
         "can_edit_asset": lambda user: permissions.can_edit_asset(user, world["asset"]),
+        "can_work_business_case": lambda user: all(
+            permissions.can_work_business_case(user, record)
+            for record in (lead, deal, world["account"])
+        ),
     }
     return {
         name: frozenset(who for who in CAST if allowed(world[who]))
@@ -792,6 +815,7 @@ def test_the_rules_table_is_what_permissions_py_says(matrix):
         "can_change_anything": EVERYBODY - {"vera"},
         "can_create_asset": ASSET_MAKERS,
         "can_edit_asset": MIKES_ASSET_KEEPERS,
+        "can_work_business_case": ALICES_WORKERS,
     }
 
 

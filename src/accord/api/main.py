@@ -28,6 +28,7 @@ from ninja.openapi.schema import flatten_properties
 
 from accord.attribution.api import router as attribution_router
 from accord.calculators.api import router as calculators_router
+from accord.calculators.deal_api import router as business_cases_router
 from accord.content.api import router as content_router
 from accord.core.api_types import ErrorOut
 from accord.crm.api import router as crm_router
@@ -68,6 +69,8 @@ api.add_router("/", review_router)
 api.add_router("/", sla_router)
 api.add_router("/", attribution_router)
 api.add_router("/", content_router)
+# Business cases first: /calculators/submissions must not be read as /calculators/{id}.
+api.add_router("/", business_cases_router)
 api.add_router("/", calculators_router)
 
 

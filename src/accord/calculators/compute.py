@@ -29,7 +29,9 @@ _COMPILED: dict[tuple[int, str], formulas.Compiled] = {}
 
 def _fingerprint(version: CalculatorVersion) -> str:
     if version.status != CalculatorVersion.Status.DRAFT:
-        return ""  # only a draft changes
+        # Only a draft changes; but an id can come back (SQLite reuses the highest one after a
+        # delete, a test's rollback does), so say which version this is beside it.
+        return f"{version.calculator_id}:{version.number}:{version.created_at.isoformat()}"
     return repr(version.content())
 
 

@@ -13,6 +13,61 @@ class CalculatorForm(forms.Form):
     )
 
 
+def input_field(item: dict) -> forms.Field:
+    """One input of a version as text, typed as `compute.read_inputs` reads it. The form only
+    carries the text: the verb checks it (a choice too), naming the input."""
+    kind = item["type"]
+    unit = " (%)" if kind == "percent" else (f" ({item['unit']})" if item.get("unit") else "")
+    widget = forms.TextInput({"inputmode": "decimal"})
+    if kind == "choice":
+        widget = forms.Select(choices=[(c["value"], c["label"]) for c in item["choices"]])
+    elif kind == "yesno":
+        widget = forms.Select(choices=[("yes", "Yes"), ("no", "No")])
+    return forms.CharField(
+        label=item["label"] + unit, required=False, help_text=item.get("help", ""), widget=widget
+    )
+
+
+class CaseForm(forms.Form):
+    """A business case's inputs on the deal (one `in_<key>` field per input of the version,
+    so no input can be taken for the note or the token) and why it changed."""
+
+    PREFIX = "in_"
+
+    note = forms.CharField(
+        required=False,
+        label="What changed and why",
+        widget=forms.TextInput({"placeholder": "e.g. Sized for the 35 analysts in the EU team"}),
+    )
+
+    def __init__(self, data=None, *, version: CalculatorVersion, note_required: bool, **kwargs):
+        super().__init__(data, **kwargs)
+        self.version = version
+        if note_required:  # the verb refuses a change without one; the browser says so first
+            self.fields["note"].widget.attrs["required"] = True
+            self.fields["note"].help_text = "Required: everybody on the deal reads it."
+        else:
+            self.fields["note"].label = "Note"
+            self.fields["note"].widget.attrs["placeholder"] = "e.g. First numbers from discovery"
+        for item in version.inputs:
+            self.fields[self.PREFIX + item["key"]] = input_field(item)
+        self.order_fields([self.PREFIX + item["key"] for item in version.inputs] + ["note"])
+
+    def raw_inputs(self) -> dict:
+        """The inputs as typed, by the version's keys (only those: nothing else is read)."""
+        return {
+            item["key"]: self.data.get(self.PREFIX + item["key"], "")
+            for item in self.version.inputs
+        }
+
+    def field_names(self) -> dict[str, str]:
+        """A verb's error keys (input keys) to this form's field names."""
+        return {item["key"]: self.PREFIX + item["key"] for item in self.version.inputs}
+
+    def input_fields(self):
+        return [self[self.PREFIX + item["key"]] for item in self.version.inputs]
+
+
 class VersionEditor(forms.Form):
     """The draft editor: one text per part, in the line format of `calculators.lines`."""
 

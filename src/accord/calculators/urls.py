@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accord.calculators import case_views, public, stats_views, views
+from accord.calculators import case_views, deal_views, public, stats_views, views
 
 app_name = "calculators"
 urlpatterns = [
@@ -9,6 +9,23 @@ urlpatterns = [
     path("calculators/stats/", stats_views.all_stats_page, name="stats_all"),
     path("calculators/<int:pk>/", views.calculator_detail, name="detail"),
     path("calculators/<int:pk>/stats/", stats_views.calculator_stats_page, name="stats"),
+    # Business cases on the deal (calculators.deal_views)
+    path("calculators/for-lead/<int:pk>/", deal_views.for_lead, name="for_lead"),
+    path("calculators/for-account/<int:pk>/", deal_views.for_account, name="for_account"),
+    path(
+        "calculators/for-opportunity/<int:pk>/",
+        deal_views.for_opportunity,
+        name="for_opportunity",
+    ),
+    path("calculators/for-opportunity/<int:pk>/realised/", deal_views.realised, name="realised"),
+    path("calculators/submissions/new/", deal_views.start, name="start"),
+    path("calculators/submissions/<int:pk>/history/", deal_views.history, name="history"),
+    path("calculators/submissions/<int:pk>/adjust/", deal_views.adjust, name="adjust"),
+    path(
+        "calculators/submissions/<int:pk>/adjust/preview/",
+        deal_views.adjust_preview,
+        name="adjust_preview",
+    ),
     path("calculators/<int:pk>/versions/<int:number>/edit/", views.version_edit, name="edit"),
     path("calculators/<int:pk>/versions/<int:number>/preview/", views.preview, name="preview"),
     path("calculators/<int:pk>/versions/<int:number>/<str:verb>/", views.version_act, name="act"),

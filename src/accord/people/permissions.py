@@ -15,6 +15,7 @@ writes in bulk only what their own pages would let them change (`ItemRights`).
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from accord.people.models import User
 
@@ -350,6 +351,42 @@ def can_revoke_link(user, link) -> bool:
     """Stopping a tracked link: whoever sent it, their managers, leaders and admins (the rule
     of a record somebody owns, the sender being its owner)."""
     return _may_change_owned(user, link.sent_by_id, lambda: team_member_ids(user))
+
+
+def can_work_business_case(user, record) -> bool:
+    """Adjusting a buyer's value calculation on the deal, starting one, recording what a won
+    deal realised: whoever follows the record up. `record` is a lead, an opportunity or an
+    account (the most specific one the business case hangs on).
+
+    A lead: whoever may work it (`can_change_lead`) and the owner of a deal it is the primary
+    contact of (the account executive who took it over from the SDR). An opportunity: whoever
+    may change it and whoever may work its primary lead. An account: its owner (and their
+    managers), and whoever may work one of its leads or deals. Leaders and admins: all of
+    them. Viewers: never."""
+    if not can_change_anything(user):
+        return False
+    if user.role in (Role.ADMIN, Role.LEADER):
+        return True
+    kind = record._meta.model_name
+    if kind == "lead":
+        return can_change_lead(user, record) or record.opportunities.filter(owner=user).exists()
+    if kind == "opportunity":
+        lead = record.primary_lead
+        return can_change_opportunity(user, record) or (
+            lead is not None and can_change_lead(user, lead)
+        )
+    if kind != "account":
+        return False
+    if record.owner_id == user.id:
+        return True
+    if user.role == Role.MANAGER:
+        team = team_member_ids(user)
+        if record.owner_id in team:
+            return True
+        worked = Q(owner__in=team) | Q(owner=None)
+    else:
+        worked = Q(owner=user)
+    return record.leads.filter(worked).exists() or record.opportunities.filter(worked).exists()
 
 
 def can_build_calculator(user) -> bool:
