@@ -7,8 +7,9 @@ No Django imports here. Dates are local dates of the accountable team's business
   0 is the day itself when it is a working day, else the next working day. "10 business days
   before launch" is `shift(calendar, launch, -10)`.
 - `status(...)`: not started before its work window opens (`work_days` working days before
-  the due date), on track inside it, at risk once `at_risk_share` of the window's working
-  days are gone (the service levels' idea, on days), late after the due date, stuck once it
+  the due date), on track inside it, at risk from the working day by whose end at least
+  `at_risk_share` of the window's working days are gone (the service levels' idea, on
+  days), late after the due date, stuck once it
   is late by more than `stuck_after` working days, done once completed.
 """
 
@@ -106,7 +107,7 @@ def standing(
         raise ValueError("The at-risk share is a fraction between 0 and 1.")
     work_days = max(1, work_days)
     starts_on = shift(calendar, due_on, -(work_days - 1))
-    # At risk once ceil(share × window) of its working days have begun.
+    # At risk from the day by whose end ceil(share × window) of its working days are gone.
     gone = min(work_days - 1, math.ceil(at_risk_share * work_days) - 1)
     at_risk_on = shift(calendar, starts_on, max(gone, 0))
     stuck_on = shift(calendar, due_on, stuck_after + 1)
