@@ -85,6 +85,9 @@ SUGGESTION_RULES_KEEPERS = ADMINS | {"otto"}  # admins and sales & marketing ope
 
 # Value calculators: admins, leaders and marketing managers (mona) build them.
 CALCULATOR_BUILDERS = ADMINS | LEADERS | {"mona"}
+# The world's journey deliverable belongs to the account executive of Sales (alice): she, her
+# manager (sam), the Sales leader (victor) and admins mark it done; planners map journeys.
+DELIVERABLE_COMPLETERS = ADMINS | {"victor", "sam", "alice"}
 
 ANYONE = "anyone, signed in or not"  # public: marked `login_not_required`
 PUBLIC_POST = "anyone, signed in or not: POST only"  # public, and GET answers 405
@@ -246,6 +249,27 @@ RULES = {
         "approve": Rule(POST_ONLY, SIGNERS),
         "decline": Rule(POST_ONLY, SIGNERS),
     },
+    "journey:list": PAGE,
+    "journey:new": Rule(PLANNERS, PLANNERS),
+    "journey:mine": PAGE,
+    "journey:feed_new": Rule(POST_ONLY, MEMBERS_AND_UP),
+    "journey:feed": Rule(ANYONE, READ_ONLY),  # public: the secret address is the key
+    "journey:roles": Rule(SIGNED_IN, PLANNERS),
+    "journey:accountability": PAGE,
+    "journey:board": PAGE,
+    "journey:timeline": PAGE,
+    "journey:edit": Rule(PLANNERS, PLANNERS),
+    "journey:copy": Rule(PLANNERS, PLANNERS),
+    "journey:stage_new": Rule(POST_ONLY, PLANNERS),
+    "journey:launch": Rule(POST_ONLY, PLANNERS),
+    "journey:act": {  # by its verb; the world's journey v1 is proposed
+        "propose": Rule(POST_ONLY, PLANNERS),
+        "approve": Rule(POST_ONLY, SIGNERS),
+        "decline": Rule(POST_ONLY, SIGNERS),
+    },
+    "journey:deliverable_new": Rule(PLANNERS, PLANNERS),
+    "journey:deliverable_edit": Rule(PLANNERS, PLANNERS),
+    "journey:complete": Rule(POST_ONLY, DELIVERABLE_COMPLETERS),
 }
 
 # What goes into each URL's arguments: a string names an object of the world (its id goes in),
@@ -332,6 +356,17 @@ FILL = {
         "number": (1,),
         "verb": ("propose", "approve", "decline"),
     },
+    "journey:feed": {"token": ("world-feed-token-0123456789abcdefghijklmnopq",)},
+    "journey:board": {"pk": "journey"},
+    "journey:timeline": {"pk": "journey"},
+    "journey:edit": {"pk": "journey"},
+    "journey:copy": {"pk": "journey"},
+    "journey:stage_new": {"pk": "journey"},
+    "journey:launch": {"pk": "journey"},
+    "journey:act": {"pk": "journey", "number": (1,), "verb": ("propose", "approve", "decline")},
+    "journey:deliverable_new": {"pk": "journey_stage"},
+    "journey:deliverable_edit": {"pk": "deliverable"},
+    "journey:complete": {"pk": "deliverable"},
 }
 
 # Routes not in the matrix, and why.
@@ -647,7 +682,8 @@ def test_the_public_pages_are_exactly_those_marked_login_not_required(matrix):
         if isinstance(rule, Rule) and rule.get in (ANYONE, PUBLIC_POST)
     }
     viewer = {"content:link", "content:link_file", "content:link_download", "content:link_ping"}
-    assert marked == ruled == {"login"} | viewer, matrix.size
+    feeds = {"journey:feed"}  # calendar apps cannot sign in: the secret address is the key
+    assert marked == ruled == {"login"} | viewer | feeds, matrix.size
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page_everywhere_but_the_public_pages(matrix):

@@ -38,7 +38,12 @@ from accord.journey.models import (
 )
 from accord.people import audit, notify, signoff
 from accord.people.models import Team, User
-from accord.people.permissions import can_complete_deliverable, can_edit_journey, require
+from accord.people.permissions import (
+    can_change_anything,
+    can_complete_deliverable,
+    can_edit_journey,
+    require,
+)
 from accord.plan.queries import default_plan
 
 EDIT_DENIED = "Only admins, leaders and managers can map a customer journey."
@@ -746,7 +751,7 @@ def _copy_deliverable(d, stage, shift_days, months, starts_on, now) -> Deliverab
 def issue_feed(actor) -> str:
     """A new secret address for the person's deliverables feed; the previous one stops
     working. The token is returned once; only its SHA-256 is kept."""
-    require(actor.is_authenticated and actor.is_active, "Sign in first.")
+    require(can_change_anything(actor), "Viewers have no deliverables to follow.")
     token = secrets.token_urlsafe(32)
     digest = hashlib.sha256(token.encode()).hexdigest()
     CalendarFeed.objects.update_or_create(
