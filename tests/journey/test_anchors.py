@@ -157,3 +157,33 @@ def test_a_member_may_not_map_a_journey(cast, journey, stages):
             cast["alice"], stages["Evaluation"], title="Mine", anchor=Anchor.FIXED,
             fixed_on=date(2026, 4, 1),
         )  # fmt: skip
+
+
+def test_a_copy_for_next_year_re_anchors_its_dates_on_the_new_start(cast, stages, campaign):
+    mona = cast["mona"]
+    brief = actions.add_deliverable(
+        mona, stages["Awareness"], title="Launch brief", anchor=Anchor.CAMPAIGN,
+        anchor_campaign=campaign, offset_days=-5,
+    )  # fmt: skip
+    actions.add_deliverable(
+        mona, stages["Awareness"], title="Deck", anchor=Anchor.DELIVERABLE,
+        anchor_deliverable=brief, offset_days=3,
+    )  # fmt: skip
+    actions.add_deliverable(
+        mona, stages["Evaluation"], title="Review", anchor=Anchor.FIXED, fixed_on=date(2026, 4, 1)
+    )
+    journey = stages["Awareness"].journey
+    copy = actions.copy_journey(mona, journey, name="New-logo journey FY2027",
+                                starts_on=date(2027, 3, 1))  # fmt: skip
+
+    assert [s.name for s in copy.stages.all()] == ["Awareness", "Evaluation"]
+    due = {d.title: d for d in Deliverable.objects.filter(stage__journey=copy)}
+    # The spring launch is last year's: the brief keeps its 5 business days from the start.
+    assert (due["Launch brief"].anchor, due["Launch brief"].due_on) == (
+        Anchor.JOURNEY_START,
+        date(2027, 3, 8),
+    )
+    assert due["Deck"].anchor_deliverable == due["Launch brief"]
+    assert due["Deck"].due_on == date(2027, 3, 11)
+    assert due["Review"].due_on == date(2027, 3, 31)  # moved as far as the start did
+    assert copy.revision.status == "draft" and copy.based_on == journey

@@ -32,6 +32,8 @@ def test_the_board_shows_stages_across_with_owners_and_dates(cast, journey, item
     assert page.index("Awareness") < page.index("Evaluation")
     assert "Launch brief" in page and "Mike" in page and "due Mon 9 Mar" in page
     assert "Alice" in page and "(Account executive)" in page
+    assert "5 business days before the launch of Spring launch (16 Mar)" in page
+    assert "2 business days after Launch brief is done" in page
     assert "Mark done" not in page  # vera only reads
     assert "Propose for sign-off" not in page
 

@@ -246,6 +246,30 @@ class Deliverable(models.Model):
     def is_done(self) -> bool:
         return self.completed_at is not None
 
+    @property
+    def anchor_text(self) -> str:
+        """What the due date hangs on, in words: "10 business days before the launch of…"."""
+        if self.anchor == self.Anchor.FIXED:
+            return "A fixed date"
+        anchor = {
+            self.Anchor.JOURNEY_START: "the journey's start",
+            self.Anchor.CAMPAIGN: f"the launch of {self.anchor_campaign}"
+            + (f" ({self.anchor_campaign.starts_on:%-d %b})" if self.anchor_campaign else ""),
+            self.Anchor.DELIVERABLE: f"{self.anchor_deliverable} is done",
+            self.Anchor.PLAN_MONTH: f"the start of {self.anchor_month:%B %Y}"
+            if self.anchor_month
+            else "a plan month",
+        }[self.anchor]
+        days = abs(self.offset_days)
+        if not days:
+            return (
+                f"On the day of {anchor}"
+                if self.anchor != self.Anchor.DELIVERABLE
+                else (f"The day {anchor}")
+            )
+        unit = "business day" if days == 1 else "business days"
+        return f"{days} {unit} {'before' if self.offset_days < 0 else 'after'} {anchor}"
+
 
 class DeliverableAlert(models.Model):
     """An escalation already sent: unique, so each is sent once for a due date."""

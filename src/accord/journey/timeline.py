@@ -38,8 +38,7 @@ def chart(journey, columns) -> dict:
             links.append({"x1": end, "y1": y1 + 9, "x2": start, "y2": y2 + 9})
     months, day = [], first.replace(day=1)
     while day <= last:
-        if day >= first:
-            months.append({"x": x(day), "label": f"{day:%b}"})
+        months.append({"x": x(max(day, first)), "label": f"{day:%b}"})
         day = (day + timedelta(days=32)).replace(day=1)
     height = TOP + len(rows) * ROW + 10
     return {
