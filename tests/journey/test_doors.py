@@ -2,12 +2,13 @@
 feed, each refusing what the rules refuse."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from icalendar import Calendar
 
 from accord.journey import actions
-from accord.journey.models import Deliverable
+from accord.journey.models import Deliverable, Journey
 from accord.people import tokens
 
 Anchor = Deliverable.Anchor
@@ -116,3 +117,22 @@ def test_the_calendar_feed_is_read_with_its_secret_and_nothing_else(cast, items,
     assert client.get("/journeys/feed/not-the-token.ics").status_code == 404
     actions.issue_feed(cast["alice"])  # a new address retires the old one
     assert client.get(f"/journeys/feed/{token}.ics").status_code == 404
+
+
+def test_a_journey_is_created_and_edited_on_its_form_with_percentages(cast, login):
+    client = login(cast["mona"])
+    response = client.post(
+        "/journeys/new/",
+        {"name": "Expansion journey", "starts_on": "2026-03-02", "ends_on": "2026-12-31",
+         "at_risk_share": "80", "stuck_after_days": "3"},
+    )  # fmt: skip
+    journey = Journey.objects.get(name="Expansion journey")
+    assert response.status_code == 302 and journey.at_risk_share == Decimal("0.8")
+    form = client.get(f"/journeys/{journey.pk}/edit/").content.decode()
+    assert 'value="80"' in form
+    refused = client.post(
+        f"/journeys/{journey.pk}/edit/",
+        {"name": "Expansion journey", "starts_on": "2026-03-02", "ends_on": "2026-01-31",
+         "at_risk_share": "80", "stuck_after_days": "3"},
+    )  # fmt: skip
+    assert "The journey ends after it starts" in refused.content.decode()

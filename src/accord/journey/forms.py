@@ -16,7 +16,9 @@ class JourneyForm(forms.Form):
     segment = forms.CharField(max_length=200, required=False)
     starts_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    at_risk_share = PercentField(label="At risk after (% of the work window gone)", initial="0.75")
+    at_risk_share = PercentField(
+        label="At risk after (% of the work window gone)", initial="75", min_value=5, max_value=99
+    )
     stuck_after_days = forms.IntegerField(
         label="Stuck after (business days late)", min_value=1, max_value=60, initial=5
     )

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accord.core.forms import errors_onto
+from accord.core.forms import as_percent, errors_onto
 from accord.journey import actions, feeds, queries, timeline
 from accord.journey.forms import (
     CopyForm,
@@ -51,8 +51,8 @@ def journey_edit(request, pk: int):
     journey = get_object_or_404(Journey, pk=pk)
     initial = {
         f: getattr(journey, f)
-        for f in ("name", "segment", "starts_on", "ends_on", "at_risk_share", "stuck_after_days")
-    }
+        for f in ("name", "segment", "starts_on", "ends_on", "stuck_after_days")
+    } | {"at_risk_share": as_percent(journey.at_risk_share)}
     form = JourneyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
