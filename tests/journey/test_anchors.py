@@ -187,3 +187,25 @@ def test_a_copy_for_next_year_re_anchors_its_dates_on_the_new_start(cast, stages
     assert due["Deck"].due_on == date(2027, 3, 11)
     assert due["Review"].due_on == date(2027, 3, 31)  # moved as far as the start did
     assert copy.revision.status == "draft" and copy.based_on == journey
+
+
+def test_a_stage_is_edited_and_moved_in_the_order(cast, teams, journey, stages, login):
+    client = login(cast["mona"])
+    evaluation = stages["Evaluation"]
+    response = client.post(
+        f"/journeys/stages/{evaluation.pk}/edit/",
+        {"name": "Evaluation", "team": teams["sales"].pk, "role": "Account executive",
+         "funnel_step": "sql_opp", "entry_criteria": "", "exit_criteria": "", "order": 1},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert [(s.name, s.role) for s in journey.stages.all()] == [
+        ("Evaluation", "Account executive"), ("Awareness", "Product marketing manager")
+    ]  # fmt: skip
+    refused = client.post(
+        f"/journeys/stages/{evaluation.pk}/edit/",
+        {"name": "Evaluation", "team": teams["marketing"].pk, "role": "Account executive",
+         "funnel_step": "sql_opp", "order": 1},
+    )  # fmt: skip
+    assert "Marketing has no role &#x27;Account executive&#x27;" in refused.content.decode()
+    evaluation.refresh_from_db()
+    assert evaluation.team == teams["sales"]

@@ -188,3 +188,25 @@ def test_a_stage_is_healthy_or_not_from_its_step_this_month_against_the_plan(
     )
     assert (awareness["plan_rate"], awareness["verdict"]) == (D("0.3"), "unhealthy")
     assert health["Evaluation"]["verdict"] == "too_few"  # no accepted lead this month
+
+
+def test_the_weekly_digest_names_late_and_stuck_deliverables_with_their_owners(
+    cast, brief, stages, clock
+):
+    from accord.scoreboard import digest
+
+    actions.add_deliverable(
+        cast["mona"], stages["Evaluation"], title="Call list", anchor=Anchor.FIXED,
+        fixed_on=date(2026, 3, 18), owner_role="Account executive",
+    )  # fmt: skip
+    clock.move_to(at(23))
+    late = queries.late_deliverables()
+    assert [(r.deliverable.title, r.status) for r in late] == [
+        ("Launch brief", "stuck"), ("Call list", "late")
+    ]  # fmt: skip
+    found = digest.build(at(23))
+    [marketing] = [line for line in found.marketing if line.label.startswith("Journey")]
+    assert marketing.owner == "Mike"
+    assert marketing.figure == "1 late, 1 of them stuck: Launch brief (6 business days)"
+    [sales] = [line for line in found.sales if line.label.startswith("Journey")]
+    assert (sales.owner, sales.figure) == ("Alice", "1 late: Call list (3 business days)")

@@ -285,6 +285,46 @@ def add_stage(
     return stage
 
 
+@transaction.atomic
+def edit_stage(actor, stage: Stage, **changes) -> Stage:
+    """Change a stage: its name, team, role, criteria, funnel step or place in the order
+    (1 is first; the other stages make room)."""
+    require(can_edit_journey(actor), EDIT_DENIED)
+    allowed = {"name", "team", "role", "funnel_step", "entry_criteria", "exit_criteria", "order"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    stage = Stage.objects.select_for_update(of=("self",)).select_related("team").get(pk=stage.pk)
+    journey = Journey.objects.select_for_update().get(pk=stage.journey_id)
+    before = {f: str(getattr(stage, f)) for f in sorted(allowed)}
+    order = changes.pop("order", None)
+    for field, value in changes.items():
+        setattr(stage, field, value)
+    stage.name = (stage.name or "").strip()
+    stage.role = " ".join((stage.role or "").split())
+    team = stage.team if stage.team_id else None
+    problems = _stage_problems(stage.name, team, stage.role, stage.funnel_step, schedule.Roles())
+    if problems:
+        raise ValidationError(problems)
+    stage.save()
+    if order is not None:
+        others = [s for s in journey.stages.exclude(pk=stage.pk).order_by("order", "id")]
+        place = min(max(int(order), 1), len(others) + 1)
+        others.insert(place - 1, stage)
+        for number, each in enumerate(others, 1):
+            if each.order != number:
+                Stage.objects.filter(pk=each.pk).update(order=number)
+        stage.order = place
+    after = {f: str(getattr(stage, f)) for f in sorted(allowed)}
+    if after != before:
+        _drafting(actor, journey)
+        audit.record(
+            actor, "journey.stage_changed", stage, before=before, after=after,
+            summary=f"Changed the stage {stage.name} of {journey.name}",
+        )  # fmt: skip
+    return stage
+
+
 # --- Deliverables -----------------------------------------------------------------------------
 
 DELIVERABLE_FIELDS = (
@@ -414,7 +454,7 @@ def edit_deliverable(actor, deliverable: Deliverable, **changes) -> tuple[Delive
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
     deliverable = (
-        Deliverable.objects.select_for_update()
+        Deliverable.objects.select_for_update(of=("self",))
         .select_related("stage__journey", "stage__team")
         .get(pk=deliverable.pk)
     )
@@ -472,7 +512,7 @@ def _reanchor(
     roles = schedule.Roles()
     moved = []
     open_ones = (
-        Deliverable.objects.select_for_update()
+        Deliverable.objects.select_for_update(of=("self",))
         .filter(stage__journey__in=journey_ids, completed_at__isnull=True)
         .select_related("stage__journey", "anchor_campaign", "anchor_deliverable", "owner")
         .order_by("pk")
@@ -525,7 +565,7 @@ def complete(
 ) -> tuple[Deliverable, list[Moved]]:
     """Mark a deliverable done; the open ones that follow its completion move with it."""
     deliverable = (
-        Deliverable.objects.select_for_update()
+        Deliverable.objects.select_for_update(of=("self",))
         .select_related("stage__journey", "stage__team", "owner")
         .get(pk=deliverable.pk)
     )

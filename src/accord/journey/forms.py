@@ -41,6 +41,10 @@ class StageForm(forms.Form):
     exit_criteria = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
+class StageEditForm(StageForm):
+    order = forms.IntegerField(min_value=1, max_value=50, label="Place (1 is first)")
+
+
 class DeliverableForm(forms.Form):
     title = forms.CharField(max_length=160)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

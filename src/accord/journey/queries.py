@@ -10,7 +10,7 @@ rate of the plan in force, with both sample sizes.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -243,3 +243,13 @@ def accountability(now: datetime | None = None, journey: Journey | None = None) 
             (r for r in found if r.status in clock.OPEN_LATE), key=lambda r: r.deliverable.due_on
         ),
     }
+
+
+def late_deliverables(now: datetime | None = None) -> list[Row]:
+    """The open deliverables past their due date (late or stuck), longest late first: what
+    the scoreboard and the weekly digest show with their owners."""
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    candidates = deliverables().filter(completed_at__isnull=True, due_on__lt=tomorrow)
+    late = [r for r in rows(candidates, now) if r.status in clock.OPEN_LATE]
+    return sorted(late, key=lambda r: (-r.standing.late_days, r.deliverable.due_on))

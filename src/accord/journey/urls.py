@@ -16,6 +16,7 @@ urlpatterns = [
     path("journeys/<int:pk>/edit/", views.journey_edit, name="edit"),
     path("journeys/<int:pk>/copy/", views.journey_copy, name="copy"),
     path("journeys/<int:pk>/stages/", views.stage_new, name="stage_new"),
+    path("journeys/stages/<int:pk>/edit/", views.stage_edit, name="stage_edit"),
     path("journeys/<int:pk>/launch/", views.campaign_launch, name="launch"),
     path("journeys/<int:pk>/v<int:number>/<str:verb>/", views.journey_act, name="act"),
     path(

@@ -17,6 +17,7 @@ from accord.journey.forms import (
     JourneyForm,
     LaunchForm,
     RoleForm,
+    StageEditForm,
     StageForm,
 )
 from accord.journey.models import Deliverable, Journey, JourneyRevision, JourneyRole, Stage
@@ -156,6 +157,26 @@ def stage_new(request, pk: int):
     for field, errors in form.errors.items():
         messages.error(request, f"{field}: {' '.join(errors)}")
     return redirect(journey)
+
+
+def stage_edit(request, pk: int):
+    permissions.require(permissions.can_edit_journey(request.user), actions.EDIT_DENIED)
+    stage = get_object_or_404(Stage.objects.select_related("journey", "team"), pk=pk)
+    fields = ("name", "team", "role", "funnel_step", "entry_criteria", "exit_criteria", "order")
+    form = StageEditForm(request.POST or None, initial={f: getattr(stage, f) for f in fields})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.edit_stage(request.user, stage, **form.cleaned_data)
+        except ValidationError as error:
+            errors_onto(form, error)
+        else:
+            messages.success(request, f"Saved the stage {form.cleaned_data['name']}.")
+            return redirect(stage.journey)
+    return render(
+        request,
+        "journey/form.html",
+        {"form": form, "title": f"Edit the stage {stage.name}", "journey": stage.journey},
+    )
 
 
 def deliverable_new(request, pk: int):
