@@ -136,3 +136,35 @@ def test_a_journey_is_created_and_edited_on_its_form_with_percentages(cast, logi
          "at_risk_share": "80", "stuck_after_days": "3"},
     )  # fmt: skip
     assert "The journey ends after it starts" in refused.content.decode()
+
+
+def test_the_api_adds_stages_and_deliverables_and_names_a_refused_field(
+    cast, teams, journey, stages, api
+):
+    _, mona = tokens.issue_token(cast["mona"], name="t", scope="write")
+    stage = api(
+        "post", f"/journeys/{journey.pk}/stages", mona,
+        {"name": "Purchase", "team_id": teams["sales"].pk, "role": "Sales manager",
+         "funnel_step": "sql_opp"},
+    )  # fmt: skip
+    assert stage.status_code == 201 and stage.json()["order"] == 3
+    added = api(
+        "post", f"/stages/{stage.json()['id']}/deliverables", mona,
+        {"title": "Pricing sheet", "anchor": "journey_start", "offset_days": 10},
+    )  # fmt: skip
+    assert added.status_code == 201
+    assert (added.json()["due_on"], added.json()["owner"]["username"]) == ("2026-03-16", "sam")
+    refused = api(
+        "post", f"/stages/{stage.json()['id']}/deliverables", mona,
+        {"title": "Too early", "anchor": "journey_start", "offset_days": -3},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("offset_days: It would be due Wed 25 Feb 2026")
+    _, alice = tokens.issue_token(cast["alice"], name="t", scope="write")
+    denied = api(
+        "post", f"/journeys/{journey.pk}/stages", alice,
+        {"name": "X", "team_id": teams["sales"].pk, "role": "Sales manager",
+         "funnel_step": "sql_opp"},
+    )  # fmt: skip
+    assert denied.status_code == 403
+    assert Deliverable.objects.filter(title="Too early").count() == 0

@@ -104,6 +104,8 @@ def has_company_data() -> bool:
 def erase_company() -> None:
     """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
     with transaction.atomic():
+        # A deliverable others hang on is protected; the whole journey goes, so let go first.
+        Deliverable.objects.update(anchor_deliverable=None)
         for model in (
             DeliverableAlert,
             CalendarFeed,

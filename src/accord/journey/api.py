@@ -1,17 +1,21 @@
 """Customer journeys in the API: the list, one journey's deliverables with their owner, due
-date and status, and marking one done. Reading needs any token; completing a write token of
-somebody the rules let complete it (its owner, their manager, a leader of the accountable
-team, an admin)."""
+date and status, adding stages and deliverables, and marking one done. Reading needs any
+token; writing a write token of somebody the rules let do it (mapping: admins, leaders and
+managers; completing: the owner, their manager, a leader of the accountable team, an admin).
+A refusal answers 422 naming each field, as the pages do."""
 
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
-from accord.core.api_types import RecordId
+from accord.core.api_types import Day, RecordId
+from accord.crm.models import Campaign
 from accord.journey import actions, queries
-from accord.journey.models import Journey
+from accord.journey.models import Deliverable, Journey, Stage
 from accord.people.api_auth import require_write_scope
+from accord.people.models import Team, User
 
 router = Router(tags=["Customer journeys"])
 
@@ -117,3 +121,92 @@ def complete_deliverable(request, deliverable_id: RecordId):
             for m in moved
         ],
     }
+
+
+class StageIn(Schema):
+    name: str = Field(max_length=80)
+    team_id: RecordId
+    role: str = Field(max_length=80, description="A role of that team (see /journeys/roles/)")
+    funnel_step: str = Field(description="lead_mql, mql_sal, sal_sql, sql_opp or opp_won")
+    entry_criteria: str = ""
+    exit_criteria: str = ""
+
+
+class StageOut(Schema):
+    id: int
+    journey_id: int
+    order: int
+    name: str
+    team: str
+    role: str
+    funnel_step: str
+
+
+class DeliverableIn(Schema):
+    title: str = Field(max_length=160)
+    description: str = ""
+    owner_id: RecordId | None = Field(None, description="A person; else owner_role")
+    owner_role: str = Field("", max_length=80, description="A role of the stage's team")
+    anchor: str = Field(description="fixed, journey_start, campaign, deliverable, plan_month")
+    fixed_on: Day | None = None
+    anchor_campaign_id: RecordId | None = None
+    anchor_deliverable_id: RecordId | None = None
+    anchor_month: Day | None = Field(None, description="Any day of the plan month")
+    offset_days: int = Field(0, ge=-250, le=250)
+    work_days: int = Field(5, ge=1, le=120)
+
+
+def _found(model, pk, field: str, queryset=None):
+    if pk is None:
+        return None
+    found = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
+    if found is None:
+        raise ValidationError({field: f"There is no {model._meta.verbose_name} {pk}."})
+    return found
+
+
+def _stage(stage: Stage) -> dict:
+    return {
+        "id": stage.pk, "journey_id": stage.journey_id, "order": stage.order, "name": stage.name,
+        "team": stage.team.name, "role": stage.role, "funnel_step": stage.funnel_step,
+    }  # fmt: skip
+
+
+@router.post(
+    "/journeys/{journey_id}/stages",
+    response={201: StageOut},
+    summary="Add a stage to a journey",
+    description="Needs a write token of an admin, leader or manager. The role must be one of "
+    "the team's and the step one of the plan in force.",
+)
+def add_stage(request, journey_id: RecordId, payload: StageIn):
+    token = require_write_scope(request)
+    journey = get_object_or_404(Journey, pk=journey_id)
+    values = payload.dict()
+    team = _found(Team, values.pop("team_id"), "team_id")
+    stage = actions.add_stage(token.user, journey, team=team, **values)
+    return Status(201, _stage(stage))
+
+
+@router.post(
+    "/stages/{stage_id}/deliverables",
+    response={201: DeliverableOut},
+    summary="Add a deliverable to a stage",
+    description="Needs a write token of an admin, leader or manager. Refused (422, naming the "
+    "field) when its anchors go round in a circle, it would fall due before the journey starts "
+    "or in the past, or its role is not one of the stage's team.",
+)
+def add_deliverable(request, stage_id: RecordId, payload: DeliverableIn):
+    token = require_write_scope(request)
+    stage = get_object_or_404(Stage, pk=stage_id)
+    values = payload.dict()
+    values["owner"] = _found(User, values.pop("owner_id"), "owner_id")
+    values["anchor_campaign"] = _found(
+        Campaign, values.pop("anchor_campaign_id"), "anchor_campaign_id"
+    )
+    values["anchor_deliverable"] = _found(
+        Deliverable, values.pop("anchor_deliverable_id"), "anchor_deliverable_id"
+    )
+    deliverable = actions.add_deliverable(token.user, stage, **values)
+    [row] = queries.rows(queries.deliverables().filter(pk=deliverable.pk))
+    return Status(201, _deliverable(row))
