@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.forms import as_percent, errors_onto
-from accord.journey import actions, feeds, queries, timeline
+from accord.journey import actions, feeds, queries, schedule, timeline
 from accord.journey.forms import (
     CopyForm,
     DeliverableForm,
@@ -109,9 +109,11 @@ def board(request, pk: int):
         for r in journey.revisions.prefetch_related("approvals__user")
     ]
     can_edit = permissions.can_edit_journey(request.user)
+    roles = schedule.Roles()
     for column in found["columns"]:
         for row in column.rows:
-            row.can_complete = actions.complete_blocker(request.user, row.deliverable) is None
+            blocker = actions.complete_blocker(request.user, row.deliverable, roles)
+            row.can_complete = blocker is None
     anchored = {
         d.anchor_campaign
         for d in Deliverable.objects.filter(stage__journey=journey, anchor_campaign__isnull=False)
