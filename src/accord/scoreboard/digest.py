@@ -362,7 +362,7 @@ def _journey_lines(as_of: datetime) -> dict[str, list[Line]]:
         for name, late in owners.items():
             stuck = sum(r.status == "stuck" for r in late)
             named = "; ".join(
-                f"{r.deliverable.title} ({r.standing.late_days} business days)" for r in late[:3]
+                f"{r.deliverable.title} ({_business_days(r.standing.late_days)})" for r in late[:3]
             )
             more = f" and {len(late) - 3} more" if len(late) > 3 else ""
             lines[side].append(
@@ -377,6 +377,10 @@ def _journey_lines(as_of: datetime) -> dict[str, list[Line]]:
                 )
             )
     return lines
+
+
+def _business_days(days: int) -> str:
+    return f"{days} business day{'s' if days != 1 else ''}"
 
 
 def _local(moment: datetime) -> str:
