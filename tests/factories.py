@@ -6,6 +6,7 @@ The fixtures in tests/conftest.py call these; a test module imports from here (n
 conftest or another test module).
 """
 
+import hashlib
 import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
@@ -37,6 +38,8 @@ from accord.crm.models import (
     Opportunity,
     Touchpoint,
 )
+from accord.journey import actions as journey_actions
+from accord.journey.models import CalendarFeed
 from accord.people import notify, tokens
 from accord.people.models import Team, User
 from accord.plan import actions as plan_actions
@@ -153,6 +156,7 @@ def create_lead(
     )
 
 
+WORLD_FEED_TOKEN = "world-feed-token-0123456789abcdefghijklmnopq"
 WORLD_CALCULATOR = {
     "horizon_months": 12,
     "inputs": [{"key": "seats", "label": "Seats", "type": "whole", "min": 1, "max": 500, "default": 10}],
@@ -317,6 +321,26 @@ def create_world(folder: Path) -> dict:
         pk=signing.dumps({"r": erasure.pk, "e": erasure.email}, salt=capture.ERASURE_SALT)
     )
 
+    # mona's customer journey, proposed (carol and victor may sign it): one Sales stage whose
+    # deliverable belongs to the account executive (alice), and alice's calendar feed.
+    journey_actions.set_role(cast["mona"], teams["sales"], "Account executive", cast["alice"])
+    journey = journey_actions.create_journey(
+        cast["mona"], name="World journey", starts_on=date(2026, 1, 5), ends_on=date(2026, 12, 31)
+    )
+    journey_stage = journey_actions.add_stage(
+        cast["mona"], journey, name="Evaluation", team=teams["sales"], role="Account executive",
+        funnel_step="sal_sql",
+    )  # fmt: skip
+    deliverable = journey_actions.add_deliverable(
+        cast["mona"], journey_stage, title="Call list", anchor="fixed",
+        fixed_on=date(2026, 2, 2), today=date(2026, 1, 5),
+    )  # fmt: skip
+    journey_actions.propose(cast["mona"], journey)
+    CalendarFeed.objects.create(
+        user=cast["alice"], digest=hashlib.sha256(WORLD_FEED_TOKEN.encode()).hexdigest(),
+        created_at=t0,
+    )  # fmt: skip
+
     alices_token, _ = tokens.issue_token(cast["alice"], name="phone", scope="read")
     (alices_notification,) = notify.notify(
         [cast["alice"]], kind="sla.at_risk", title="Ann Lee is at risk", url=f"/leads/{lead.pk}/"
@@ -353,6 +377,9 @@ def create_world(folder: Path) -> dict:
         "case_token": case_token,
         "public_calculator": public_calculator,
         "erasure_link": erasure_link,  # its pk is the signed token the link carries
+        "journey": journey,
+        "journey_stage": journey_stage,
+        "deliverable": deliverable,
     }
 
 

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "accord.webhooks",
     "accord.content",
     "accord.calculators",
+    "accord.journey",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("accord.webhooks.urls")),
     path("", include("accord.content.urls")),
     path("", include("accord.calculators.urls")),
+    path("", include("accord.journey.urls")),
     path(
         "favicon.ico",
         login_not_required(RedirectView.as_view(url="/static/accord/favicon.svg", permanent=True)),

@@ -17,7 +17,7 @@ FLOORS = (
     ("plan", "attribution"),
     ("qualify",),
     ("imports", "sla", "content", "calculators"),
-    ("scoreboard",),
+    ("scoreboard", "journey"),
     ("demo", "api", "webhooks"),
 )
 FLOOR = {app: number for number, apps in enumerate(FLOORS, 1) for app in apps}

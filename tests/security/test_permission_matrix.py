@@ -85,6 +85,9 @@ SUGGESTION_RULES_KEEPERS = ADMINS | {"otto"}  # admins and sales & marketing ope
 
 # Value calculators: admins, leaders and marketing managers (mona) build them.
 CALCULATOR_BUILDERS = ADMINS | LEADERS | {"mona"}
+# The world's journey deliverable belongs to the account executive of Sales (alice): she, her
+# manager (sam), the Sales leader (victor) and admins mark it done; planners map journeys.
+DELIVERABLE_COMPLETERS = ADMINS | {"victor", "sam", "alice"}
 
 ANYONE = "anyone, signed in or not"  # public: marked `login_not_required`
 PUBLIC_POST = "anyone, signed in or not: POST only"  # public, and GET answers 405
@@ -273,6 +276,28 @@ RULES = {
     "calculators:adjust_preview": Rule(POST_ONLY, ALICES_WORKERS),
     "calculators:start": Rule(ALICES_WORKERS, ALICES_WORKERS),
     "calculators:realised": Rule(POST_ONLY, ALICES_WORKERS),
+    "journey:list": PAGE,
+    "journey:new": Rule(PLANNERS, PLANNERS),
+    "journey:mine": PAGE,
+    "journey:feed_new": Rule(POST_ONLY, MEMBERS_AND_UP),
+    "journey:feed": Rule(ANYONE, READ_ONLY),  # public: the secret address is the key
+    "journey:roles": Rule(SIGNED_IN, PLANNERS),
+    "journey:accountability": PAGE,
+    "journey:board": PAGE,
+    "journey:timeline": PAGE,
+    "journey:edit": Rule(PLANNERS, PLANNERS),
+    "journey:copy": Rule(PLANNERS, PLANNERS),
+    "journey:stage_new": Rule(POST_ONLY, PLANNERS),
+    "journey:launch": Rule(POST_ONLY, PLANNERS),
+    "journey:act": {  # by its verb; the world's journey v1 is proposed
+        "propose": Rule(POST_ONLY, PLANNERS),
+        "approve": Rule(POST_ONLY, SIGNERS),
+        "decline": Rule(POST_ONLY, SIGNERS),
+    },
+    "journey:stage_edit": Rule(PLANNERS, PLANNERS),
+    "journey:deliverable_new": Rule(PLANNERS, PLANNERS),
+    "journey:deliverable_edit": Rule(PLANNERS, PLANNERS),
+    "journey:complete": Rule(POST_ONLY, DELIVERABLE_COMPLETERS),
 }
 
 # What goes into each URL's arguments: a string names an object of the world (its id goes in),
@@ -377,6 +402,18 @@ FILL = {
     "calculators:adjust": {"pk": "submission"},
     "calculators:adjust_preview": {"pk": "submission"},
     "calculators:start": {"?": "opportunity={opportunity}"},
+    "journey:feed": {"token": ("world-feed-token-0123456789abcdefghijklmnopq",)},
+    "journey:board": {"pk": "journey"},
+    "journey:timeline": {"pk": "journey"},
+    "journey:edit": {"pk": "journey"},
+    "journey:copy": {"pk": "journey"},
+    "journey:stage_new": {"pk": "journey"},
+    "journey:launch": {"pk": "journey"},
+    "journey:act": {"pk": "journey", "number": (1,), "verb": ("propose", "approve", "decline")},
+    "journey:stage_edit": {"pk": "journey_stage"},
+    "journey:deliverable_new": {"pk": "journey_stage"},
+    "journey:deliverable_edit": {"pk": "deliverable"},
+    "journey:complete": {"pk": "deliverable"},
 }
 
 # Routes not in the matrix, and why.
@@ -710,7 +747,8 @@ def test_the_public_pages_are_exactly_those_marked_login_not_required(matrix):
         "calculators:public_forget",
         "calculators:public_forget_confirm",
     }
-    assert marked == ruled == {"login"} | viewer | case | calculator, matrix.size
+    feeds = {"journey:feed"}  # calendar apps cannot sign in: the secret address is the key
+    assert marked == ruled == {"login"} | viewer | case | calculator | feeds, matrix.size
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page_everywhere_but_the_public_pages(matrix):

@@ -33,6 +33,7 @@ from accord.content.api import router as content_router
 from accord.core.api_types import ErrorOut
 from accord.crm.api import router as crm_router
 from accord.imports.api import router as imports_router
+from accord.journey.api import router as journey_router
 from accord.people.api_auth import RateLimited, TokenAuth
 from accord.plan.api import router as plan_router
 from accord.qualify.review_api import router as review_router
@@ -72,6 +73,7 @@ api.add_router("/", content_router)
 # Business cases first: /calculators/submissions must not be read as /calculators/{id}.
 api.add_router("/", business_cases_router)
 api.add_router("/", calculators_router)
+api.add_router("/", journey_router)
 
 
 def refusal(error: ValidationError) -> str:

@@ -9,7 +9,8 @@ anything reads them), the lead definitions and the scores under v1
 attribution runs to compute (`spend.py`), the content library (`content.py`), its year of
 usage (`usage.py`: sends, opens, uses; which assets deals got was decided, with its effect
 on winning, in the simulation), the rating rubric with the ratings the usage rows allow
-(`content_ratings.py`) and the reps' suggestions (`content_suggestions.py`). All in one
+(`content_ratings.py`), the reps' suggestions (`content_suggestions.py`), the value
+calculators (`calculators.py`) and the signed customer journey (`journey.py`). All in one
 transaction.
 """
 
@@ -63,6 +64,7 @@ from accord.demo import (
     content_ratings,
     content_suggestions,
     definitions,
+    journey,
     plan,
     reviews,
     service_levels,
@@ -71,6 +73,16 @@ from accord.demo import (
 )
 from accord.demo.persist import persist
 from accord.demo.simulation import simulate
+from accord.journey.models import (
+    CalendarFeed,
+    Deliverable,
+    DeliverableAlert,
+    Journey,
+    JourneyApproval,
+    JourneyRevision,
+    JourneyRole,
+    Stage,
+)
 from accord.people.models import Team, User
 from accord.plan.models import Plan, PlanApproval, PlanGoal, PlanRevision
 from accord.qualify.models import (
@@ -102,7 +114,17 @@ def has_company_data() -> bool:
 def erase_company() -> None:
     """Delete every CRM row, user and team (children first, so deletes stay cheap)."""
     with transaction.atomic():
+        # A deliverable others hang on is protected; the whole journey goes, so let go first.
+        Deliverable.objects.update(anchor_deliverable=None)
         for model in (
+            DeliverableAlert,
+            CalendarFeed,
+            Deliverable,
+            Stage,
+            JourneyApproval,
+            JourneyRevision,
+            Journey,
+            JourneyRole,
             Realisation,
             Submission,
             Visit,
@@ -176,6 +198,8 @@ def build_demo_company(
         # After the library and its usage rows: ratings are read off the sends and uses.
         content_ratings.install(seed, until)
         content_suggestions.install(seed, until)
+        # The customer journey, anchored to the campaigns above; its escalations are sent.
+        journey.install(until)
         # Content influence takes minutes to compute: the worker does it, not the build.
         content_tasks.request_influence()
         # Last: every notification the history above left is marked as told.

@@ -405,3 +405,26 @@ def can_read_business_case(user, submission) -> bool:
     which is everybody signed in, viewers included (everybody inside reads everything). The
     buyer's own copy, without those, goes through a signed link instead."""
     return user.is_authenticated and user.is_active
+
+
+def can_edit_journey(user) -> bool:
+    """Customer journeys (stages, deliverables, roles, anchors) are mapped by admins, leaders
+    and managers of either side; both sides' leaders sign them; everybody signed in reads."""
+    return can_edit_plan(user)
+
+
+def can_complete_deliverable(user, owner, team_id: int | None) -> bool:
+    """A journey deliverable is marked done by its owner (the person it resolves to), the
+    owner's manager (a manager of a team the owner is in), a leader of the stage's
+    accountable team, or an admin."""
+    if not can_change_anything(user):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if owner is not None and owner.pk == user.pk:
+        return True
+    if user.role == Role.MANAGER and owner is not None:
+        return owner.teams.filter(pk__in=user.teams.all()).exists()
+    if user.role == Role.LEADER and team_id is not None:
+        return user.teams.filter(pk=team_id).exists()
+    return False

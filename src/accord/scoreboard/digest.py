@@ -34,6 +34,7 @@ from accord.analytics.pacing import BEHIND_BELOW, default_period
 from accord.content import queries as content_queries
 from accord.core.periods import FIRST_YEAR, LAST_YEAR
 from accord.crm.models import Opportunity
+from accord.journey import queries as journey_queries
 from accord.people import zones
 from accord.people.models import Team, User
 from accord.people.notify import absolute_url
@@ -226,7 +227,10 @@ def build(now: datetime | None = None, week: str | None = None) -> Digest:
             target.append(_pace_line(rows[key], owner(stage, marketing_lead, "marketing")))
     digest.marketing += _marketing_lines(as_of, week_from, week_to, revision, owner, marketing_lead)
     digest.marketing += _content_lines(today, as_of)
+    journey = _journey_lines(as_of)
+    digest.marketing += journey["marketing"]
     digest.sales += _follow_up_lines(as_of, week_from, week_to, sales_lead)
+    digest.sales += journey["sales"]
     if board:
         rows = {row["metric"].key: row for row in board["rows"]}
         digest.sales.append(_pace_line(rows["bookings"], owner("won", sales_lead, "sales")))
@@ -342,6 +346,41 @@ def _content_lines(today: date, as_of: datetime) -> list[Line]:
             )
         )
     return lines
+
+
+def _journey_lines(as_of: datetime) -> dict[str, list[Line]]:
+    """One line per owner of journey deliverables past their date, on the side of the team
+    that answers for the stage (marketing and content; sales and SDR)."""
+    sides: dict[str, dict[str, list]] = {"marketing": {}, "sales": {}}
+    for row in journey_queries.late_deliverables(as_of):
+        team = row.deliverable.stage.team
+        side = "marketing" if team.kind in (Team.Kind.MARKETING, Team.Kind.CONTENT) else "sales"
+        name = str(row.owner) if row.owner else f"nobody ({row.owner_label})"
+        sides[side].setdefault(name, []).append(row)
+    lines: dict[str, list[Line]] = {"marketing": [], "sales": []}
+    for side, owners in sides.items():
+        for name, late in owners.items():
+            stuck = sum(r.status == "stuck" for r in late)
+            named = "; ".join(
+                f"{r.deliverable.title} ({_business_days(r.standing.late_days)})" for r in late[:3]
+            )
+            more = f" and {len(late) - 3} more" if len(late) > 3 else ""
+            lines[side].append(
+                Line(
+                    label="Journey deliverables past their date",
+                    figure=f"{len(late)} late"
+                    + (f", {stuck} of them stuck" if stuck else "")
+                    + f": {named}{more}",
+                    on_track=False,
+                    link=late[0].deliverable.get_absolute_url(),
+                    owner=name,
+                )
+            )
+    return lines
+
+
+def _business_days(days: int) -> str:
+    return f"{days} business day{'s' if days != 1 else ''}"
 
 
 def _local(moment: datetime) -> str:

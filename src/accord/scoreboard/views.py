@@ -13,6 +13,7 @@ from accord.content import queries as content_queries
 from accord.core import figures
 from accord.crm.export_views import csv_download
 from accord.crm.exports import Cell, Column
+from accord.journey import queries as journey_queries
 from accord.people.permissions import can_edit_plan
 from accord.plan import queries as plan_queries
 from accord.plan.models import Plan
@@ -63,6 +64,7 @@ def home(request):
     late = content_queries.overdue_suggestions(now)
     context["late_suggestions"] = list(late[:LATE_SUGGESTIONS_SHOWN])
     context["late_suggestion_count"] = late.count()
+    context["late_deliverables"] = journey_queries.late_deliverables(now)
     context["query"] = urlencode({"plan": plan.pk, "period": period.key})
     return render(request, "scoreboard/home.html", context)
 

@@ -1,0 +1,24 @@
+"""The demo's customer journey, as `accord demo` writes it (the session's small company)."""
+
+from collections import Counter
+from datetime import UTC, datetime
+
+from accord.journey import queries
+from accord.journey.models import Deliverable, Journey
+from tests.factories import SMALL_DEMO_UNTIL
+
+
+def test_the_demo_signs_a_new_logo_journey_with_done_late_and_one_stuck(small_demo_company):
+    journey = Journey.objects.get()
+    assert journey.name == f"New-logo journey FY{SMALL_DEMO_UNTIL.year}"
+    signed = journey.in_force
+    assert sorted(a.user.username for a in signed.approvals.all()) == ["cmo", "vp.sales"]
+    teams = set(journey.stages.values_list("team__name", flat=True))
+    assert teams == {"Marketing", "Content", "Sales development", "Sales"}
+    day = datetime.combine(SMALL_DEMO_UNTIL, datetime.min.time(), tzinfo=UTC).replace(hour=16)
+    found = queries.rows(queries.deliverables().filter(stage__journey=journey), day)
+    statuses = Counter(row.status for row in found)
+    assert len(found) == 30
+    assert statuses["done"] >= 10 and statuses["late"] >= 2 and statuses["stuck"] == 1
+    assert all(row.owner is not None for row in found)
+    assert Deliverable.objects.filter(anchor="deliverable").count() >= 3
