@@ -34,7 +34,9 @@ def test_a_visitor_sees_the_published_calculator_without_logging_in(client, publ
     assert "(20000 to 500000)" in page  # its range
     assert "Hours saved, valued at the salary, over the horizon" in page  # how we computed it
     assert "OECD average hours worked, 2025" in page  # an assumption's source
-    assert "80" in page and "Share of analysts who adopt it" in page
+    # The buyer reads the assumptions as the leaders signed them: a share as a percentage.
+    assert '<td>Share of analysts who adopt it</td><td class="num">80%</td>' in page
+    assert '<td>Working hours a year</td><td class="num">1,800</td>' in page
     # Results first: the defaults' results are on the page before any script runs.
     assert 'data-output="roi">469.07%<' in page
     visit = Visit.objects.get()

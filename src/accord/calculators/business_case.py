@@ -31,7 +31,7 @@ from django.core import signing
 from django.urls import reverse
 
 from accord.analytics import formulas
-from accord.calculators import checks, compute
+from accord.calculators import checks, compute, queries
 from accord.calculators.models import Submission
 
 PUBLIC_SALT = "accord.calculators.business-case"
@@ -148,13 +148,6 @@ class BusinessCase:
 
 
 # --- Formatting ---------------------------------------------------------------------------
-
-
-def _assumption_shown(item: dict) -> str:
-    value = Decimal(item["value"])
-    if item.get("percent"):
-        return _plain_number(value * 100) + "%"
-    return _plain_number(value)
 
 
 def money(value: Decimal) -> str:
@@ -416,7 +409,7 @@ def case(submission: Submission) -> BusinessCase:
             Assumption(
                 label=a["label"],
                 value=Decimal(a["value"]),
-                shown=_assumption_shown(a),
+                shown=queries.assumption_shown(a),
                 source=a["source"],
             )
             for a in version.assumptions

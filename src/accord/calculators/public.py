@@ -265,7 +265,7 @@ def _page(request, calculator, version, *, typed=None, errors=None, visitor=None
         "inputs": shown_inputs(version, typed, errors),
         "results": results,
         "results_first": results_first,
-        "assumptions": version.assumptions,
+        "assumptions": queries.assumptions_shown(version),
         "errors": errors or {},
         # Refusals that name no input of the page (a field it does not have, the form key).
         "other_errors": [

@@ -107,3 +107,16 @@ def shown_value(value: Decimal, item: dict) -> str:
     if fmt == "months":
         return f"{value.quantize(Decimal('0.1')):f}"
     return f"{value.quantize(Decimal('0.0001')).normalize():,f}"
+
+
+def assumption_shown(item: dict) -> str:
+    """An assumption's value as people read it: a percentage as written (0.8 stored, 80%
+    shown), any other number with thousands separators and no trailing zeros."""
+    value = Decimal(item["value"])
+    if item.get("percent"):
+        return f"{(value * 100).normalize():f}%"
+    return f"{value.normalize():,f}"
+
+
+def assumptions_shown(version: CalculatorVersion) -> list[dict]:
+    return [{**item, "shown": assumption_shown(item)} for item in version.assumptions]

@@ -49,16 +49,6 @@ def percent(fraction, digits: int = 0) -> str:
 
 
 @register.filter
-def exact_percent(fraction) -> str:
-    """A stored fraction as the percentage it was written as, no digit added or lost:
-    0.8 -> 80%, 0.125 -> 12.5%."""
-    if fraction is None or fraction == "":
-        return "—"
-    text = format((Decimal(str(fraction)) * 100).normalize(), "f")
-    return f"{text}%"
-
-
-@register.filter
 def points(fraction, other) -> str:
     """The difference of two fractions in percentage points: 0.25, 0.2 -> +5.0 pts."""
     if fraction is None or other is None or fraction == "" or other == "":
