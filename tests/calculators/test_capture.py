@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accord.calculators import actions, compute, public
 from accord.calculators.models import Calculator, DeletionRequest, Submission, Visit
@@ -303,3 +304,42 @@ def test_a_new_leads_company_joins_the_account_of_that_name_without_reading_ever
     assert lead.account == acme and Account.objects.count() == 51
     account_reads = [q["sql"] for q in queries if 'FROM "crm_account"' in q["sql"]]
     assert account_reads and all("WHERE" in sql for sql in account_reads)
+
+
+def test_the_visitor_is_answered_before_the_worker_makes_the_lead_and_nothing_is_lost(
+    client, published, settings, time_machine
+):
+    """With the real queue, the submit stores the submission and queues its lead; the worker
+    makes the lead and the touch (at the moment of the submit) once, and a submission whose
+    task was lost is picked up by the minute's safety net."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from accord.calculators import capture, tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    time_machine.move_to(timezone.now(), tick=True)
+    response = client.post(SUBMIT, form(published.calculator))
+    assert response.status_code == 200 and "Thank you" in response.content.decode()
+    submission = Submission.objects.get()
+    assert submission.lead is None and stored() == (0, 0, 1)
+    (queued,) = DBTaskResult.objects.filter(task_path=capture.attach_lead.module_path)
+    assert queued.status == TaskResultStatus.READY and queued.args_kwargs["args"] == [submission.pk]
+
+    capture.attach_lead.call(submission.pk)  # what the worker runs
+    capture.attach_lead.call(submission.pk)  # again: a retry changes nothing
+    submission.refresh_from_db()
+    assert stored() == (1, 1, 1) and submission.lead.email == "ann@example.com"
+    assert submission.touchpoint.occurred_at == submission.created_at
+    assert submission.lead_was_new and submission.lead.first_name == "Ann"
+
+    # A second visitor whose task the worker never ran (it was stopped and its queue lost).
+    client.post(SUBMIT, form(published.calculator, email="bo@example.com"))
+    DBTaskResult.objects.all().delete()
+    lost = Submission.objects.get(email="bo@example.com")
+    tasks.capture_pending.call()  # a minute later: too soon to call it missed
+    assert Submission.objects.get(pk=lost.pk).lead is None
+    time_machine.shift(tasks.MISSED_AFTER)
+    tasks.capture_pending.call()
+    assert Submission.objects.get(pk=lost.pk).lead.email == "bo@example.com"
+    assert stored() == (2, 2, 2)

@@ -18,12 +18,14 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     queued = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
     assert queued == [
         "accord.attribution.tasks.refresh",
+        "accord.calculators.tasks.capture_pending",
         "accord.content.tasks.refresh_influence",
         "accord.content.tasks.remind_reviews",
         "accord.content.tasks.suggestion_tick",
         "accord.core.tasks.prune_finished_tasks",
         "accord.imports.tasks.check_running_imports",
         "accord.imports.tasks.clean_import_files",
+        "accord.journey.tasks.escalation_tick",
         "accord.scoreboard.tasks.refresh_figures",
         "accord.scoreboard.tasks.send_weekly_digest",
         "accord.sla.tasks.sla_tick",
@@ -31,12 +33,14 @@ def test_starting_the_worker_queues_each_recurring_task_once(settings):
     ]
     assert started == [
         "accord.attribution.tasks.schedule_refresh",
+        "accord.calculators.tasks.schedule_capture_pending",
         "accord.content.tasks.schedule_influence",
         "accord.content.tasks.schedule_reminders",
         "accord.content.tasks.schedule_suggestion_tick",
         "accord.core.tasks.schedule_pruning",
         "accord.imports.tasks.schedule_check",
         "accord.imports.tasks.schedule_cleaning",
+        "accord.journey.tasks.schedule_escalation",
         "accord.scoreboard.tasks.schedule_figures",
         "accord.scoreboard.tasks.schedule_weekly_digest",
         "accord.sla.tasks.schedule_tick",

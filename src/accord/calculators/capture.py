@@ -1,14 +1,22 @@
 """Leads captured by the public page, and what a visitor entered erased at their request.
 
-`capture` is one transaction. The lead is created, or found by its normalised email, through
-`imports.actions.upsert_items`, exactly as an import writes one (its history, scoring under
-the active lead definition, and so the MQL clock and the owner's alerts); an existing lead
-only gains a touch: its owner, status and name stay as they are. The touch (kind
-`calculator`, channel "Value calculators", the calculator's own campaign) goes through the
-same verb, so scoring and every attribution model see it as they see an imported one. Then
-the `Submission`, with the inputs as read and the results computed here: whatever results a
-client sends are never read. The page's one-time key is stored with it: the same post again
-finds that submission and writes nothing more.
+`capture` answers the visitor: in one short transaction it stores the `Submission` with the
+inputs as read and the results computed here (whatever results a client sends are never
+read), marks the visit completed and queues `attach_lead`. The page's one-time key is stored
+with it: the same post again finds that submission and writes nothing more.
+
+`attach_lead` is the worker's part, a moment later: the lead is created, or found by its
+normalised email, through `imports.actions.upsert_items`, exactly as an import writes one
+(its history, scoring under the active lead definition, and so the MQL clock and the owner's
+alerts); an existing lead only gains a touch: its owner, status and name stay as they are.
+The touch (kind `calculator`, channel "Value calculators", the calculator's own campaign, at
+the moment of the submission) goes through the same verb, so scoring and every attribution
+model see it as they see an imported one. Making a lead runs the import's checks and writes
+some thirty rows; kept out of the visitor's request, a submit costs a few writes, and a burst
+of visitors queues for the worker instead of for the database's one writer (SQLite). It runs
+once per submission whatever happens: a submission with its lead is skipped, and
+`tasks.capture_pending` picks up any a stopped worker left behind. With the tests' immediate
+task backend it runs inside the submit.
 
 `request_erasure` and `erase` are the two halves of a visitor's deletion request: the first
 mails a signed link to the address (and only if it submitted anything), the second, opened
@@ -30,6 +38,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
+from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
@@ -196,30 +205,6 @@ def _campaign(calculator: Calculator, now: datetime) -> None:
 
 
 def _store(calculator, version, visitor: Visitor, result, request_key, visit_token, now):
-    _campaign(calculator, now)
-    lead_item = {"email": visitor.email}
-    if not Lead.objects.filter(email=visitor.email).exists():
-        # Only a new lead takes what the visitor typed: anybody may type anybody's email,
-        # and an existing lead's name, company and source are not theirs to change.
-        first, _, last = visitor.name.partition(" ")
-        lead_item.update(
-            first_name=first[:80], last_name=last[:80], source=CHANNEL_KEY,
-            company=visitor.company or None,
-        )  # fmt: skip
-    lead_was_new = _upsert_one(Kind.LEADS, lead_item) == CREATED
-    touch_id = f"{calculator.pk}-{request_key}"
-    _upsert_one(
-        Kind.TOUCHPOINTS,
-        {
-            "external_id": touch_id,
-            "lead": visitor.email,
-            "channel": CHANNEL_KEY,
-            "campaign": campaign_id(calculator),
-            "kind": Touchpoint.Kind.CALCULATOR,
-            "occurred_at": now.astimezone(UTC).isoformat(),
-        },
-    )
-    (touchpoint,) = by_external_id(Touchpoint, SOURCE_SYSTEM, [touch_id])
     visit = None
     if visit_token:
         visit = Visit.objects.filter(calculator=calculator, token=visit_token).first()
@@ -227,20 +212,73 @@ def _store(calculator, version, visitor: Visitor, result, request_key, visit_tok
         visit.started_at = visit.started_at or now
         visit.completed_at = now
         visit.save(update_fields=["started_at", "completed_at"])
-    return Submission.objects.create(
+    submission = Submission.objects.create(
         calculator=calculator,
         version=version,
         source=Submission.Source.PUBLIC,
         email=visitor.email,
-        lead_id=touchpoint.lead_id,
-        touchpoint=touchpoint,
+        visitor_name=visitor.name,
+        visitor_company=visitor.company,
         visit=visit,
         request_key=request_key,
-        lead_was_new=lead_was_new,
         inputs=result.stored_inputs(),
         results=result.stored_values(),
         created_at=now,
     )
+    # In the transaction: the queued task exists exactly when the submission does.
+    attach_lead.enqueue(submission.pk)
+    return submission
+
+
+def waiting_for_lead():
+    """Public submissions the worker has not yet made a lead and touch of."""
+    return Submission.objects.filter(
+        source=Submission.Source.PUBLIC, touchpoint__isnull=True, lead__isnull=True
+    ).exclude(email="")
+
+
+@task
+def attach_lead(submission_id: int) -> None:
+    """The worker's part of a capture (module docstring): the lead and its touch, once."""
+    with transaction.atomic():
+        submission = (
+            waiting_for_lead()
+            .select_for_update(of=("self",))
+            .select_related("calculator")
+            .filter(pk=submission_id)
+            .first()
+        )
+        if submission is None:
+            return  # done already (a retry, the safety net), or erased
+        calculator, now = submission.calculator, submission.created_at
+        _campaign(calculator, now)
+        lead_item = {"email": submission.email}
+        if not Lead.objects.filter(email=submission.email).exists():
+            # Only a new lead takes what the visitor typed: anybody may type anybody's email,
+            # and an existing lead's name, company and source are not theirs to change.
+            first, _, last = submission.visitor_name.partition(" ")
+            lead_item.update(
+                first_name=first[:80], last_name=last[:80], source=CHANNEL_KEY,
+                company=submission.visitor_company or None,
+            )  # fmt: skip
+        lead_was_new = _upsert_one(Kind.LEADS, lead_item) == CREATED
+        touch_id = f"{calculator.pk}-{submission.request_key or submission.pk}"
+        _upsert_one(
+            Kind.TOUCHPOINTS,
+            {
+                "external_id": touch_id,
+                "lead": submission.email,
+                "channel": CHANNEL_KEY,
+                "campaign": campaign_id(calculator),
+                "kind": Touchpoint.Kind.CALCULATOR,
+                "occurred_at": now.astimezone(UTC).isoformat(),
+            },
+        )
+        (touchpoint,) = by_external_id(Touchpoint, SOURCE_SYSTEM, [touch_id])
+        submission.lead_id = touchpoint.lead_id
+        submission.touchpoint = touchpoint
+        submission.lead_was_new = lead_was_new
+        submission.save(update_fields=["lead", "touchpoint", "lead_was_new"])
 
 
 # --- Visits ----------------------------------------------------------------------------------
@@ -325,7 +363,9 @@ def erase(asked: DeletionRequest, *, now: datetime | None = None) -> DeletionReq
     now = now or timezone.now()
     submissions = Submission.objects.filter(email=asked.email)
     visit_ids = [pk for pk in submissions.values_list("visit_id", flat=True) if pk]
-    count = submissions.update(inputs={}, results={}, visit=None)
+    count = submissions.update(
+        inputs={}, results={}, visit=None, visitor_name="", visitor_company=""
+    )
     Visit.objects.filter(pk__in=visit_ids).delete()
     asked.confirmed_at = now
     asked.submissions_deleted = count

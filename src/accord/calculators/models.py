@@ -241,6 +241,10 @@ class Submission(models.Model):
     # The page's one-time key: a replayed post finds its submission instead of a second one.
     request_key = models.CharField(max_length=64, null=True, blank=True)
     lead_was_new = models.BooleanField(default=False)
+    # What the visitor typed beside the email, for the lead the worker makes of a public
+    # submission (`capture.attach_lead`; `lead` and `touchpoint` stay empty until it has).
+    visitor_name = models.CharField(max_length=160, blank=True)
+    visitor_company = models.CharField(max_length=200, blank=True)
     inputs = models.JSONField(default=dict)
     results = models.JSONField(default=dict)
     note = models.CharField(max_length=300, blank=True, help_text="What changed and why.")
