@@ -113,7 +113,7 @@ def clean_visitor(email, name="", company="") -> Visitor:
 
 
 def _submitted(calculator: Calculator, request_key: str) -> Submission | None:
-    return Submission.objects.filter(calculator=calculator, request_key=request_key).first()
+    return Submission.objects.filter(calculator=calculator, request_key=request_key).order_by().first()
 
 
 def capture(
@@ -131,15 +131,14 @@ def capture(
     if not request_key or len(request_key) > 64:
         raise ValidationError("This form has expired; reload the page and submit again.")
     result = compute.compute(version, compute.read_inputs(version, raw_inputs))
-    existing = _submitted(calculator, request_key)
-    if existing is not None:
-        return Captured(existing, replayed=True)
     now = now or timezone.now()
     try:
         with transaction.atomic():
             submission = _store(calculator, version, visitor, result, request_key, visit_token, now)
     except IntegrityError:
-        # The same key posted twice at the same moment: the other request stored it.
+        # The key was posted before (a replay, or two posts at the same moment): the first
+        # one's submission is the answer, and this one's writes are rolled back. Found by
+        # the unique key rather than looked up first: most posts are not replays.
         existing = _submitted(calculator, request_key)
         if existing is None:
             raise

@@ -134,6 +134,7 @@ def live(slug: str) -> tuple[Calculator, CalculatorVersion] | None:
     version = (
         CalculatorVersion.objects.select_related("calculator")
         .filter(calculator__slug=slug, status=CalculatorVersion.Status.PUBLISHED)
+        .order_by()  # at most one is published
         .first()
     )
     return None if version is None else (version.calculator, version)
