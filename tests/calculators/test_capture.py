@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accord.calculators import actions, compute, public
 from accord.calculators.models import Calculator, DeletionRequest, Submission, Visit
-from accord.crm.models import Account, Channel, Lead, Touchpoint
+from accord.crm.models import Account, Campaign, Channel, Lead, Touchpoint
 from accord.people.models import AuditLog, Notification
 
 PAGE = "/c/analyst-roi/"
@@ -343,3 +343,22 @@ def test_the_visitor_is_answered_before_the_worker_makes_the_lead_and_nothing_is
     tasks.capture_pending.call()
     assert Submission.objects.get(pk=lost.pk).lead.email == "bo@example.com"
     assert stored() == (2, 2, 2)
+
+
+def test_a_calculator_tied_to_a_campaign_of_marketings_own_credits_that_campaign(client, published):
+    """Marketing tied the calculator to its own campaign (as the demo does): the touches go
+    to that campaign, never to one capture would have made."""
+    from datetime import date
+
+    from accord.calculators import capture
+
+    calculator = published.calculator
+    channel = capture._channel()
+    spring = Campaign.objects.create(
+        name="Spring ROI push", channel=channel, starts_on=date(2026, 3, 1)
+    )
+    Calculator.objects.filter(pk=calculator.pk).update(campaign=spring)
+    client.post(SUBMIT, form(calculator))
+    touch = Touchpoint.objects.get()
+    assert touch.campaign == spring and touch.kind == "calculator"
+    assert Campaign.objects.count() == 1

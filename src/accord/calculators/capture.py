@@ -113,7 +113,9 @@ def clean_visitor(email, name="", company="") -> Visitor:
 
 
 def _submitted(calculator: Calculator, request_key: str) -> Submission | None:
-    return Submission.objects.filter(calculator=calculator, request_key=request_key).order_by().first()
+    return (
+        Submission.objects.filter(calculator=calculator, request_key=request_key).order_by().first()
+    )
 
 
 def capture(
@@ -181,11 +183,23 @@ def campaign_id(calculator: Calculator) -> str:
     return f"calculator-{calculator.pk}"
 
 
-def _campaign(calculator: Calculator, now: datetime) -> None:
+def campaign_name(calculator: Calculator) -> str:
+    return f"{calculator.name} (value calculator)"
+
+
+def _campaign_ref(campaign: Campaign) -> str:
+    """How the import verb finds the calculator's campaign: by the id capture gave it, or by
+    its name when someone tied the calculator to a campaign of their own."""
+    if campaign.source_system == SOURCE_SYSTEM and campaign.external_id:
+        return campaign.external_id
+    return campaign.name
+
+
+def _campaign(calculator: Calculator, now: datetime) -> Campaign:
     """The calculator's campaign (and its channel), made through the import's verb on the
     calculator's first capture."""
     if calculator.campaign_id is not None:
-        return  # its channel exists too: a campaign's channel cannot be deleted
+        return calculator.campaign  # its channel exists too: it cannot be deleted before it
     _channel()
     calculator = Calculator.objects.select_for_update().get(pk=calculator.pk)
     if calculator.campaign_id is None:
@@ -193,7 +207,7 @@ def _campaign(calculator: Calculator, now: datetime) -> None:
             Kind.CAMPAIGNS,
             {
                 "external_id": campaign_id(calculator),
-                "name": f"{calculator.name} (value calculator)",
+                "name": campaign_name(calculator),
                 "channel": CHANNEL_KEY,
                 "kind": Campaign.Kind.CONTENT,
                 "starts_on": now.date().isoformat(),
@@ -201,6 +215,7 @@ def _campaign(calculator: Calculator, now: datetime) -> None:
         )
         (calculator.campaign,) = by_external_id(Campaign, SOURCE_SYSTEM, [campaign_id(calculator)])
         calculator.save(update_fields=["campaign"])
+    return calculator.campaign
 
 
 def _store(calculator, version, visitor: Visitor, result, request_key, visit_token, now):
@@ -250,7 +265,7 @@ def attach_lead(submission_id: int) -> None:
         if submission is None:
             return  # done already (a retry, the safety net), or erased
         calculator, now = submission.calculator, submission.created_at
-        _campaign(calculator, now)
+        campaign = _campaign(calculator, now)
         lead_item = {"email": submission.email}
         if not Lead.objects.filter(email=submission.email).exists():
             # Only a new lead takes what the visitor typed: anybody may type anybody's email,
@@ -268,7 +283,7 @@ def attach_lead(submission_id: int) -> None:
                 "external_id": touch_id,
                 "lead": submission.email,
                 "channel": CHANNEL_KEY,
-                "campaign": campaign_id(calculator),
+                "campaign": _campaign_ref(campaign),
                 "kind": Touchpoint.Kind.CALCULATOR,
                 "occurred_at": now.astimezone(UTC).isoformat(),
             },

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from django.db.models import F
 
 from accord.analytics.months import add_months
-from accord.calculators import actions, compute, lines
+from accord.calculators import actions, capture, compute, lines
 from accord.calculators.models import (
     AssumptionApproval,
     Calculator,
@@ -197,8 +197,12 @@ def _year_of_use(world, seed: int, roi: Calculator, tco: Calculator, owner: User
     live = {}
     for calculator in (roi, tco):
         version = calculator.versions.get(status=CalculatorVersion.Status.PUBLISHED)
+        # The campaign the public capture would make on the first submission (its name and
+        # its id under the capture's source), so later captures find it.
         campaign = Campaign.objects.create(
-            name=f"Calculator: {calculator.name}",
+            name=capture.campaign_name(calculator),
+            source_system=capture.SOURCE_SYSTEM,
+            external_id=capture.campaign_id(calculator),
             channel=channel,
             kind=Campaign.Kind.ALWAYS_ON,
             starts_on=version.published_at.date(),
