@@ -2,6 +2,7 @@
 sign it, a campaign's launch moves and the dependent dates follow, the owner marks the first
 deliverable done (and the one after it moves), and a deliverable past its date shows late."""
 
+import re
 from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
@@ -26,7 +27,7 @@ def card(page: Page, title: str):
 
 
 def test_a_journey_is_mapped_signed_re_anchored_completed_and_shows_lateness(
-    page: Page, log_in, screenshot
+    page: Page, log_in, new_tab, screenshot
 ):
     today = date.today()
     log_in("marketing.manager")
@@ -107,3 +108,11 @@ def test_a_journey_is_mapped_signed_re_anchored_completed_and_shows_lateness(
     page.goto("/journeys/mine/")
     expect(page.get_by_role("row", name="Launch deck")).to_contain_text("Late")
     screenshot(page, "journey-mine")
+
+    # Lateness escalates: the demo journey's one-pager, eight business days late, is stuck,
+    # and the content writer's manager was told (the hourly tick ran on the demo's history).
+    manager = log_in("content.manager", new_tab())
+    manager.get_by_role("link", name="Notifications").click()
+    stuck = manager.get_by_text(re.compile(r"^Stuck: Competitor comparison one-pager is \d+"))
+    expect(stuck.first).to_be_visible()
+    screenshot(manager, "journey-stuck-escalated")

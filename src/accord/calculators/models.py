@@ -131,13 +131,6 @@ class CalculatorVersion(models.Model):
         return self.status == self.Status.DRAFT
 
     @property
-    def assumptions_shown(self) -> list[dict]:
-        """The assumptions with `shown`: how people read each value (80%, 1,800)."""
-        from accord.calculators.queries import assumptions_shown  # noqa: PLC0415 (a read model)
-
-        return assumptions_shown(self)
-
-    @property
     def outputs(self) -> list[dict]:
         return [value for value in self.values if value.get("is_output")]
 
