@@ -282,6 +282,7 @@ RULES = {
     "journey:feed_new": Rule(POST_ONLY, MEMBERS_AND_UP),
     "journey:feed": Rule(ANYONE, READ_ONLY),  # public: the secret address is the key
     "journey:roles": Rule(SIGNED_IN, PLANNERS),
+    "journey:goals": Rule(SIGNED_IN, PLANNERS),
     "journey:accountability": PAGE,
     "journey:board": PAGE,
     "journey:timeline": PAGE,

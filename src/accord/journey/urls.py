@@ -10,6 +10,7 @@ urlpatterns = [
     path("journeys/mine/feed/", views.feed_new, name="feed_new"),
     path("journeys/feed/<str:token>.ics", views.feed, name="feed"),
     path("journeys/roles/", views.roles, name="roles"),
+    path("journeys/goals/", views.goal_measures, name="goals"),
     path("journeys/accountability/", views.accountability, name="accountability"),
     path("journeys/<int:pk>/", views.board, name="board"),
     path("journeys/<int:pk>/timeline/", views.journey_timeline, name="timeline"),

@@ -7,13 +7,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.forms import as_percent, errors_onto
-from accord.journey import actions, feeds, queries, schedule, timeline
+from accord.journey import actions, feeds, goals, queries, schedule, timeline
 from accord.journey.forms import (
     CopyForm,
     DeliverableForm,
+    GoalMeasureForm,
     JourneyForm,
     LaunchForm,
     RoleForm,
@@ -22,6 +24,8 @@ from accord.journey.forms import (
 )
 from accord.journey.models import Deliverable, Journey, JourneyRevision, JourneyRole, Stage
 from accord.people import permissions
+from accord.plan.models import PlanGoal
+from accord.plan.queries import default_plan, revision_shown
 
 
 def journey_list(request):
@@ -360,3 +364,53 @@ def accountability(request):
         group["bar"] = round(120 * float(share)) if share is not None else 0
     tables = [("Teams", found["teams"]), ("Owners", found["owners"])]
     return render(request, "journey/accountability.html", {**found, "tables": tables})
+
+
+def goal_measures(request):
+    """The plan's goals (stage, owner, due date) with how each is measured and where it
+    stands; managers and leaders choose the measure here."""
+    plan = default_plan(timezone.localdate())
+    revision = revision_shown(plan) if plan is not None else None
+    can_edit = permissions.can_edit_plan(request.user)
+    posted = None
+    if request.method == "POST":
+        permissions.require(can_edit, actions.GOAL_DENIED)
+        posted = GoalMeasureForm(request.POST)
+        if posted.is_valid():
+            data = posted.cleaned_data
+            goal = get_object_or_404(PlanGoal, pk=data["goal"], revision=revision)
+            try:
+                actions.set_goal_measure(request.user, goal, data["kind"], data["deliverable"])
+            except ValidationError as error:
+                errors_onto(posted, error)
+            else:
+                messages.success(
+                    request, f"The {goal.get_stage_display()} goal's measure is saved."
+                )
+                return redirect("journey:goals")
+    rows = []
+    if revision is not None:
+        found = goals.statuses(revision)
+        measures = {m.stage: m for m in goals.GoalMeasure.objects.filter(plan=plan)}
+        for goal in revision.goals.select_related("owner"):
+            measure = measures.get(goal.stage)
+            if posted is not None and posted.data.get("goal") == str(goal.pk):
+                form = posted
+            else:
+                form = GoalMeasureForm(
+                    initial={
+                        "goal": goal.pk,
+                        "kind": measure.kind if measure else "",
+                        "deliverable": measure.deliverable_id if measure else None,
+                    },
+                    auto_id=f"id_g{goal.pk}_%s",
+                )
+            rows.append(
+                {
+                    "goal": goal,
+                    "label": goals.STAGE_LABELS[goal.stage],
+                    "status": found.get(goal.stage) or goals.GoalStatus(goals.NO_MEASURE),
+                    "form": form if can_edit else None,
+                }
+            )
+    return render(request, "journey/goals.html", {"plan": plan, "revision": revision, "rows": rows})
