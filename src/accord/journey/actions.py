@@ -478,6 +478,83 @@ def edit_deliverable(actor, deliverable: Deliverable, **changes) -> tuple[Delive
     return deliverable, moved
 
 
+def _held_by(deliverables: list[Deliverable]) -> dict[str, list[str]]:
+    """Why these deliverables cannot go: the others whose due date hangs on them, and the plan
+    goals they measure, named. Empty when nothing holds them."""
+    ids = [d.pk for d in deliverables]
+    hanging = (
+        Deliverable.objects.filter(anchor_deliverable__in=ids)
+        .exclude(pk__in=ids)
+        .select_related("anchor_deliverable")
+        .order_by("title")
+    )
+    problems = []
+    for d in hanging:
+        problems.append(
+            f"{d.title} hangs on {d.anchor_deliverable.title}: give it another anchor first."
+        )
+    for m in GoalMeasure.objects.filter(deliverable__in=ids).select_related("plan", "deliverable"):
+        problems.append(
+            f"The {m.stage} goal of {m.plan.name} is measured by {m.deliverable.title}: "
+            "measure it another way first."
+        )
+    return {"deliverable": problems} if problems else {}
+
+
+@transaction.atomic
+def delete_deliverable(actor, deliverable: Deliverable) -> None:
+    """Take a deliverable off the map. Refused, naming them, while other deliverables hang on
+    it or a plan goal is measured by it. A signed map keeps it until a new version is signed:
+    the change goes into a new draft."""
+    require(can_edit_journey(actor), EDIT_DENIED)
+    deliverable = (
+        Deliverable.objects.select_for_update(of=("self",))
+        .select_related("stage__journey")
+        .get(pk=deliverable.pk)
+    )
+    journey = Journey.objects.select_for_update().get(pk=deliverable.stage.journey_id)
+    problems = _held_by([deliverable])
+    if problems:
+        raise ValidationError(problems)
+    before = _deliverable_fields(deliverable)
+    title, stage = deliverable.title, deliverable.stage
+    audit.record(
+        actor, "journey.deliverable_deleted", deliverable, before=before,
+        summary=f"Deleted {title} from {stage.name} of {journey.name}",
+    )  # fmt: skip
+    deliverable.delete()
+    _drafting(actor, journey)
+
+
+@transaction.atomic
+def delete_stage(actor, stage: Stage) -> None:
+    """Take a stage and its deliverables off the map; the stages after it move up. Refused,
+    naming them, while a deliverable of another stage hangs on one of its deliverables or a
+    plan goal is measured by one."""
+    require(can_edit_journey(actor), EDIT_DENIED)
+    stage = Stage.objects.select_for_update(of=("self",)).select_related("team").get(pk=stage.pk)
+    journey = Journey.objects.select_for_update().get(pk=stage.journey_id)
+    own = list(stage.deliverables.all())
+    problems = _held_by(own)
+    if problems:
+        raise ValidationError({"stage": problems["deliverable"]})
+    audit.record(
+        actor, "journey.stage_deleted", stage,
+        before={"name": stage.name, "team": stage.team.name, "role": stage.role,
+                "deliverables": [d.title for d in own]},
+        summary=f"Deleted the stage {stage.name} of {journey.name}"
+        + (f" and its {len(own)} deliverables" if own else ""),
+    )  # fmt: skip
+    # Inside the stage, a deliverable may hang on another: clear those links before deleting.
+    Deliverable.objects.filter(stage=stage).update(anchor_deliverable=None)
+    Deliverable.objects.filter(stage=stage).delete()
+    stage.delete()
+    for number, each in enumerate(journey.stages.order_by("order", "id"), 1):
+        if each.order != number:
+            Stage.objects.filter(pk=each.pk).update(order=number)
+    _drafting(actor, journey)
+
+
 @transaction.atomic
 def move_campaign_launch(actor, campaign: Campaign, starts_on: date) -> list[Moved]:
     """Move a campaign's launch; the open deliverables anchored on it (and theirs) follow."""

@@ -18,11 +18,17 @@ urlpatterns = [
     path("journeys/<int:pk>/copy/", views.journey_copy, name="copy"),
     path("journeys/<int:pk>/stages/", views.stage_new, name="stage_new"),
     path("journeys/stages/<int:pk>/edit/", views.stage_edit, name="stage_edit"),
+    path("journeys/stages/<int:pk>/delete/", views.stage_delete, name="stage_delete"),
     path("journeys/<int:pk>/launch/", views.campaign_launch, name="launch"),
     path("journeys/<int:pk>/v<int:number>/<str:verb>/", views.journey_act, name="act"),
     path(
         "journeys/stages/<int:pk>/deliverables/new/", views.deliverable_new, name="deliverable_new"
     ),
     path("journeys/deliverables/<int:pk>/edit/", views.deliverable_edit, name="deliverable_edit"),
+    path(
+        "journeys/deliverables/<int:pk>/delete/",
+        views.deliverable_delete,
+        name="deliverable_delete",
+    ),
     path("journeys/deliverables/<int:pk>/done/", views.deliverable_complete, name="complete"),
 ]

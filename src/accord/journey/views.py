@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -181,7 +182,14 @@ def stage_edit(request, pk: int):
     return render(
         request,
         "journey/form.html",
-        {"form": form, "title": f"Edit the stage {stage.name}", "journey": stage.journey},
+        {
+            "form": form,
+            "title": f"Edit the stage {stage.name}",
+            "journey": stage.journey,
+            "delete_url": reverse("journey:stage_delete", args=[stage.pk]),
+            "delete_confirm": f"Delete the stage {stage.name} and its "
+            f"{stage.deliverables.count()} deliverables?",
+        },
     )
 
 
@@ -233,8 +241,42 @@ def deliverable_edit(request, pk: int):
             "stage": deliverable.stage,
             "journey": journey,
             "title": f"Edit {deliverable.title}",
+            "delete_url": reverse("journey:deliverable_delete", args=[deliverable.pk]),
+            "delete_confirm": f"Delete {deliverable.title}?",
         },
     )
+
+
+def _refused(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@require_POST
+def stage_delete(request, pk: int):
+    """Delete a stage and its deliverables (the page asked first)."""
+    stage = get_object_or_404(Stage.objects.select_related("journey"), pk=pk)
+    try:
+        actions.delete_stage(request.user, stage)
+    except ValidationError as error:
+        _refused(request, error)
+        return redirect("journey:stage_edit", pk=stage.pk)
+    messages.success(request, f"Deleted the stage {stage.name}.")
+    return redirect(stage.journey)
+
+
+@require_POST
+def deliverable_delete(request, pk: int):
+    """Delete a deliverable (the page asked first)."""
+    deliverable = get_object_or_404(queries.deliverables(), pk=pk)
+    journey = deliverable.stage.journey
+    try:
+        actions.delete_deliverable(request.user, deliverable)
+    except ValidationError as error:
+        _refused(request, error)
+        return redirect("journey:deliverable_edit", pk=deliverable.pk)
+    messages.success(request, f"Deleted {deliverable.title}.")
+    return redirect(journey)
 
 
 @require_POST
