@@ -227,3 +227,13 @@ def test_only_plan_editors_post_on_the_goals_page(client, plan, cast):
     response = client.post("/journeys/goals/", {"goal": goal(plan, "won").pk, "kind": "funnel"})
     assert response.status_code == 403
     assert not Deliverable.objects.exists() and not GoalMeasure.objects.exists()
+
+
+def test_the_accountability_page_shows_the_goals_with_their_status(client, plan, cast, clock):
+    actions.set_goal_measure(cast["mona"], goal(plan, "won"), "funnel")
+    won(date(2026, 1, 20), date(2026, 2, 10))
+    client.force_login(cast["alice"])
+    page = client.get("/journeys/accountability/").content.decode()
+    assert "Goals of FY2026" in page
+    assert '<span class="status status-on_track">On track</span>' in page
+    assert "3 Deals won by 31 Mar 2026" in page

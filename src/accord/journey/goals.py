@@ -26,7 +26,7 @@ from accord.journey.models import GoalMeasure
 from accord.plan import goals as plan_goals
 from accord.plan.goals import AT_RISK, MET, MISSED, NO_MEASURE, ON_TRACK, GoalStatus
 from accord.plan.models import PlanGoal, PlanRevision
-from accord.plan.queries import kept_funnel, plan_by_month
+from accord.plan.queries import default_plan, kept_funnel, plan_by_month, revision_shown
 from accord.scoreboard.queries import kept_actuals
 
 AT_RISK_STATUSES = (clock.AT_RISK, *clock.OPEN_LATE)
@@ -103,3 +103,24 @@ def statuses(revision: PlanRevision, now: datetime | None = None) -> dict[str, G
                 found = kept_actuals(revision.plan.months).value
             out[goal.stage] = funnel_status(goal, revision, now, funnel, found)
     return out
+
+
+def plan_goals_shown(today=None) -> tuple:
+    """The plan whose goals the journey's pages show (the plan in force for today, as the plan
+    pages choose it), the revision shown, and each goal with its measure and status."""
+    plan = default_plan(today or timezone.localdate())
+    revision = revision_shown(plan) if plan is not None else None
+    if revision is None:
+        return plan, None, []
+    found = statuses(revision)
+    measures = {m.stage: m for m in GoalMeasure.objects.filter(plan=plan)}
+    rows = [
+        {
+            "goal": goal,
+            "label": STAGE_LABELS[goal.stage],
+            "measure": measures.get(goal.stage),
+            "status": found.get(goal.stage) or GoalStatus(NO_MEASURE),
+        }
+        for goal in revision.goals.select_related("owner")
+    ]
+    return plan, revision, rows

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.forms import as_percent, errors_onto
@@ -26,7 +25,6 @@ from accord.journey.forms import (
 from accord.journey.models import Deliverable, Journey, JourneyRevision, JourneyRole, Stage
 from accord.people import permissions
 from accord.plan.models import PlanGoal
-from accord.plan.queries import default_plan, revision_shown
 
 
 def journey_list(request):
@@ -405,14 +403,18 @@ def accountability(request):
         share = group["on_time_share"]
         group["bar"] = round(120 * float(share)) if share is not None else 0
     tables = [("Teams", found["teams"]), ("Owners", found["owners"])]
-    return render(request, "journey/accountability.html", {**found, "tables": tables})
+    plan, _, goal_rows = goals.plan_goals_shown()
+    return render(
+        request,
+        "journey/accountability.html",
+        {**found, "tables": tables, "plan": plan, "goal_rows": goal_rows},
+    )
 
 
 def goal_measures(request):
     """The plan's goals (stage, owner, due date) with how each is measured and where it
     stands; managers and leaders choose the measure here."""
-    plan = default_plan(timezone.localdate())
-    revision = revision_shown(plan) if plan is not None else None
+    plan, revision, rows = goals.plan_goals_shown()
     can_edit = permissions.can_edit_plan(request.user)
     posted = None
     if request.method == "POST":
@@ -430,29 +432,19 @@ def goal_measures(request):
                     request, f"The {goal.get_stage_display()} goal's measure is saved."
                 )
                 return redirect("journey:goals")
-    rows = []
-    if revision is not None:
-        found = goals.statuses(revision)
-        measures = {m.stage: m for m in goals.GoalMeasure.objects.filter(plan=plan)}
-        for goal in revision.goals.select_related("owner"):
-            measure = measures.get(goal.stage)
-            if posted is not None and posted.data.get("goal") == str(goal.pk):
-                form = posted
-            else:
-                form = GoalMeasureForm(
-                    initial={
-                        "goal": goal.pk,
-                        "kind": measure.kind if measure else "",
-                        "deliverable": measure.deliverable_id if measure else None,
-                    },
-                    auto_id=f"id_g{goal.pk}_%s",
-                )
-            rows.append(
-                {
-                    "goal": goal,
-                    "label": goals.STAGE_LABELS[goal.stage],
-                    "status": found.get(goal.stage) or goals.GoalStatus(goals.NO_MEASURE),
-                    "form": form if can_edit else None,
-                }
+    for row in rows:
+        goal, measure = row["goal"], row["measure"]
+        if not can_edit:
+            row["form"] = None
+        elif posted is not None and posted.data.get("goal") == str(goal.pk):
+            row["form"] = posted
+        else:
+            row["form"] = GoalMeasureForm(
+                initial={
+                    "goal": goal.pk,
+                    "kind": measure.kind if measure else "",
+                    "deliverable": measure.deliverable_id if measure else None,
+                },
+                auto_id=f"id_g{goal.pk}_%s",
             )
     return render(request, "journey/goals.html", {"plan": plan, "revision": revision, "rows": rows})
