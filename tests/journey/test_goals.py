@@ -197,9 +197,11 @@ def test_the_plan_page_shows_each_goals_status(client, plan, cast, clock, brief)
     won(date(2026, 1, 20))
     client.force_login(cast["alice"])
     page = client.get(plan.get_absolute_url()).content.decode()
-    assert (
-        '<span class="status status-at_risk">At risk</span><br>3 Deals won by 31 Mar 2026' in page
-    )
+    # beside the owner in the funnel, and in the goals table with the measure and the detail
+    assert '<a href="#goal-won" class="status status-at_risk">At risk</a>' in page
+    won_row = page[page.index('<tr id="goal-won">') :].split("</tr>")[0]
+    assert "<td>3 Deals won by 31 Mar 2026</td>" in won_row
+    assert "1 so far; 49% of the pace to date" in won_row
     assert "Launch brief done by 30 Jun 2026" in page
     assert '<span class="status status-no_measure">No measure</span>' in page  # lead, sql
 

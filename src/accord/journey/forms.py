@@ -122,6 +122,7 @@ class GoalMeasureForm(forms.Form):
     deliverable = forms.ModelChoiceField(
         queryset=Deliverable.objects.select_related("stage__journey").order_by("due_on"),
         required=False,
+        empty_label="None",
     )
 
     def __init__(self, *args, deliverables=None, **kwargs):

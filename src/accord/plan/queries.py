@@ -118,6 +118,7 @@ def plan_page(revision: PlanRevision) -> dict:
         "funnel": funnel,
         "rolling": rolling_summary(funnel, revision),
         "stages": stages,
+        "goal_rows": [s for s in stages if s["goal"]],
         "months": months,
         "stage_labels": [STAGE_LABELS[s] for s in STAGES],
         "quarters": [
