@@ -22,3 +22,21 @@ def test_the_demo_signs_a_new_logo_journey_with_done_late_and_one_stuck(small_de
     assert statuses["done"] >= 10 and statuses["late"] >= 2 and statuses["stuck"] == 1
     assert all(row.owner is not None for row in found)
     assert Deliverable.objects.filter(anchor="deliverable").count() >= 3
+
+
+def test_the_demo_plans_goals_are_measured_and_their_status_worked_out(small_demo_company):
+    from accord.journey.models import GoalMeasure
+    from accord.plan import goals
+    from accord.plan.models import Plan
+
+    plan = Plan.objects.get(fiscal_year=SMALL_DEMO_UNTIL.year)
+    kinds = dict(GoalMeasure.objects.filter(plan=plan).values_list("stage", "kind"))
+    assert kinds == {"mql": "funnel", "won": "funnel", "sql": "deliverable", "sal": "deliverable"}
+    day = datetime.combine(SMALL_DEMO_UNTIL, datetime.min.time(), tzinfo=UTC).replace(hour=16)
+    found = goals.statuses(plan.in_force, day)
+    # The stuck one-pager measures the SQL goal, due 30 November: at risk until then.
+    assert (found["sql"].status, found["sql"].detail) == ("at_risk", "Stuck, due 18 Feb")
+    assert found["sql"].measure == "Competitor comparison one-pager done by 30 Nov " + str(
+        SMALL_DEMO_UNTIL.year
+    )
+    assert {s.status for s in found.values()} <= {"met", "on_track", "at_risk", "missed"}

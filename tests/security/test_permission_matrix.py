@@ -282,6 +282,7 @@ RULES = {
     "journey:feed_new": Rule(POST_ONLY, MEMBERS_AND_UP),
     "journey:feed": Rule(ANYONE, READ_ONLY),  # public: the secret address is the key
     "journey:roles": Rule(SIGNED_IN, PLANNERS),
+    "journey:goals": Rule(SIGNED_IN, PLANNERS),
     "journey:accountability": PAGE,
     "journey:board": PAGE,
     "journey:timeline": PAGE,
@@ -295,6 +296,8 @@ RULES = {
         "decline": Rule(POST_ONLY, SIGNERS),
     },
     "journey:stage_edit": Rule(PLANNERS, PLANNERS),
+    "journey:stage_delete": Rule(POST_ONLY, PLANNERS),
+    "journey:deliverable_delete": Rule(POST_ONLY, PLANNERS),
     "journey:deliverable_new": Rule(PLANNERS, PLANNERS),
     "journey:deliverable_edit": Rule(PLANNERS, PLANNERS),
     "journey:complete": Rule(POST_ONLY, DELIVERABLE_COMPLETERS),
@@ -413,6 +416,8 @@ FILL = {
     "journey:stage_edit": {"pk": "journey_stage"},
     "journey:deliverable_new": {"pk": "journey_stage"},
     "journey:deliverable_edit": {"pk": "deliverable"},
+    "journey:stage_delete": {"pk": "journey_stage"},
+    "journey:deliverable_delete": {"pk": "deliverable"},
     "journey:complete": {"pk": "deliverable"},
 }
 

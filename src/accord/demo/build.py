@@ -77,6 +77,7 @@ from accord.journey.models import (
     CalendarFeed,
     Deliverable,
     DeliverableAlert,
+    GoalMeasure,
     Journey,
     JourneyApproval,
     JourneyRevision,
@@ -117,6 +118,7 @@ def erase_company() -> None:
         # A deliverable others hang on is protected; the whole journey goes, so let go first.
         Deliverable.objects.update(anchor_deliverable=None)
         for model in (
+            GoalMeasure,
             DeliverableAlert,
             CalendarFeed,
             Deliverable,

@@ -18,6 +18,7 @@ from accord.crm.models import Campaign
 from accord.journey import actions, escalation, schedule
 from accord.journey.models import Deliverable
 from accord.people.models import Team, User
+from accord.plan.models import Plan
 
 Anchor = Deliverable.Anchor
 K = Campaign.Kind
@@ -148,6 +149,7 @@ def install(today: date) -> None:
     revision = journey.revision
     actions.approve(cmo, revision)
     actions.approve(vp, revision)
+    _measure_goals(planner, today, made)
     # The escalations the year left: sent now, as the hourly tick would have.
     escalation.tick(datetime.combine(today, time(16), tzinfo=UTC))
 
@@ -180,3 +182,23 @@ def _anchor(anchor, due, start, campaigns, made, calendar) -> dict:
         "anchor": Anchor.JOURNEY_START,
         "offset_days": clock.working_days_between(calendar, start, due),
     }
+
+
+# The plan's goals (`demo.plan`): two by their stage's number, two by a deliverable.
+GOAL_MEASURES = (
+    ("mql", "funnel", None),
+    ("won", "funnel", None),
+    ("sql", "deliverable", "Competitor comparison one-pager"),
+    ("sal", "deliverable", "December webinar attendee calls"),
+)
+
+
+def _measure_goals(planner, today: date, made: dict) -> None:
+    plan = Plan.objects.filter(fiscal_year=today.year).first()
+    revision = plan.in_force if plan is not None else None
+    if revision is None:
+        return
+    goals = {g.stage: g for g in revision.goals.all()}
+    for stage, kind, title in GOAL_MEASURES:
+        if stage in goals:
+            actions.set_goal_measure(planner, goals[stage], kind, made.get(title))

@@ -15,8 +15,26 @@ LAGS = {"lead_mql": 25, "mql_sal": 7, "sal_sql": 7, "sql_opp": 6, "opp_won": 79}
 
 
 def install(today: date) -> None:
-    users = {u.username: u for u in User.objects.filter(username__in=("ops.manager", "cmo",
-                                                                        "vp.sales"))}  # fmt: skip
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=(
+                "ops.manager",
+                "cmo",
+                "vp.sales",
+                "marketing.manager",
+                "sdr.manager",
+                "sales.manager",
+            )
+        )
+    }
+    # The goals: who answers for a stage's number, by when (the journey measures them).
+    goals = {
+        "mql": (users["marketing.manager"], date(today.year, 6, 30)),
+        "sal": (users["sdr.manager"], date(today.year, 12, 31)),
+        "sql": (users["sales.manager"], date(today.year, 11, 30)),
+        "won": (users["vp.sales"], date(today.year, 12, 31)),
+    }  # fmt: skip
     plan = actions.create_plan(
         users["ops.manager"],
         name=f"FY{today.year} revenue plan",
@@ -30,6 +48,7 @@ def install(today: date) -> None:
             basis={step: "observed" for step in RATES},
             shares={"marketing": D("0.6"), "sales": D("0.25"), "partner": D("0.15")},
             seasonality=[D(1)] * 12,
+            goals=goals,
         ),
     )
     revision = plan.current

@@ -31,6 +31,7 @@ from accord.journey import schedule
 from accord.journey.models import (
     CalendarFeed,
     Deliverable,
+    GoalMeasure,
     Journey,
     JourneyRevision,
     JourneyRole,
@@ -42,8 +43,10 @@ from accord.people.permissions import (
     can_change_anything,
     can_complete_deliverable,
     can_edit_journey,
+    can_edit_plan,
     require,
 )
+from accord.plan.models import PlanGoal
 from accord.plan.queries import default_plan
 
 EDIT_DENIED = "Only admins, leaders and managers can map a customer journey."
@@ -475,6 +478,83 @@ def edit_deliverable(actor, deliverable: Deliverable, **changes) -> tuple[Delive
     return deliverable, moved
 
 
+def _held_by(deliverables: list[Deliverable]) -> dict[str, list[str]]:
+    """Why these deliverables cannot go: the others whose due date hangs on them, and the plan
+    goals they measure, named. Empty when nothing holds them."""
+    ids = [d.pk for d in deliverables]
+    hanging = (
+        Deliverable.objects.filter(anchor_deliverable__in=ids)
+        .exclude(pk__in=ids)
+        .select_related("anchor_deliverable")
+        .order_by("title")
+    )
+    problems = []
+    for d in hanging:
+        problems.append(
+            f"{d.title} hangs on {d.anchor_deliverable.title}: give it another anchor first."
+        )
+    for m in GoalMeasure.objects.filter(deliverable__in=ids).select_related("plan", "deliverable"):
+        problems.append(
+            f"The {m.stage} goal of {m.plan.name} is measured by {m.deliverable.title}: "
+            "measure it another way first."
+        )
+    return {"deliverable": problems} if problems else {}
+
+
+@transaction.atomic
+def delete_deliverable(actor, deliverable: Deliverable) -> None:
+    """Take a deliverable off the map. Refused, naming them, while other deliverables hang on
+    it or a plan goal is measured by it. A signed map keeps it until a new version is signed:
+    the change goes into a new draft."""
+    require(can_edit_journey(actor), EDIT_DENIED)
+    deliverable = (
+        Deliverable.objects.select_for_update(of=("self",))
+        .select_related("stage__journey")
+        .get(pk=deliverable.pk)
+    )
+    journey = Journey.objects.select_for_update().get(pk=deliverable.stage.journey_id)
+    problems = _held_by([deliverable])
+    if problems:
+        raise ValidationError(problems)
+    before = _deliverable_fields(deliverable)
+    title, stage = deliverable.title, deliverable.stage
+    audit.record(
+        actor, "journey.deliverable_deleted", deliverable, before=before,
+        summary=f"Deleted {title} from {stage.name} of {journey.name}",
+    )  # fmt: skip
+    deliverable.delete()
+    _drafting(actor, journey)
+
+
+@transaction.atomic
+def delete_stage(actor, stage: Stage) -> None:
+    """Take a stage and its deliverables off the map; the stages after it move up. Refused,
+    naming them, while a deliverable of another stage hangs on one of its deliverables or a
+    plan goal is measured by one."""
+    require(can_edit_journey(actor), EDIT_DENIED)
+    stage = Stage.objects.select_for_update(of=("self",)).select_related("team").get(pk=stage.pk)
+    journey = Journey.objects.select_for_update().get(pk=stage.journey_id)
+    own = list(stage.deliverables.all())
+    problems = _held_by(own)
+    if problems:
+        raise ValidationError({"stage": problems["deliverable"]})
+    audit.record(
+        actor, "journey.stage_deleted", stage,
+        before={"name": stage.name, "team": stage.team.name, "role": stage.role,
+                "deliverables": [d.title for d in own]},
+        summary=f"Deleted the stage {stage.name} of {journey.name}"
+        + (f" and its {len(own)} deliverables" if own else ""),
+    )  # fmt: skip
+    # Inside the stage, a deliverable may hang on another: clear those links before deleting.
+    Deliverable.objects.filter(stage=stage).update(anchor_deliverable=None)
+    Deliverable.objects.filter(stage=stage).delete()
+    stage.delete()
+    for number, each in enumerate(journey.stages.order_by("order", "id"), 1):
+        if each.order != number:
+            Stage.objects.filter(pk=each.pk).update(order=number)
+    _drafting(actor, journey)
+
+
 @transaction.atomic
 def move_campaign_launch(actor, campaign: Campaign, starts_on: date) -> list[Moved]:
     """Move a campaign's launch; the open deliverables anchored on it (and theirs) follow."""
@@ -799,3 +879,77 @@ def issue_feed(actor) -> str:
     )
     audit.record(actor, "journey.feed_issued", actor, summary="New deliverables calendar address")
     return token
+
+
+# --- SMART goals ------------------------------------------------------------------------------
+
+GOAL_DENIED = "Only admins, leaders and managers can say how a plan's goals are measured."
+
+
+@transaction.atomic
+def set_goal_measure(
+    actor, goal: PlanGoal, kind: str, deliverable: Deliverable | None = None
+) -> GoalMeasure | None:
+    """Say how a plan goal is measured: by its stage's number ("funnel") or by a deliverable
+    of a journey that runs in the plan's year ("deliverable"); "" takes the measure away.
+    A goal is measured only once it has an owner and a due date (it would not be SMART)."""
+    require(can_edit_plan(actor), GOAL_DENIED)
+    goal = PlanGoal.objects.select_related("revision__plan", "owner").get(pk=goal.pk)
+    plan = goal.revision.plan
+    problems: dict[str, list[str]] = {}
+    if kind not in ("", *GoalMeasure.Kind.values):
+        problems["kind"] = [f"{kind!r} is not a measure; choose funnel, deliverable or none."]
+    if kind and goal.owner_id is None:
+        problems["owner"] = [
+            f"The {goal.stage} goal has no owner: give it one on the plan before measuring it."
+        ]
+    if kind and goal.due_on is None:
+        problems["due_on"] = [
+            f"The {goal.stage} goal has no due date: give it one on the plan before measuring it."
+        ]
+    if kind == GoalMeasure.Kind.DELIVERABLE:
+        if deliverable is None:
+            problems["deliverable"] = ["Choose the deliverable that measures the goal."]
+        else:
+            deliverable = Deliverable.objects.select_related("stage__journey").get(
+                pk=deliverable.pk
+            )
+            journey = deliverable.stage.journey
+            first, last = plan.months[0], plan.months[-1]
+            if journey.ends_on < first or journey.starts_on >= add_months(last, 1):
+                problems["deliverable"] = [
+                    f"{deliverable.title} belongs to {journey.name} ({journey.starts_on} to "
+                    f"{journey.ends_on}), outside {plan.name} ({first:%b %Y} to {last:%b %Y}); "
+                    "choose a deliverable of a journey in the plan's year."
+                ]
+            elif not plan.start <= deliverable.due_on < add_months(last, 1):
+                problems["deliverable"] = [
+                    f"{deliverable.title} is due {deliverable.due_on}, outside {plan.name} "
+                    f"({first:%b %Y} to {last:%b %Y}); choose one due in the plan's year."
+                ]
+    elif deliverable is not None and kind != GoalMeasure.Kind.DELIVERABLE:
+        problems["deliverable"] = ["Only a deliverable measure names a deliverable."]
+    if problems:
+        raise ValidationError(problems)
+    found = GoalMeasure.objects.select_for_update().filter(plan=plan, stage=goal.stage).first()
+    before = {"kind": found.kind, "deliverable": found.deliverable_id} if found else None
+    name = f"the {goal.stage} goal of {plan.name}"
+    if not kind:
+        if found is not None:
+            found.delete()
+            audit.record(
+                actor, "journey.goal_unmeasured", goal, before=before,
+                summary=f"Took the measure off {name}",
+            )  # fmt: skip
+        return None
+    measure = found or GoalMeasure(plan=plan, stage=goal.stage)
+    measure.kind, measure.deliverable = kind, deliverable
+    measure.set_by, measure.set_at = actor, timezone.now()
+    measure.save()
+    what = f"{deliverable.title} done" if deliverable else "the stage's number"
+    audit.record(
+        actor, "journey.goal_measured", goal, before=before,
+        after={"kind": kind, "deliverable": deliverable.pk if deliverable else None},
+        summary=f"Measured {name} by {what} by {goal.due_on}",
+    )  # fmt: skip
+    return measure

@@ -210,3 +210,114 @@ def add_deliverable(request, stage_id: RecordId, payload: DeliverableIn):
     deliverable = actions.add_deliverable(token.user, stage, **values)
     [row] = queries.rows(queries.deliverables().filter(pk=deliverable.pk))
     return Status(201, _deliverable(row))
+
+
+class StagePatch(Schema):
+    name: str | None = Field(None, max_length=80)
+    team_id: RecordId | None = None
+    role: str | None = Field(None, max_length=80)
+    funnel_step: str | None = None
+    entry_criteria: str | None = None
+    exit_criteria: str | None = None
+    order: int | None = Field(None, ge=1, le=100, description="1 is first; the others make room")
+
+
+class DeliverablePatch(Schema):
+    title: str | None = Field(None, max_length=160)
+    description: str | None = None
+    owner_id: RecordId | None = Field(None, description="A person (null: back to the role)")
+    owner_role: str | None = Field(None, max_length=80)
+    anchor: str | None = None
+    fixed_on: Day | None = None
+    anchor_campaign_id: RecordId | None = None
+    anchor_deliverable_id: RecordId | None = None
+    anchor_month: Day | None = None
+    offset_days: int | None = Field(None, ge=-250, le=250)
+    work_days: int | None = Field(None, ge=1, le=120)
+
+
+def _given(payload: Schema) -> dict:
+    """The fields the caller sent (a PATCH changes only those)."""
+    return payload.dict(exclude_unset=True)
+
+
+@router.patch(
+    "/stages/{stage_id}",
+    response=StageOut,
+    summary="Change a stage",
+    description="Send only the fields to change. Needs a write token of an admin, leader or "
+    "manager; a change to a proposed or signed map starts a new draft version.",
+)
+def change_stage(request, stage_id: RecordId, payload: StagePatch):
+    token = require_write_scope(request)
+    stage = get_object_or_404(Stage, pk=stage_id)
+    values = _given(payload)
+    if "team_id" in values:
+        values["team"] = _found(Team, values.pop("team_id"), "team_id")
+    for field in ("name", "role", "funnel_step"):
+        if field in values and values[field] is None:
+            raise ValidationError({field: f"{field} cannot be empty."})
+    values = {k: ("" if v is None and k.endswith("criteria") else v) for k, v in values.items()}
+    changed = actions.edit_stage(token.user, stage, **values)
+    return _stage(Stage.objects.select_related("team").get(pk=changed.pk))
+
+
+@router.delete(
+    "/stages/{stage_id}",
+    response={204: None},
+    summary="Delete a stage and its deliverables",
+    description="Refused (422, naming them) while a deliverable of another stage hangs on one "
+    "of its deliverables or a plan goal is measured by one.",
+)
+def remove_stage(request, stage_id: RecordId):
+    token = require_write_scope(request)
+    actions.delete_stage(token.user, get_object_or_404(Stage, pk=stage_id))
+    return Status(204, None)
+
+
+@router.patch(
+    "/deliverables/{deliverable_id}",
+    response=CompletedOut,
+    summary="Change a deliverable",
+    description="Send only the fields to change. Its due date, and those of the open "
+    "deliverables that follow it, are worked out again (`moved`).",
+)
+def change_deliverable(request, deliverable_id: RecordId, payload: DeliverablePatch):
+    token = require_write_scope(request)
+    deliverable = get_object_or_404(Deliverable, pk=deliverable_id)
+    values = _given(payload)
+    for key, model, field in (
+        ("owner_id", User, "owner"),
+        ("anchor_campaign_id", Campaign, "anchor_campaign"),
+        ("anchor_deliverable_id", Deliverable, "anchor_deliverable"),
+    ):
+        if key in values:
+            values[field] = _found(model, values.pop(key), key)
+    for field in ("title", "anchor", "offset_days", "work_days"):
+        if field in values and values[field] is None:
+            raise ValidationError({field: f"{field} cannot be empty."})
+    for field in ("description", "owner_role"):
+        if field in values and values[field] is None:
+            values[field] = ""
+    changed, moved = actions.edit_deliverable(token.user, deliverable, **values)
+    [row] = queries.rows(queries.deliverables().filter(pk=changed.pk))
+    return {
+        "deliverable": _deliverable(row),
+        "moved": [
+            {"id": m.deliverable.pk, "title": m.deliverable.title, "was": m.was, "now": m.now}
+            for m in moved
+        ],
+    }
+
+
+@router.delete(
+    "/deliverables/{deliverable_id}",
+    response={204: None},
+    summary="Delete a deliverable",
+    description="Refused (422, naming them) while other deliverables hang on it or a plan goal "
+    "is measured by it.",
+)
+def remove_deliverable(request, deliverable_id: RecordId):
+    token = require_write_scope(request)
+    actions.delete_deliverable(token.user, get_object_or_404(Deliverable, pk=deliverable_id))
+    return Status(204, None)

@@ -104,3 +104,31 @@ class RoleForm(forms.Form):
 class LaunchForm(forms.Form):
     campaign = forms.ModelChoiceField(Campaign.objects.all())
     starts_on = forms.DateField(label="Launches on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class GoalMeasureForm(forms.Form):
+    """How one plan goal is measured (the goal's owner and due date are set on the plan)."""
+
+    goal = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label="Measured by",
+        required=False,
+        choices=[
+            ("", "No measure"),
+            ("funnel", "The stage's number"),
+            ("deliverable", "A deliverable"),
+        ],
+    )
+    deliverable = forms.ModelChoiceField(
+        queryset=Deliverable.objects.select_related("stage__journey").order_by("due_on"),
+        required=False,
+        empty_label="None",
+    )
+
+    def __init__(self, *args, deliverables=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if deliverables is not None:
+            self.fields["deliverable"].queryset = deliverables
+        self.fields["deliverable"].label_from_instance = lambda d: (
+            f"{d.title} ({d.stage.journey.name}, due {d.due_on:%-d %b %Y})"
+        )

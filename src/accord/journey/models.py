@@ -309,3 +309,40 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Deliverables feed of {self.user}"
+
+
+class GoalMeasure(models.Model):
+    """How a plan goal (a stage of a plan, with an owner and a due date) is measured: by the
+    stage's number reaching the plan's figure by the due date, or by a deliverable of a
+    journey being done by then. Kept per plan and stage, not per revision, so a new revision
+    of the plan keeps the measure of the goal it carries over; it lives on the journey's side
+    because the plan (a lower floor) knows nothing of deliverables."""
+
+    class Kind(models.TextChoices):
+        FUNNEL = "funnel", "The stage's number reaches the plan by the due date"
+        DELIVERABLE = "deliverable", "A journey deliverable is done by the due date"
+
+    plan = models.ForeignKey("plan.Plan", on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=12)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    deliverable = models.ForeignKey(
+        Deliverable, null=True, blank=True, on_delete=models.PROTECT, related_name="goal_measures"
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["plan", "stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "stage"], name="journey_goal_measure_once"),
+            models.CheckConstraint(
+                condition=models.Q(kind="funnel", deliverable__isnull=True)
+                | models.Q(kind="deliverable", deliverable__isnull=False),
+                name="journey_goal_measure_deliverable_iff_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.stage} goal by {self.kind}"

@@ -7,13 +7,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.forms import as_percent, errors_onto
-from accord.journey import actions, feeds, queries, schedule, timeline
+from accord.journey import actions, feeds, goals, queries, schedule, timeline
 from accord.journey.forms import (
     CopyForm,
     DeliverableForm,
+    GoalMeasureForm,
     JourneyForm,
     LaunchForm,
     RoleForm,
@@ -22,6 +24,7 @@ from accord.journey.forms import (
 )
 from accord.journey.models import Deliverable, Journey, JourneyRevision, JourneyRole, Stage
 from accord.people import permissions
+from accord.plan.models import PlanGoal
 
 
 def journey_list(request):
@@ -177,7 +180,14 @@ def stage_edit(request, pk: int):
     return render(
         request,
         "journey/form.html",
-        {"form": form, "title": f"Edit the stage {stage.name}", "journey": stage.journey},
+        {
+            "form": form,
+            "title": f"Edit the stage {stage.name}",
+            "journey": stage.journey,
+            "delete_url": reverse("journey:stage_delete", args=[stage.pk]),
+            "delete_confirm": f"Delete the stage {stage.name} and its "
+            f"{stage.deliverables.count()} deliverables?",
+        },
     )
 
 
@@ -229,8 +239,42 @@ def deliverable_edit(request, pk: int):
             "stage": deliverable.stage,
             "journey": journey,
             "title": f"Edit {deliverable.title}",
+            "delete_url": reverse("journey:deliverable_delete", args=[deliverable.pk]),
+            "delete_confirm": f"Delete {deliverable.title}?",
         },
     )
+
+
+def _refused(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@require_POST
+def stage_delete(request, pk: int):
+    """Delete a stage and its deliverables (the page asked first)."""
+    stage = get_object_or_404(Stage.objects.select_related("journey"), pk=pk)
+    try:
+        actions.delete_stage(request.user, stage)
+    except ValidationError as error:
+        _refused(request, error)
+        return redirect("journey:stage_edit", pk=stage.pk)
+    messages.success(request, f"Deleted the stage {stage.name}.")
+    return redirect(stage.journey)
+
+
+@require_POST
+def deliverable_delete(request, pk: int):
+    """Delete a deliverable (the page asked first)."""
+    deliverable = get_object_or_404(queries.deliverables(), pk=pk)
+    journey = deliverable.stage.journey
+    try:
+        actions.delete_deliverable(request.user, deliverable)
+    except ValidationError as error:
+        _refused(request, error)
+        return redirect("journey:deliverable_edit", pk=deliverable.pk)
+    messages.success(request, f"Deleted {deliverable.title}.")
+    return redirect(journey)
 
 
 @require_POST
@@ -359,4 +403,48 @@ def accountability(request):
         share = group["on_time_share"]
         group["bar"] = round(120 * float(share)) if share is not None else 0
     tables = [("Teams", found["teams"]), ("Owners", found["owners"])]
-    return render(request, "journey/accountability.html", {**found, "tables": tables})
+    plan, _, goal_rows = goals.plan_goals_shown()
+    return render(
+        request,
+        "journey/accountability.html",
+        {**found, "tables": tables, "plan": plan, "goal_rows": goal_rows},
+    )
+
+
+def goal_measures(request):
+    """The plan's goals (stage, owner, due date) with how each is measured and where it
+    stands; managers and leaders choose the measure here."""
+    plan, revision, rows = goals.plan_goals_shown()
+    can_edit = permissions.can_edit_plan(request.user)
+    posted = None
+    if request.method == "POST":
+        permissions.require(can_edit, actions.GOAL_DENIED)
+        posted = GoalMeasureForm(request.POST)
+        if posted.is_valid():
+            data = posted.cleaned_data
+            goal = get_object_or_404(PlanGoal, pk=data["goal"], revision=revision)
+            try:
+                actions.set_goal_measure(request.user, goal, data["kind"], data["deliverable"])
+            except ValidationError as error:
+                errors_onto(posted, error)
+            else:
+                messages.success(
+                    request, f"The {goal.get_stage_display()} goal's measure is saved."
+                )
+                return redirect("journey:goals")
+    for row in rows:
+        goal, measure = row["goal"], row["measure"]
+        if not can_edit:
+            row["form"] = None
+        elif posted is not None and posted.data.get("goal") == str(goal.pk):
+            row["form"] = posted
+        else:
+            row["form"] = GoalMeasureForm(
+                initial={
+                    "goal": goal.pk,
+                    "kind": measure.kind if measure else "",
+                    "deliverable": measure.deliverable_id if measure else None,
+                },
+                auto_id=f"id_g{goal.pk}_%s",
+            )
+    return render(request, "journey/goals.html", {"plan": plan, "revision": revision, "rows": rows})

@@ -20,6 +20,7 @@ from accord.core import figures
 from accord.crm.filters import day_bounds
 from accord.crm.models import Channel, Lead, LeadStatusChange, Opportunity, OpportunityStageChange
 from accord.crm.queries import kept_win_rates
+from accord.plan import goals as goal_status
 from accord.plan import rolling
 from accord.plan.models import Plan, PlanRevision
 
@@ -82,6 +83,7 @@ def plan_page(revision: PlanRevision) -> dict:
     funnel = kept.value
     asp = revision.asp
     goals = {g.stage: g for g in revision.goals.select_related("owner")}
+    statuses = goal_status.statuses(revision)
     stages = []
     for i, stage in enumerate(reversed(STAGES)):
         step = STEPS[len(STEPS) - i] if i else None  # the step leading out of this stage
@@ -96,6 +98,7 @@ def plan_page(revision: PlanRevision) -> dict:
                 "step_label": STEP_LABELS[step] if step else "",
                 "for_next": sum(funnel.for_next[stage]),
                 "goal": goals.get(stage),
+                "goal_status": statuses.get(stage),
             }
         )
     months = []
@@ -115,6 +118,7 @@ def plan_page(revision: PlanRevision) -> dict:
         "funnel": funnel,
         "rolling": rolling_summary(funnel, revision),
         "stages": stages,
+        "goal_rows": [s for s in stages if s["goal"]],
         "months": months,
         "stage_labels": [STAGE_LABELS[s] for s in STAGES],
         "quarters": [
