@@ -206,6 +206,10 @@ CALCULATOR_COMPUTE_RATE_LIMIT = envint("CALCULATOR_COMPUTE_RATE_LIMIT", 300, min
 CALCULATOR_RATE_LIMIT = envint("CALCULATOR_RATE_LIMIT", 3000, minimum=1)
 # A submission sooner than this after the page was served is a robot's; a page's form older
 # than the second is refused as expired (the visitor reloads).
+# A web worker keeps a published calculator (and its version) this long between reads: the
+# public page, its live results and the submit are the hot path of a campaign. A new version
+# or new settings reach visitors within this time.
+CALCULATOR_LIVE_SECONDS = envint("CALCULATOR_LIVE_SECONDS", 2, minimum=0)
 CALCULATOR_MIN_SUBMIT_SECONDS = envint("CALCULATOR_MIN_SUBMIT_SECONDS", 3, minimum=0)
 CALCULATOR_FORM_MAX_AGE_SECONDS = envint("CALCULATOR_FORM_MAX_AGE_SECONDS", 24 * 3600, minimum=60)
 # The web import: the largest file it accepts (checked while the file arrives), and how

@@ -21,6 +21,9 @@ CACHES = {
     "figures": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "figures"},
 }
 FIGURES_MAX_AGE_SECONDS = 0
+# Every public calculator request reads the calculator afresh: the tests publish and
+# withdraw versions between requests.
+CALCULATOR_LIVE_SECONDS = 0
 
 # Version files of the content library go to a folder of the test run, never under var/.
 STORAGES = {

@@ -3,9 +3,11 @@ the live results, the limits, and the builder's settings for it."""
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
-from accord.calculators import actions
+from accord.calculators import actions, public
 from accord.calculators.models import Calculator, Visit
 from accord.people.models import AuditLog
 
@@ -215,3 +217,25 @@ def test_the_calculator_page_shows_the_public_address_and_the_embed_snippets(
         "&lt;script src=&quot;http://testserver/static/accord/embed.js&quot; "
         "data-calculator=&quot;analyst-roi&quot; async&gt;" in page
     )
+
+
+def test_a_web_worker_keeps_the_published_calculator_a_moment(
+    client, published, settings, monkeypatch
+):
+    """Within CALCULATOR_LIVE_SECONDS a burst of visitors reads the calculator once; after
+    it, a change (here the allowed origins a builder saved) reaches the page."""
+    settings.CALCULATOR_LIVE_SECONDS = 2
+    monkeypatch.setattr(public, "_LIVE", {})
+    clock = [1000.0]
+    monkeypatch.setattr(public, "_clock", lambda: clock[0])
+    assert "frame-ancestors 'self'" in client.get(PAGE)["Content-Security-Policy"]
+    Calculator.objects.filter(pk=published.calculator_id).update(
+        allowed_origins="https://www.example.com"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        kept = client.get(PAGE)
+    assert "www.example.com" not in kept["Content-Security-Policy"]
+    assert not [q for q in queries if "calculators_calculatorversion" in q["sql"]]
+    clock[0] += 2
+    fresh = client.get(PAGE)
+    assert "frame-ancestors 'self' https://www.example.com" in fresh["Content-Security-Policy"]

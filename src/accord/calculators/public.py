@@ -129,15 +129,33 @@ def _too_many(request):
     return response
 
 
+_LIVE: dict[str, tuple[float, tuple[Calculator, CalculatorVersion] | None]] = {}
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
 def live(slug: str) -> tuple[Calculator, CalculatorVersion] | None:
-    """The calculator and its published version, or None (not published, or no such one)."""
+    """The calculator and its published version, or None (not published, or no such one).
+    Kept by this process for CALCULATOR_LIVE_SECONDS: a burst of visitors reads it once."""
+    keep = settings.CALCULATOR_LIVE_SECONDS
+    if keep:
+        kept = _LIVE.get(slug)
+        if kept is not None and _clock() - kept[0] < keep:
+            return kept[1]
     version = (
         CalculatorVersion.objects.select_related("calculator")
         .filter(calculator__slug=slug, status=CalculatorVersion.Status.PUBLISHED)
         .order_by()  # at most one is published
         .first()
     )
-    return None if version is None else (version.calculator, version)
+    found = None if version is None else (version.calculator, version)
+    if keep:
+        if len(_LIVE) > 1000:
+            _LIVE.clear()
+        _LIVE[slug] = (_clock(), found)
+    return found
 
 
 def public(purpose: str):
