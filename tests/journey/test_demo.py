@@ -40,3 +40,18 @@ def test_the_demo_plans_goals_are_measured_and_their_status_worked_out(small_dem
         SMALL_DEMO_UNTIL.year
     )
     assert {s.status for s in found.values()} <= {"met", "on_track", "at_risk", "missed"}
+
+
+def test_a_demo_built_in_the_morning_dates_nothing_after_now():
+    """The demo's last day ends at 15:00 and 16:00 for completions and alerts; built before
+    then, they are dated now instead of hours from now."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accord.demo import journey as journey_demo
+
+    later = timezone.now() + timedelta(hours=4)
+    earlier = timezone.now() - timedelta(days=3)
+    assert journey_demo._not_after_now(later) <= timezone.now()
+    assert journey_demo._not_after_now(earlier) == earlier

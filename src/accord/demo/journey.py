@@ -11,6 +11,8 @@ Everything goes through the journey's verbs, so the demo passes the same checks 
 
 from datetime import UTC, date, datetime, time
 
+from django.utils import timezone
+
 from accord.analytics import journey as clock
 from accord.calculators.models import Calculator
 from accord.content.models import Asset
@@ -142,7 +144,7 @@ def install(today: date) -> None:
         if late is not None:
             done_on = min(clock.shift(calendar, d.due_on, late if late else -1), today)
             owner = schedule.owner_of(d, roles)
-            moment = datetime.combine(done_on, time(15), tzinfo=calendar.zone).astimezone(UTC)
+            moment = _not_after_now(datetime.combine(done_on, time(15), tzinfo=calendar.zone))
             d, _ = actions.complete(owner, d, now=moment)
             made[title] = d
     actions.propose(planner, journey)
@@ -151,7 +153,13 @@ def install(today: date) -> None:
     actions.approve(vp, revision)
     _measure_goals(planner, today, made)
     # The escalations the year left: sent now, as the hourly tick would have.
-    escalation.tick(datetime.combine(today, time(16), tzinfo=UTC))
+    escalation.tick(_not_after_now(datetime.combine(today, time(16), tzinfo=UTC)))
+
+
+def _not_after_now(moment: datetime) -> datetime:
+    """A moment of the demo's last day, but never later than now: a demo built in the
+    morning must not show a deliverable done, or an alert sent, "4 hours from now"."""
+    return min(moment, timezone.now()).astimezone(UTC)
 
 
 def _anchor(anchor, due, start, campaigns, made, calendar) -> dict:
