@@ -30,6 +30,7 @@ from accord.imports.actions import upsert_items
 from accord.imports.items import Options
 from accord.people.models import User
 from accord.people.permissions import assignable_owners
+from accord.plan import actuals as plan_actuals
 from accord.plan import coverage
 from accord.plan import queries as plan_queries
 from accord.qualify import reviews, value
@@ -62,7 +63,7 @@ def _kept_and_scratch(now):
     two_way = sla_queries.two_way(now)
     return {
         "overview": (crm_queries.overview().value, crm_queries.overview_now(today)),
-        "actuals": (board_queries.kept_actuals(months).value, board_queries.actuals(months)),
+        "actuals": (plan_actuals.kept_actuals(months).value, plan_actuals.actuals(months)),
         "funnel": (plan_queries.kept_funnel(revision, now).value, funnel),
         "win rates": (
             crm_queries.kept_win_rates(now, rate).value,
@@ -282,7 +283,7 @@ def test_the_workers_refresh_keeps_the_figures_fresh_for_a_reader_in_another_zon
 def test_every_table_a_kept_figure_reads_counts_its_writes():
     read = {
         *crm_queries.OVERVIEW_TABLES,
-        *board_queries.ACTUALS_TABLES,
+        *plan_actuals.ACTUALS_TABLES,
         *plan_queries.FUNNEL_TABLES,
         *crm_queries.WIN_RATE_TABLES,
         *coverage.COVERAGE_TABLES,

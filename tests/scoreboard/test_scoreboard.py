@@ -17,8 +17,8 @@ from accord.crm.models import Lead, LeadStatusChange, Opportunity, OpportunitySt
 from accord.demo.build import build_demo_company
 from accord.people.models import User
 from accord.plan import actions
+from accord.plan import actuals as plan_actuals
 from accord.plan.models import Plan
-from accord.scoreboard import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +135,7 @@ def world(channels, acme):
 
 @override_settings(TIME_ZONE="America/New_York")
 def test_actuals_count_each_lead_once_at_the_first_stage_it_reached_in_local_months(world):
-    found = queries.actuals([FEB, MAR, APR])
+    found = plan_actuals.actuals([FEB, MAR, APR])
 
     assert found.counts["lead"] == [2, 4, 0]  # eve was created on Feb 28 in New York
     # ben (straight to SQL) and fay (imported as an opportunity) count at every stage they
@@ -155,7 +155,7 @@ def test_actuals_count_each_lead_once_at_the_first_stage_it_reached_in_local_mon
 
 
 def test_in_utc_the_same_moments_fall_in_the_next_month(world):
-    found = queries.actuals([FEB, MAR, APR])
+    found = plan_actuals.actuals([FEB, MAR, APR])
 
     assert found.counts["lead"] == [1, 5, 0]
     assert found.counts["mql"] == [0, 5, 1]

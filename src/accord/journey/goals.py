@@ -1,12 +1,12 @@
 """Where each plan goal stands, for the plan page (registered with `plan.goals` when the app
 loads) and the journey's goals page.
 
-A funnel measure compares the stage's actuals (the scoreboard's read model, months in the
-configured zone) with the plan's figure for the months up to the due date (the plan page's
-own funnel, `plan.queries.kept_funnel` and `plan_by_month`; the due month counts for the share
-of it up to the due date). Met once the actuals reach that figure; missed once the due date has
-passed without; at risk while the actuals to date are behind the plan's pace to date (the
-scoreboard's rule, `analytics.pacing`); on track otherwise.
+A funnel measure compares the stage's actuals (`plan.actuals`, the scoreboard's read model
+too, months in the configured zone) with the plan's figure for the months up to the due date
+(the plan page's own funnel, `plan.queries.kept_funnel` and `plan_by_month`; the due month
+counts for the share of it up to the due date). Met once the actuals reach that figure;
+missed once the due date has passed without; at risk while the actuals to date are behind
+the plan's pace to date (the scoreboard's rule, `analytics.pacing`); on track otherwise.
 
 A deliverable measure is met when the deliverable was done on or before the goal's due date;
 missed when it was done after it, or is still open after it; at risk while the deliverable is
@@ -24,10 +24,10 @@ from accord.analytics.funnel import STAGE_LABELS
 from accord.journey import queries
 from accord.journey.models import GoalMeasure
 from accord.plan import goals as plan_goals
+from accord.plan.actuals import kept_actuals
 from accord.plan.goals import AT_RISK, MET, MISSED, NO_MEASURE, ON_TRACK, GoalStatus
 from accord.plan.models import PlanGoal, PlanRevision
 from accord.plan.queries import default_plan, kept_funnel, plan_by_month, revision_shown
-from accord.scoreboard.queries import kept_actuals
 
 AT_RISK_STATUSES = (clock.AT_RISK, *clock.OPEN_LATE)
 
