@@ -60,6 +60,7 @@ from common import (
     cached_demo,
     cookies_set,
     log,
+    migrate_copy,
 )
 
 NAME = "pages"
@@ -106,6 +107,7 @@ def run(engines: list[str], quick: bool, workdir: Path) -> list[Figure]:
         until=DEMO_UNTIL,
         keyed_files=_demo_files(),
         leads_per_scale=LEADS_PER_SCALE,
+        migrations_keyed=False,
     )
     figures = []
     with Databases(workdir) as databases:
@@ -113,6 +115,7 @@ def run(engines: list[str], quick: bool, workdir: Path) -> list[Figure]:
             cached, build_seconds = cached_demo(build, engine)
             # A copy of its own, so that nothing the pages or the ticks write reaches the cache.
             db = databases.fresh(engine, NAME, template=cached)
+            log(f"{NAME} {engine}: copy migrated in {migrate_copy(db):.0f} s")
             prepared = _prepare(db)
             pages = _pages(db, prepared)
             loads = _serve_and_load(db, workdir, pages, clients, seconds)

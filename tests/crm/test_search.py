@@ -90,3 +90,8 @@ def test_the_search_reads_the_index_not_every_lead(people):
         plan = "\n".join(str(row) for row in cursor.fetchall())
     index = search.LEAD[1] if connection.vendor == "sqlite" else f"{search.LEAD[1]}_trgm"
     assert index in plan
+    # The leads found (by their own text or their account's) are read by id: not every lead
+    # tested against the matches one by one (PostgreSQL's "hashed SubPlan" filter, SQLite's
+    # "SCAN crm_lead").
+    assert "SubPlan" not in plan
+    assert "SCAN crm_lead\n" not in plan + "\n" and "SCAN crm_lead " not in plan

@@ -55,7 +55,15 @@ def leads_q(text: str) -> Q:
     if len(text) < MIN_INDEXED:
         fields = ("email", "first_name", "last_name", "title", "account__name")
         return _fields_q(fields, text)
-    return Q(pk__in=matching(LEAD, text)) | Q(account_id__in=matching(ACCOUNT, text))
+    # One list of ids, not `pk IN (...) OR account_id IN (...)`: PostgreSQL answers that OR
+    # by reading every lead (a hashed subplan per row), 2.8 s at 200,000 leads.
+    own, by_account = matching(LEAD, text), matching(ACCOUNT, text)
+    table = LEAD[0]
+    query = (
+        f"{own.sql} UNION "  # noqa: S608 (names from this module; the text is a parameter)
+        f'SELECT id FROM "{table}" WHERE account_id IN ({by_account.sql})'
+    )
+    return Q(pk__in=RawSQL(query, [*own.params, *by_account.params]))  # noqa: S611
 
 
 def accounts_q(text: str) -> Q:
