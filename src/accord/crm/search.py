@@ -56,14 +56,21 @@ def leads_q(text: str) -> Q:
         fields = ("email", "first_name", "last_name", "title", "account__name")
         return _fields_q(fields, text)
     # One list of ids, not `pk IN (...) OR account_id IN (...)`: PostgreSQL answers that OR
-    # by reading every lead (a hashed subplan per row), 2.8 s at 200,000 leads.
+    # by testing every lead against both (a hashed subplan per row), 2.8 s at 200,000 leads.
     own, by_account = matching(LEAD, text), matching(ACCOUNT, text)
+    params = [*own.params, *by_account.params]
     table = LEAD[0]
+    if connection.vendor == "sqlite":
+        query = f'{own.sql} UNION SELECT id FROM "{table}" WHERE account_id IN ({by_account.sql})'
+        return Q(pk__in=RawSQL(query, params))  # noqa: S611 (names from this module)
+    # PostgreSQL guesses a substring matches 2% of the rows (4,040 leads where 1,569 do at
+    # 200,000), and for that many it reads the whole table twice. Gathered into arrays first,
+    # the ids are found through the primary key and the account index: 150 ms -> 23 ms.
     query = (
-        f"{own.sql} UNION "  # noqa: S608 (names from this module; the text is a parameter)
-        f'SELECT id FROM "{table}" WHERE account_id IN ({by_account.sql})'
+        f"SELECT unnest(ARRAY({own.sql} UNION SELECT id FROM \"{table}\" "  # noqa: S608
+        f"WHERE account_id = ANY(ARRAY({by_account.sql}))))"
     )
-    return Q(pk__in=RawSQL(query, [*own.params, *by_account.params]))  # noqa: S611
+    return Q(pk__in=RawSQL(query, params))  # noqa: S611 (names from this module)
 
 
 def accounts_q(text: str) -> Q:
