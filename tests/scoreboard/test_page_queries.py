@@ -116,3 +116,38 @@ def test_each_daily_page_makes_the_same_queries_for_more_rows(small_demo_company
     ):
         fresh, kept = before[page]
         assert kept < fresh, page
+
+
+@pytest.mark.django_db
+def test_return_on_spend_reads_its_campaigns_at_once(small_demo_company, client):
+    """The money tab lists every campaign with a cost or a credit, and its channel: one read
+    for all of them, not one per campaign."""
+    from accord.attribution import actions, compute
+    from accord.crm.models import Campaign, Channel
+
+    cmo = User.objects.get(username="cmo")
+    client.force_login(cmo)
+    end = SMALL_DEMO_UNTIL
+    run = actions.request_run(cmo, "revenue", end - timedelta(days=365), end)
+    compute.compute_run.call(run.pk)  # the worker's part
+    run.refresh_from_db()
+    assert run.status == "done", run.error
+
+    def queries_and_campaigns() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/attribution/money/")
+        assert page.status_code == 200
+        return len(captured), page.content.decode().count('href="/campaigns/')
+
+    before, shown = queries_and_campaigns()
+    channels = list(Channel.objects.order_by("pk"))
+    costs = run.result["economics"]["costs"]["by_campaign"]
+    for i in range(8):
+        campaign = Campaign.objects.create(
+            name=f"Costly {i}", channel=channels[i % len(channels)], starts_on=end
+        )
+        costs[str(campaign.pk)] = "1000.00"
+    run.save(update_fields=["result"])
+    after, shown_after = queries_and_campaigns()
+    assert shown_after >= shown + 8
+    assert after == before

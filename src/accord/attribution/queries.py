@@ -126,7 +126,9 @@ def return_on_spend(run: AttributionRun, model: str) -> dict:
         for row in result["by_campaign"]
         if row["campaign_id"] is not None
     }
-    known = Campaign.objects.in_bulk(set(campaign_cost) | set(campaign_credit))
+    known = Campaign.objects.select_related("channel").in_bulk(
+        set(campaign_cost) | set(campaign_credit)
+    )
     campaigns = [
         {
             "campaign": known.get(pk),
