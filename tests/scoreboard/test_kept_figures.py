@@ -37,6 +37,7 @@ from accord.qualify import reviews, value
 from accord.scoreboard import queries as board_queries
 from accord.scoreboard import refresh
 from accord.sla import queries as sla_queries
+from accord.sla.models import FollowUpPolicy
 from tests.factories import SMALL_DEMO_UNTIL
 
 # A moment inside the small demo's history, with clocks running.
@@ -60,6 +61,13 @@ def _kept_and_scratch(now):
     funnel = plan_queries.funnel_of(revision, now)
     opts = value.choose_options(today=today)
     board = sla_queries.board(start, end)
+    # The MQLs a list shows first, and the newest leads (those the changes below touch).
+    mqls = Lead.objects.filter(status="mql").order_by("-engagement_score", "-pk")
+    newest = Lead.objects.order_by("-pk")
+    leads = sorted(
+        {*mqls.values_list("pk", flat=True)[:60], *newest.values_list("pk", flat=True)[:20]}
+    )
+    one_lead = mqls.first()
     two_way = sla_queries.two_way(now)
     return {
         "overview": (crm_queries.overview().value, crm_queries.overview_now(today)),
@@ -93,6 +101,15 @@ def _kept_and_scratch(now):
         "scoreboard": (
             _without_kept(board_queries.scoreboard(revision, default_period(months, today), now)),
             None,
+        ),
+        # A page of leads, and one lead's panel: the clocks kept per lead (accord.sla.kept).
+        "lead clocks": (
+            sla_queries.clocks_by_lead(leads),
+            sla_queries.clocks_by_lead(leads, as_of=now),
+        ),
+        "one lead's clocks": (
+            sla_queries.lead_clocks(one_lead),
+            sla_queries.lead_clocks(one_lead, as_of=now),
         ),
     }
 
@@ -175,9 +192,37 @@ def amount_typo(rng, now):
         Opportunity.objects.filter(pk=rng.choice(ids)).update(amount=rng.randint(1, 10**6))
 
 
+def future_follow_up(rng, now):
+    """A call logged by a sync job with a time still to come (a clock reads it when it comes)."""
+    lead = _lead(rng, status="mql", owner__isnull=False)
+    if lead:
+        at = now + timedelta(minutes=rng.randint(1, 90))
+        Activity.objects.bulk_create(
+            [Activity(lead=lead, user=lead.owner, kind="call", occurred_at=at)]
+        )
+
+
+def policy_edit(rng, now):
+    """An operations manager's change of a policy's first-response time, by a bulk write."""
+    ids = list(FollowUpPolicy.objects.values_list("pk", flat=True))
+    if ids:
+        FollowUpPolicy.objects.filter(pk=rng.choice(ids)).update(
+            first_response_hours=rng.choice([1, 2, 4, 8, 24])
+        )
+
+
 CHANGES = {
     f.__name__: f
-    for f in (status_change, reassignment, follow_up, deal_closed, import_leads, amount_typo)
+    for f in (
+        status_change,
+        reassignment,
+        follow_up,
+        deal_closed,
+        import_leads,
+        amount_typo,
+        future_follow_up,
+        policy_edit,
+    )
 }
 
 

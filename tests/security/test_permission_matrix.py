@@ -37,6 +37,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path, re
 
 from accord.core.models import Generation
 from accord.people import permissions
+from accord.sla.models import LeadClocks
 from tests import factories
 
 # The matrix runs once, in the module's fixture; the mark lets pytest-django set the database up.
@@ -537,11 +538,12 @@ def get_status(rule: Rule, who: str | None) -> int | None:
 
 
 def snapshot() -> dict[str, str]:
-    """A digest of every table's content (sessions aside: signing in and out writes them; and
-    the tables' write counters, which count a save that changes nothing too)."""
+    """A digest of every table's content (sessions aside: signing in and out writes them; the
+    tables' write counters, which count a save that changes nothing too; and the clocks kept
+    per lead, which a page showing a lead keeps as it reads them)."""
     digests = {}
     for model in apps.get_models(include_auto_created=True):
-        if model in (Session, Generation):
+        if model in (Session, Generation, LeadClocks):
             continue
         rows = model._base_manager.order_by("pk").values_list()
         digests[model._meta.label] = hashlib.sha256(repr(list(rows)).encode()).hexdigest()

@@ -104,6 +104,23 @@ def calendar_zone() -> Subquery:
     return Coalesce(Subquery(teams), Subquery(company))
 
 
+RUNNING = (sla.ON_TRACK, sla.AT_RISK, sla.UNASSIGNED)
+
+
+def next_turn(evaluations: list[sla.Evaluation], as_of: datetime) -> datetime | None:
+    """The first moment after `as_of` at which one of the clocks evaluated as of `as_of`
+    would read otherwise on unchanged data: a running clock turning at risk or due."""
+    moments = [
+        moment
+        for e in evaluations
+        for clock in (e.first, e.attempts)
+        if clock.status in RUNNING
+        for moment in (clock.at_risk_at, clock.due_at)
+        if moment > as_of
+    ]
+    return min(moments) if moments else None
+
+
 FEW_LEADS = 500
 
 

@@ -165,3 +165,38 @@ class TickState(models.Model):
 
     def __str__(self) -> str:
         return f"last tick at {self.last_tick_at:%Y-%m-%d %H:%M}"
+
+
+class LeadClocks(models.Model):
+    """A lead's MQL spells with their clocks as last evaluated (`accord.sla.kept`): what the
+    lists and the lead page show, kept so that a page of leads reads one row per lead instead
+    of replaying each lead's history.
+
+    A row holds while the lead's own inputs are unchanged (`stamp` equals the lead's count in
+    `LeadClockStamp`, which database triggers raise on every write to them), the shared ones
+    are (`shared`: the write counts of policies, calendars, people and channels) and
+    `turns_at` has not come (a running clock turning at risk or due, or a dated row of the
+    lead's coming into view). Otherwise the clocks are evaluated again and the row rewritten.
+    """
+
+    lead_id = models.BigIntegerField(primary_key=True)  # no foreign key: a kept copy
+    stamp = models.BigIntegerField()
+    shared = models.CharField(max_length=40)
+    turns_at = models.DateTimeField(null=True)
+    evaluated_at = models.DateTimeField()
+    spells = models.BinaryField()  # pickled list of analytics.sla.Evaluation, newest first
+
+    def __str__(self) -> str:
+        return f"clocks of lead {self.lead_id} as of {self.evaluated_at:%Y-%m-%d %H:%M:%S}"
+
+
+class LeadClockStamp(models.Model):
+    """How many writes reached a lead's clock inputs: raised by database triggers on the
+    lead and on its status and owner changes, follow-ups, reviews, qualifications and
+    touchpoints, whatever door wrote them."""
+
+    lead_id = models.BigIntegerField(primary_key=True)
+    n = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id}: {self.n} writes"

@@ -15,8 +15,8 @@ from accord.core.forms import as_percent, plain_number
 from accord.crm.models import Activity, Channel, Lead, LeadOwnerChange, LeadStatusChange, Touchpoint
 from accord.people.models import User
 from accord.qualify.models import LeadReview, Qualification
-from accord.sla import actions
-from accord.sla.clocks import Scope, as_calendar, evaluate_all
+from accord.sla import actions, kept
+from accord.sla.clocks import Scope, as_calendar, evaluate_all, next_turn
 from accord.sla.models import BusinessCalendar, FollowUpPolicy
 
 # "About 70% of new leads are never followed up": the industry figure the board compares to.
@@ -109,21 +109,6 @@ CLOCK_TABLES = figures.table_names(
         "people_user_teams",
     ]
 )
-RUNNING = (sla.ON_TRACK, sla.AT_RISK, sla.UNASSIGNED)
-
-
-def next_turn(evaluations: list[sla.Evaluation], as_of: datetime) -> datetime | None:
-    """The first moment after `as_of` at which one of the clocks evaluated as of `as_of`
-    would read otherwise on unchanged data: a running clock turning at risk or due."""
-    moments = [
-        moment
-        for e in evaluations
-        for clock in (e.first, e.attempts)
-        if clock.status in RUNNING
-        for moment in (clock.at_risk_at, clock.due_at)
-        if moment > as_of
-    ]
-    return min(moments) if moments else None
 
 
 def board(date_from: date, date_to: date, *, as_of: datetime | None = None, owner_ids=None) -> dict:
@@ -290,8 +275,10 @@ def follow_up_queue(rep: User, as_of: datetime | None = None) -> list[QueueItem]
 
 def clocks_by_lead(lead_ids, as_of: datetime | None = None) -> dict[int, sla.Evaluation]:
     """Each lead's newest MQL spell with its clocks: what a list of leads shows."""
+    if as_of is None:  # now: the kept clocks (accord.sla.kept), one row per lead
+        return {lead_id: spells[0] for lead_id, spells in kept.spells_now(lead_ids).items()}
     found: dict[int, sla.Evaluation] = {}
-    for e in evaluate_all(as_of or timezone.now(), Scope(lead_ids=list(lead_ids))):
+    for e in evaluate_all(as_of, Scope(lead_ids=list(lead_ids))):
         if e.lead_id not in found or e.started_at > found[e.lead_id].started_at:
             found[e.lead_id] = e
     return found
@@ -330,7 +317,8 @@ def closed_by_hand(evaluations: list[sla.Evaluation], limit=50) -> dict:
 
 def lead_clocks(lead: Lead, as_of: datetime | None = None) -> list[sla.Evaluation]:
     """Every MQL spell of one lead with its clocks, newest first."""
-    as_of = as_of or timezone.now()
+    if as_of is None:  # now: the kept clocks (accord.sla.kept)
+        return kept.spells_now([lead.pk]).get(lead.pk, [])
     found = evaluate_all(as_of, Scope(lead_ids=[lead.pk]))
     return sorted(found, key=lambda e: e.started_at, reverse=True)
 

@@ -1,0 +1,262 @@
+"""Follow-up clocks kept per lead, so that a page of leads reads them instead of replaying
+each lead's history.
+
+`clocks.evaluate_all` rebuilds a lead's MQL spells from six tables and runs the business-hours
+arithmetic on every view: 15 queries and 20-60 ms for the 50 leads of a list page, on every
+page, at any size. Here each lead's evaluated spells are kept in `LeadClocks`, and a page
+reads one row per lead. A row is used only while it is what `evaluate_all` would answer now:
+
+- the lead's own inputs are unchanged: database triggers on the lead, its status and owner
+  changes, follow-ups, reviews, qualifications and touchpoints raise the lead's count in
+  `LeadClockStamp` on every insert, update and delete, whatever door wrote it (a page, the
+  API, an import, raw SQL), and a row holds the count it was evaluated at;
+- the inputs every clock shares are unchanged: policies, calendars and days off, people,
+  teams and channels, by their write counts (`accord.core.figures`);
+- time has not changed the answer: `turns_at` is the first moment a running clock turns at
+  risk or due (`clocks.next_turn`), or a row of the lead's dated later than the evaluation
+  comes into view, whichever is first.
+
+Any other row is evaluated again for its lead alone, and rewritten: the clocks advance lead by
+lead as their inputs change, not company by company. The counts are read before the inputs,
+so a write that lands while a lead is evaluated leaves the row outdated, never wrong.
+"""
+
+import hashlib
+import json
+import logging
+import pickle
+from datetime import UTC, datetime
+
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from accord.analytics import sla
+from accord.core import figures
+from accord.crm.models import Activity, Channel, Lead, LeadOwnerChange, LeadStatusChange, Touchpoint
+from accord.people.models import User
+from accord.qualify.models import LeadReview, Qualification
+from accord.sla import clocks
+from accord.sla.models import BusinessCalendar, FollowUpPolicy, LeadClocks, LeadClockStamp
+
+log = logging.getLogger(__name__)
+
+STAMPS = "sla_leadclockstamp"
+# The lead's own inputs: (table, the column naming the lead, the dated column read up to now).
+OWN = (
+    ("crm_leadstatuschange", "lead_id", "changed_at"),
+    ("crm_leadownerchange", "lead_id", "changed_at"),
+    ("crm_activity", "lead_id", "occurred_at"),
+    ("crm_touchpoint", "lead_id", "occurred_at"),
+    ("qualify_leadreview", "lead_id", "at"),
+    ("qualify_qualification", "lead_id", "at"),
+)
+LEAD_COLUMNS = ("owner_id", "fit_grade", "source_id")  # what the clocks read of the lead row
+SHARED = figures.table_names(
+    [
+        FollowUpPolicy,
+        BusinessCalendar,
+        "sla_dayoff",
+        User,
+        "people_team",
+        "people_user_teams",
+        Channel,
+    ]
+)
+# The models above, for the reader: every table `clocks.evaluate_all` reads is one of them.
+READS = (Lead, LeadStatusChange, LeadOwnerChange, Activity, Touchpoint, LeadReview, Qualification)
+
+
+def spells_now(lead_ids) -> dict[int, list[sla.Evaluation]]:
+    """{lead id: its MQL spells with their clocks as of now, newest first} for the leads that
+    have any a policy covers: what `clocks.evaluate_all(now, Scope(lead_ids=...))` answers."""
+    ids = sorted({int(i) for i in lead_ids})
+    if not ids:
+        return {}
+    now = timezone.now()
+    shared = _shared_stamp()
+    stamps = dict(LeadClockStamp.objects.filter(lead_id__in=ids).values_list("lead_id", "n"))
+    found: dict[int, list[sla.Evaluation]] = {}
+    for lead_id, stamp, turns_at, spells in LeadClocks.objects.filter(
+        lead_id__in=ids, shared=shared
+    ).values_list("lead_id", "stamp", "turns_at", "spells"):
+        if stamp == stamps.get(lead_id, 0) and (turns_at is None or now < turns_at):
+            found[lead_id] = pickle.loads(spells)  # noqa: S301 (written by this module only)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        fresh = _evaluate(missing, now)
+        _keep(fresh, stamps, shared, now)
+        found.update(fresh)
+    return {lead_id: spells for lead_id, spells in found.items() if spells}
+
+
+def _evaluate(ids: list[int], now: datetime) -> dict[int, list[sla.Evaluation]]:
+    by_lead: dict[int, list[sla.Evaluation]] = {i: [] for i in ids}
+    for e in clocks.evaluate_all(now, clocks.Scope(lead_ids=ids)):
+        by_lead[e.lead_id].append(e)
+    for spells in by_lead.values():
+        spells.sort(key=lambda e: e.started_at, reverse=True)
+    return by_lead
+
+
+def _keep(fresh: dict[int, list[sla.Evaluation]], stamps: dict, shared: str, now: datetime):
+    """Write the leads' rows; a failed write (a busy SQLite) costs the next view its replay."""
+    coming = _next_dated(list(fresh), now)
+    rows = [
+        LeadClocks(
+            lead_id=lead_id,
+            stamp=stamps.get(lead_id, 0),
+            shared=shared,
+            turns_at=figures.earliest([clocks.next_turn(spells, now), coming.get(lead_id)]),
+            evaluated_at=now,
+            spells=pickle.dumps(spells, protocol=pickle.HIGHEST_PROTOCOL),
+        )
+        for lead_id, spells in fresh.items()
+    ]
+    try:
+        with transaction.atomic():
+            LeadClocks.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["lead_id"],
+                update_fields=["stamp", "shared", "turns_at", "evaluated_at", "spells"],
+            )
+    except DatabaseError:
+        log.warning("sla: could not keep the clocks of %d leads", len(rows), exc_info=True)
+
+
+def _next_dated(ids: list[int], now: datetime) -> dict[int, datetime]:
+    """Each lead's first input dated after `now` (an import's future date, a scheduled
+    change): the evaluation reads rows up to its moment, so it holds only until then."""
+    marks = ", ".join(["%s"] * len(ids))
+    parts, params = [], []
+    for table, lead, at in OWN:
+        # Names from this module only; the ids and the moment go as parameters.
+        parts.append(
+            f'SELECT "{lead}", min("{at}") FROM "{table}" '  # noqa: S608
+            f'WHERE "{lead}" IN ({marks}) AND "{at}" > %s GROUP BY "{lead}"'
+        )
+        params += [*ids, connection.ops.adapt_datetimefield_value(now)]
+    found: dict[int, datetime] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for lead_id, at in cursor.fetchall():
+            if isinstance(at, str):  # SQLite answers an aggregate of datetimes as UTC text
+                at = datetime.fromisoformat(at).replace(tzinfo=UTC)
+            found[lead_id] = min(at, found.get(lead_id, at))
+    return found
+
+
+def _shared_stamp() -> str:
+    counts = json.dumps(sorted(figures.generations(SHARED).items()))
+    return hashlib.sha1(counts.encode(), usedforsecurity=False).hexdigest()
+
+
+def forget() -> int:
+    """Drop every kept clock (`accord sla evaluate --forget`, or after a restore)."""
+    deleted, _ = LeadClocks.objects.all().delete()
+    return deleted
+
+
+# --- The triggers (installed by sla's migration 0004) --------------------------------------
+
+
+def _sqlite_bump(expression: str) -> str:
+    return (
+        f'INSERT INTO "{STAMPS}" (lead_id, n) SELECT {expression}, 1 '  # noqa: S608
+        f"WHERE {expression} IS NOT NULL "
+        f"ON CONFLICT(lead_id) DO UPDATE SET n = n + 1;"
+    )
+
+
+def _sqlite_statements() -> list[str]:
+    statements = []
+    for table, lead, _ in OWN:
+        name = f"sla_stamp_{table}"
+        statements += [
+            f'CREATE TRIGGER "{name}_insert" AFTER INSERT ON "{table}" '
+            f"BEGIN {_sqlite_bump(f'new.{lead}')} END",
+            f'CREATE TRIGGER "{name}_update" AFTER UPDATE ON "{table}" '
+            f"BEGIN {_sqlite_bump(f'old.{lead}')} {_sqlite_bump(f'new.{lead}')} END",
+            f'CREATE TRIGGER "{name}_delete" AFTER DELETE ON "{table}" '
+            f"BEGIN {_sqlite_bump(f'old.{lead}')} END",
+        ]
+    name = "sla_stamp_crm_lead"
+    statements += [
+        f'CREATE TRIGGER "{name}_insert" AFTER INSERT ON "crm_lead" '
+        f"BEGIN {_sqlite_bump('new.id')} END",
+        f'CREATE TRIGGER "{name}_update" AFTER UPDATE OF {", ".join(LEAD_COLUMNS)} '
+        f'ON "crm_lead" BEGIN {_sqlite_bump("new.id")} END',
+        f'CREATE TRIGGER "{name}_delete" AFTER DELETE ON "crm_lead" '
+        f"BEGIN {_sqlite_bump('old.id')} END",
+    ]
+    return statements
+
+
+def _postgres_function(name: str, column: str) -> str:
+    bump = (
+        f'INSERT INTO "{STAMPS}" (lead_id, n) VALUES ({{row}}.{column}, 1) '  # noqa: S608
+        f'ON CONFLICT (lead_id) DO UPDATE SET n = "{STAMPS}".n + 1;'
+    )
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    IF OLD.{column} IS NOT NULL THEN {bump.format(row="OLD")} END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    IF NEW.{column} IS NOT NULL THEN {bump.format(row="NEW")} END IF;
+  END IF;
+  RETURN NULL;
+END $$ LANGUAGE plpgsql
+"""
+
+
+def _postgres_statements() -> list[str]:
+    statements = [
+        _postgres_function("sla_stamp_by_lead", "lead_id"),
+        _postgres_function("sla_stamp_lead", "id"),
+    ]
+    for table, _, _ in OWN:
+        statements.append(
+            f'CREATE TRIGGER "sla_stamp_{table}" AFTER INSERT OR UPDATE OR DELETE '
+            f'ON "{table}" FOR EACH ROW EXECUTE FUNCTION sla_stamp_by_lead()'
+        )
+    statements.append(
+        f'CREATE TRIGGER "sla_stamp_crm_lead" AFTER INSERT OR DELETE OR UPDATE OF '
+        f'{", ".join(LEAD_COLUMNS)} ON "crm_lead" FOR EACH ROW EXECUTE FUNCTION sla_stamp_lead()'
+    )
+    return statements
+
+
+def trigger_names() -> list[tuple[str, str]]:
+    """(table, trigger) of every trigger installed, for the test that they are all there."""
+    tables = [table for table, _, _ in OWN] + ["crm_lead"]
+    if connection.vendor == "sqlite":
+        return [(t, f"sla_stamp_{t}_{op}") for t in tables for op in ("insert", "update", "delete")]
+    return [(t, f"sla_stamp_{t}") for t in tables]
+
+
+def install_triggers(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        statements = _sqlite_statements()
+    elif vendor == "postgresql":
+        statements = _postgres_statements()
+    else:
+        raise NotImplementedError(f"No clock stamp triggers for {vendor}.")
+    for statement in statements:
+        schema_editor.execute(statement)
+
+
+def remove_triggers(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    tables = [table for table, _, _ in OWN] + ["crm_lead"]
+    for table in tables:
+        if vendor == "sqlite":
+            for op in ("insert", "update", "delete"):
+                schema_editor.execute(f'DROP TRIGGER IF EXISTS "sla_stamp_{table}_{op}"')
+        else:
+            schema_editor.execute(f'DROP TRIGGER IF EXISTS "sla_stamp_{table}" ON "{table}"')
+    if vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS sla_stamp_by_lead()")
+        schema_editor.execute("DROP FUNCTION IF EXISTS sla_stamp_lead()")
