@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accord.crm.models import Campaign, Lead, Opportunity
+from accord.crm.models import Campaign, Lead, Opportunity, Touchpoint
 from accord.crm.views import PAGE_SIZE
 from tests.factories import T0
 
@@ -122,9 +122,13 @@ def test_accounts_opportunities_and_campaigns_lists_filter_too(login, cast, acme
         created_at=T0,
         close_date=T0.date(),
     )
-    Campaign.objects.create(
+    spring = Campaign.objects.create(
         name="Spring webinar", channel=channels["webinar"], kind="webinar", starts_on=T0.date()
     )
+    for lead in leads[:2]:
+        Touchpoint.objects.create(
+            lead=lead, campaign=spring, channel=channels["webinar"], kind="webinar", occurred_at=T0
+        )
     client = login(cast["vera"])
     opps = client.get(reverse("crm:opportunities"), {"stage": "lost"})
     assert list(opps.context["page"].object_list) == [lost]
@@ -134,8 +138,11 @@ def test_accounts_opportunities_and_campaigns_lists_filter_too(login, cast, acme
     accounts = client.get(reverse("crm:accounts"), {"industry": "Manufacturing", "country": "de"})
     assert [a.name for a in accounts.context["page"].object_list] == ["Acme Robotics"]
     assert accounts.context["page"].object_list[0].people == 3
+    assert accounts.context["page"].object_list[0].open_opportunities == 1
     campaigns = client.get(reverse("crm:campaigns"), {"channel": "webinar"})
     assert [c.name for c in campaigns.context["page"].object_list] == ["Spring webinar"]
+    assert campaigns.context["kept"].value == {spring.pk: 2}
+    assert '<td class="num">2</td>' in campaigns.content.decode()
     none = client.get(reverse("crm:campaigns"), {"channel": "paid_search"})
     assert list(none.context["page"].object_list) == []
 

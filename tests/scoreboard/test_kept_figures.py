@@ -15,6 +15,7 @@ import time_machine
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -25,7 +26,7 @@ from accord.core import figures
 from accord.core.periods import reporting_period
 from accord.crm import actions as crm_actions
 from accord.crm import queries as crm_queries
-from accord.crm.models import Activity, Lead, Opportunity
+from accord.crm.models import Activity, Campaign, Lead, Opportunity
 from accord.imports.actions import upsert_items
 from accord.imports.items import Options
 from accord.people.models import User
@@ -101,6 +102,13 @@ def _kept_and_scratch(now):
         "scoreboard": (
             _without_kept(board_queries.scoreboard(revision, default_period(months, today), now)),
             None,
+        ),
+        "campaign touches": (
+            crm_queries.campaign_touch_counts().value,
+            {
+                c.pk: c.n
+                for c in Campaign.objects.annotate(n=Count("touchpoints")).filter(n__gt=0)
+            },
         ),
         # A page of leads, and one lead's panel: the clocks kept per lead (accord.sla.kept).
         "lead clocks": (
@@ -328,6 +336,7 @@ def test_the_workers_refresh_keeps_the_figures_fresh_for_a_reader_in_another_zon
 def test_every_table_a_kept_figure_reads_counts_its_writes():
     read = {
         *crm_queries.OVERVIEW_TABLES,
+        *crm_queries.CAMPAIGN_TOUCH_TABLES,
         *plan_actuals.ACTUALS_TABLES,
         *plan_queries.FUNNEL_TABLES,
         *crm_queries.WIN_RATE_TABLES,
@@ -344,7 +353,7 @@ def test_every_table_a_kept_figure_reads_counts_its_writes():
 @pytest.mark.parametrize(
     "path",
     ["/", "/scoreboard/", "/plans/{plan}/", "/sla/", "/sla/two-way/", "/qualify/value/",
-     "/qualify/reviews/"],
+     "/qualify/reviews/", "/campaigns/"],
 )  # fmt: skip
 def test_every_page_with_kept_figures_says_how_fresh_they_are(small_demo_company, client, path):
     from accord.plan.models import Plan

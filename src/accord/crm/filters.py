@@ -227,10 +227,14 @@ class AccountFilterForm(ListFilterForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        industries = Account.objects.exclude(industry="").values_list("industry", flat=True)
-        self.fields["industry"].choices = [("", "Any industry")] + [
-            (i, i) for i in sorted(set(industries))
-        ]
+        # Each industry once, from the index on it (not every account's: 60,000 at scale 10).
+        industries = (
+            Account.objects.exclude(industry="")
+            .order_by("industry")
+            .values_list("industry", flat=True)
+            .distinct()
+        )
+        self.fields["industry"].choices = [("", "Any industry")] + [(i, i) for i in industries]
         self.fields["owner"].queryset = _owners()
 
     def clean_country(self):

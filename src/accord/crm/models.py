@@ -61,7 +61,7 @@ class Account(Imported):
 
     class Meta(Imported.Meta):
         ordering = ["name"]
-        indexes = [models.Index(fields=["name"])]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["industry"])]
 
     def __str__(self) -> str:
         return self.name

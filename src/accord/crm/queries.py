@@ -117,6 +117,23 @@ def monthly_counts(queryset, field: str, months: int = 12, *, end: date | None =
 OVERVIEW_TABLES = figures.table_names([Lead, LeadStatusChange, Opportunity, Account, Campaign])
 
 
+CAMPAIGN_TOUCH_TABLES = figures.table_names([Touchpoint])
+
+
+def campaign_touch_counts() -> figures.Kept[dict[int, int]]:
+    """{campaign id: its touchpoints} for the campaign list, kept until a touchpoint changes."""
+    return figures.kept(
+        "crm.campaign_touches",
+        CAMPAIGN_TOUCH_TABLES,
+        lambda: dict(
+            Touchpoint.objects.exclude(campaign=None)
+            .order_by()
+            .values_list("campaign")
+            .annotate(n=Count("*"))
+        ),
+    )
+
+
 def overview() -> figures.Kept[dict]:
     """Company-wide figures for the home page, kept until the data changes (or the day)."""
     today = timezone.localdate()

@@ -56,4 +56,5 @@ PAGES = {
     "follow-up board": _board,
     "both ways": lambda: sla_queries.two_way(timezone.now()),
     "lead value": lambda: value.lead_value_page(value.choose_options(), timezone.now()),
+    "campaigns": crm_queries.campaign_touch_counts,
 }

@@ -1,0 +1,33 @@
+"""Pages of a long list, read in two steps: the page's ids first, then its rows.
+
+Django's Paginator slices the whole query: with `select_related`, the database joins the
+owner, source and account of every row that matches before it sorts them and keeps fifty.
+For a search matching 1,569 of 200,000 leads that was 30 ms on SQLite, most of it joins for
+rows nobody sees. Here the sort and the slice read the ids alone (no joins beyond what the
+ordering needs), and only the page's rows are read whole.
+"""
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+
+
+class IdsFirstPaginator(Paginator):
+    """`rows`: the queryset the page's rows are read from (by default the listed one): the
+    same model, with whatever the rows show beyond the list's filter (its joins, counts)."""
+
+    def __init__(self, object_list, per_page, *, rows: QuerySet | None = None, **options):
+        super().__init__(object_list, per_page, **options)
+        self.rows = rows
+
+    def page(self, number):
+        if not isinstance(self.object_list, QuerySet):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        source = self.rows if self.rows is not None else self.object_list
+        rows = source.order_by().filter(pk__in=ids).in_bulk()
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
