@@ -4,6 +4,8 @@ values computed by hand, and no interval under two ratings."""
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accord.analytics import ratings
 
@@ -62,3 +64,20 @@ def test_scores_off_the_scale_name_their_criterion():
     assert "Fit: True is outside the scale" in problems["fit"]
     assert "Reaction: give a score" in problems["reaction"]
     assert "no criterion 'tone'" in problems["tone"]
+
+
+@given(st.lists(st.sampled_from([1.0, 1.5, 2.0, 2.75, 3.0, 3.4, 4.0, 4.25, 5.0]), max_size=400))
+def test_the_databases_sums_give_the_same_summary_as_the_ratings_themselves(values):
+    """The owners' scorecard summarizes from count, sum and sum of squares (added up by the
+    database): the same mean and interval as from the ratings, to the displayed precision."""
+    from_values = ratings.summarize(values)
+    from_sums = ratings.summarize_moments(len(values), sum(values), sum(v * v for v in values))
+    assert from_sums.count == from_values.count
+    for a, b in [
+        (from_sums.mean, from_values.mean),
+        (from_sums.low, from_values.low),
+        (from_sums.high, from_values.high),
+    ]:
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)

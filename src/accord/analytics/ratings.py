@@ -157,6 +157,21 @@ def summarize(values: list[float], confidence: float = CONFIDENCE) -> Summary:
     return Summary(n, mean, max(LOWEST, mean - half), min(HIGHEST, mean + half))
 
 
+def summarize_moments(
+    count: int, total: float, squares: float, confidence: float = CONFIDENCE
+) -> Summary:
+    """`summarize` from the values' count, sum and sum of squares, as a database adds them up
+    (a scorecard over every rating of every asset an owner has, without reading them)."""
+    if count == 0:
+        return Summary(0, None, None, None)
+    mean = total / count
+    if count < 2:
+        return Summary(count, mean, None, None)
+    sd = math.sqrt(max(0.0, squares - count * mean * mean) / (count - 1))
+    half = t_quantile(0.5 + confidence / 2, count - 1) * sd / math.sqrt(count)
+    return Summary(count, mean, max(LOWEST, mean - half), min(HIGHEST, mean + half))
+
+
 def summarize_ratings(
     criteria: list[dict], ratings: list[dict[str, int]]
 ) -> tuple[list[tuple[dict, Summary]], Summary]:

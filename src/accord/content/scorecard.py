@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from accord.analytics import ratings as arithmetic
@@ -115,13 +115,15 @@ def _ratings(rows: dict[int, OwnerRow]) -> None:
     rubric = ratings.active_rubric()
     if rubric is None:
         return
-    scores = defaultdict(list)
-    for owner_id, score in Rating.objects.filter(rubric=rubric, asset__owner__in=rows).values_list(
-        "asset__owner", "score"
-    ):
-        scores[owner_id].append(float(score))
-    for owner_id, values in scores.items():
-        rows[owner_id].rating = arithmetic.summarize(values)
+    # Added up by the database (count, sum, sum of squares), not read rating by rating.
+    rated = (
+        Rating.objects.filter(rubric=rubric, asset__owner__in=rows)
+        .order_by()
+        .values_list("asset__owner")
+        .annotate(n=Count("pk"), total=Sum("score"), squares=Sum(F("score") * F("score")))
+    )
+    for owner_id, n, total, squares in rated:
+        rows[owner_id].rating = arithmetic.summarize_moments(n, float(total), float(squares))
 
 
 def _usage(rows: dict[int, OwnerRow], today: date) -> None:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accord.content import queries, sending
 from accord.content.forms import SendForm, UseForm
 from accord.content.models import Asset, TrackedLink
+from accord.core.paging import IdsFirstPaginator
 from accord.crm.models import Account, Lead, Opportunity
 from accord.people import permissions
 
@@ -176,7 +177,12 @@ def usage_context(request, asset: Asset) -> dict:
     paginated on its own parameter."""
     now = timezone.now()
     ledger = Paginator(queries.usages(asset), 20).get_page(request.GET.get("usage_page"))
-    links = Paginator(queries.links(asset=asset), 20).get_page(request.GET.get("links_page"))
+    # The page's twenty links are found first; what their buyers did is added up for them
+    # alone, not for every link ever sent of the asset.
+    sent = TrackedLink.objects.filter(asset=asset).order_by("-sent_at", "-id")
+    links = IdsFirstPaginator(sent, 20, rows=queries.links()).get_page(
+        request.GET.get("links_page")
+    )
     for link in links.object_list:
         link.state = queries.link_state(link, now)
         link.may_revoke = link.state in ("sent", "opened") and permissions.can_revoke_link(
