@@ -55,3 +55,26 @@ def test_a_demo_built_in_the_morning_dates_nothing_after_now():
     earlier = timezone.now() - timedelta(days=3)
     assert journey_demo._not_after_now(later) <= timezone.now()
     assert journey_demo._not_after_now(earlier) == earlier
+
+
+def test_the_scoreboards_kept_late_list_takes_in_a_date_passing_with_nothing_written(
+    small_demo_company,
+):
+    """The scoreboard keeps its late deliverables; a deliverable that falls due while
+    nothing is written joins them when its day has passed, as the from-scratch list says."""
+    from datetime import time, timedelta
+
+    import time_machine
+    from django.core.cache import caches
+    from django.utils import timezone
+
+    caches["figures"].clear()
+    coming = Deliverable.objects.filter(completed_at=None).order_by("due_on").last()
+    before = timezone.make_aware(datetime.combine(coming.due_on - timedelta(days=1), time(12)))
+    after = timezone.make_aware(datetime.combine(coming.due_on + timedelta(days=3), time(12)))
+    with time_machine.travel(before, tick=False):
+        assert coming not in [r.deliverable for r in queries.kept_late_deliverables().value]
+    with time_machine.travel(after, tick=False):
+        kept = queries.kept_late_deliverables().value
+        assert kept == queries.late_deliverables()
+        assert coming in [r.deliverable for r in kept]

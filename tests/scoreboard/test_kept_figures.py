@@ -29,6 +29,8 @@ from accord.crm import queries as crm_queries
 from accord.crm.models import Activity, Campaign, Lead, Opportunity
 from accord.imports.actions import upsert_items
 from accord.imports.items import Options
+from accord.journey import queries as journey_queries
+from accord.journey.models import Deliverable
 from accord.people.models import User
 from accord.people.permissions import assignable_owners
 from accord.plan import actuals as plan_actuals
@@ -103,12 +105,13 @@ def _kept_and_scratch(now):
             _without_kept(board_queries.scoreboard(revision, default_period(months, today), now)),
             None,
         ),
+        "late deliverables": (
+            journey_queries.kept_late_deliverables().value,
+            journey_queries.late_deliverables(now),
+        ),
         "campaign touches": (
             crm_queries.campaign_touch_counts().value,
-            {
-                c.pk: c.n
-                for c in Campaign.objects.annotate(n=Count("touchpoints")).filter(n__gt=0)
-            },
+            {c.pk: c.n for c in Campaign.objects.annotate(n=Count("touchpoints")).filter(n__gt=0)},
         ),
         # A page of leads, and one lead's panel: the clocks kept per lead (accord.sla.kept).
         "lead clocks": (
@@ -210,6 +213,17 @@ def future_follow_up(rng, now):
         )
 
 
+def deliverable_moved(rng, now):
+    """A journey's deliverable moved a few days, or done, by a bulk write."""
+    ids = list(Deliverable.objects.values_list("pk", flat=True))
+    if ids:
+        chosen = Deliverable.objects.filter(pk=rng.choice(ids))
+        if rng.random() < 0.5:
+            chosen.update(due_on=timezone.localdate(now) - timedelta(days=rng.randint(-5, 20)))
+        else:
+            chosen.update(completed_at=now)
+
+
 def policy_edit(rng, now):
     """An operations manager's change of a policy's first-response time, by a bulk write."""
     ids = list(FollowUpPolicy.objects.values_list("pk", flat=True))
@@ -230,6 +244,7 @@ CHANGES = {
         amount_typo,
         future_follow_up,
         policy_edit,
+        deliverable_moved,
     )
 }
 
@@ -337,6 +352,7 @@ def test_every_table_a_kept_figure_reads_counts_its_writes():
     read = {
         *crm_queries.OVERVIEW_TABLES,
         *crm_queries.CAMPAIGN_TOUCH_TABLES,
+        *journey_queries.LATE_TABLES,
         *plan_actuals.ACTUALS_TABLES,
         *plan_queries.FUNNEL_TABLES,
         *crm_queries.WIN_RATE_TABLES,

@@ -10,7 +10,7 @@ rate of the plan in force, with both sample sizes.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -19,9 +19,12 @@ from django.utils import timezone
 from accord.analytics import journey as clock
 from accord.analytics.funnel import STEP_LABELS
 from accord.analytics.months import next_month
+from accord.core import figures
 from accord.journey import schedule
-from accord.journey.models import Deliverable, Journey, Stage
+from accord.journey.models import Deliverable, Journey, JourneyRevision, JourneyRole, Stage
+from accord.people.models import User
 from accord.plan.queries import default_plan
+from accord.sla.models import BusinessCalendar
 
 # A month's step conversion says little on fewer leads than this.
 MIN_SAMPLE = 20
@@ -243,6 +246,30 @@ def accountability(now: datetime | None = None, journey: Journey | None = None) 
             (r for r in found if r.status in clock.OPEN_LATE), key=lambda r: r.deliverable.due_on
         ),
     }
+
+
+# What the late deliverables read: the journeys, their people and calendars.
+LATE_TABLES = figures.table_names(
+    [Journey, JourneyRevision, JourneyRole, Stage, Deliverable, BusinessCalendar, "sla_dayoff"]
+    + [User, "people_team", "people_user_teams"]
+)
+QUARTER_HOUR = 15 * 60
+
+
+def kept_late_deliverables() -> figures.Kept[list[Row]]:
+    """`late_deliverables()` now, kept (the scoreboard shows it on every view) until a journey,
+    a role, a person or a calendar is written, or the next quarter hour: a deliverable's days
+    late change at midnight in its team's zone, and every zone's midnight falls on one."""
+    now = timezone.now()
+    seconds = now.timestamp()
+    turn = datetime.fromtimestamp(seconds - seconds % QUARTER_HOUR + QUARTER_HOUR, tz=UTC)
+    return figures.kept(
+        "journey.late",
+        LATE_TABLES,
+        lambda: late_deliverables(now),
+        valid_until=lambda _: turn,
+        stale_ok=False,
+    )
 
 
 def late_deliverables(now: datetime | None = None) -> list[Row]:

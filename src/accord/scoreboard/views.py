@@ -64,7 +64,7 @@ def home(request):
     late = content_queries.overdue_suggestions(now)
     context["late_suggestions"] = list(late[:LATE_SUGGESTIONS_SHOWN])
     context["late_suggestion_count"] = late.count()
-    context["late_deliverables"] = journey_queries.late_deliverables(now)
+    context["late_deliverables"] = journey_queries.kept_late_deliverables().value
     context["query"] = urlencode({"plan": plan.pk, "period": period.key})
     return render(request, "scoreboard/home.html", context)
 
