@@ -166,3 +166,26 @@ def test_every_stamp_trigger_is_installed_after_every_migration():
         cursor.execute(sql)
         installed = set(cursor.fetchall())
     assert set(kept.trigger_names()) <= installed
+
+
+@pytest.mark.django_db
+def test_only_a_touch_of_a_kind_a_policy_chooses_by_counts(small_demo_company):
+    """A web visit changes no clock (an import of a million pays nothing for them); a demo
+    request, the kind a policy chooses leads by, does."""
+    kinds = set(
+        FollowUpPolicy.objects.filter(active=True)
+        .exclude(touch_kind="")
+        .values_list("touch_kind", flat=True)
+    )
+    assert kinds, "the demo has a policy for leads with a touch of some kind"
+    lead = Lead.objects.filter(status="mql").order_by("pk").first()
+    channel = Touchpoint.objects.first().channel
+    stamp = LeadClockStamp.objects.get_or_create(lead_id=lead.pk)[0].n
+    Touchpoint.objects.bulk_create(
+        [Touchpoint(lead=lead, kind="web_visit", channel=channel, occurred_at=timezone.now())]
+    )
+    assert LeadClockStamp.objects.get(lead_id=lead.pk).n == stamp
+    Touchpoint.objects.bulk_create(
+        [Touchpoint(lead=lead, kind=sorted(kinds)[0], channel=channel, occurred_at=timezone.now())]
+    )
+    assert LeadClockStamp.objects.get(lead_id=lead.pk).n > stamp
