@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import pickle
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from django.db import DatabaseError, connection, transaction
@@ -32,9 +33,8 @@ from django.utils import timezone
 
 from accord.analytics import sla
 from accord.core import figures
-from accord.crm.models import Activity, Channel, Lead, LeadOwnerChange, LeadStatusChange, Touchpoint
+from accord.crm.models import Channel
 from accord.people.models import User
-from accord.qualify.models import LeadReview, Qualification
 from accord.sla import clocks
 from accord.sla.models import BusinessCalendar, FollowUpPolicy, LeadClocks, LeadClockStamp
 
@@ -67,8 +67,9 @@ SHARED = figures.table_names(
         Channel,
     ]
 )
-# The models above, for the reader: every table `clocks.evaluate_all` reads is one of them.
-READS = (Lead, LeadStatusChange, LeadOwnerChange, Activity, Touchpoint, LeadReview, Qualification)
+# How long a page waits for SQLite's write lock to keep clocks (an import may hold it): after
+# that the page answers without keeping them, and the next view evaluates them again.
+KEEP_WAIT_MS = 200
 
 
 def spells_now(lead_ids) -> dict[int, list[sla.Evaluation]]:
@@ -118,7 +119,7 @@ def _keep(fresh: dict[int, list[sla.Evaluation]], stamps: dict, shared: str, now
         for lead_id, spells in fresh.items()
     ]
     try:
-        with transaction.atomic():
+        with _briefly_waiting(), transaction.atomic():
             LeadClocks.objects.bulk_create(
                 rows,
                 update_conflicts=True,
@@ -127,6 +128,24 @@ def _keep(fresh: dict[int, list[sla.Evaluation]], stamps: dict, shared: str, now
             )
     except DatabaseError:
         log.warning("sla: could not keep the clocks of %d leads", len(rows), exc_info=True)
+
+
+@contextmanager
+def _briefly_waiting():
+    """On SQLite, wait at most KEEP_WAIT_MS for the write lock instead of the connection's
+    20 s: keeping clocks must never hold a page up behind an import."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {KEEP_WAIT_MS:d}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(before):d}")
 
 
 def _next_dated(ids: list[int], now: datetime) -> dict[int, datetime]:
