@@ -109,7 +109,7 @@ def campaign_list(request):
     # Counted once for every campaign and kept (2.5 million touchpoints at scale 10: a count
     # per campaign on each view took seconds).
     kept = queries.campaign_touch_counts()
-    page = _list_page(
+    return _list_page(
         request,
         CampaignFilterForm,
         campaigns,
@@ -118,7 +118,6 @@ def campaign_list(request):
         "campaigns",
         kept=kept,
     )
-    return page
 
 
 def lead_detail(request, pk):
