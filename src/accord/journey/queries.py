@@ -264,7 +264,7 @@ def kept_late_deliverables() -> figures.Kept[list[Row]]:
     seconds = now.timestamp()
     turn = datetime.fromtimestamp(seconds - seconds % QUARTER_HOUR + QUARTER_HOUR, tz=UTC)
     return figures.kept(
-        "journey.late",
+        f"journey.late:{timezone.get_current_timezone_name()}",
         LATE_TABLES,
         lambda: late_deliverables(now),
         valid_until=lambda _: turn,
