@@ -85,15 +85,23 @@ def sqlite_cache_for_bulk_writes(megabytes: int | None = None):
         yield
         return
     megabytes = max(1, settings.SQLITE_BULK_CACHE_MEGABYTES if megabytes is None else megabytes)
+    with sqlite_pragma_for_a_while(db, "cache_size", -1024 * int(megabytes)):
+        yield
+
+
+@contextmanager
+def sqlite_pragma_for_a_while(db, name: str, value: int):
+    """Set an integer PRAGMA of this SQLite connection inside the block, and put its previous
+    value back after it."""
     with db.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
+        cursor.execute(f"PRAGMA {name}")
         previous = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
+        cursor.execute(f"PRAGMA {name} = {int(value):d}")
     try:
         yield
     finally:
         with db.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+            cursor.execute(f"PRAGMA {name} = {int(previous):d}")
 
 
 def _prepared(f, db, values: list) -> list:

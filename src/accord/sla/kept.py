@@ -32,7 +32,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accord.analytics import sla
-from accord.core import figures
+from accord.core import bulk, figures
 from accord.crm.models import Channel
 from accord.people.models import User
 from accord.sla import clocks
@@ -137,15 +137,8 @@ def _briefly_waiting():
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout")
-        (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA busy_timeout = {KEEP_WAIT_MS:d}")
-    try:
+    with bulk.sqlite_pragma_for_a_while(connection, "busy_timeout", KEEP_WAIT_MS):
         yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA busy_timeout = {int(before):d}")
 
 
 def _next_dated(ids: list[int], now: datetime) -> dict[int, datetime]:

@@ -92,22 +92,11 @@ def evaluate(as_of: datetime) -> dict:
 
 # What the clocks read: kept figures built on them last until one of these tables changes
 # or a running clock turns (`next_turn`).
-CLOCK_TABLES = figures.table_names(
-    [
-        Lead,
-        LeadStatusChange,
-        LeadOwnerChange,
-        Activity,
-        Touchpoint,
-        LeadReview,
-        Qualification,
-        FollowUpPolicy,
-        BusinessCalendar,
-        "sla_dayoff",
-        User,
-        "people_team",
-        "people_user_teams",
-    ]
+CLOCK_TABLES = (
+    *figures.table_names(
+        [Lead, LeadStatusChange, LeadOwnerChange, Activity, Touchpoint, LeadReview, Qualification]
+    ),
+    *kept.SHARED,  # policies, calendars, people, teams, channels: what every clock shares
 )
 
 
