@@ -575,7 +575,16 @@ else:
     started = time.perf_counter()
     scored = scoring.score_pending()
     answer["seconds"] = time.perf_counter() - started
-    answer["did"] = {"leads_waiting": len(ids), "leads_scored": scored}
+    left = PendingScore.objects.values("lead_id").distinct().count()
+    # The passes after it, back to back, until the day's backlog is worked off (the worker
+    # waits a few seconds between them).
+    passes, drained = 1, time.perf_counter()
+    while PendingScore.objects.exists():
+        scoring.score_pending()
+        passes += 1
+    answer["did"] = {"leads_waiting": len(ids), "leads_scored": scored, "left_for_next": left,
+                     "passes_for_all": passes,
+                     "seconds_for_all": round(answer["seconds"] + time.perf_counter() - drained, 2)}
     answer["interval"] = float(scoring.SCORING_DELAY_SECONDS)
 print(MARK + json.dumps(answer, default=str))
 """

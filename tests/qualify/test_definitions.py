@@ -501,3 +501,41 @@ def test_scoring_waits_longer_after_an_expensive_pass_so_a_stream_of_writes_keep
     assert scoring.scoring_delay() == 20
     ran(30)  # never more than a minute
     assert scoring.scoring_delay() == scoring.SCORING_MAX_DELAY_SECONDS
+
+
+def test_a_scoring_pass_stops_at_its_budget_and_the_next_pass_scores_the_rest_oldest_first(
+    draft, cast, make_lead, channels, monkeypatch
+):
+    """A backlog is worked off in short passes: the leads not reached stay waiting (none is
+    lost), the longest waiting go first, and every lead is scored once in the end."""
+    from accord.qualify import scoring
+    from accord.qualify.models import PendingScore
+
+    definition = proposed(draft, cast)
+    actions.approve(cast["carol"], definition)
+    actions.approve(cast["victor"], definition)
+    actions.activate(cast["sam"], definition)
+    leads = [make_lead(f"lead{i}@acme.example", title="VP Plant") for i in range(5)]
+    Lead.objects.update(scored_at=None)
+    PendingScore.objects.all().delete()
+    # The last lead made waits longest; the first two wait twice.
+    order = [leads[4], leads[0], leads[3], leads[1], leads[2], leads[0], leads[1]]
+    for lead in order:
+        score_after_commit([lead.pk])
+    monkeypatch.setattr(scoring, "SCORING_BATCH", 2)
+
+    assert scoring.score_pending(budget_seconds=0) == 2  # one chunk, then the budget is spent
+    scored = set(Lead.objects.exclude(scored_at=None).values_list("pk", flat=True))
+    assert scored == {leads[4].pk, leads[0].pk}
+    # Their rows went, the others' stayed: nothing is lost.
+    assert set(PendingScore.objects.values_list("lead_id", flat=True)) == {
+        leads[3].pk, leads[1].pk, leads[2].pk
+    }  # fmt: skip
+    assert scoring.score_pending(budget_seconds=0) == 2
+    assert set(Lead.objects.exclude(scored_at=None).values_list("pk", flat=True)) == (
+        scored | {leads[3].pk, leads[1].pk}
+    )
+    assert scoring.score_pending() == 1  # the default budget takes what is left
+    assert not PendingScore.objects.exists()
+    assert not Lead.objects.filter(scored_at=None).exists()
+    assert sum(r.leads_scored for r in ScoringRun.objects.filter(trigger="incremental")) == 5

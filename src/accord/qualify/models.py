@@ -241,8 +241,8 @@ class PendingScore(models.Model):
     """A lead whose data changed since it was last scored, waiting for the scoring task.
 
     Rows are written in the same transaction as the change, so a rolled-back write leaves
-    none. One lead may be listed many times; the task takes all rows at once and scores
-    each lead once, so a burst of writes to the same leads costs one scoring pass.
+    none. One lead may be listed many times; the task takes all of a lead's rows at once and
+    scores it once, so a burst of writes to the same leads costs one scoring pass.
     """
 
     lead_id = models.BigIntegerField()

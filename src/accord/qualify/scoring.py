@@ -9,10 +9,11 @@ Nobody is ever demoted: an MQL or any later status keeps its status whatever the
 """
 
 import json
+import time
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import CharField, F, Max, Value
+from django.db.models import CharField, F, Max, Min, Value
 from django.db.models.functions import Cast, JSONObject
 from django.tasks import task
 from django.utils import timezone
@@ -157,6 +158,8 @@ def _text(value: str) -> Cast:
 # waiting, so a chunk is kept to a fraction of a second (`make bench`, import_contention).
 SCORING_BATCH = 1000
 FULL_RESCORE_ABOVE = 50_000  # more waiting leads than this: one pass over every lead
+# A pass starts no new chunk after this: the rest waits for the next pass (score_pending).
+SCORING_PASS_SECONDS = 2.0
 SCORING_DELAY_SECONDS = 5  # lets a burst of writes to the same leads share one pass
 # Under a steady stream of writes the wait grows with the cost of the last pass, so scoring
 # takes at most about a tenth of a worker's time and the writes keep the rest; a quiet
@@ -169,7 +172,8 @@ def score_after_commit(lead_ids) -> None:
     """Have these leads scored under the active definition once this transaction commits.
 
     The leads are listed in PendingScore inside the current transaction, and the scoring
-    task is queued for a moment after the commit; the task scores every waiting lead once.
+    task is queued for a moment after the commit; the task scores each waiting lead once,
+    the longest waiting first, for at most a few seconds a pass (score_pending).
     So a bulk write is not slowed by scoring, a rolled-back write scores nothing, and many
     writes in a row touching the same leads cost one scoring pass, not one each: while a
     scoring task is already waiting to start, no other is queued (that one takes every row
@@ -226,45 +230,84 @@ def scoring_delay() -> float:
     return min(max(SCORING_DELAY_SECONDS, SCORING_DUTY * took), SCORING_MAX_DELAY_SECONDS)
 
 
-def score_pending() -> int:
-    """Score every lead waiting in PendingScore (the task's body); how many were scored."""
+def score_pending(budget_seconds: float | None = None) -> int:
+    """Score the leads waiting in PendingScore (the task's body); how many were scored.
+
+    The longest waiting first, a chunk at a time, until `budget_seconds` (by default
+    SCORING_PASS_SECONDS) are spent: the leads not reached stay waiting for the next pass,
+    queued at once, so a backlog (a day of touches at once, a large import) is worked off
+    in passes of a few seconds that never hold the worker or the database for long. More
+    than FULL_RESCORE_ABOVE waiting: one set-based pass over every lead instead.
+    """
     definition = active_definition()
-    if connection.vendor == "sqlite":
-        # One writer at a time: ids are in commit order, so the rows up to the highest id
-        # seen now are exactly those committed so far; each chunk writes in a short
-        # transaction of its own, and the rows go only once their leads are scored.
-        last = PendingScore.objects.aggregate(last=Max("id"))["last"]
-        if last is None:
-            return 0
-        ids = sorted(
-            set(PendingScore.objects.filter(id__lte=last).values_list("lead_id", flat=True))
-        )
-        scored = _score_ids(definition, ids) if definition else 0
+    budget = SCORING_PASS_SECONDS if budget_seconds is None else budget_seconds
+    # Rows up to the highest id seen now; on SQLite (one writer at a time) ids are in commit
+    # order, so these are exactly the rows committed so far.
+    last = PendingScore.objects.aggregate(last=Max("id"))["last"]
+    if last is None:
+        return 0
+    waiting = list(
+        PendingScore.objects.filter(id__lte=last)
+        .values("lead_id")
+        .annotate(first=Min("id"))
+        .order_by("first", "lead_id")
+        .values_list("lead_id", flat=True)
+    )
+    if definition is None:
         PendingScore.objects.filter(id__lte=last).delete()
+        return 0
+    if len(waiting) > FULL_RESCORE_ABOVE:
+        scored = _score_chunk(definition, None, last)
     else:
-        table = PendingScore._meta.db_table
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # Takes the rows committed so far; rows committed later wait for the next run.
-                cursor.execute(f"DELETE FROM {table} RETURNING lead_id")
-                ids = sorted({row[0] for row in cursor.fetchall()})
-            scored = _score_ids(definition, ids) if definition else 0
-    if PendingScore.objects.exists():  # written while this ran: their task may have been skipped
+        scored, started = 0, time.monotonic()
+        for at in range(0, len(waiting), SCORING_BATCH):
+            if at and time.monotonic() - started >= budget:
+                break  # the rest waits for the next pass, queued below
+            scored += _score_chunk(definition, waiting[at : at + SCORING_BATCH], last)
+    if PendingScore.objects.exists():  # not reached, or written while this ran
         transaction.on_commit(schedule_scoring)
     return scored
 
 
-def _score_ids(definition: LeadDefinition, ids: list[int]) -> int:
-    if not ids:
-        return 0
-    if len(ids) > FULL_RESCORE_ABOVE:
-        return rescore(definition, trigger=ScoringRun.Trigger.INCREMENTAL).leads_scored
-    scored = 0
-    for start in range(0, len(ids), SCORING_BATCH):
-        chunk = ids[start : start + SCORING_BATCH]
-        run = rescore(definition, trigger=ScoringRun.Trigger.INCREMENTAL, lead_ids=chunk)
-        scored += run.leads_scored
-    return scored
+def _score_chunk(definition: LeadDefinition, ids: list[int] | None, last: int) -> int:
+    """Score these waiting leads (None: every lead) and take their rows up to id `last`."""
+    if connection.vendor == "sqlite":
+        # Scored first (rescore computes outside the write transaction, so writers wait only
+        # for its writes), then the rows that were waiting when the pass began go.
+        run = rescore(definition, trigger=ScoringRun.Trigger.INCREMENTAL, lead_ids=ids)
+        _take(ids, last)
+        return run.leads_scored
+    with transaction.atomic():
+        # The rows go first, in the scoring's transaction: a write committed before the
+        # DELETE is seen by the scoring after it; a second pass waits on these rows' locks
+        # and then scores only the leads whose rows it took itself.
+        taken = _take(ids, last)
+        if not taken:
+            return 0
+        lead_ids = None if ids is None else taken
+        return rescore(
+            definition, trigger=ScoringRun.Trigger.INCREMENTAL, lead_ids=lead_ids
+        ).leads_scored
+
+
+def _take(ids: list[int] | None, last: int) -> list[int]:
+    """Delete the waiting rows of these leads (None: of every lead) up to id `last`; the
+    leads whose rows went."""
+    table = PendingScore._meta.db_table
+    where, params = "id <= %s", [last]
+    if ids is not None and connection.vendor == "postgresql":
+        where, params = where + " AND lead_id = ANY(%s::bigint[])", [last, ids]
+    elif ids is not None:
+        where, params = (
+            where + " AND lead_id IN (SELECT value FROM json_each(%s))",
+            [last, json.dumps(ids)],
+        )
+    with connection.cursor() as cursor:
+        returning = " RETURNING lead_id" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"DELETE FROM {table} WHERE {where}{returning}", params)  # noqa: S608
+        if returning:
+            return sorted({row[0] for row in cursor.fetchall()})
+    return ids or []
 
 
 def lead_facts(lead: Lead) -> scoring.LeadFacts:
