@@ -5,7 +5,6 @@ comes back as a message on the page the form was on."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -176,7 +175,9 @@ def usage_context(request, asset: Asset) -> dict:
     """The asset page's usage card: the counts, the ledger and the tracked links, each list
     paginated on its own parameter."""
     now = timezone.now()
-    ledger = Paginator(queries.usages(asset), 20).get_page(request.GET.get("usage_page"))
+    ledger = IdsFirstPaginator(
+        asset.usages.order_by("-occurred_at", "-id"), 20, rows=queries.usages(asset)
+    ).get_page(request.GET.get("usage_page"))
     # The page's twenty links are found first; what their buyers did is added up for them
     # alone, not for every link ever sent of the asset.
     sent = TrackedLink.objects.filter(asset=asset).order_by("-sent_at", "-id")

@@ -34,6 +34,7 @@ from accord.content.forms import (
 from accord.content.models import Asset, AssetVersion, Rubric, Suggestion, SuggestionSettings
 from accord.core.engine import EngineError
 from accord.core.forms import errors_onto
+from accord.core.paging import IdsFirstPaginator
 from accord.crm.models import Lead
 from accord.people import permissions
 from accord.people.models import User
@@ -145,9 +146,10 @@ RATINGS_PAGE_SIZE = 20
 
 def _ratings_context(request, asset: Asset, rate_form=None) -> dict:
     figures = queries.rating_figures(asset)
-    page = Paginator(queries.ratings(asset), RATINGS_PAGE_SIZE).get_page(
-        request.GET.get("ratings_page")
-    )
+    # The page's ids first: the joins are made for its twenty ratings, not for every one.
+    page = IdsFirstPaginator(
+        asset.ratings.order_by("-created_at", "-id"), RATINGS_PAGE_SIZE, rows=queries.ratings(asset)
+    ).get_page(request.GET.get("ratings_page"))
     for rating in page.object_list:
         rating.rows = queries.scored(rating)
     blocker = ratings.rate_blocker(request.user, asset)

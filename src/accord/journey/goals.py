@@ -66,8 +66,7 @@ def funnel_status(
     return GoalStatus(status, measure, f"{actual:,} so far{share}")
 
 
-def deliverable_status(goal: PlanGoal, measure: GoalMeasure, now: datetime) -> GoalStatus:
-    [row] = queries.rows(queries.deliverables().filter(pk=measure.deliverable_id), now)
+def deliverable_status(goal: PlanGoal, row: queries.Row, now: datetime) -> GoalStatus:
     d = row.deliverable
     words = f"{d.title} done by {goal.due_on:%-d %b %Y}"
     if d.completed_at is not None:
@@ -90,13 +89,19 @@ def statuses(revision: PlanRevision, now: datetime | None = None) -> dict[str, G
     if not goals:
         return {}
     found, funnel = None, None
+    # The deliverables measured, read at once with one set of calendars and roles.
+    wanted = {m.deliverable_id for m in measures.values() if m.kind == GoalMeasure.Kind.DELIVERABLE}
+    done = queries.rows(queries.deliverables().filter(pk__in=wanted), now) if wanted else []
+    deliverable_rows = {row.deliverable.pk: row for row in done}
     out = {}
     for goal in goals:
         measure = measures[goal.stage]
         if goal.owner_id is None or goal.due_on is None:
             out[goal.stage] = GoalStatus(NO_MEASURE, "", "Needs an owner and a due date")
         elif measure.kind == GoalMeasure.Kind.DELIVERABLE:
-            out[goal.stage] = deliverable_status(goal, measure, now)
+            out[goal.stage] = deliverable_status(
+                goal, deliverable_rows[measure.deliverable_id], now
+            )
         else:
             if found is None:
                 funnel = kept_funnel(revision, now).value
