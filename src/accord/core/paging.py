@@ -13,11 +13,30 @@ from django.db.models import QuerySet
 
 class IdsFirstPaginator(Paginator):
     """`rows`: the queryset the page's rows are read from (by default the listed one): the
-    same model, with whatever the rows show beyond the list's filter (its joins, counts)."""
+    same model, with whatever the rows show beyond the list's filter (its joins, counts).
 
-    def __init__(self, object_list, per_page, *, rows: QuerySet | None = None, **options):
+    `all_ids_up_to`: for a list whose filter is costly and matches few rows (a search), every
+    matching id is read in one query, up to this many, and the count is their number: the
+    filter runs once, not once to count and again for the page. More matches than that, and
+    the list is counted and sliced by the database as usual."""
+
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        rows: QuerySet | None = None,
+        all_ids_up_to: int | None = None,
+        **options,
+    ):
         super().__init__(object_list, per_page, **options)
         self.rows = rows
+        self.all_ids = None
+        if all_ids_up_to is not None and isinstance(object_list, QuerySet):
+            found = list(object_list.values_list("pk", flat=True)[: all_ids_up_to + 1])
+            if len(found) <= all_ids_up_to:
+                self.all_ids = found
+                self.count = len(found)  # the cached property, set
 
     def page(self, number):
         if not isinstance(self.object_list, QuerySet):
@@ -27,7 +46,10 @@ class IdsFirstPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        if self.all_ids is not None:
+            ids = self.all_ids[bottom:top]
+        else:
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         source = self.rows if self.rows is not None else self.object_list
         rows = source.order_by().filter(pk__in=ids).in_bulk()
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from accord.analytics import pacing
@@ -41,56 +41,73 @@ TIMELINE_SHOWN = 50
 
 def lead_timeline(lead: Lead, limit: int | None = None) -> tuple[list[TimelineEntry], int]:
     """Everything that happened to a lead, newest first (the newest `limit` if given), and
-    how many events there are in all."""
+    how many events there are in all. Read as plain values (no model per row): the newest
+    of each kind, with the people named once."""
 
-    def newest(queryset, field: str):
-        ordered = queryset.order_by(f"-{field}", "-id")
-        return ordered[:limit] if limit is not None else ordered
+    def newest(queryset, field: str, *columns):
+        ordered = queryset.order_by(f"-{field}", "-id").values_list(field, *columns)
+        return list(ordered[:limit] if limit is not None else ordered)
 
-    touches = lead.touchpoints.select_related("channel", "campaign")
-    activities = lead.activities.select_related("user")
-    statuses = LeadStatusChange.objects.filter(lead=lead).select_related("changed_by")
-    owners = LeadOwnerChange.objects.filter(lead=lead).select_related(
-        "from_owner", "to_owner", "changed_by"
-    )
+    touches = newest(lead.touchpoints, "occurred_at", "kind", "channel__name", "campaign__name")
+    activities = newest(lead.activities, "occurred_at", "kind", "outcome", "notes", "user_id")
+    statuses = newest(
+        LeadStatusChange.objects.filter(lead=lead),
+        "changed_at", "from_status", "to_status", "reason", "changed_by_id",
+    )  # fmt: skip
+    owners = newest(
+        LeadOwnerChange.objects.filter(lead=lead),
+        "changed_at", "from_owner_id", "to_owner_id", "changed_by_id",
+    )  # fmt: skip
+    people_ids = {a[4] for a in activities} | {c[4] for c in statuses}
+    people_ids |= {person for c in owners for person in c[1:]}
+    people = {u.pk: str(u) for u in User.objects.filter(pk__in=people_ids - {None})}
+    touch_kinds, activity_kinds = dict(Touchpoint.Kind.choices), dict(Activity.Kind.choices)
     entries = [
-        TimelineEntry(
-            t.occurred_at,
-            "touchpoint",
-            t.get_kind_display(),
-            " · ".join(filter(None, [t.channel.name, t.campaign.name if t.campaign else ""])),
-        )
-        for t in newest(touches, "occurred_at")
-    ]
+        TimelineEntry(at, "touchpoint", touch_kinds.get(kind, kind),
+                      " · ".join(filter(None, [channel, campaign or ""])))
+        for at, kind, channel, campaign in touches
+    ]  # fmt: skip
     entries += [
-        TimelineEntry(
-            a.occurred_at,
-            "activity",
-            a.get_kind_display(),
-            " · ".join(filter(None, [a.outcome, a.notes])),
-            str(a.user or ""),
-        )
-        for a in newest(activities, "occurred_at")
-    ]
+        TimelineEntry(at, "activity", activity_kinds.get(kind, kind),
+                      " · ".join(filter(None, [outcome, notes])), people.get(user, ""))
+        for at, kind, outcome, notes, user in activities
+    ]  # fmt: skip
     labels = dict(Lead.Status.choices)
-    for c in newest(statuses, "changed_at"):
+    for at, from_status, to_status, reason, by in statuses:
         title = (
-            f"Status {labels.get(c.from_status, c.from_status)} → {labels[c.to_status]}"
-            if c.from_status
-            else f"Created as {labels[c.to_status]}"
+            f"Status {labels.get(from_status, from_status)} → {labels[to_status]}"
+            if from_status
+            else f"Created as {labels[to_status]}"
         )
-        entries.append(
-            TimelineEntry(c.changed_at, "status", title, c.reason, str(c.changed_by or ""))
-        )
-    for c in newest(owners, "changed_at"):
-        title = f"Owner {c.from_owner or 'nobody'} → {c.to_owner or 'nobody'}"
-        entries.append(TimelineEntry(c.changed_at, "owner", title, who=str(c.changed_by or "")))
+        entries.append(TimelineEntry(at, "status", title, reason, people.get(by, "")))
+    for at, from_owner, to_owner, by in owners:
+        title = f"Owner {people.get(from_owner, 'nobody')} → {people.get(to_owner, 'nobody')}"
+        entries.append(TimelineEntry(at, "owner", title, who=people.get(by, "")))
     order = {"status": 0, "owner": 1, "touchpoint": 2, "activity": 3}
     entries.sort(key=lambda e: (e.at, order[e.kind]), reverse=True)
     if limit is None:
         return entries, len(entries)
-    total = sum(q.count() for q in (touches, activities, statuses, owners))
+    # The four counts in one query.
+    counted = Lead.objects.filter(pk=lead.pk).annotate(
+        **{
+            name: count_of(model, field)
+            for name, model, field in (
+                ("n_touches", Touchpoint, "lead"),
+                ("n_activities", Activity, "lead"),
+                ("n_statuses", LeadStatusChange, "lead"),
+                ("n_owners", LeadOwnerChange, "lead"),
+            )
+        }
+    )
+    total = sum(counted.values_list("n_touches", "n_activities", "n_statuses", "n_owners").get())
     return entries[:limit], total
+
+
+def count_of(model, field: str, where: Q | None = None):
+    """How many rows of `model` (those matching `where`) point at the listed row through
+    `field`, as a subquery."""
+    rows = model.objects.filter(where or Q(), **{field: OuterRef("pk")}).order_by()
+    return Coalesce(Subquery(rows.values(field).annotate(n=Count("pk")).values("n")), 0)
 
 
 def monthly_counts(queryset, field: str, months: int = 12, *, end: date | None = None) -> dict:

@@ -2,8 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -21,6 +20,8 @@ from accord.crm.models import Account, Campaign, Lead, Opportunity
 from accord.people import permissions
 
 PAGE_SIZE = 50
+# A search matching more rows than this is counted and paged by the database.
+SEARCH_IDS_AT_ONCE = 5000
 
 
 def home(request):
@@ -47,7 +48,12 @@ def _list_page(
     # The page's rows are read by id from the unfiltered queryset: the filter (a search) has
     # done its work once the ids are known.
     rows = queryset if rows is None else rows
-    paginator = IdsFirstPaginator(form.apply(queryset), PAGE_SIZE, rows=rows)
+    listed = form.apply(queryset)
+    # A search runs its text index once: every match's id, then the page's rows.
+    searching = form.is_valid() and bool(form.cleaned_data.get("q"))
+    paginator = IdsFirstPaginator(
+        listed, PAGE_SIZE, rows=rows, all_ids_up_to=SEARCH_IDS_AT_ONCE if searching else None
+    )
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -69,17 +75,13 @@ def lead_list(request):
     return _list_page(request, LeadFilterForm, leads, "crm/lead_list.html", "Leads", "leads")
 
 
-def _count(model, field: str, where: Q | None = None):
-    """How many rows of `model` point at the listed row through `field`, as a subquery."""
-    rows = model.objects.filter(where or Q(), **{field: OuterRef("pk")}).order_by()
-    return Coalesce(Subquery(rows.values(field).annotate(n=Count("pk")).values("n")), 0)
-
-
 def account_list(request):
     accounts = Account.objects.select_related("owner")
     counts = accounts.annotate(
-        people=_count(Lead, "account"),
-        open_opportunities=_count(Opportunity, "account", ~Q(stage__in=Opportunity.CLOSED_STAGES)),
+        people=queries.count_of(Lead, "account"),
+        open_opportunities=queries.count_of(
+            Opportunity, "account", ~Q(stage__in=Opportunity.CLOSED_STAGES)
+        ),
     )
     return _list_page(
         request,
