@@ -58,15 +58,56 @@ def table_names(models: Iterable[type[Model] | str]) -> tuple[str, ...]:
 
 
 def generations(tables: Iterable[str]) -> dict[str, int]:
-    """Each table's generation now: the writes committed to it so far (0 if none yet)."""
+    """Each table's generation now: the writes committed to it so far (0 if none yet).
+
+    Inside `one_reading()` (a page being read) every table's generation is read once, at the
+    first figure that asks, and the page's other figures compare against that reading: a
+    scoreboard of six kept figures makes one query for them, not six. A reading taken before
+    a figure is computed is never newer than the data the figure reads, so a figure kept
+    with it is at worst computed again once more, never shown past a change it missed."""
     tables = tuple(tables)
-    found = dict(
-        Generation.objects.filter(name__in=tables)
-        .values_list("name")
-        .annotate(total=Sum("value"))
-        .order_by()
-    )
+    reading = _READING.get()
+    if reading is not None and not _EXACT.get():
+        if not reading:
+            reading.update(_read(Generation.objects.all()))
+            reading.setdefault("", 0)  # read, even when no table has been written yet
+        found = reading
+    else:
+        found = _read(Generation.objects.filter(name__in=tables))
     return {name: int(found.get(name) or 0) for name in tables}
+
+
+def _read(rows) -> dict[str, int]:
+    return dict(rows.values_list("name").annotate(total=Sum("value")).order_by())
+
+
+_READING: ContextVar[dict | None] = ContextVar("accord_figures_reading", default=None)
+
+
+@contextmanager
+def one_reading():
+    """Inside, the kept figures compare against one reading of the generations (see
+    `generations`)."""
+    token = _READING.set({})
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+class OneReadingMiddleware:
+    """A page that only reads (GET, HEAD) reads the generations once for all its kept
+    figures. A request that writes reads them afresh each time: a figure it shows after its
+    own write must see that write."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        with one_reading():
+            return self.get_response(request)
 
 
 # --- Kept figures ------------------------------------------------------------------------------
