@@ -105,6 +105,10 @@ def _kept_and_scratch(now):
             _without_kept(board_queries.scoreboard(revision, default_period(months, today), now)),
             None,
         ),
+        "open pipeline": (
+            board_queries.kept_open_pipeline(default_period(months, today)).value,
+            board_queries.open_pipeline(default_period(months, today)),
+        ),
         "late deliverables": (
             journey_queries.kept_late_deliverables().value,
             journey_queries.late_deliverables(now),
@@ -361,6 +365,7 @@ def test_every_table_a_kept_figure_reads_counts_its_writes():
         *value.VALUE_TABLES,
         *reviews.RATES_TABLES,
         *calculator_stats.LINE_TABLES,
+        *board_queries.PIPELINE_TABLES,
     }
     assert read <= figures.watched_tables()
 

@@ -21,8 +21,8 @@ from django.utils import timezone
 from accord.analytics import journey as clock
 from accord.analytics import pacing
 from accord.analytics.funnel import STAGE_LABELS
-from accord.journey import queries
-from accord.journey.models import GoalMeasure
+from accord.journey import queries, schedule
+from accord.journey.models import Deliverable, GoalMeasure
 from accord.plan import goals as plan_goals
 from accord.plan.actuals import kept_actuals
 from accord.plan.goals import AT_RISK, MET, MISSED, NO_MEASURE, ON_TRACK, GoalStatus
@@ -66,8 +66,10 @@ def funnel_status(
     return GoalStatus(status, measure, f"{actual:,} so far{share}")
 
 
-def deliverable_status(goal: PlanGoal, row: queries.Row, now: datetime) -> GoalStatus:
-    d = row.deliverable
+def deliverable_status(
+    goal: PlanGoal, d: Deliverable, standing: clock.Standing, now: datetime
+) -> GoalStatus:
+    label = clock.STATUS_LABELS[standing.status]
     words = f"{d.title} done by {goal.due_on:%-d %b %Y}"
     if d.completed_at is not None:
         done_on = timezone.localtime(d.completed_at).date()
@@ -75,9 +77,9 @@ def deliverable_status(goal: PlanGoal, row: queries.Row, now: datetime) -> GoalS
             return GoalStatus(MET, words, f"Done {done_on:%-d %b %Y}")
         return GoalStatus(MISSED, words, f"Done {done_on:%-d %b %Y}, after the goal's date")
     if timezone.localdate(now) > goal.due_on:
-        return GoalStatus(MISSED, words, f"Still open ({row.status_label.lower()})")
-    detail = f"{row.status_label}, due {d.due_on:%-d %b}"
-    return GoalStatus(AT_RISK if row.status in AT_RISK_STATUSES else ON_TRACK, words, detail)
+        return GoalStatus(MISSED, words, f"Still open ({label.lower()})")
+    detail = f"{label}, due {d.due_on:%-d %b}"
+    return GoalStatus(AT_RISK if standing.status in AT_RISK_STATUSES else ON_TRACK, words, detail)
 
 
 @plan_goals.measured_by
@@ -89,19 +91,19 @@ def statuses(revision: PlanRevision, now: datetime | None = None) -> dict[str, G
     if not goals:
         return {}
     found, funnel = None, None
-    # The deliverables measured, read at once with one set of calendars and roles.
+    # The deliverables measured, read at once with one set of calendars (their standing is
+    # all a goal needs: not their owners).
     wanted = {m.deliverable_id for m in measures.values() if m.kind == GoalMeasure.Kind.DELIVERABLE}
-    done = queries.rows(queries.deliverables().filter(pk__in=wanted), now) if wanted else []
-    deliverable_rows = {row.deliverable.pk: row for row in done}
+    measured = Deliverable.objects.filter(pk__in=wanted).select_related("stage__journey")
+    calendars = schedule.Calendars() if wanted else None
+    deliverables = {d.pk: (d, queries.standing_of(d, calendars, now)) for d in measured}
     out = {}
     for goal in goals:
         measure = measures[goal.stage]
         if goal.owner_id is None or goal.due_on is None:
             out[goal.stage] = GoalStatus(NO_MEASURE, "", "Needs an owner and a due date")
         elif measure.kind == GoalMeasure.Kind.DELIVERABLE:
-            out[goal.stage] = deliverable_status(
-                goal, deliverable_rows[measure.deliverable_id], now
-            )
+            out[goal.stage] = deliverable_status(goal, *deliverables[measure.deliverable_id], now)
         else:
             if found is None:
                 funnel = kept_funnel(revision, now).value

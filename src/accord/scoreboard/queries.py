@@ -103,6 +103,18 @@ def open_pipeline(period: Period) -> dict[str, tuple[int, Decimal]]:
     return {r["stage"]: (r["n"], r["amount"] or Decimal(0)) for r in rows}
 
 
+PIPELINE_TABLES = figures.table_names([Opportunity])
+
+
+def kept_open_pipeline(period: Period):
+    """open_pipeline(period), kept until an opportunity is written (accord.core.figures)."""
+    return figures.kept(
+        f"scoreboard:open_pipeline:{period.start}:{period.end}",
+        PIPELINE_TABLES,
+        lambda: open_pipeline(period),
+    )
+
+
 # --- The page --------------------------------------------------------------------------------
 
 
@@ -236,14 +248,15 @@ def _lead_opportunities(timeline: Timeline, found: Actuals) -> dict:
     }
 
 
-def _forecast(funnel, revision: PlanRevision, timeline: Timeline, rows: dict, rates: dict, now):
+def _forecast(funnel, revision: PlanRevision, timeline: Timeline, rows: dict, rates: dict, now,
+              pipeline: dict):  # fmt: skip
     plan_rate = Decimal(revision.rates["opp_won"])
     forecast = pacing.forecast(
         period=timeline.period,
         today=now.date(),
         won_amount=rows["bookings"]["pace"].actual,
         won_count=int(rows["won"]["pace"].actual),
-        open_pipeline=open_pipeline(timeline.period),
+        open_pipeline=pipeline,
         rates=rates,
         plan_months=timeline.plan_months,
         plan_opportunities=funnel.monthly["opportunity"],
@@ -329,6 +342,7 @@ def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
     kept_coverage = coverage.kept_next_quarter(funnel, revision, now)
     # Beside marketing's own figures: what the value calculators' leads brought in.
     kept_calculators = calculator_stats.kept_in_months(period.months)
+    kept_pipeline = kept_open_pipeline(period)
     rows = _pacing_rows(funnel, revision, timeline, found)
     return {
         "plan": revision.plan,
@@ -349,10 +363,10 @@ def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
         **_coverage(kept_coverage.value),
         "behind_below": pacing.BEHIND_BELOW,
         "time_zone": timezone.get_current_timezone_name(),
-        **_forecast(funnel, revision, timeline, rows, kept_rates.value, now),
+        **_forecast(funnel, revision, timeline, rows, kept_rates.value, now, kept_pipeline.value),
         "from_calculators": kept_calculators.value,
         "kept": figures.oldest(
-            [kept_funnel, kept_found, kept_rates, kept_coverage, kept_calculators]
+            [kept_funnel, kept_found, kept_rates, kept_coverage, kept_calculators, kept_pipeline]
         ),
         **_charts(funnel, revision, timeline, rows, found),
     }
