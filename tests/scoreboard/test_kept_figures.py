@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 
 from accord.analytics.pacing import default_period
 from accord.calculators import stats as calculator_stats
+from accord.content import scorecard
+from accord.content.models import LinkEvent, Suggestion, TrackedLink
 from accord.core import figures
 from accord.core.periods import reporting_period
 from accord.crm import actions as crm_actions
@@ -109,6 +111,7 @@ def _kept_and_scratch(now):
             board_queries.kept_open_pipeline(default_period(months, today)).value,
             board_queries.open_pipeline(default_period(months, today)),
         ),
+        "owners' scorecard": (scorecard.kept_table(today).value[0], scorecard.table(today)),
         "late deliverables": (
             journey_queries.kept_late_deliverables().value,
             journey_queries.late_deliverables(now),
@@ -237,6 +240,23 @@ def policy_edit(rng, now):
         )
 
 
+def content_used(rng, now):
+    """A buyer opens a tracked link (a bulk insert, as the public viewer's batch would), or a
+    suggestion's deadline moves into the next hours or is answered, by bulk writes."""
+    links = list(TrackedLink.objects.values_list("pk", flat=True)[:200])
+    suggestions = list(Suggestion.objects.values_list("pk", flat=True)[:200])
+    if links and rng.random() < 0.5:
+        LinkEvent.objects.bulk_create(
+            [LinkEvent(link_id=rng.choice(links), kind="open", occurred_at=now)]
+        )
+    elif suggestions:
+        chosen = Suggestion.objects.filter(pk=rng.choice(suggestions))
+        if rng.random() < 0.5:
+            chosen.update(due_at=now + timedelta(minutes=rng.randint(1, 120)), responded_at=None)
+        else:
+            chosen.update(responded_at=now)
+
+
 CHANGES = {
     f.__name__: f
     for f in (
@@ -249,6 +269,7 @@ CHANGES = {
         future_follow_up,
         policy_edit,
         deliverable_moved,
+        content_used,
     )
 }
 
@@ -366,6 +387,7 @@ def test_every_table_a_kept_figure_reads_counts_its_writes():
         *reviews.RATES_TABLES,
         *calculator_stats.LINE_TABLES,
         *board_queries.PIPELINE_TABLES,
+        *scorecard.OWNER_TABLES,
     }
     assert read <= figures.watched_tables()
 
@@ -374,7 +396,7 @@ def test_every_table_a_kept_figure_reads_counts_its_writes():
 @pytest.mark.parametrize(
     "path",
     ["/", "/scoreboard/", "/plans/{plan}/", "/sla/", "/sla/two-way/", "/qualify/value/",
-     "/qualify/reviews/", "/campaigns/"],
+     "/qualify/reviews/", "/campaigns/", "/content/owners/"],
 )  # fmt: skip
 def test_every_page_with_kept_figures_says_how_fresh_they_are(small_demo_company, client, path):
     from accord.plan.models import Plan
@@ -405,3 +427,30 @@ def test_a_cache_that_cannot_be_written_costs_speed_not_the_page(
         assert response.status_code == 200
         assert "Figures as of" in response.content.decode()
         assert crm_queries.overview().value == crm_queries.overview_now()
+
+
+@pytest.mark.django_db
+def test_the_kept_owners_scorecard_takes_in_a_suggestion_deadline_that_passed_with_nothing_written(
+    small_demo_company,
+):
+    """A suggestion falls overdue with time alone: the kept scorecard is computed again when
+    its deadline passes, so its figures stay those the from-scratch table gives."""
+    now = START
+    with time_machine.travel(now, tick=False):
+        today = timezone.localdate()
+        open_one = Suggestion.objects.filter(owner__isnull=False).order_by("pk").first()
+        Suggestion.objects.filter(pk=open_one.pk).update(
+            filed_at=now - timedelta(days=2), due_at=now + timedelta(minutes=10),
+            responded_at=None, status="open",
+        )  # fmt: skip
+        before = scorecard.kept_table(today).value[0]
+        assert before == scorecard.table(today)
+    later = now + timedelta(minutes=11)
+    with time_machine.travel(later, tick=False):
+        kept = scorecard.kept_table(timezone.localdate()).value[0]
+        scratch = scorecard.table(timezone.localdate())
+    assert kept == scratch
+    overdue = {row.owner.pk: row.suggestions.overdue for row in scratch}
+    assert overdue[open_one.owner_id] == 1 + {
+        row.owner.pk: row.suggestions.overdue for row in before
+    }[open_one.owner_id]

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accord.content import influence, queries
 from accord.content.models import STAGES, Asset, Persona, Suggestion
+from accord.core.forms import RowChoiceField
 from accord.crm.filters import ListFilterForm
 from accord.people.models import User
 
@@ -28,9 +29,7 @@ class AssetFilterForm(ListFilterForm):
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Asset.Kind.choices], required=False)
     stage = forms.ChoiceField(choices=[("", "Any stage"), *STAGES], required=False)
     persona = forms.ChoiceField(choices=[("", "Any persona"), *Persona.choices], required=False)
-    owner = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Any owner"
-    )
+    owner = RowChoiceField(queryset=User.objects.none(), required=False, empty_label="Any owner")
     status = forms.ChoiceField(choices=[("", "Any status"), *Asset.Status.choices], required=False)
     review = forms.ChoiceField(
         choices=[("", "Any review date"), ("overdue", "Review overdue")],
@@ -104,11 +103,11 @@ class SuggestionFilterForm(ListFilterForm):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *Suggestion.Status.choices], required=False
     )
-    owner = forms.ModelChoiceField(
+    owner = RowChoiceField(
         queryset=User.objects.all(), required=False, empty_label="Anybody",
         help_text="Who must answer (user id)",
     )  # fmt: skip
-    asset = forms.ModelChoiceField(
+    asset = RowChoiceField(
         queryset=Asset.objects.all(), required=False, empty_label="Any asset",
         help_text="Asset id",
     )  # fmt: skip

@@ -41,11 +41,12 @@ def _under_active_rubric():
 
 
 def assets() -> QuerySet:
-    """Assets with their version count and, under the active rubric, their ratings' mean
+    """Assets with, under the active rubric, their ratings' mean
     weighted score (`rating`, None when unrated) and how many there are (`rating_count`)."""
     ratings = _under_active_rubric().order_by().values("asset")
+    # Each figure a subquery of its own (no GROUP BY over the list): a page of the library
+    # computes them for its rows alone, and counting the list reads no rating.
     return Asset.objects.select_related("owner", "owner_team").annotate(
-        version_count=Count("versions"),
         rating=Subquery(
             ratings.annotate(mean=Avg("score")).values("mean"),
             output_field=DecimalField(max_digits=4, decimal_places=3),

@@ -16,10 +16,31 @@ from django.utils import timezone
 from accord.analytics import ratings as arithmetic
 from accord.analytics.months import add_months, between, first_of
 from accord.content import influence, queries, ratings
-from accord.content.models import Asset, LinkEvent, Rating, Review, Suggestion, TrackedLink
+from accord.content.models import (
+    Asset,
+    ContentCredit,
+    ContentReach,
+    InfluenceRun,
+    LinkEvent,
+    Rating,
+    Review,
+    Rubric,
+    Suggestion,
+    TrackedLink,
+    Usage,
+)
+from accord.core import figures
 from accord.people.models import User
+from accord.sla.kept import SHARED
 
 MONTHS = 12
+# What the table reads: the kept table is computed again when any of them is written.
+OWNER_TABLES = figures.table_names(
+    [
+        Asset, Review, Rating, Rubric, TrackedLink, LinkEvent, Usage, Suggestion, InfluenceRun,
+        ContentCredit, ContentReach, *SHARED,
+    ]
+)  # fmt: skip
 USAGE_DAYS = 90  # sends, opens and unused assets: the last 90 days
 SUGGESTION_DAYS = 365  # suggestions filed in the last year
 GOOD, BAD = "#12b886", "#fa5252"  # the charts' palette: on time, late
@@ -61,7 +82,36 @@ def owners() -> list[User]:
     )
 
 
-def table(today: date, people: list[User] | None = None) -> list[OwnerRow]:
+def kept_table(today: date) -> figures.Kept[list[OwnerRow]]:
+    """table(today) for every owner, kept until a table it reads is written, the day turns
+    (90-day windows, stale assets, reviews overdue) or a suggestion's figures would move with
+    time alone (a deadline passing, a suggestion leaving the year or filed ahead of now)."""
+    now = timezone.now()
+    zone = timezone.get_current_timezone_name()
+    return figures.kept(
+        f"content:owners:{zone}:{today}",
+        OWNER_TABLES,
+        lambda: (table(today, now=now), _valid_until(today, now)),
+        valid_until=lambda found: found[1],
+    )
+
+
+def _valid_until(today: date, now: datetime) -> datetime:
+    limits = [_start(today + timedelta(days=1))]
+    since = now - timedelta(days=SUGGESTION_DAYS)
+    for filed, due, answered in Suggestion.objects.filter(filed_at__gte=since).values_list(
+        "filed_at", "due_at", "responded_at"
+    ):
+        moments = [filed, filed + timedelta(days=SUGGESTION_DAYS), answered]
+        if answered is None or answered > now:
+            moments.append(due)
+        limits += [m for m in moments if m is not None and m > now]
+    return min(limits)
+
+
+def table(
+    today: date, people: list[User] | None = None, now: datetime | None = None
+) -> list[OwnerRow]:
     people = owners() if people is None else people
     rows = {user.pk: OwnerRow(owner=user) for user in people}
     counts = (
@@ -88,12 +138,12 @@ def table(today: date, people: list[User] | None = None) -> list[OwnerRow]:
         row.reviews_due += row.overdue  # an overdue review is late already
     _ratings(rows)
     _usage(rows, today)
-    now = timezone.now()
+    now = now or timezone.now()
     suggested = queries.suggestion_figures(
         rows, filed_from=now - timedelta(days=SUGGESTION_DAYS), now=now
     )
-    for owner_id, figures in suggested.items():
-        rows[owner_id].suggestions = figures
+    for owner_id, found in suggested.items():
+        rows[owner_id].suggestions = found
     _influence(rows)
     return list(rows.values())
 

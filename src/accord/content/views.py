@@ -47,7 +47,12 @@ SUGGESTIONS_SHOWN = 20
 def asset_list(request):
     today = timezone.localdate()
     form = AssetFilterForm(request.GET, today=today)
-    page = Paginator(form.apply(queries.assets()), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page's ids first (sorted and filtered by whatever the form asks), then its rows with
+    # their figures (ratings, uses in 90 days) for those rows alone.
+    rows = queries.with_recent_uses(queries.assets(), today)
+    page = IdsFirstPaginator(form.apply(queries.assets()), PAGE_SIZE, rows=rows).get_page(
+        request.GET.get("page")
+    )
     for asset in page.object_list:
         asset.review_state = queries.review_state(asset, today)
     query = request.GET.copy()
@@ -377,8 +382,10 @@ review = _verb(actions.mark_reviewed, "Marked {title} reviewed: the next review 
 def owners(request):
     """Every asset owner side by side: what managers compare."""
     today = timezone.localdate()
+    kept = scorecard.kept_table(today)
     context = {
-        "rows": scorecard.table(today),
+        "rows": kept.value[0],
+        "kept": kept,
         "today": today,
         "title": "Content owners",
         "model_label": influence.LABELS[influence.DEFAULT_MODEL],

@@ -14,6 +14,7 @@ from django import forms
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from accord.core.forms import RowChoiceField
 from accord.core.periods import validate_day
 from accord.crm import search
 from accord.crm.models import Account, Campaign, Channel, Lead, LeadStatusChange, Opportunity
@@ -151,9 +152,9 @@ class LeadFilterForm(ListFilterForm):
         "status_changed": ("Status changed", ("-status_changed_at", "-id")),
     }
 
-    owner = forms.ModelChoiceField(queryset=_owners(), required=False, empty_label="Any owner")
+    owner = RowChoiceField(queryset=_owners(), required=False, empty_label="Any owner")
     status = forms.ChoiceField(choices=[("", "Any status"), *Lead.Status.choices], required=False)
-    source = forms.ModelChoiceField(
+    source = RowChoiceField(
         queryset=Channel.objects.all(),
         required=False,
         empty_label="Any source",
@@ -223,7 +224,7 @@ class AccountFilterForm(ListFilterForm):
 
     industry = forms.ChoiceField(required=False)
     country = forms.CharField(required=False, max_length=2)
-    owner = forms.ModelChoiceField(queryset=_owners(), required=False, empty_label="Any owner")
+    owner = RowChoiceField(queryset=_owners(), required=False, empty_label="Any owner")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -253,12 +254,12 @@ class OpportunityFilterForm(ListFilterForm):
         "close_date": ("Close date", ("close_date", "id")),
     }
 
-    owner = forms.ModelChoiceField(queryset=_owners(), required=False, empty_label="Any owner")
+    owner = RowChoiceField(queryset=_owners(), required=False, empty_label="Any owner")
     stage = forms.ChoiceField(
         choices=[("", "Any stage"), ("open", "Open (not closed)"), *Opportunity.Stage.choices],
         required=False,
     )
-    source = forms.ModelChoiceField(
+    source = RowChoiceField(
         queryset=Channel.objects.all(),
         required=False,
         empty_label="Any source",
@@ -314,7 +315,7 @@ class CampaignFilterForm(ListFilterForm):
         "name": ("Name", ("name", "id")),
     }
 
-    channel = forms.ModelChoiceField(
+    channel = RowChoiceField(
         queryset=Channel.objects.all(),
         required=False,
         empty_label="Any channel",

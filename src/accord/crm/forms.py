@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from accord.core.forms import RowChoiceField
 from accord.crm.actions import settable_statuses
 from accord.crm.models import Activity, Lead
 from accord.people import permissions
@@ -37,7 +38,7 @@ class StatusForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    owner = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody")
+    owner = RowChoiceField(queryset=None, required=False, empty_label="Nobody")
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

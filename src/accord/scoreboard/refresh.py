@@ -1,7 +1,8 @@
 """The worker's refresh of the figures the daily pages keep (`accord.core.figures`): each
 page's default view, computed exactly as the page would, so that a leader opening the
-overview, the scoreboard, the follow-up board, *Both ways*, lead value or the plan in force
-finds its figures ready. Other views (another period, a team) are kept when first asked for.
+overview, the scoreboard, the follow-up board, *Both ways*, lead value, the plan in force or
+the content owners' scorecard finds its figures ready. Other views (another period, a team)
+are kept when first asked for.
 """
 
 import logging
@@ -10,6 +11,7 @@ import time
 from django.utils import timezone
 
 from accord.analytics.pacing import default_period
+from accord.content import scorecard
 from accord.core import figures
 from accord.core.periods import reporting_period
 from accord.crm import queries as crm_queries
@@ -57,4 +59,5 @@ PAGES = {
     "both ways": lambda: sla_queries.two_way(timezone.now()),
     "lead value": lambda: value.lead_value_page(value.choose_options(), timezone.now()),
     "campaigns": crm_queries.campaign_touch_counts,
+    "content owners": lambda: scorecard.kept_table(timezone.localdate()),
 }
