@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 from accord.analytics.pacing import default_period
 from accord.calculators import stats as calculator_stats
+from accord.content import queries as content_queries
 from accord.content import scorecard
-from accord.content.models import LinkEvent, Suggestion, TrackedLink
+from accord.content.models import Asset, LinkEvent, Suggestion, TrackedLink
 from accord.core import figures
 from accord.core.periods import reporting_period
 from accord.crm import actions as crm_actions
@@ -74,6 +75,8 @@ def _kept_and_scratch(now):
     )
     one_lead = mqls.first()
     two_way = sla_queries.two_way(now)
+    # The asset with the most tracked links: its page's ratings and usage are kept.
+    asset = Asset.objects.annotate(n=Count("links")).order_by("-n", "pk").first()
     return {
         "overview": (crm_queries.overview().value, crm_queries.overview_now(today)),
         "actuals": (plan_actuals.kept_actuals(months).value, plan_actuals.actuals(months)),
@@ -112,6 +115,14 @@ def _kept_and_scratch(now):
             board_queries.open_pipeline(default_period(months, today)),
         ),
         "owners' scorecard": (scorecard.kept_table(today).value[0], scorecard.table(today)),
+        "an asset's ratings": (
+            content_queries.kept_rating_figures(asset).value,
+            content_queries.rating_figures(asset),
+        ),
+        "an asset's usage": (
+            content_queries.kept_usage_counts(asset).value,
+            content_queries.usage_counts(asset),
+        ),
         "late deliverables": (
             journey_queries.kept_late_deliverables().value,
             journey_queries.late_deliverables(now),
@@ -388,6 +399,8 @@ def test_every_table_a_kept_figure_reads_counts_its_writes():
         *calculator_stats.LINE_TABLES,
         *board_queries.PIPELINE_TABLES,
         *scorecard.OWNER_TABLES,
+        *content_queries.RATING_TABLES,
+        *content_queries.USAGE_TABLES,
     }
     assert read <= figures.watched_tables()
 
@@ -451,6 +464,7 @@ def test_the_kept_owners_scorecard_takes_in_a_suggestion_deadline_that_passed_wi
         scratch = scorecard.table(timezone.localdate())
     assert kept == scratch
     overdue = {row.owner.pk: row.suggestions.overdue for row in scratch}
-    assert overdue[open_one.owner_id] == 1 + {
-        row.owner.pk: row.suggestions.overdue for row in before
-    }[open_one.owner_id]
+    assert (
+        overdue[open_one.owner_id]
+        == 1 + {row.owner.pk: row.suggestions.overdue for row in before}[open_one.owner_id]
+    )

@@ -32,6 +32,7 @@ from accord.content.models import (
     TrackedLink,
     Usage,
 )
+from accord.core import figures
 from accord.people.models import AuditLog
 from accord.sla.clocks import calendars
 
@@ -237,6 +238,22 @@ def rating_figures(asset: Asset, rubric: Rubric | None = None) -> RatingFigures:
         count=len(scores),
         older=asset.ratings.exclude(rubric=rubric).count(),
     )
+
+
+RATING_TABLES = figures.table_names([Rating, Rubric])
+USAGE_TABLES = figures.table_names([Usage, LinkEvent, TrackedLink])
+
+
+def kept_rating_figures(asset: Asset) -> figures.Kept[RatingFigures]:
+    """rating_figures(asset) under the active rubric, kept until a rating or rubric is
+    written: an asset's page summed all its ratings on every view."""
+    return figures.kept(f"content:ratings:{asset.pk}", RATING_TABLES, lambda: rating_figures(asset))
+
+
+def kept_usage_counts(asset: Asset) -> figures.Kept[dict[str, int]]:
+    """usage_counts(asset), kept until a use, a tracked link or a buyer's event is written:
+    an asset's page counted its whole history on every view."""
+    return figures.kept(f"content:usage:{asset.pk}", USAGE_TABLES, lambda: usage_counts(asset))
 
 
 def ratings(asset: Asset) -> QuerySet:

@@ -189,4 +189,5 @@ def usage_context(request, asset: Asset) -> dict:
         link.may_revoke = link.state in ("sent", "opened") and permissions.can_revoke_link(
             request.user, link
         )
-    return {"usage": queries.usage_counts(asset), "ledger": ledger, "link_page": links}
+    kept = queries.kept_usage_counts(asset)
+    return {"usage": kept.value, "kept_usage": kept, "ledger": ledger, "link_page": links}

@@ -150,7 +150,8 @@ RATINGS_PAGE_SIZE = 20
 
 
 def _ratings_context(request, asset: Asset, rate_form=None) -> dict:
-    figures = queries.rating_figures(asset)
+    kept = queries.kept_rating_figures(asset)
+    figures = kept.value
     # The page's ids first: the joins are made for its twenty ratings, not for every one.
     page = IdsFirstPaginator(
         asset.ratings.order_by("-created_at", "-id"), RATINGS_PAGE_SIZE, rows=queries.ratings(asset)
@@ -164,6 +165,7 @@ def _ratings_context(request, asset: Asset, rate_form=None) -> dict:
             rate_form = RateForm(rubric=figures.rubric, deals=deals)
     return {
         "figures": figures,
+        "kept_ratings": kept,
         "ratings_page": page,
         "rate_form": rate_form,
         # Why there is no form: a viewer, no rubric yet (a member with nothing to rate is
