@@ -19,14 +19,10 @@ def abilities(request) -> dict:
 
 
 def notifications(request) -> dict:
-    """The header's unread count: loaded with the signed-in user (ZoneAwareBackend), else
-    one COUNT, and only when a template shows it."""
+    """The header's unread count: one COUNT, and only when a template shows it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    known = getattr(user, "unread_notifications", None)
-    if known is not None:
-        return {"unread_notifications": known}
     return {"unread_notifications": SimpleLazyObject(lambda: notify.unread_count(user))}
 
 

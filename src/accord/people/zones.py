@@ -16,20 +16,10 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
-from django.db.models import (
-    CharField,
-    Count,
-    Exists,
-    Expression,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Expression, QuerySet, Value
 from django.utils import timezone
 
-from accord.people.models import Notification, Team, User
+from accord.people.models import User
 
 _calendar_zone: list[Callable[[], Expression]] = []
 
@@ -57,24 +47,11 @@ def default_zone_name(user: User) -> str:
 
 class ZoneAwareBackend(ModelBackend):
     """Django's model backend, loading the signed-in user with their calendar's zone, so a
-    page learns whose clock to use without a query of its own; and, in the same query, what
-    every page's header asks of them: whether they are in operations (`in_operations`, read
-    by permissions.is_operations) and their unread notifications (`unread_notifications`)."""
+    page learns whose clock to use without a query of its own."""
 
     def get_user(self, user_id):
-        in_operations = Exists(Team.objects.filter(members=OuterRef("pk"), kind="sales_ops"))
-        unread = (
-            Notification.objects.filter(user=OuterRef("pk"), read_at=None)
-            .order_by()
-            .values("user")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        users = with_calendar_zone(User._default_manager).annotate(
-            in_operations=in_operations, unread_notifications=Coalesce(Subquery(unread), 0)
-        )
         try:
-            user = users.get(pk=user_id)
+            user = with_calendar_zone(User._default_manager).get(pk=user_id)
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
