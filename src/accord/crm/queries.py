@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -87,19 +88,15 @@ def lead_timeline(lead: Lead, limit: int | None = None) -> tuple[list[TimelineEn
     entries.sort(key=lambda e: (e.at, order[e.kind]), reverse=True)
     if limit is None:
         return entries, len(entries)
-    # The four counts in one query.
-    counted = Lead.objects.filter(pk=lead.pk).annotate(
-        **{
-            name: count_of(model, field)
-            for name, model, field in (
-                ("n_touches", Touchpoint, "lead"),
-                ("n_activities", Activity, "lead"),
-                ("n_statuses", LeadStatusChange, "lead"),
-                ("n_owners", LeadOwnerChange, "lead"),
-            )
-        }
+    # The four counts in one statement (written out: composing four subqueries through the
+    # ORM cost more than running them).
+    counts = " + ".join(
+        f'(SELECT COUNT(*) FROM "{model._meta.db_table}" WHERE lead_id = %s)'  # noqa: S608
+        for model in (Touchpoint, Activity, LeadStatusChange, LeadOwnerChange)
     )
-    total = sum(counted.values_list("n_touches", "n_activities", "n_statuses", "n_owners").get())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counts}", [lead.pk] * 4)
+        total = int(cursor.fetchone()[0])
     return entries[:limit], total
 
 
