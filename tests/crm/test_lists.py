@@ -198,3 +198,43 @@ def test_the_overview_says_its_totals_are_all_time_and_links_to_this_years_numbe
     assert "1 deal since " + (T0 + timedelta(days=30)).strftime("%b %-d, %Y") in page
     assert f'href="{reverse("scoreboard:home")}"' in page
     assert f'href="{reverse("plan:list")}"' in page
+
+
+@pytest.mark.parametrize("cap", [100, 3])
+def test_a_search_pages_the_same_whether_its_matches_are_read_at_once_or_counted(
+    login, cast, make_lead, monkeypatch, cap
+):
+    """Up to SEARCH_IDS_AT_ONCE matches, a search reads every match's id once and counts
+    them; beyond it, the database counts and pages as for any list. Both give the same pages,
+    count and last page."""
+    from accord.crm import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "SEARCH_IDS_AT_ONCE", cap)
+    for i in range(5):
+        make_lead(f"zed{i}@acme.example", owner="alice")
+    make_lead("other@acme.example", owner="alice")
+    client = login(cast["vera"])
+    pages = [client.get(reverse("crm:leads"), {"q": "zed", "page": n}) for n in (1, 2, 3, 9)]
+    assert [len(names(p)) for p in pages] == [2, 2, 1, 1]
+    assert {e for p in pages[:3] for e in names(p)} == {f"zed{i}@acme.example" for i in range(5)}
+    assert names(pages[3]) == names(pages[2])  # past the end: the last page
+    assert all(p.context["page"].paginator.count == 5 for p in pages)
+    read_at_once = pages[0].context["page"].paginator.all_ids is not None
+    assert read_at_once == (cap >= 5)
+
+
+def test_the_lead_list_escapes_what_people_typed_in_every_cell(login, cast, make_lead, acme):
+    """The list's rows are drawn in Python (crm.templatetags.accord.lead_rows): every value a
+    person or an import typed is escaped there as the template engine would."""
+    make_lead(
+        "x@acme.example", owner="alice", first_name="<script>alert(1)</script>",
+        title='"><img src=x onerror=alert(2)>', account=acme,
+    )  # fmt: skip
+    acme.name = "Acme & <b>Sons</b>"
+    acme.save()
+    page = login(cast["vera"]).get(reverse("crm:leads")).content.decode()
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;" in page
+    assert "Acme &amp; &lt;b&gt;Sons&lt;/b&gt;" in page
