@@ -468,3 +468,28 @@ def test_the_kept_owners_scorecard_takes_in_a_suggestion_deadline_that_passed_wi
         overdue[open_one.owner_id]
         == 1 + {row.owner.pk: row.suggestions.overdue for row in before}[open_one.owner_id]
     )
+
+
+@pytest.mark.django_db
+def test_the_rows_of_ended_server_processes_fold_into_one_and_every_generation_stays():
+    """PostgreSQL counts a table's writes in a row per server process; the worker folds the
+    rows of processes that have ended, and no generation moves (no kept figure is lost)."""
+    from django.db import connection
+
+    from accord.core.models import Generation
+
+    if connection.vendor != "postgresql":
+        assert figures.fold_generations() == 0  # SQLite keeps one row per table
+        return
+    Lead.objects.filter(pk__in=Lead.objects.values("pk")[:1]).update(title="Folded")  # a live row
+    gone = [2_000_000_001, 2_000_000_002]  # no server process has these ids
+    Generation.objects.bulk_create(
+        [Generation(name="crm_lead", pid=pid, value=5) for pid in gone]
+        + [Generation(name="crm_account", pid=gone[0], value=3)]
+    )
+    tables = ["crm_lead", "crm_account", "crm_opportunity"]
+    before = figures.generations(tables)
+    assert figures.fold_generations() >= 2  # one row per table that had ended processes
+    assert figures.generations(tables) == before
+    assert not Generation.objects.filter(pid__in=gone).exists()
+    assert Generation.objects.filter(name="crm_lead").exclude(pid=0).exists()  # ours stays

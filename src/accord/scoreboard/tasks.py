@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.tasks import task
 from django.utils import timezone
 
-from accord.core import recurring
+from accord.core import figures, recurring
 from accord.scoreboard import digest, refresh
 
 CHECK_EVERY = timedelta(hours=1)
@@ -31,6 +31,7 @@ def schedule_weekly_digest(at=None) -> bool:
 @task
 def refresh_figures() -> None:
     try:
+        figures.fold_generations()
         refresh.refresh_all()
     finally:
         schedule_figures(timezone.now() + REFRESH_EVERY)
