@@ -15,7 +15,7 @@ it is searched the old way, field by field.
 """
 
 from django.db import connection
-from django.db.models import BooleanField, Q
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 MIN_INDEXED = 3  # characters: a trigram
@@ -63,18 +63,14 @@ def leads_q(text: str) -> Q:
     if connection.vendor == "sqlite":
         query = f'{own.sql} UNION SELECT id FROM "{table}" WHERE account_id IN ({by_account.sql})'  # noqa: S608
         return Q(pk__in=RawSQL(query, params))  # noqa: S611 (names from this module)
-    # One condition on the lead's own row: its text matches, or its account is one of those
-    # whose text matches (gathered first into an array). PostgreSQL ORs the two indexes
-    # (trigram, account) into one bitmap and reads each lead found once, with the columns the
-    # list sorts by: 20 ms -> 8 ms for "williams" at 200,000 leads. (Found as ids first and
-    # read back by id, it read every match twice; as `pk IN (...) OR account_id IN (...)` it
-    # tested every lead against both lists.)
-    own_text = _text(LEAD[2], f'"{table}".')
-    condition = (
-        f"(upper({own_text}) LIKE upper(%s) "  # noqa: S608
-        f'OR "{table}"."account_id" = ANY(ARRAY({by_account.sql})))'
+    # PostgreSQL guesses a substring matches 2% of the rows (4,040 leads where 1,569 do at
+    # 200,000), and for that many it reads the whole table twice. Gathered into arrays first,
+    # the ids are found through the primary key and the account index: 150 ms -> 23 ms.
+    query = (
+        f'SELECT unnest(ARRAY({own.sql} UNION SELECT id FROM "{table}" '  # noqa: S608
+        f"WHERE account_id = ANY(ARRAY({by_account.sql}))))"
     )
-    return Q(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611
+    return Q(pk__in=RawSQL(query, params))  # noqa: S611 (names from this module)
 
 
 def accounts_q(text: str) -> Q:
