@@ -190,7 +190,11 @@ def test_the_page_needs_a_login(client, submission):
 
 def test_everybody_inside_reads_the_case_with_its_lead_the_viewer_too(client, cast, submission):
     client.force_login(cast["vera"])
-    page = client.get(f"/calculators/submissions/{submission.pk}/case/").content.decode()
+    # The buyer's link is signed with the second it was made: the page and the check below
+    # sign it in the same second.
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        page = client.get(f"/calculators/submissions/{submission.pk}/case/").content.decode()
+        link = business_case.public_case_url(submission)
 
     assert "Dana Buyer" in page and "alice" in page.lower()  # the lead and its owner
     assert "$455,000.00" in page and "OECD average hours worked, 2025" in page
@@ -198,7 +202,7 @@ def test_everybody_inside_reads_the_case_with_its_lead_the_viewer_too(client, ca
         "If the benefit is half what we assume: net value $179,000.00, ROI 184.54%, "
         "payback 4.4 months." in page
     )
-    assert business_case.public_case_url(submission) in page  # the buyer's link to send
+    assert link in page  # the buyer's link to send
 
 
 # --- The visitor's copy -------------------------------------------------------------------
