@@ -246,14 +246,20 @@ USAGE_TABLES = figures.table_names([Usage, LinkEvent, TrackedLink])
 
 def kept_rating_figures(asset: Asset) -> figures.Kept[RatingFigures]:
     """rating_figures(asset) under the active rubric, kept until a rating or rubric is
-    written: an asset's page summed all its ratings on every view."""
-    return figures.kept(f"content:ratings:{asset.pk}", RATING_TABLES, lambda: rating_figures(asset))
+    written: an asset's page summed all its ratings on every view. Never shown behind a
+    write (the worker does not refresh it, and one asset's figures are quick to compute)."""
+    return figures.kept(
+        f"content:ratings:{asset.pk}", RATING_TABLES, lambda: rating_figures(asset), stale_ok=False
+    )
 
 
 def kept_usage_counts(asset: Asset) -> figures.Kept[dict[str, int]]:
     """usage_counts(asset), kept until a use, a tracked link or a buyer's event is written:
-    an asset's page counted its whole history on every view."""
-    return figures.kept(f"content:usage:{asset.pk}", USAGE_TABLES, lambda: usage_counts(asset))
+    an asset's page counted its whole history on every view. Never shown behind a write: a
+    rep who reloads after the buyer opened the link sees the open."""
+    return figures.kept(
+        f"content:usage:{asset.pk}", USAGE_TABLES, lambda: usage_counts(asset), stale_ok=False
+    )
 
 
 def ratings(asset: Asset) -> QuerySet:
