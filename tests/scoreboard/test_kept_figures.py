@@ -7,6 +7,7 @@ Hypothesis draws the changes; the small demo company is the history they land on
 example rolls back what it did)."""
 
 import random
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -366,6 +367,58 @@ def test_every_table_a_migration_watches_still_counts_its_writes_after_later_mig
     }
     assert len(asked) > 10
     assert asked - figures.watched_tables() == set()
+
+
+def _users_generation() -> int:
+    return figures.generations(["people_user"]).get("people_user", 0)
+
+
+@pytest.mark.django_db
+def test_signing_in_leaves_every_kept_figure_and_clock_in_place(small_demo_company, client):
+    """A sign-in writes the user's last_login; it changes nothing a figure reads, so the
+    board and every lead's kept clocks stay (before, each sign-in made them all compute
+    again, on the morning every leader signs in)."""
+    before = _users_generation()
+    cmo = User.objects.get(username="cmo")
+    answer = client.post("/login/", {"username": "cmo", "password": "accord-demo"})
+    assert answer.status_code == 302
+    cmo.refresh_from_db()
+    assert cmo.last_login is not None  # still recorded
+    assert _users_generation() == before
+    # A write figures do read still counts: a manager's role, a user's name.
+    User.objects.filter(pk=cmo.pk).update(role=User.Role.MANAGER)
+    assert _users_generation() > before
+    middle = _users_generation()
+    cmo.first_name = "Renamed"
+    cmo.save()
+    assert _users_generation() > middle
+
+
+@pytest.mark.django_db
+def test_the_users_counting_trigger_names_every_column_but_the_quiet_ones():
+    """The trigger lists the columns whose update counts: a migration adding a column to
+    people_user must watch the table again (figures.install_triggers), or writes to the new
+    column would go uncounted."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        columns = {
+            c.name for c in connection.introspection.get_table_description(cursor, "people_user")
+        }
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND name = 'accord_gen_people_user_UPDATE'"
+            )
+            (sql,) = cursor.fetchone()
+            listed = set(re.findall(r'"([a-z_]+)"', sql.split(" OF ", 1)[1].split(" ON ", 1)[0]))
+        else:
+            cursor.execute(
+                "SELECT event_object_column FROM information_schema.triggered_update_columns "
+                "WHERE trigger_name = 'accord_gen_people_user'"
+            )
+            listed = {row[0] for row in cursor.fetchall()}
+    assert listed == columns - set(figures.QUIET_COLUMNS["people_user"])
 
 
 @pytest.mark.django_db

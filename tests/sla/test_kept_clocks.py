@@ -15,8 +15,8 @@ from accord.analytics import sla
 from accord.crm import actions as crm_actions
 from accord.crm.models import Activity, Lead, LeadStatusChange, Touchpoint
 from accord.people.models import User
-from accord.sla import kept, queries
-from accord.sla.models import FollowUpPolicy, LeadClockStamp
+from accord.sla import clocks, kept, queries
+from accord.sla.models import FollowUpPolicy, LeadClocks, LeadClockStamp
 from tests.factories import SMALL_DEMO_UNTIL
 
 # Inside the small demo's history, on a working afternoon, with clocks running.
@@ -189,3 +189,62 @@ def test_only_a_touch_of_a_kind_a_policy_chooses_by_counts(small_demo_company):
         [Touchpoint(lead=lead, kind=sorted(kinds)[0], channel=channel, occurred_at=timezone.now())]
     )
     assert LeadClockStamp.objects.get(lead_id=lead.pk).n > stamp
+
+
+def _year() -> clocks.Scope:
+    now = timezone.now()
+    return clocks.Scope(started_from=now - timedelta(days=365), started_to=now + timedelta(days=1))
+
+
+@pytest.mark.django_db
+def test_a_periods_clocks_read_kept_are_the_replay_and_only_changed_leads_are_evaluated(
+    small_demo_company, monkeypatch
+):
+    """The board and *Both ways* read every spell of their period from the kept clocks: the
+    first read (nothing kept) and every later one equal the replay, spell for spell and in
+    its order; a later read evaluates again only the leads written to since."""
+    evaluated = []
+    replay = kept._evaluate
+
+    def counting(leads, now, ids=None):
+        evaluated.append(len(ids if ids is not None else leads))
+        return replay(leads, now, ids)
+
+    monkeypatch.setattr(kept, "_evaluate", counting)
+    with time_machine.travel(NOW, tick=False):
+        kept.forget()
+        scope = _year()
+        first = kept.started_now(scope)
+        assert first == clocks.evaluate_all(timezone.now(), scope)
+        assert len(first) > 100
+        assert evaluated and sum(evaluated) >= len({e.lead_id for e in first})
+
+        evaluated.clear()
+        assert kept.started_now(scope) == first
+        assert evaluated == []  # nothing changed: every lead read kept
+
+        lead = _running([])
+        crm_actions.record_follow_up(
+            lead, actor=lead.owner, kind=Activity.Kind.CALL, occurred_at=timezone.now()
+        )
+        again = kept.started_now(scope)
+        assert again == clocks.evaluate_all(timezone.now(), scope)
+        assert evaluated == [1]  # the lead written to, alone
+        # Counted against some owners only: the same as the replay's.
+        owners = sorted({e.owner for e in first if e.owner})[:2]
+        some = clocks.Scope(scope.started_from, scope.started_to, owner_ids=owners)
+        assert kept.started_now(some) == clocks.evaluate_all(timezone.now(), some)
+
+
+@pytest.mark.django_db
+def test_the_kept_board_and_both_ways_read_the_kept_clocks(small_demo_company):
+    with time_machine.travel(NOW, tick=False):
+        kept.forget()
+        queries.two_way(timezone.now())
+        assert LeadClocks.objects.exists()
+        start = timezone.localdate() - timedelta(days=90)
+        board = queries.board(start, timezone.localdate())
+        replayed = queries.board_at(start, timezone.localdate(), as_of=timezone.now())
+        assert {k: v for k, v in board.items() if k not in ("kept", "as_of")} == {
+            k: v for k, v in replayed.items() if k != "as_of"
+        }

@@ -268,7 +268,7 @@ def in_company_time(view):
 # --- The triggers -------------------------------------------------------------------------------
 
 _SQLITE_TRIGGER = """
-CREATE TRIGGER IF NOT EXISTS "accord_gen_{table}_{op}" AFTER {op} ON "{table}"
+CREATE TRIGGER "accord_gen_{table}_{op}" AFTER {op}{columns} ON "{table}"
 BEGIN
     INSERT INTO core_generation (name, pid, value) VALUES ('{table}', 0, 1)
     ON CONFLICT (name, pid) DO UPDATE SET value = value + 1;
@@ -285,21 +285,43 @@ $$
 """
 _POSTGRES_TRIGGER = """
 CREATE OR REPLACE TRIGGER "accord_gen_{table}"
-AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}"
+AFTER INSERT OR UPDATE{columns} OR DELETE OR TRUNCATE ON "{table}"
 FOR EACH STATEMENT EXECUTE FUNCTION accord_bump_generation()
 """
 SQLITE_OPERATIONS = ("INSERT", "UPDATE", "DELETE")
+# Columns an update of which alone changes nothing a figure reads: bookkeeping no figure
+# reads. Signing in sets the user's last_login, and sending a digest marks its reader:
+# counted as writes to people_user, every sign-in made every clock and every figure that reads
+# people (the board, *Both ways*, every lead's kept clocks) compute again.
+QUIET_COLUMNS = {"people_user": ("last_login", "last_digest_at", "last_weekly_digest")}
+
+
+def counted_columns(connection, table: str) -> list[str] | None:
+    """The columns whose update counts as a write to `table`; None for all of them."""
+    quiet = QUIET_COLUMNS.get(table)
+    if not quiet:
+        return None
+    with connection.cursor() as cursor:
+        described = connection.introspection.get_table_description(cursor, table)
+    return [column.name for column in described if column.name not in quiet]
 
 
 def install_triggers(schema_editor, tables: Iterable[str]) -> None:
+    """Count writes to `tables`, replacing any counting trigger they had (a migration that
+    changes a table with quiet columns watches it again, so that its new columns count)."""
     vendor = schema_editor.connection.vendor
+    remove_triggers(schema_editor, tables)
     for table in tables:
+        columns = counted_columns(schema_editor.connection, table)
+        # Column names from the database's own description of a table this code names.
+        update_of = " OF " + ", ".join(f'"{c}"' for c in columns) if columns else ""
         if vendor == "sqlite":
             for op in SQLITE_OPERATIONS:
-                schema_editor.execute(_SQLITE_TRIGGER.format(table=table, op=op))
+                of = update_of if op == "UPDATE" else ""
+                schema_editor.execute(_SQLITE_TRIGGER.format(table=table, op=op, columns=of))
         elif vendor == "postgresql":
             schema_editor.execute(_POSTGRES_FUNCTION)
-            schema_editor.execute(_POSTGRES_TRIGGER.format(table=table))
+            schema_editor.execute(_POSTGRES_TRIGGER.format(table=table, columns=update_of))
         else:
             raise NotImplementedError(f"No generation triggers for {vendor}.")
 

@@ -11,7 +11,7 @@ counted.
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accord.core.forms import RowChoiceField
@@ -30,6 +30,24 @@ def first_reached(status: str) -> Subquery:
         .order_by("changed_at", "id")
         .values("changed_at")[:1]
     )
+
+
+def first_reaches(status: str) -> QuerySet:
+    """The status changes that are each lead's first to `status` or a later lifecycle status:
+    one row per lead that ever reached it, dated as `first_reached` dates it (the earliest
+    change, the lower id of two at the same moment).
+
+    Counting these by month reads the changes in the months asked for, each against its
+    lead's earlier changes by index; annotating every lead with `first_reached` and filtering
+    on it reads every lead in history, once per stage."""
+    statuses = Lead.statuses_from(status)
+    earlier = LeadStatusChange.objects.filter(
+        Q(changed_at__lt=OuterRef("changed_at"))
+        | Q(changed_at=OuterRef("changed_at"), id__lt=OuterRef("id")),
+        lead=OuterRef("lead"),
+        to_status__in=statuses,
+    )
+    return LeadStatusChange.objects.filter(to_status__in=statuses).filter(~Exists(earlier))
 
 
 def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:

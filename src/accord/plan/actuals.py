@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accord.analytics.months import next_month
 from accord.core import figures
-from accord.crm.filters import day_bounds, first_reached
+from accord.crm.filters import day_bounds, first_reaches
 from accord.crm.models import Channel, Lead, LeadStatusChange, Opportunity
 
 # Plan stage -> the lead status that marks it.
@@ -44,13 +44,16 @@ def _month_of(value) -> date:
     return value.replace(day=1)
 
 
-def _monthly(queryset: QuerySet, field_name: str, months: Sequence[date], **aggregates):
-    """{aggregate: {group: [per month]}} for rows whose `field_name` falls in the months."""
+def _monthly(
+    queryset: QuerySet, field_name: str, months: Sequence[date], group="source__group", **aggregates
+):
+    """{aggregate: {group: [per month]}} for rows whose `field_name` falls in the months,
+    split by the source group the path `group` reaches."""
     since, until = day_bounds(months[0], next_month(months[-1]) - timedelta(days=1))
     rows = (
         queryset.filter(**{f"{field_name}__gte": since, f"{field_name}__lt": until})
         .annotate(month=TruncMonth(field_name))
-        .values("month", "source__group")
+        .values("month", group)
         .annotate(**aggregates)
         .order_by()
     )
@@ -59,7 +62,7 @@ def _monthly(queryset: QuerySet, field_name: str, months: Sequence[date], **aggr
     for row in rows:
         i = index[_month_of(row["month"])]
         for name in aggregates:
-            out[name][row["source__group"] or ""][i] += row[name] or 0
+            out[name][row[group] or ""][i] += row[name] or 0
     return out
 
 
@@ -93,9 +96,11 @@ def actuals(months: Sequence[date]) -> Actuals:
 
     keep("lead", _monthly(Lead.objects.all(), "created_at", months, n=Count("id"))["n"])
     for stage, status in LEAD_STATUS.items():
-        reached = Lead.objects.annotate(reached_at=first_reached(status))
         metric = "lead_opportunity" if stage == "opportunity" else stage
-        keep(metric, _monthly(reached, "reached_at", months, n=Count("id"))["n"])
+        reached = _monthly(
+            first_reaches(status), "changed_at", months, "lead__source__group", n=Count("id")
+        )
+        keep(metric, reached["n"])
     created = _monthly(
         Opportunity.objects.all(), "created_at", months, n=Count("id"), amount=Sum("amount")
     )

@@ -41,7 +41,7 @@ from accord.analytics import lead_value
 from accord.analytics.months import add_months, next_month, starting
 from accord.analytics.pacing import BEHIND_BELOW
 from accord.core import figures
-from accord.crm.filters import day_bounds, first_reached
+from accord.crm.filters import day_bounds, first_reaches
 from accord.crm.models import Channel, Lead
 from accord.plan.models import PlanRevision
 from accord.plan.queries import default_plan, kept_funnel, plan_by_month
@@ -208,12 +208,15 @@ def kept_marketing_mqls(months: list[date], group_by: tuple[str, ...]) -> figure
 def marketing_mqls(months: list[date], group_by: tuple[str, ...]) -> dict[date, dict[tuple, int]]:
     """Month -> type key -> marketing-sourced leads that first reached MQL in the month."""
     since, until = day_bounds(months[0], next_month(months[-1]) - timedelta(days=1))
-    fields = [LEAD_FIELDS[key] for key in group_by]
+    fields = [f"lead__{LEAD_FIELDS[key]}" for key in group_by]
     rows = (
-        Lead.objects.filter(source__group=Channel.Group.MARKETING)
-        .annotate(reached_at=first_reached(Lead.Status.MQL))
-        .filter(reached_at__gte=since, reached_at__lt=until)
-        .annotate(month=TruncMonth("reached_at"))
+        first_reaches(Lead.Status.MQL)
+        .filter(
+            lead__source__group=Channel.Group.MARKETING,
+            changed_at__gte=since,
+            changed_at__lt=until,
+        )
+        .annotate(month=TruncMonth("changed_at"))
         .values("month", *fields)
         .annotate(n=Count("id"))
         .order_by()
@@ -223,7 +226,7 @@ def marketing_mqls(months: list[date], group_by: tuple[str, ...]) -> dict[date, 
         month = row["month"]
         if isinstance(month, datetime):
             month = timezone.localtime(month).date()
-        values = {key: row[LEAD_FIELDS[key]] for key in group_by}
+        values = {key: row[f"lead__{LEAD_FIELDS[key]}"] for key in group_by}
         found[month.replace(day=1)][lead_value.type_key(group_by, values)] += row["n"]
     return found
 

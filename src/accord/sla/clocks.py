@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.db.models import Case, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from accord.analytics import business_hours, sla
@@ -130,7 +130,7 @@ class Scope:
 
     started_from: datetime | None = None
     started_to: datetime | None = None
-    lead_ids: list[int] | None = None
+    lead_ids: list[int] | QuerySet | None = None  # ids, or a query of them
     owner_ids: list[int] | None = None  # evaluated, then kept when counted against one of them
 
 

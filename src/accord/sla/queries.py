@@ -100,6 +100,15 @@ CLOCK_TABLES = (
 )
 
 
+def _started(as_of: datetime, scope: Scope, kept_clocks: bool) -> list[sla.Evaluation]:
+    """The spells that started in the scope's period, evaluated as of `as_of`: read from the
+    kept clocks (`kept.started_now`) when asked to and `as_of` is now, else replayed from
+    history (what the equality tests compare the kept clocks with)."""
+    if kept_clocks and figures.is_now(as_of):
+        return kept.started_now(scope)
+    return evaluate_all(as_of, scope)
+
+
 def board(date_from: date, date_to: date, *, as_of: datetime | None = None, owner_ids=None) -> dict:
     """The per-rep board for MQL spells that started in [date_from, date_to]: kept (see
     `accord.core.figures`) when asked about now, with its freshness as `kept`."""
@@ -111,20 +120,23 @@ def board(date_from: date, date_to: date, *, as_of: datetime | None = None, owne
     kept = figures.kept(
         key,
         CLOCK_TABLES,
-        lambda: board_at(date_from, date_to, as_of=moment, owner_ids=owner_ids),
+        lambda: board_at(date_from, date_to, as_of=moment, owner_ids=owner_ids, kept_clocks=True),
         valid_until=lambda found: found["turns_at"],
     )
     return kept.value | {"kept": kept}
 
 
-def board_at(date_from: date, date_to: date, *, as_of: datetime, owner_ids=None) -> dict:
-    """The board computed from scratch as of `as_of`."""
+def board_at(
+    date_from: date, date_to: date, *, as_of: datetime, owner_ids=None, kept_clocks=False
+) -> dict:
+    """The board computed as of `as_of`, its clocks replayed from history, or read from the
+    clocks kept per lead (`kept_clocks`, when `as_of` is now)."""
     scope = Scope(
         started_from=day_start(date_from),
         started_to=day_start(date_to + timedelta(days=1)),
         owner_ids=owner_ids,
     )
-    evaluations = evaluate_all(as_of, scope)
+    evaluations = _started(as_of, scope, kept_clocks)
     total, reps = sla.summarise(evaluations)
     users = people(reps)
     rows = sorted(
@@ -348,7 +360,7 @@ def two_way(now: datetime) -> dict:
     kept = figures.kept(
         f"sla.two_way:{timezone.get_current_timezone_name()}:{today}",
         tuple(sorted({*CLOCK_TABLES, *value_tables()})),
-        lambda: two_way_at(moment),
+        lambda: two_way_at(moment, kept_clocks=True),
         valid_until=lambda found: figures.earliest([found["turns_at"], midnight]),
     )
     return kept.value | {"kept": kept}
@@ -361,12 +373,13 @@ def value_tables() -> tuple[str, ...]:
     return (*VALUE_TABLES, *FUNNEL_TABLES)
 
 
-def two_way_at(now: datetime) -> dict:
+def two_way_at(now: datetime, kept_clocks: bool = False) -> dict:
     """Marketing's delivery against its commitment next to sales' follow-up, per month.
 
     Marketing: marketing-sourced MQLs and their lead value against the plan in force (the
     lead value page's figures). Sales: the follow-up clocks of every MQL that started in
-    the month, evaluated now.
+    the month, evaluated now: replayed from history, or read from the clocks kept per lead
+    (`kept_clocks`, as the kept page does).
     """
     from accord.plan.queries import kept_funnel
     from accord.qualify import value
@@ -377,8 +390,8 @@ def two_way_at(now: datetime) -> dict:
     delivered = value.delivered_value(mql_values, now)
     months = [row["month"] for row in delivered["months"]]
     following = next_month(months[-1])
-    evaluations = evaluate_all(
-        now, Scope(started_from=day_start(months[0]), started_to=day_start(following))
+    evaluations = _started(
+        now, Scope(started_from=day_start(months[0]), started_to=day_start(following)), kept_clocks
     )
     by_month: dict[date, sla.RepFigures] = defaultdict(lambda: sla.RepFigures(rep=None))
     for e in evaluations:
