@@ -124,6 +124,7 @@ def test_an_asset_goes_from_upload_to_a_rating_a_suggestion_and_the_owners_score
     buyer.context.close()
 
     manager.goto(asset_url)
+    manager.get_by_role("navigation", name="Asset").get_by_role("link", name="Usage").click()
     usage = manager.locator("#usage")
     links_table = usage.locator("table", has=manager.get_by_role("columnheader", name="Opens"))
     link_row = links_table.locator("tbody tr", has=manager.get_by_role("link", name=lead_name))
@@ -152,6 +153,7 @@ def test_an_asset_goes_from_upload_to_a_rating_a_suggestion_and_the_owners_score
     expect(mine.locator("td").nth(5)).to_have_text(f"{SCORE}.0")
     expect(mine).to_contain_text("“The CTO liked the timeline <b>a lot</b>.”")  # escaped
 
+    rep.get_by_role("navigation", name="Asset").get_by_role("link", name="Overview").click()
     form = rep.locator("#suggest")
     form.get_by_label("Kind").select_option(label="Fix")
     form.get_by_label("Comment").fill("Page 1 still names the old pilot length (30 days).")

@@ -97,7 +97,7 @@ def test_an_owner_edits_the_details_and_the_change_is_in_the_history(client, cas
     asset.refresh_from_db()
     assert asset.title == "Acme case study (2026)"
     assert asset.tags == ["robotics", "emea"]
-    page = client.get(f"/content/{asset.pk}/")
+    page = client.get(f"/content/{asset.pk}/?tab=history")
     assert "Changed Acme case study (2026)" in page.text
 
 

@@ -187,7 +187,8 @@ def test_a_rep_rates_the_version_she_sent_and_the_asset_shows_the_figures(
     rating = Rating.objects.get()
     assert (rating.version.number, rating.rubric, rating.scores) == (1, rubric, GOOD)
     assert float(rating.score) == pytest.approx((4 + 5 + 2 * 3) / 4)
-    shown = client.get(f"/content/{asset.pk}/").text
+    assert response.url == f"/content/{asset.pk}/?tab=ratings#ratings"  # to the new rating
+    shown = client.get(response.url).text
     assert "Her CFO liked the numbers." in shown and "too few ratings" in shown
     assert "Rate it on a deal" not in shown  # nothing left to rate
 
@@ -305,7 +306,7 @@ def test_a_new_rubric_keeps_the_old_ratings_tagged_with_their_rubric_and_version
     actions.add_version(cast["mike"], asset, url="https://files.example/v2.pdf", note="new")
 
     client.force_login(cast["sam"])
-    page = client.get(f"/content/{asset.pk}/")
+    page = client.get(f"/content/{asset.pk}/?tab=ratings")
 
     old = page.context["ratings_page"].object_list[0]
     assert (old.rubric.number, old.version.number, old.comment) == (1, 1, "first")

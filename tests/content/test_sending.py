@@ -401,13 +401,48 @@ def test_the_asset_page_counts_views_downloads_sends_and_opens(client, cast, dec
     client.get(reverse("content:asset", args=[deck.pk]))  # the same day: one view
     b"".join(client.get(deck.versions.get().get_download_url()).streaming_content)
 
-    page = client.get(reverse("content:asset", args=[deck.pk])).content.decode()
+    page = client.get(reverse("content:asset", args=[deck.pk]) + "?tab=usage").content.decode()
 
     assert queries.usage_counts(deck) | {"links_opened": 1} == {
         "views": 1, "downloads": 1, "sends": 1, "uses": 0, "opens": 1, "buyer_downloads": 0,
         "links_opened": 1,
     }  # fmt: skip
     assert "Tracked links" in page and str(lead) in page and "Opened" in page
+
+
+def test_the_asset_page_draws_each_long_list_on_a_tab_of_its_own(client, cast, deck, lead):
+    """The overview holds the counts and the forms; the tracked links and the usage ledger,
+    every rating and the history each have a tab, so that a view reads one of them."""
+    link = send(cast, deck, lead)
+    client.get(viewer(link.token))
+    client.force_login(cast["bob"])
+    url = reverse("content:asset", args=[deck.pk])
+
+    overview = client.get(url)
+    page = overview.content.decode()
+    assert overview.context["tab"] == "overview"
+    assert f'href="{url}" aria-current="page">Overview</a>' in page
+    assert "Opened by buyers" in page and "Tracked links and who used it" in page
+    assert "<h3>Tracked links</h3>" not in page and str(lead) not in page
+    assert "ledger" not in overview.context and "history" not in overview.context
+
+    usage = client.get(url + "?tab=usage")
+    page = usage.content.decode()
+    assert f'href="{url}?tab=usage" aria-current="page">Usage</a>' in page
+    assert "<h3>Tracked links</h3>" in page and str(lead) in page and "Opened" in page
+    assert "suggestion_form" not in usage.context and "ratings_page" not in usage.context
+
+    history = client.get(url + "?tab=history")
+    assert history.context["history"], "the asset's trail: created, published"
+    assert "Nothing recorded yet" not in history.content.decode()
+    ratings = client.get(url + "?tab=ratings")
+    assert ratings.context["every_rating"] and "history" not in ratings.context
+
+    # A list's page names its tab (the lists' own links, and links from before the tabs); a
+    # tab nobody knows is the overview.
+    assert client.get(url + "?links_page=1").context["tab"] == "usage"
+    assert client.get(url + "?ratings_page=1").context["tab"] == "ratings"
+    assert client.get(url + "?tab=<script>").context["tab"] == "overview"
 
 
 def test_the_library_filters_unused_assets_and_sorts_by_usage(

@@ -111,36 +111,70 @@ def asset_edit(request, pk: int):
     return render(request, "content/form.html", context, status=status)
 
 
+# The asset page's tabs: the overview holds what a rep or an owner decides by (suggestions,
+# versions, the rating figures with the form, the usage counts); each long list has a tab of
+# its own, so that a view reads and draws one of them, not all four.
+TABS = {"overview": "Overview", "ratings": "Ratings", "usage": "Usage", "history": "History"}
+# A list's page parameter names its tab (links from before the tabs, and the lists' pages).
+PAGE_TABS = {"ratings_page": "ratings", "usage_page": "usage", "links_page": "usage"}
+
+
+def _tab(request) -> str:
+    asked = request.GET.get("tab")
+    if asked in TABS:
+        return asked
+    return next((tab for name, tab in PAGE_TABS.items() if name in request.GET), "overview")
+
+
 def asset_detail(
-    request, pk: int, version_form=None, suggestion_form=None, status=200, rate_form=None
+    request,
+    pk: int,
+    version_form=None,
+    suggestion_form=None,
+    status=200,
+    rate_form=None,
+    tab: str | None = None,
 ):
     asset = get_object_or_404(queries.assets(), pk=pk)
     today = timezone.localdate()
+    tab = tab or _tab(request)
     can_edit = permissions.can_edit_asset(request.user, asset)
-    can_suggest = permissions.can_file_suggestion(request.user)
-    filed = queries.with_deadline_states(
-        queries.suggestions().filter(asset=asset)[:SUGGESTIONS_SHOWN], timezone.now()
-    )
-    _mark_answerable(request.user, filed)
     context = {
         "asset": asset,
+        "tab": tab,
+        "tabs": TABS,
         "versions": asset.versions.select_related("created_by"),
-        "history": queries.history(asset)[:50],
         "review_state": queries.review_state(asset, today),
         "can_edit": can_edit,
-        "version_form": version_form or (VersionForm() if can_edit else None),
         "responsible": actions.responsible_people(asset),
-        "suggestions": filed,
-        "suggestion_count": asset.suggestions.count(),
-        "suggestion_form": suggestion_form or (SuggestionForm() if can_suggest else None),
-        "answer_form": AnswerForm(),
-        "answerer": suggestions.answerer(asset),
-        "rules": SuggestionSettings.current(),
         "today": today,
-        **_ratings_context(request, asset, rate_form),
-        **send_views.usage_context(request, asset),
-        "influence": _asset_influence(asset),
     }
+    if tab == "overview":
+        can_suggest = permissions.can_file_suggestion(request.user)
+        filed = queries.with_deadline_states(
+            queries.suggestions().filter(asset=asset)[:SUGGESTIONS_SHOWN], timezone.now()
+        )
+        _mark_answerable(request.user, filed)
+        kept_usage = queries.kept_usage_counts(asset)
+        context |= {
+            "version_form": version_form or (VersionForm() if can_edit else None),
+            "suggestions": filed,
+            "suggestion_count": asset.suggestions.count(),
+            "suggestion_form": suggestion_form or (SuggestionForm() if can_suggest else None),
+            "answer_form": AnswerForm(),
+            "answerer": suggestions.answerer(asset),
+            "rules": SuggestionSettings.current(),
+            **_ratings_context(request, asset, rate_form, every_rating=False),
+            "usage": kept_usage.value,
+            "kept_usage": kept_usage,
+            "influence": _asset_influence(asset),
+        }
+    elif tab == "ratings":
+        context |= _ratings_context(request, asset, rate_form)
+    elif tab == "usage":
+        context |= send_views.usage_context(request, asset)
+    else:
+        context["history"] = queries.history(asset)[:50]
     if request.method == "GET":
         sending.record_visit(request.user, asset)
     return render(request, "content/detail.html", context, status=status)
@@ -149,15 +183,20 @@ def asset_detail(
 RATINGS_PAGE_SIZE = 20
 
 
-def _ratings_context(request, asset: Asset, rate_form=None) -> dict:
+def _ratings_context(request, asset: Asset, rate_form=None, every_rating=True) -> dict:
+    """The rating figures and the form; with `every_rating`, a page of the ratings too."""
     kept = queries.kept_rating_figures(asset)
     figures = kept.value
-    # The page's ids first: the joins are made for its twenty ratings, not for every one.
-    page = IdsFirstPaginator(
-        asset.ratings.order_by("-created_at", "-id"), RATINGS_PAGE_SIZE, rows=queries.ratings(asset)
-    ).get_page(request.GET.get("ratings_page"))
-    for rating in page.object_list:
-        rating.rows = queries.scored(rating)
+    page = None
+    if every_rating:
+        # The page's ids first: the joins are made for its twenty ratings, not for every one.
+        page = IdsFirstPaginator(
+            asset.ratings.order_by("-created_at", "-id"),
+            RATINGS_PAGE_SIZE,
+            rows=queries.ratings(asset),
+        ).get_page(request.GET.get("ratings_page"))
+        for rating in page.object_list:
+            rating.rows = queries.scored(rating)
     blocker = ratings.rate_blocker(request.user, asset)
     if rate_form is None and blocker is None:
         deals = ratings.deals_to_rate(request.user, asset)
@@ -167,6 +206,7 @@ def _ratings_context(request, asset: Asset, rate_form=None) -> dict:
         "figures": figures,
         "kept_ratings": kept,
         "ratings_page": page,
+        "every_rating": every_rating,
         "rate_form": rate_form,
         # Why there is no form: a viewer, no rubric yet (a member with nothing to rate is
         # told so by the template).
@@ -198,8 +238,8 @@ def rate(request, pk: int):
                 request,
                 f"Rated v{rating.version.number} on {rating.lead}: {rating.score:.1f} of 5.",
             )
-            return redirect(f"{asset.get_absolute_url()}#ratings")
-    return asset_detail(request, pk, status=400, rate_form=form)
+            return redirect(f"{asset.get_absolute_url()}?tab=ratings#ratings")
+    return asset_detail(request, pk, status=400, rate_form=form, tab="ratings")
 
 
 # The rating rubric.
@@ -321,7 +361,7 @@ def version_new(request, pk: int):
         else:
             messages.success(request, f"Added version {version.number}.")
             return redirect(asset)
-    return asset_detail(request, pk, version_form=form, status=400)
+    return asset_detail(request, pk, version_form=form, status=400, tab="overview")
 
 
 @require_GET
@@ -455,7 +495,7 @@ def suggestion_new(request, pk: int):
         else:
             messages.success(request, "Filed: the owner has been told and must answer in time.")
             return redirect(asset)
-    return asset_detail(request, pk, suggestion_form=form, status=400)
+    return asset_detail(request, pk, suggestion_form=form, status=400, tab="overview")
 
 
 @require_POST
