@@ -369,6 +369,45 @@ def test_every_table_a_migration_watches_still_counts_its_writes_after_later_mig
     assert asked - figures.watched_tables() == set()
 
 
+@pytest.mark.django_db
+def test_a_slow_page_keeps_every_figure_it_asks_for_as_of_its_start(
+    small_demo_company, monkeypatch
+):
+    """*Both ways* reads the clocks, then the plan's funnel as of the moment it started: when
+    the clocks took more than a second (at a large company, many), that moment no longer
+    counted as now, so the funnel was computed from scratch and never kept, on every
+    refresh. Within the page's work its moment stays now (`figures.holding_now`)."""
+    from accord.plan import rolling
+    from accord.sla import kept
+
+    computed = []
+    carry_in = rolling.carry_in
+    monkeypatch.setattr(
+        rolling, "carry_in", lambda *a, **k: computed.append(1) or carry_in(*a, **k)
+    )
+    with time_machine.travel(START, tick=False) as traveller:
+        started_now = kept.started_now
+
+        def slow(scope):
+            traveller.shift(timedelta(seconds=5))  # five seconds of clocks
+            return started_now(scope)
+
+        monkeypatch.setattr(kept, "started_now", slow)
+        sla_queries.two_way(timezone.now())
+        assert computed == [1]  # the funnel, once, and kept
+
+        # A moment already past when the work starts is a replay: computed, never kept.
+        figures.forget_all()
+        computed.clear()
+        moment = timezone.now()
+        traveller.shift(timedelta(seconds=3))
+        revision = plan_queries.revision_shown(plan_queries.default_plan(timezone.localdate()))
+        with figures.holding_now(moment):
+            plan_queries.kept_funnel(revision, moment)
+            plan_queries.kept_funnel(revision, moment)
+        assert computed == [1, 1]
+
+
 def _users_generation() -> int:
     return figures.generations(["people_user"]).get("people_user", 0)
 

@@ -162,9 +162,31 @@ def cache_key(key: str) -> str:
 NOW_TOLERANCE = timedelta(seconds=1)
 
 
+_HELD_NOW: ContextVar[datetime | None] = ContextVar("accord_figures_held_now", default=None)
+
+
 def is_now(moment: datetime | None) -> bool:
-    """Whether a figure asked for `moment` (None: now) may be kept: it is now."""
-    return moment is None or abs(moment - timezone.now()) <= NOW_TOLERANCE
+    """Whether a figure asked for `moment` (None: now) may be kept: it is now, or the moment
+    a computation in progress took as now (`holding_now`)."""
+    if moment is None or moment == _HELD_NOW.get():
+        return True
+    return abs(moment - timezone.now()) <= NOW_TOLERANCE
+
+
+@contextmanager
+def holding_now(moment: datetime):
+    """Within, `moment` counts as now however long the work takes. A page, or the worker's
+    refresh, reads the clock once and asks for several kept figures as of that moment: those
+    it reached after the first second were computed afresh and never kept (*Both ways* took
+    its plan's funnel from scratch on every refresh, and with it the follow-up clocks)."""
+    if not is_now(moment):
+        yield
+        return
+    token = _HELD_NOW.set(moment)
+    try:
+        yield
+    finally:
+        _HELD_NOW.reset(token)
 
 
 def max_age() -> timedelta:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accord.analytics import journey as clock
 from accord.analytics import pacing
 from accord.analytics.funnel import STAGE_LABELS
+from accord.core import figures
 from accord.journey import queries, schedule
 from accord.journey.models import Deliverable, GoalMeasure
 from accord.plan import goals as plan_goals
@@ -86,6 +87,11 @@ def deliverable_status(
 def statuses(revision: PlanRevision, now: datetime | None = None) -> dict[str, GoalStatus]:
     """Stage -> the status of each goal of the revision that has a measure."""
     now = now or timezone.now()
+    with figures.holding_now(now):
+        return _statuses(revision, now)
+
+
+def _statuses(revision: PlanRevision, now: datetime) -> dict[str, GoalStatus]:
     measures = {m.stage: m for m in GoalMeasure.objects.filter(plan_id=revision.plan_id)}
     goals = [g for g in revision.goals.all() if g.stage in measures]
     if not goals:

@@ -331,7 +331,11 @@ def _coverage(found: coverage.Coverage) -> dict:
 
 def scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
     """Everything the scoreboard page shows for one plan revision and period."""
-    now = timezone.localtime(now)
+    with figures.holding_now(now):
+        return _scoreboard(revision, period, timezone.localtime(now))
+
+
+def _scoreboard(revision: PlanRevision, period: Period, now: datetime) -> dict:
     kept_funnel = plan_queries.kept_funnel(revision, now)
     funnel = kept_funnel.value
     plan_months = list(funnel.months)

@@ -379,8 +379,14 @@ def two_way_at(now: datetime, kept_clocks: bool = False) -> dict:
     Marketing: marketing-sourced MQLs and their lead value against the plan in force (the
     lead value page's figures). Sales: the follow-up clocks of every MQL that started in
     the month, evaluated now: replayed from history, or read from the clocks kept per lead
-    (`kept_clocks`, as the kept page does).
+    (`kept_clocks`, as the kept page does). The kept figures it reads are asked for as of
+    `now` however long the clocks take (`figures.holding_now`).
     """
+    with figures.holding_now(now):
+        return _two_way_at(now, kept_clocks)
+
+
+def _two_way_at(now: datetime, kept_clocks: bool) -> dict:
     from accord.plan.queries import kept_funnel
     from accord.qualify import value
     from accord.qualify.models import LeadDefinition
