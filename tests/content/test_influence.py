@@ -324,7 +324,7 @@ def test_the_asset_page_shows_its_influence_and_the_library_sorts_by_it(
     client = login(cast["alice"])
     deck = company["assets"]["deck"]
 
-    page = client.get(f"/content/{deck.pk}/")
+    page = client.get(f"/content/{deck.pk}/?tab=influence")
     listed = client.get("/content/", {"sort": "influence"})
 
     card = page.context["influence"]["bases"]["pipeline"]
@@ -363,7 +363,7 @@ def test_with_nothing_stored_no_door_computes_and_the_worker_is_asked_once(
     deck = company["assets"]["deck"]
 
     page = client.get("/content/influence/")
-    card = client.get(f"/content/{deck.pk}/")
+    card = client.get(f"/content/{deck.pk}/?tab=influence")
     listed = api("get", "/content/influence", token)
     one = api("get", f"/assets/{deck.pk}/influence", token)
     library = client.get("/content/", {"sort": "influence"})

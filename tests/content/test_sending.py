@@ -425,6 +425,7 @@ def test_the_asset_page_draws_each_long_list_on_a_tab_of_its_own(client, cast, d
     assert "Opened by buyers" in page and "Tracked links and who used it" in page
     assert "<h3>Tracked links</h3>" not in page and str(lead) not in page
     assert "ledger" not in overview.context and "history" not in overview.context
+    assert "influence" not in overview.context  # read from the stored credits on its tab
 
     usage = client.get(url + "?tab=usage")
     page = usage.content.decode()

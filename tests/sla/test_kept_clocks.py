@@ -248,3 +248,24 @@ def test_the_kept_board_and_both_ways_read_the_kept_clocks(small_demo_company):
         assert {k: v for k, v in board.items() if k not in ("kept", "as_of")} == {
             k: v for k, v in replayed.items() if k != "as_of"
         }
+
+
+@pytest.mark.django_db
+def test_the_workers_refresh_unpickles_each_kept_row_once(small_demo_company, monkeypatch):
+    """The board and *Both ways* read the same year's kept clocks: within the refresh
+    (`kept.loading_once`) a row read again is not unpickled again, and reads the same."""
+    loads = []
+    real = kept.pickle.loads
+    monkeypatch.setattr(kept.pickle, "loads", lambda data: loads.append(1) or real(data))
+    with time_machine.travel(NOW, tick=False):
+        scope = _year()
+        kept.started_now(scope)  # evaluated and kept
+        loads.clear()
+        with kept.loading_once():
+            first = kept.started_now(scope)
+            read = len(loads)
+            again = kept.started_now(scope)
+        assert read > 100 and len(loads) == read
+        assert again == first == clocks.evaluate_all(timezone.now(), scope)
+        kept.started_now(scope)  # outside: read afresh
+        assert len(loads) == 2 * read

@@ -112,9 +112,16 @@ def asset_edit(request, pk: int):
 
 
 # The asset page's tabs: the overview holds what a rep or an owner decides by (suggestions,
-# versions, the rating figures with the form, the usage counts); each long list has a tab of
-# its own, so that a view reads and draws one of them, not all four.
-TABS = {"overview": "Overview", "ratings": "Ratings", "usage": "Usage", "history": "History"}
+# versions, the rating figures with the form, the usage counts); each long list, and the
+# influence of the ten attribution models (read from the stored credits), has a tab of its
+# own, so that a view reads and draws one of them, not all.
+TABS = {
+    "overview": "Overview",
+    "ratings": "Ratings",
+    "usage": "Usage",
+    "influence": "Influence on revenue",
+    "history": "History",
+}
 # A list's page parameter names its tab (links from before the tabs, and the lists' pages).
 PAGE_TABS = {"ratings_page": "ratings", "usage_page": "usage", "links_page": "usage"}
 
@@ -167,12 +174,13 @@ def asset_detail(
             **_ratings_context(request, asset, rate_form, every_rating=False),
             "usage": kept_usage.value,
             "kept_usage": kept_usage,
-            "influence": _asset_influence(asset),
         }
     elif tab == "ratings":
         context |= _ratings_context(request, asset, rate_form)
     elif tab == "usage":
         context |= send_views.usage_context(request, asset)
+    elif tab == "influence":
+        context["influence"] = _asset_influence(asset)
     else:
         context["history"] = queries.history(asset)[:50]
     if request.method == "GET":

@@ -18,6 +18,7 @@ from accord.crm import queries as crm_queries
 from accord.plan import queries as plan_queries
 from accord.qualify import value
 from accord.scoreboard import queries
+from accord.sla import kept
 from accord.sla import queries as sla_queries
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,11 @@ def refresh_all() -> dict[str, float]:
     """Compute again every default figure the data moved under, in the company's zone (the
     pages' figures are counted in it, whoever reads them); seconds per page."""
     seconds = {}
-    with figures.exact(), timezone.override(timezone.get_default_timezone()):
+    with (
+        figures.exact(),
+        timezone.override(timezone.get_default_timezone()),
+        kept.loading_once(),
+    ):
         for name, work in PAGES.items():
             started = time.perf_counter()
             work()

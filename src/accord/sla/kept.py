@@ -26,6 +26,7 @@ import json
 import logging
 import pickle
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from itertools import batched
 
@@ -75,6 +76,23 @@ SHARED = figures.table_names(
 KEEP_WAIT_MS = 200
 
 
+# Within `loading_once`, the spells of each kept row read so far: the worker's refresh reads
+# the year's clocks for the board and again for *Both ways*, and unpickling them is most of
+# what either costs once the clocks are kept.
+_LOADED: ContextVar[dict | None] = ContextVar("accord_sla_loaded", default=None)
+
+
+@contextmanager
+def loading_once():
+    """Within, a kept row read twice (the same lead, count, shared inputs and moment of
+    evaluation, so the same bytes) is unpickled once; its spells are shared, and read only."""
+    token = _LOADED.set({})
+    try:
+        yield
+    finally:
+        _LOADED.reset(token)
+
+
 # Leads read at once when a page asks for every clock of a period (the board, *Both ways*):
 # each batch's reads name its leads' ids, several times in one statement for `_next_dated`.
 LEADS_AT_ONCE = 2000
@@ -98,12 +116,22 @@ def started_now(scope: clocks.Scope) -> list[sla.Evaluation]:
         starts = starts.filter(changed_at__lt=scope.started_to)
     ids = set(starts.values_list("lead_id", flat=True))
     stamp_now = LeadClockStamp.objects.filter(lead_id=OuterRef("lead_id")).values("n")[:1]
-    found = _valid(
+    memo = _LOADED.get()
+    found = {}
+    for lead_id, stamp, current, turns_at, evaluated_at, spells in (
         LeadClocks.objects.filter(shared=shared, lead_id__in=starts.values("lead_id"))
         .annotate(stamp_now=Coalesce(Subquery(stamp_now), 0))
-        .values_list("lead_id", "stamp", "stamp_now", "turns_at", "spells"),
-        now,
-    )
+        .values_list("lead_id", "stamp", "stamp_now", "turns_at", "evaluated_at", "spells")
+    ):
+        if stamp != current or (turns_at is not None and now >= turns_at):
+            continue
+        row = (lead_id, stamp, shared, evaluated_at)
+        if memo is not None and row in memo:
+            found[lead_id] = memo[row]
+            continue
+        found[lead_id] = pickle.loads(spells)  # noqa: S301 (written by this module only)
+        if memo is not None:
+            memo[row] = found[lead_id]
     missing = sorted(ids - found.keys())
     if len(missing) > len(ids) / 2:
         # Mostly nothing kept (the first view after a restore or a policy change): the
