@@ -574,7 +574,6 @@ elif TASK == "figures_minute":
     from django.utils import timezone as tz
     from accord.crm import actions
     from accord.crm.models import Activity, Lead
-    from accord.people.models import User
     from accord.qualify import reviews
     from accord.scoreboard import refresh, tasks
     refresh.refresh_all()

@@ -123,7 +123,7 @@ def started_now(scope: clocks.Scope) -> list[sla.Evaluation]:
         .annotate(stamp_now=Coalesce(Subquery(stamp_now), 0))
         .values_list("lead_id", "stamp", "stamp_now", "turns_at", "evaluated_at", "spells")
     ):
-        if stamp != current or (turns_at is not None and now >= turns_at):
+        if not _still_good(stamp, current, turns_at, now):
             continue
         row = (lead_id, stamp, shared, evaluated_at)
         if memo is not None and row in memo:
@@ -185,13 +185,19 @@ def spells_now(lead_ids) -> dict[int, list[sla.Evaluation]]:
     return {lead_id: spells for lead_id, spells in found.items() if spells}
 
 
+def _still_good(stamp: int, stamp_now: int, turns_at: datetime | None, now: datetime) -> bool:
+    """Whether a kept row is what a replay would answer now: the lead's inputs unchanged
+    since it was kept, and no clock of it turned since."""
+    return stamp == stamp_now and (turns_at is None or now < turns_at)
+
+
 def _valid(rows, now: datetime) -> dict[int, list[sla.Evaluation]]:
     """The kept spells of the rows (lead, stamp kept at, stamp now, turns at, spells) still
-    good now: the lead's inputs unchanged and no clock of it turned since."""
+    good now."""
     return {
         lead_id: pickle.loads(spells)  # noqa: S301 (written by this module only)
         for lead_id, stamp, stamp_now, turns_at, spells in rows
-        if stamp == stamp_now and (turns_at is None or now < turns_at)
+        if _still_good(stamp, stamp_now, turns_at, now)
     }
 
 
