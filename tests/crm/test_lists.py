@@ -4,6 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accord.crm.models import Campaign, Lead, Opportunity, Touchpoint
@@ -222,6 +224,35 @@ def test_a_search_pages_the_same_whether_its_matches_are_read_at_once_or_counted
     assert all(p.context["page"].paginator.count == 5 for p in pages)
     read_at_once = pages[0].context["page"].paginator.all_ids is not None
     assert read_at_once == (cap >= 5)
+
+
+def test_a_search_matching_more_than_it_reads_at_once_runs_its_filter_twice_not_three_times(
+    login, cast, make_lead, monkeypatch
+):
+    """Past SEARCH_IDS_AT_ONCE matches the list is counted by the database, and the pages
+    within the ids already read are cut from them: the search's filter runs to read the ids
+    and to count, not a third time for the page (2 million leads: 0.85 s a search)."""
+    from accord.crm import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "SEARCH_IDS_AT_ONCE", 4)
+    for i in range(7):
+        make_lead(f"zed{i}@acme.example", owner="alice")
+    client = login(cast["vera"])
+    found = {}
+    for number in (1, 2, 3, 4):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("crm:leads"), {"q": "zed", "page": number})
+        found[number] = names(response)
+        searching = [q for q in queries.captured_queries if "zed" in str(q["sql"]).lower()]
+        # Pages 1 and 2 lie within the first four ids; page 3 onwards is read from the
+        # database (the ids, the count, the page).
+        assert len(searching) == (2 if number <= 2 else 3), (number, searching)
+        assert response.context["page"].paginator.count == 7
+    assert [len(found[n]) for n in (1, 2, 3, 4)] == [2, 2, 2, 1]
+    assert {e for names_ in found.values() for e in names_} == {
+        f"zed{i}@acme.example" for i in range(7)
+    }
 
 
 def test_the_lead_list_escapes_what_people_typed_in_every_cell(login, cast, make_lead, acme):

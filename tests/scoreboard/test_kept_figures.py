@@ -493,6 +493,7 @@ def test_every_table_a_kept_figure_reads_counts_its_writes():
         *scorecard.OWNER_TABLES,
         *content_queries.RATING_TABLES,
         *content_queries.USAGE_TABLES,
+        *content_queries.OWED_TABLES,
     }
     assert read <= figures.watched_tables()
 
@@ -560,6 +561,67 @@ def test_the_kept_owners_scorecard_takes_in_a_suggestion_deadline_that_passed_wi
         overdue[open_one.owner_id]
         == 1 + {row.owner.pk: row.suggestions.overdue for row in before}[open_one.owner_id]
     )
+
+
+def _owed_now(now):
+    """What content owes sales as of `now`, from scratch (the scoreboard's section)."""
+    today = timezone.localdate(now)
+    late = content_queries.overdue_suggestions(now)
+    return (
+        [(g["owner"], [(a["asset"].pk, a["days"], a["stale"]) for a in g["assets"]])
+         for g in content_queries.overdue_reviews(today)],
+        [s.pk for s in late[: content_queries.LATE_SUGGESTIONS_SHOWN]],
+        late.count(),
+    )  # fmt: skip
+
+
+def _owed_kept(now):
+    found = content_queries.kept_owed(now).value
+    return (
+        [(g["owner"], [(a["asset"].pk, a["days"], a["stale"]) for a in g["assets"]])
+         for g in found["reviews"]],
+        [s.pk for s in found["suggestions"]],
+        found["suggestion_count"],
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_what_content_owes_sales_is_kept_until_a_deadline_passes_the_day_turns_or_a_write(
+    small_demo_company,
+):
+    """The scoreboard's overdue reviews and suggestions are kept: they are computed again
+    when an open suggestion's deadline passes or the day turns with nothing written, and when
+    a suggestion is answered or an asset reviewed; each time equal to the from-scratch."""
+    now = START
+    with time_machine.travel(now, tick=False):
+        open_one = Suggestion.objects.filter(owner__isnull=False).order_by("pk").first()
+        Suggestion.objects.filter(pk=open_one.pk).update(
+            filed_at=now - timedelta(days=2), due_at=now + timedelta(minutes=10),
+            responded_at=None, status="open",
+        )  # fmt: skip
+        asset = Asset.objects.filter(status="published").order_by("pk").first()
+        tomorrow = timezone.localdate(now) + timedelta(days=1)
+        Asset.objects.filter(pk=asset.pk).update(review_by=tomorrow)
+        before = _owed_kept(now)
+        assert before == _owed_now(now)
+    later = now + timedelta(minutes=11)  # the suggestion's deadline has passed
+    with time_machine.travel(later, tick=False):
+        after = _owed_kept(later)
+        assert after == _owed_now(later)
+        assert after[2] == before[2] + 1
+    next_day = timezone.make_aware(
+        timezone.datetime.combine(tomorrow + timedelta(days=1), timezone.datetime.min.time())
+    ) + timedelta(hours=1)  # the asset's review date has gone by
+    with time_machine.travel(next_day, tick=False):
+        turned = _owed_kept(next_day)
+        assert turned == _owed_now(next_day)
+        overdue_assets = {pk for _, assets in turned[0] for pk, _, _ in assets}
+        assert asset.pk in overdue_assets and asset.pk not in {
+            pk for _, assets in after[0] for pk, _, _ in assets
+        }
+        Suggestion.objects.filter(pk=open_one.pk).update(status="accepted", responded_at=next_day)
+        answered = _owed_kept(next_day)
+        assert answered == _owed_now(next_day) and answered[2] == turned[2] - 1
 
 
 @pytest.mark.django_db

@@ -46,13 +46,14 @@ def assets() -> QuerySet:
     weighted score (`rating`, None when unrated) and how many there are (`rating_count`)."""
     ratings = _under_active_rubric().order_by().values("asset")
     # Each figure a subquery of its own (no GROUP BY over the list): a page of the library
-    # computes them for its rows alone, and counting the list reads no rating.
+    # computes them for its rows alone, and counting the list reads no rating. Both are read
+    # from the ratings index alone (asset, rubric, score): COUNT(*), not of the ids.
     return Asset.objects.select_related("owner", "owner_team").annotate(
         rating=Subquery(
             ratings.annotate(mean=Avg("score")).values("mean"),
             output_field=DecimalField(max_digits=4, decimal_places=3),
         ),
-        rating_count=Subquery(ratings.annotate(n=Count("pk")).values("n")),
+        rating_count=Subquery(ratings.annotate(n=Count("*")).values("n")),
     )
 
 
@@ -94,6 +95,41 @@ def overdue_reviews(today: date) -> list[dict]:
             {"asset": asset, "days": (today - asset.review_by).days, "stale": asset.is_stale(today)}
         )
     return sorted(found.values(), key=lambda g: -max(a["days"] for a in g["assets"]))
+
+
+# What content owes sales, as the scoreboard shows it: the assets past their review date and
+# the suggestions past their deadline, with the people who answer for them.
+OWED_TABLES = figures.table_names(
+    [Asset, Suggestion, "people_user", "people_team", "people_user_teams"]
+)
+LATE_SUGGESTIONS_SHOWN = 10
+
+
+def kept_owed(now: datetime) -> figures.Kept[dict]:
+    """`overdue_reviews` and the first overdue suggestions (with how many there are) as of
+    `now` in the current zone, kept (the scoreboard shows them on every view: a tenth of its
+    cost) until an asset, a suggestion or a person is written, the day turns (days overdue,
+    stale), or the next open suggestion's deadline passes."""
+    today = timezone.localdate(now)
+    midnight = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
+
+    def compute() -> dict:
+        late = overdue_suggestions(now)
+        upcoming = Suggestion.objects.filter(status=Suggestion.Status.OPEN, due_at__gt=now)
+        return {
+            "reviews": overdue_reviews(today),
+            "suggestions": list(late[:LATE_SUGGESTIONS_SHOWN]),
+            "suggestion_count": late.count(),
+            "next_due": upcoming.order_by("due_at").values_list("due_at", flat=True).first(),
+        }
+
+    return figures.kept(
+        f"content.owed:{timezone.get_current_timezone_name()}",
+        OWED_TABLES,
+        compute,
+        valid_until=lambda found: min(filter(None, (midnight, found["next_due"]))),
+        stale_ok=False,
+    )
 
 
 # Suggestions.

@@ -18,7 +18,8 @@ class IdsFirstPaginator(Paginator):
     `all_ids_up_to`: for a list whose filter is costly and matches few rows (a search), every
     matching id is read in one query, up to this many, and the count is their number: the
     filter runs once, not once to count and again for the page. More matches than that, and
-    the list is counted and sliced by the database as usual."""
+    the list is counted by the database; the pages within the ids read are cut from them,
+    later pages sliced by the database as usual."""
 
     def __init__(
         self,
@@ -32,11 +33,16 @@ class IdsFirstPaginator(Paginator):
         super().__init__(object_list, per_page, **options)
         self.rows = rows
         self.all_ids = None
+        self.first_ids: list = []
         if all_ids_up_to is not None and isinstance(object_list, QuerySet):
             found = list(object_list.values_list("pk", flat=True)[: all_ids_up_to + 1])
             if len(found) <= all_ids_up_to:
                 self.all_ids = found
                 self.count = len(found)  # the cached property, set
+            else:
+                # More than that: counted by the database, but the pages within the ids read
+                # are cut from them, not sliced by running the filter a third time.
+                self.first_ids = found[:all_ids_up_to]
 
     def page(self, number):
         if not isinstance(self.object_list, QuerySet):
@@ -48,6 +54,8 @@ class IdsFirstPaginator(Paginator):
             top = self.count
         if self.all_ids is not None:
             ids = self.all_ids[bottom:top]
+        elif top <= len(self.first_ids):
+            ids = self.first_ids[bottom:top]
         else:
             ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         source = self.rows if self.rows is not None else self.object_list

@@ -19,10 +19,14 @@ def abilities(request) -> dict:
 
 
 def notifications(request) -> dict:
-    """The header's unread count: one COUNT, and only when a template shows it."""
+    """The header's unread count: read with the signed-in user (`zones.ZoneAwareBackend`),
+    else one COUNT, and only when a template shows it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    read = getattr(user, "unread_notifications", None)
+    if read is not None:
+        return {"unread_notifications": read}
     return {"unread_notifications": SimpleLazyObject(lambda: notify.unread_count(user))}
 
 

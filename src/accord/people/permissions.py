@@ -15,9 +15,9 @@ writes in bulk only what their own pages would let them change (`ItemRights`).
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, StringAgg, Subquery, Value
 
-from accord.people.models import User
+from accord.people.models import Team, User
 
 Role = User.Role
 
@@ -40,9 +40,32 @@ def team_member_ids(user) -> set[int]:
     )
 
 
+def with_team_kinds(users: QuerySet) -> QuerySet:
+    """Users with the kinds of their teams read in the same query (see `in_team_of_kind`):
+    the signed-in user is loaded so (`zones.ZoneAwareBackend`), and every page's navigation
+    asks it without a query of its own."""
+    kinds = (
+        Team.objects.filter(members=OuterRef("pk"))
+        .order_by()
+        .values("members")
+        .annotate(kinds=StringAgg("kind", Value(",")))
+        .values("kinds")
+    )
+    return users.annotate(team_kinds_read=Subquery(kinds))
+
+
+def in_team_of_kind(user, *kinds: str) -> bool:
+    """Whether `user` is in a team of one of these kinds. Read with the user when it was
+    loaded by `with_team_kinds` (the signed-in user), else asked of the database now."""
+    read = getattr(user, "team_kinds_read", False)
+    if read is False:
+        return user.teams.filter(kind__in=kinds).exists()
+    return not set((read or "").split(",")).isdisjoint(kinds)
+
+
 def is_operations(user) -> bool:
     """Sales & marketing operations: anybody but a viewer in a team of that kind."""
-    return can_change_anything(user) and user.teams.filter(kind="sales_ops").exists()
+    return can_change_anything(user) and in_team_of_kind(user, "sales_ops")
 
 
 def can_import(user) -> bool:
@@ -97,7 +120,7 @@ def works_a_follow_up_queue(user) -> bool:
     return (
         can_change_anything(user)
         and user.role == Role.MEMBER
-        and user.teams.filter(kind__in=("sales", "sdr")).exists()
+        and in_team_of_kind(user, "sales", "sdr")
     )
 
 
@@ -232,7 +255,7 @@ def can_edit_service_levels(user) -> bool:
         return False
     if user.role in (Role.ADMIN, Role.LEADER):
         return True
-    return user.role == Role.MANAGER and user.teams.filter(kind="sales_ops").exists()
+    return user.role == Role.MANAGER and in_team_of_kind(user, "sales_ops")
 
 
 def can_run_attribution(user) -> bool:
@@ -250,10 +273,7 @@ def can_edit_spend(user) -> bool:
         return False
     if user.role in (Role.ADMIN, Role.LEADER):
         return True
-    return (
-        user.role == Role.MANAGER
-        and user.teams.filter(kind__in=("marketing", "sales_ops")).exists()
-    )
+    return user.role == Role.MANAGER and in_team_of_kind(user, "marketing", "sales_ops")
 
 
 def can_manage_webhooks(user) -> bool:
@@ -268,7 +288,7 @@ def is_content_manager(user) -> bool:
     return (
         can_change_anything(user)
         and user.role == Role.MANAGER
-        and user.teams.filter(kind__in=("content", "marketing")).exists()
+        and in_team_of_kind(user, "content", "marketing")
     )
 
 
@@ -279,7 +299,7 @@ def can_create_asset(user) -> bool:
         return False
     if user.role in (Role.ADMIN, Role.LEADER, Role.MANAGER):
         return True
-    return user.teams.filter(kind__in=("content", "marketing")).exists()
+    return in_team_of_kind(user, "content", "marketing")
 
 
 def can_edit_asset(user, asset) -> bool:
@@ -397,7 +417,7 @@ def can_build_calculator(user) -> bool:
         return False
     if user.role in (Role.ADMIN, Role.LEADER):
         return True
-    return user.role == Role.MANAGER and user.teams.filter(kind="marketing").exists()
+    return user.role == Role.MANAGER and in_team_of_kind(user, "marketing")
 
 
 def can_read_business_case(user, submission) -> bool:

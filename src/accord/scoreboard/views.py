@@ -44,9 +44,6 @@ def _chosen(request, context: dict, today) -> tuple[Plan | None, Period | None]:
     return plan, period
 
 
-LATE_SUGGESTIONS_SHOWN = 10
-
-
 @figures.in_company_time
 def home(request):
     now = timezone.now()
@@ -60,10 +57,10 @@ def home(request):
         return render(request, "scoreboard/home.html", context, status=404)
     revision = plan_queries.revision_shown(plan)
     context.update(queries.scoreboard(revision, period, now))
-    context["content_owed"] = content_queries.overdue_reviews(today)
-    late = content_queries.overdue_suggestions(now)
-    context["late_suggestions"] = list(late[:LATE_SUGGESTIONS_SHOWN])
-    context["late_suggestion_count"] = late.count()
+    owed = content_queries.kept_owed(now).value
+    context["content_owed"] = owed["reviews"]
+    context["late_suggestions"] = owed["suggestions"]
+    context["late_suggestion_count"] = owed["suggestion_count"]
     context["late_deliverables"] = journey_queries.kept_late_deliverables().value
     context["query"] = urlencode({"plan": plan.pk, "period": period.key})
     return render(request, "scoreboard/home.html", context)

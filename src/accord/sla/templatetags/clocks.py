@@ -25,11 +25,15 @@ def clocks_of(leads) -> dict:
 def lead_sla_panel(lead):
     """The follow-up clocks of a lead's MQL spells, newest first."""
     evaluations = queries.lead_clocks(lead)
-    users = queries.people(
+    named = (
         {e.owner for e in evaluations}
         | {c.owner for e in evaluations for c in (e.first, e.attempts)}
         | {e.hand_close.by for e in evaluations if e.hand_close}
     )
+    # Most spells were worked by the lead's owner, whom the page has read already.
+    owner_read = lead.owner_id is not None and type(lead).owner.is_cached(lead)
+    known = {lead.owner_id: lead.owner} if owner_read else {}
+    users = known | queries.people(named - set(known))
     return {
         "lead": lead,
         "spells": [
