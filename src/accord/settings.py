@@ -139,8 +139,9 @@ TEMPLATES = [
 
 # Form widgets (a select's every option is a template) are drawn by Jinja2, whose compiled
 # templates draw them several times faster than Django's engine; the pages stay Django
-# templates. Django ships the Jinja2 widget templates (django/forms/jinja2).
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+# templates. Django ships the Jinja2 widget templates (django/forms/jinja2). Select boxes are
+# drawn in Python to the same markup (accord.core.forms.FormRenderer).
+FORM_RENDERER = "accord.core.forms.FormRenderer"
 
 DATABASE_URL = envstr("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'accord.sqlite3'}"
 try:
